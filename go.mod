@@ -1,0 +1,3 @@
+module github.com/spikegrad/spikegrad
+
+go 1.26

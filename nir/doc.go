@@ -1,0 +1,3 @@
+// Package nir reads and writes NIR (Neuromorphic Intermediate Representation)
+// graphs.
+package nir
