@@ -1,0 +1,110 @@
+package autograd_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/autograd/gradcheck"
+)
+
+// randParam returns a Param with values uniform in [-1, 1).
+func randParam(rng *rand.Rand, name string, shape ...int) *autograd.Param {
+	p := autograd.NewParam(name, nil, shape...)
+	for i := range p.Data {
+		p.Data[i] = float32(rng.Float64()*2 - 1)
+	}
+	return p
+}
+
+func TestMatMulGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []struct {
+		name   string
+		a, b   []int
+		f      func(t *autograd.Tape, a, b *autograd.Var) *autograd.Var
+		expect []int
+	}{
+		{"NN", []int{3, 4}, []int{4, 5}, (*autograd.Tape).MatMul, []int{3, 5}},
+		{"NN-seq", []int{2, 3, 4}, []int{4, 5}, (*autograd.Tape).MatMul, []int{2, 3, 5}},
+		{"NT", []int{2, 3, 4}, []int{5, 4}, (*autograd.Tape).MatMulNT, []int{2, 3, 5}},
+		{"TN", []int{4, 3}, []int{4, 5}, (*autograd.Tape).MatMulTN, []int{3, 5}},
+		{"TT", []int{4, 3}, []int{5, 4}, (*autograd.Tape).MatMulTT, []int{3, 5}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := randParam(rng, "a", c.a...), randParam(rng, "b", c.b...)
+			f := func(tp *autograd.Tape) *autograd.Var {
+				y := c.f(tp, tp.Param(a), tp.Param(b))
+				if got := y.Shape(); !equalInts(got, c.expect) {
+					t.Fatalf("shape %v, want %v", got, c.expect)
+				}
+				return y
+			}
+			if err := gradcheck.Check(f, []*autograd.Param{a, b}, gradcheck.Options{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestMatMulValues checks one product by hand: [[1,2],[3,4]]·[[5,6],[7,8]] =
+// [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]] = [[19,22],[43,50]].
+func TestMatMulValues(t *testing.T) {
+	tp := autograd.NewTape()
+	a := tp.Constant([]float32{1, 2, 3, 4}, 2, 2)
+	b := tp.Constant([]float32{5, 6, 7, 8}, 2, 2)
+	want := map[string][]float32{
+		"NN": {19, 22, 43, 50},
+		"NT": {17, 23, 39, 53}, // a·bᵀ: [1·5+2·6, 1·7+2·8; 3·5+4·6, 3·7+4·8]
+		"TN": {26, 30, 38, 44}, // aᵀ·b: [1·5+3·7, 1·6+3·8; 2·5+4·7, 2·6+4·8]
+		"TT": {23, 31, 34, 46}, // aᵀ·bᵀ: [1·5+3·6, 1·7+3·8; 2·5+4·6, 2·7+4·8]
+	}
+	got := map[string]*autograd.Var{"NN": tp.MatMul(a, b), "NT": tp.MatMulNT(a, b), "TN": tp.MatMulTN(a, b), "TT": tp.MatMulTT(a, b)}
+	for k, w := range want {
+		for i := range w {
+			if got[k].Data[i] != w[i] {
+				t.Errorf("%s = %v, want %v", k, got[k].Data, w)
+				break
+			}
+		}
+	}
+}
+
+func TestAddBiasGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x, b := randParam(rng, "x", 2, 3, 4), randParam(rng, "b", 4)
+	f := func(tp *autograd.Tape) *autograd.Var { return tp.AddBias(tp.Param(x), tp.Param(b)) }
+	if err := gradcheck.Check(f, []*autograd.Param{x, b}, gradcheck.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMatMulShapeError(t *testing.T) {
+	tp := autograd.NewTape()
+	a, b := tp.New(3, 4), tp.New(5, 6)
+	defer func() {
+		var se *autograd.ShapeError
+		err, _ := recover().(error)
+		if !errors.As(err, &se) || se.Op != "MatMul" || len(se.Shapes) != 2 {
+			t.Fatalf("recovered %v, want a *ShapeError for MatMul naming both shapes", err)
+		}
+		if want := "autograd: MatMul: inner dimensions differ (shapes [3 4], [5 6])"; se.Error() != want {
+			t.Errorf("message %q, want %q", se.Error(), want)
+		}
+	}()
+	tp.MatMul(a, b)
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
