@@ -19,5 +19,4 @@
 // Programmer errors inside the math (a shape mismatch, Vars of two tapes mixed
 // in one op) panic with a *ShapeError or *TapeError that names the op and the
 // operands. Code at a boundary (the training loop) recovers them into errors.
-//
 package autograd
