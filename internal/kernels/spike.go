@@ -1,0 +1,273 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// SpikeRows is a binary matrix stored as the list of its active (one)
+// entries per row, in compressed sparse row form. Row r's active columns are
+// Idx[Ptr[r]:Ptr[r+1]], strictly ascending. Every listed entry has the value
+// 1 and every other entry 0; there are no stored values.
+//
+// The buffers are reused: FromDense grows Ptr and Idx only when they are too
+// small, so converting batches of similar activity allocates nothing in
+// steady state. Counts are int32, so a matrix may hold at most
+// math.MaxInt32 active entries.
+type SpikeRows struct {
+	Rows, Cols int     // shape [Rows, Cols]
+	Ptr        []int32 // length Rows+1; Ptr[0] = 0, non-decreasing
+	Idx        []int32 // length Ptr[Rows]; column numbers, ascending per row
+}
+
+// FromDense sets s to the binary matrix x [rows, cols] (row-major, row stride
+// cols; len(x) >= rows*cols). Spike matrices are binary: every entry of x that
+// is not zero (including NaN) is recorded as a spike of value 1, whatever its
+// magnitude, and zeros (+0 and -0) as no spike. For a binary x this is exact.
+//
+// It panics if rows or cols is negative or x is too short.
+func (s *SpikeRows) FromDense(x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 || len(x) < rows*cols {
+		panic(fmt.Sprintf("kernels: SpikeRows.FromDense: shape [%d, %d] needs %d values, have %d", rows, cols, rows*cols, len(x)))
+	}
+	if rows*cols > math.MaxInt32 {
+		panic(fmt.Sprintf("kernels: SpikeRows.FromDense: shape [%d, %d] has more than MaxInt32 entries", rows, cols))
+	}
+	s.Rows, s.Cols = rows, cols
+	if cap(s.Ptr) < rows+1 {
+		s.Ptr = make([]int32, rows+1)
+	}
+	s.Ptr = s.Ptr[:rows+1]
+	s.Ptr[0] = 0
+	// The scan of one row may write up to cols+16 entries past the current
+	// count (vector stores), so keep that much room.
+	need := cols + 16
+	idx := s.Idx[:cap(s.Idx)]
+	nnz := 0
+	nz := rowImpl.nonzero
+	for r := range rows {
+		if len(idx)-nnz < need {
+			grown := make([]int32, max(2*len(idx), nnz+need, rows*cols/8+need))
+			copy(grown, idx[:nnz])
+			idx = grown
+		}
+		nnz += nz(x[r*cols:(r+1)*cols], idx[nnz:])
+		s.Ptr[r+1] = int32(nnz)
+	}
+	s.Idx = idx[:nnz]
+}
+
+// NNZ returns the number of active entries.
+func (s *SpikeRows) NNZ() int {
+	if len(s.Ptr) == 0 {
+		return 0
+	}
+	return int(s.Ptr[s.Rows])
+}
+
+// Activity returns the fraction of entries that are active, NNZ/(Rows*Cols),
+// or 0 for an empty matrix.
+func (s *SpikeRows) Activity() float64 {
+	if s.Rows == 0 || s.Cols == 0 {
+		return 0
+	}
+	return float64(s.NNZ()) / (float64(s.Rows) * float64(s.Cols))
+}
+
+// Transpose sets dst to the transpose of s: dst is [s.Cols, s.Rows] and row k
+// of dst lists, ascending, the rows of s that have column k active. It reuses
+// dst's buffers when they are large enough. dst must not be s.
+func (s *SpikeRows) Transpose(dst *SpikeRows) {
+	if dst == s {
+		panic("kernels: SpikeRows.Transpose: dst must differ from the receiver")
+	}
+	s.check("SpikeRows.Transpose")
+	nnz := s.NNZ()
+	dst.Rows, dst.Cols = s.Cols, s.Rows
+	if cap(dst.Ptr) < s.Cols+1 {
+		dst.Ptr = make([]int32, s.Cols+1)
+	}
+	if cap(dst.Idx) < nnz {
+		dst.Idx = make([]int32, nnz)
+	}
+	ptr, idx := dst.Ptr[:s.Cols+1], dst.Idx[:nnz]
+	clear(ptr)
+	for _, k := range s.Idx[:nnz] {
+		ptr[k+1]++
+	}
+	for k := range s.Cols {
+		ptr[k+1] += ptr[k]
+	}
+	// ptr[k] is now the start of row k; use it as the fill cursor, which
+	// leaves it at the start of row k+1, then shift back.
+	for r := range s.Rows {
+		for _, k := range s.Idx[s.Ptr[r]:s.Ptr[r+1]] {
+			idx[ptr[k]] = int32(r)
+			ptr[k]++
+		}
+	}
+	copy(ptr[1:], ptr[:s.Cols])
+	ptr[0] = 0
+	dst.Ptr, dst.Idx = ptr, idx
+}
+
+// check panics unless s is well formed: Ptr of length Rows+1 starting at 0
+// and non-decreasing, Idx long enough, column numbers in [0, Cols) and
+// strictly ascending within each row. The assembly kernels rely on it.
+func (s *SpikeRows) check(op string) {
+	if s.Rows < 0 || s.Cols < 0 || len(s.Ptr) != s.Rows+1 || s.Ptr[0] != 0 {
+		panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: shape [%d, %d], len(Ptr) = %d", op, s.Rows, s.Cols, len(s.Ptr)))
+	}
+	if int(s.Ptr[s.Rows]) > len(s.Idx) {
+		panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: Ptr[%d] = %d > len(Idx) = %d", op, s.Rows, s.Ptr[s.Rows], len(s.Idx)))
+	}
+	cols := int32(s.Cols)
+	for r := range s.Rows {
+		lo, hi := s.Ptr[r], s.Ptr[r+1]
+		if lo > hi {
+			panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: Ptr decreases at row %d", op, r))
+		}
+		prev := int32(-1)
+		for _, k := range s.Idx[lo:hi] {
+			if k <= prev || k >= cols {
+				panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: row %d lists column %d after %d (Cols = %d)", op, r, k, prev, s.Cols))
+			}
+			prev = k
+		}
+	}
+}
+
+// Work partition of the spike products. Column tiles keep the touched slab of
+// the dense operand (about K*spikeTileCols*4 bytes) in the L2 cache; row
+// blocks give SpikeMatMul parallel work when n is small. The partition
+// depends only on the shapes, and every output element is computed by one
+// task with a fixed order of additions, so the results are bit-identical for
+// any number of threads.
+const (
+	spikeTileCols  = 256
+	spikeRowsBlock = 64
+)
+
+// SpikeMatMul computes
+//
+//	C = alpha * S * W + beta * C
+//
+// where S is the binary [m, k] matrix s (m = s.Rows, k = s.Cols), W is
+// [k, n] with row stride ldw and C is [m, n] with row stride ldc. With
+// beta == 0, C is overwritten (NaNs in C do not propagate).
+//
+// Row i of S*W is the sum of the rows of W listed in row i of S. Each output
+// element is computed as
+//
+//	acc = ((0 + W[k1][j]) + W[k2][j]) + ...   (k1 < k2 < ... the active columns)
+//	C[i][j] = alpha*acc + beta*C[i][j]         (each product rounded, no fused multiply-add)
+//
+// in float32, the same on every CPU path and for any number of threads. The
+// cost is proportional to the number of active entries times n, against
+// m*k*n for a dense product.
+//
+// It panics if s is malformed or a slice is too short for its shape.
+func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta float32, c []float32, ldc int) {
+	const op = "SpikeMatMul"
+	s.check(op)
+	m, k := s.Rows, s.Cols
+	checkMat(op, "W", k, n, w, ldw)
+	checkMat(op, "C", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	tiles := (n + spikeTileCols - 1) / spikeTileCols
+	blocks := (m + spikeRowsBlock - 1) / spikeRowsBlock
+	gather := rowImpl.gather
+	spikeParallel(tiles*blocks, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			j0 := (t / blocks) * spikeTileCols
+			nc := min(spikeTileCols, n-j0)
+			r0 := (t % blocks) * spikeRowsBlock
+			var wt []float32 // empty when k == 0: no row of W is read
+			if k > 0 {
+				wt = w[j0:]
+			}
+			for i := r0; i < min(r0+spikeRowsBlock, m); i++ {
+				gather(c[i*ldc+j0:], wt, ldw, s.Idx[s.Ptr[i]:s.Ptr[i+1]], nc, alpha, beta)
+			}
+		}
+	})
+}
+
+// SpikeTMatMul computes the weight-gradient product
+//
+//	G = alpha * S^T * D + beta * G
+//
+// where S is the binary [m, k] matrix s, D is [m, n] with row stride ldd and
+// G is [k, n] with row stride ldg: for every active entry (i, p) of S,
+// G[p][:] += alpha*D[i][:]. With beta == 0, G is overwritten (NaNs in G do not
+// propagate).
+//
+// Each output element is computed as
+//
+//	g = beta*G[p][j]   (or 0 when beta == 0; G unchanged when beta == 1)
+//	g = g + alpha*D[i][j]   for the rows i that have column p active, ascending i
+//
+// in float32 (alpha*D rounded before the sum), the same on every CPU path and
+// for any number of threads. Work is split over column tiles of G, so it
+// runs on one thread when n <= 256.
+//
+// It panics if s is malformed or a slice is too short for its shape.
+func SpikeTMatMul(n int, alpha float32, s *SpikeRows, d []float32, ldd int, beta float32, g []float32, ldg int) {
+	const op = "SpikeTMatMul"
+	s.check(op)
+	m, k := s.Rows, s.Cols
+	checkMat(op, "D", m, n, d, ldd)
+	checkMat(op, "G", k, n, g, ldg)
+	if k == 0 || n == 0 {
+		return
+	}
+	tiles := (n + spikeTileCols - 1) / spikeTileCols
+	scatter := rowImpl.scatter
+	spikeParallel(tiles, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			j0 := t * spikeTileCols
+			nc := min(spikeTileCols, n-j0)
+			if beta != 1 {
+				for p := range k {
+					row := g[p*ldg+j0 : p*ldg+j0+nc]
+					if beta == 0 {
+						clear(row)
+						continue
+					}
+					for j := range row {
+						row[j] *= beta
+					}
+				}
+			}
+			for i := range m {
+				lo, hi := s.Ptr[i], s.Ptr[i+1]
+				if lo == hi {
+					continue
+				}
+				scatter(g[j0:], ldg, s.Idx[lo:hi], d[i*ldd+j0:], nc, alpha)
+			}
+		}
+	})
+}
+
+// checkMat panics unless x can hold a [rows, cols] matrix with row stride ld.
+func checkMat(op, name string, rows, cols int, x []float32, ld int) {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("kernels: %s: %s has negative shape [%d, %d]", op, name, rows, cols))
+	}
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: %s: %s [%d, %d] has row stride %d < %d", op, name, rows, cols, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: %s: %s [%d, %d] with row stride %d needs %d values, have %d", op, name, rows, cols, ld, (rows-1)*ld+cols, len(x)))
+	}
+}
+
+// spikeParallel runs fn over the task range [0, n). The tasks are a fixed
+// partition chosen by the caller, so the split of the range over threads
+// does not change any result.
+func spikeParallel(n int, fn func(lo, hi int)) {
+	fn(0, n)
+}

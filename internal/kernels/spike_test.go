@@ -1,0 +1,367 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// u32 is the unit roundoff of float32, 2^-24.
+const u32 = 1.0 / (1 << 24)
+
+// randSpikes returns a binary [rows, cols] matrix with each entry 1 with
+// probability p.
+func randSpikes(rng *rand.Rand, rows, cols int, p float64) []float32 {
+	x := make([]float32, rows*cols)
+	for i := range x {
+		if rng.Float64() < p {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
+// randMat returns n values uniform in [-1, 1).
+func randMat(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(2*rng.Float64() - 1)
+	}
+	return x
+}
+
+// withRowKernels runs f with each available row-kernel implementation in use.
+func withRowKernels(t *testing.T, f func(t *testing.T)) {
+	saved := rowImpl
+	defer func() { rowImpl = saved }()
+	for _, k := range availableRowKernels() {
+		rowImpl = k
+		t.Run(k.name, f)
+	}
+}
+
+func TestRowKernelsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	impls := availableRowKernels()
+	// Column counts around every block size of every implementation: 8, 16,
+	// 32, 64 and 128 columns, and the masked tails.
+	for _, ncols := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 200, 257} {
+		for _, nidx := range []int{0, 1, 2, 5, 40} {
+			for _, ab := range [][2]float32{{1, 0}, {0.5, 0}, {1, 1}, {2, -0.75}} {
+				alpha, beta := ab[0], ab[1]
+				krows := 50
+				ldw := ncols + 3
+				w := randMat(rng, krows*ldw)
+				idx := make([]int32, nidx)
+				for i := range idx {
+					idx[i] = int32(rng.IntN(krows))
+				}
+				dst0 := randMat(rng, ncols+5)
+				g0 := randMat(rng, krows*ldw)
+				d := randMat(rng, ncols)
+
+				want := slices.Clone(dst0)
+				goRowKernels.gather(want, w, ldw, idx, ncols, alpha, beta)
+				wantG := slices.Clone(g0)
+				goRowKernels.scatter(wantG, ldw, idx, d, ncols, alpha)
+				for _, k := range impls[1:] {
+					got := slices.Clone(dst0)
+					k.gather(got, w, ldw, idx, ncols, alpha, beta)
+					if i := firstDiff(got, want); i >= 0 {
+						t.Fatalf("%s gather ncols=%d nidx=%d alpha=%g beta=%g: dst[%d] = %g, go gives %g", k.name, ncols, nidx, alpha, beta, i, got[i], want[i])
+					}
+					gotG := slices.Clone(g0)
+					k.scatter(gotG, ldw, idx, d, ncols, alpha)
+					if i := firstDiff(gotG, wantG); i >= 0 {
+						t.Fatalf("%s scatter ncols=%d nidx=%d alpha=%g: g[%d] = %g, go gives %g", k.name, ncols, nidx, alpha, i, gotG[i], wantG[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// firstDiff returns the first index where a and b differ bitwise, or -1.
+func firstDiff(a, b []float32) int {
+	if len(a) != len(b) {
+		return 0
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestNonzeroKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 100, 1000} {
+		for _, p := range []float64{0, 0.05, 0.5, 1} {
+			x := make([]float32, n)
+			var want []int32
+			for j := range x {
+				switch r := rng.Float64(); {
+				case r < p:
+					// Nonzero values of every kind count: 1, other
+					// magnitudes, negatives, NaN.
+					x[j] = []float32{1, 1, 0.25, -3, nan}[rng.IntN(5)]
+					want = append(want, int32(j))
+				case r < p+(1-p)/2:
+					x[j] = negZero
+				}
+			}
+			for _, k := range availableRowKernels() {
+				out := make([]int32, n+16)
+				got := out[:k.nonzero(x, out)]
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s nonzero n=%d p=%g: got %v, want %v", k.name, n, p, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestFromDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	withRowKernels(t, func(t *testing.T) {
+		var s SpikeRows
+		for _, sh := range [][2]int{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {3, 17}, {40, 100}, {7, 1000}} {
+			rows, cols := sh[0], sh[1]
+			for _, p := range []float64{0, 0.02, 0.3, 1} {
+				x := randSpikes(rng, rows, cols, p)
+				s.FromDense(x, rows, cols)
+				if s.Rows != rows || s.Cols != cols || len(s.Ptr) != rows+1 {
+					t.Fatalf("[%d, %d]: got shape [%d, %d] len(Ptr) %d", rows, cols, s.Rows, s.Cols, len(s.Ptr))
+				}
+				nnz := 0
+				for r := range rows {
+					var want []int32
+					for j := range cols {
+						if x[r*cols+j] != 0 {
+							want = append(want, int32(j))
+						}
+					}
+					nnz += len(want)
+					if got := s.Idx[s.Ptr[r]:s.Ptr[r+1]]; !slices.Equal(got, want) {
+						t.Fatalf("[%d, %d] p=%g row %d: got %v, want %v", rows, cols, p, r, got, want)
+					}
+				}
+				if s.NNZ() != nnz || len(s.Idx) != nnz {
+					t.Fatalf("[%d, %d] p=%g: NNZ %d, len(Idx) %d, want %d", rows, cols, p, s.NNZ(), len(s.Idx), nnz)
+				}
+				wantAct := 0.0
+				if rows*cols > 0 {
+					wantAct = float64(nnz) / float64(rows*cols)
+				}
+				if s.Activity() != wantAct {
+					t.Fatalf("[%d, %d]: Activity %g, want %g", rows, cols, s.Activity(), wantAct)
+				}
+				s.check("test")
+			}
+		}
+	})
+}
+
+func TestFromDenseReusesBuffers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := randSpikes(rng, 64, 300, 0.5)
+	var s SpikeRows
+	s.FromDense(x, 64, 300)
+	allocs := testing.AllocsPerRun(10, func() { s.FromDense(x, 64, 300) })
+	if allocs != 0 {
+		t.Fatalf("FromDense with large enough buffers allocated %g times per call, want 0", allocs)
+	}
+}
+
+func TestSpikeRowsMalformedPanics(t *testing.T) {
+	w := make([]float32, 4*3)
+	c := make([]float32, 2*3)
+	for name, s := range map[string]SpikeRows{
+		"column out of range": {Rows: 2, Cols: 4, Ptr: []int32{0, 1, 2}, Idx: []int32{0, 4}},
+		"not ascending":       {Rows: 2, Cols: 4, Ptr: []int32{0, 2, 2}, Idx: []int32{2, 1}},
+		"duplicate":           {Rows: 2, Cols: 4, Ptr: []int32{0, 2, 2}, Idx: []int32{1, 1}},
+		"short Ptr":           {Rows: 2, Cols: 4, Ptr: []int32{0, 1}, Idx: []int32{0}},
+		"Ptr past Idx":        {Rows: 2, Cols: 4, Ptr: []int32{0, 1, 3}, Idx: []int32{0, 1}},
+		"Ptr decreasing":      {Rows: 2, Cols: 4, Ptr: []int32{0, 2, 1}, Idx: []int32{0, 1}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: SpikeMatMul did not panic", name)
+				}
+			}()
+			SpikeMatMul(3, 1, &s, w, 3, 0, c, 3)
+		}()
+	}
+	s := SpikeRows{Rows: 2, Cols: 4, Ptr: []int32{0, 0, 0}}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("short C: SpikeMatMul did not panic")
+		}
+	}()
+	SpikeMatMul(3, 1, &s, w, 3, 0, c[:5], 3)
+}
+
+// spikeCase is one shape of the spike product tests.
+type spikeCase struct {
+	m, k, n   int
+	p         float64 // activity
+	emptyRows bool    // clear every third row of S
+}
+
+func spikeCases() []spikeCase {
+	cs := []spikeCase{
+		{0, 5, 7, 0.5, false}, {4, 0, 7, 0.5, false}, {4, 5, 0, 0.5, false}, // empty dims
+		{1, 1, 1, 1, false}, {3, 5, 1, 1, false},
+		{17, 33, 300, 0, false},  // zero activity
+		{17, 33, 300, 1, false},  // full activity
+		{70, 129, 10, 0.2, true}, // more than one row block, empty rows
+		{65, 784, 513, 0.05, true},
+		{9, 200, 257, 0.5, false},
+	}
+	return cs
+}
+
+// checkNear compares got with the float64 reference want element by
+// element, allowing bound[i]: recursive float32 summation of q terms has error
+// at most (q-1)*u*sum|terms| to first order (Higham, Accuracy and Stability of
+// Numerical Algorithms, 2nd ed., eq. 4.4), and rounding alpha*acc and beta*c
+// adds at most 2u of the magnitude; the bound used is (q+2)*u*sum|terms|.
+func checkNear(t *testing.T, what string, got, want []float32, bound []float64) {
+	t.Helper()
+	for i := range got {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); d > bound[i] || math.IsNaN(float64(got[i])) {
+			t.Fatalf("%s: element %d = %g, reference %g (difference %g > bound %g)", what, i, got[i], want[i], d, bound[i])
+		}
+	}
+}
+
+func TestSpikeMatMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	withRowKernels(t, func(t *testing.T) {
+		for _, tc := range spikeCases() {
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}} {
+				alpha, beta := ab[0], ab[1]
+				m, k, n := tc.m, tc.k, tc.n
+				x := randSpikes(rng, m, k, tc.p)
+				if tc.emptyRows {
+					for i := 0; i < m; i += 3 {
+						clear(x[i*k : (i+1)*k])
+					}
+				}
+				ldw, ldc := n+2, n+1
+				w := randMat(rng, k*ldw)
+				c0 := randMat(rng, m*ldc)
+				want := slices.Clone(c0)
+				RefSgemm(false, false, m, n, k, alpha, x, max(k, 1), w, ldw, beta, want, ldc)
+
+				var s SpikeRows
+				s.FromDense(x, m, k)
+				got := slices.Clone(c0)
+				SpikeMatMul(n, alpha, &s, w, ldw, beta, got, ldc)
+
+				bound := make([]float64, len(got))
+				for i := range m {
+					for j := range n {
+						q, sum := 0, 0.0
+						for p := range k {
+							if x[i*k+p] != 0 {
+								q++
+								sum += math.Abs(float64(alpha * w[p*ldw+j]))
+							}
+						}
+						sum += math.Abs(float64(beta * c0[i*ldc+j]))
+						bound[i*ldc+j] = float64(q+2) * u32 * sum
+					}
+				}
+				checkNear(t, fmt.Sprintf("%+v alpha=%g beta=%g", tc, alpha, beta), got, want, bound)
+			}
+		}
+	})
+}
+
+func TestSpikeTMatMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	withRowKernels(t, func(t *testing.T) {
+		for _, tc := range spikeCases() {
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}} {
+				alpha, beta := ab[0], ab[1]
+				m, k, n := tc.m, tc.k, tc.n
+				x := randSpikes(rng, m, k, tc.p)
+				if tc.emptyRows {
+					for i := 0; i < m; i += 3 {
+						clear(x[i*k : (i+1)*k])
+					}
+				}
+				ldd, ldg := n+3, n+1
+				d := randMat(rng, m*ldd)
+				g0 := randMat(rng, k*ldg)
+				want := slices.Clone(g0)
+				RefSgemm(true, false, k, n, m, alpha, x, max(k, 1), d, ldd, beta, want, ldg)
+
+				var s SpikeRows
+				s.FromDense(x, m, k)
+				got := slices.Clone(g0)
+				SpikeTMatMul(n, alpha, &s, d, ldd, beta, got, ldg)
+
+				bound := make([]float64, len(got))
+				for p := range k {
+					for j := range n {
+						q, sum := 0, 0.0
+						for i := range m {
+							if x[i*k+p] != 0 {
+								q++
+								sum += math.Abs(float64(alpha * d[i*ldd+j]))
+							}
+						}
+						sum += math.Abs(float64(beta * g0[p*ldg+j]))
+						bound[p*ldg+j] = float64(q+2) * u32 * sum
+					}
+				}
+				checkNear(t, fmt.Sprintf("%+v alpha=%g beta=%g", tc, alpha, beta), got, want, bound)
+			}
+		}
+	})
+}
+
+// With alpha = 1 and beta = 0 both products add the same terms in the same
+// order (ascending row of S), so the weight gradient through the transposed
+// index lists equals SpikeTMatMul bit for bit.
+func TestTransposeMatchesSpikeTMatMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, tc := range spikeCases() {
+		m, k, n := tc.m, tc.k, tc.n
+		x := randSpikes(rng, m, k, tc.p)
+		var s, st SpikeRows
+		s.FromDense(x, m, k)
+		s.Transpose(&st)
+		st.check("test")
+		if st.Rows != k || st.Cols != m || st.NNZ() != s.NNZ() {
+			t.Fatalf("%+v: transpose shape [%d, %d] nnz %d", tc, st.Rows, st.Cols, st.NNZ())
+		}
+		for p := range k {
+			var want []int32
+			for i := range m {
+				if x[i*k+p] != 0 {
+					want = append(want, int32(i))
+				}
+			}
+			if got := st.Idx[st.Ptr[p]:st.Ptr[p+1]]; !slices.Equal(got, want) {
+				t.Fatalf("%+v: transpose row %d = %v, want %v", tc, p, got, want)
+			}
+		}
+		d := randMat(rng, m*n)
+		g1 := randMat(rng, k*n)
+		g2 := randMat(rng, k*n)
+		SpikeTMatMul(n, 1, &s, d, max(n, 1), 0, g1, max(n, 1))
+		SpikeMatMul(n, 1, &st, d, max(n, 1), 0, g2, max(n, 1))
+		if i := firstDiff(g1, g2); i >= 0 {
+			t.Fatalf("%+v: element %d: SpikeTMatMul %g, transposed SpikeMatMul %g", tc, i, g1[i], g2[i])
+		}
+	}
+}
