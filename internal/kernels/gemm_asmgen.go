@@ -1,0 +1,248 @@
+//go:build ignore
+
+// This program writes gemm_amd64.s, the amd64 SGEMM micro-kernels:
+//
+//	go run gemm_asmgen.go
+//
+// Every kernel has the Go signature
+//
+//	func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+//
+// and computes, for an mr x nr tile of C with row stride ldc (in elements),
+//
+//	C = alpha * (Apanel * Bpanel) + beta * C    (beta == 0: C is not read)
+//
+// where Apanel holds kc columns of mr packed values (a[p*mr+i]) and Bpanel
+// kc rows of nr packed values (b[p*nr+j]). The sum over p runs in order
+// p = 0, 1, ..., kc-1 with one fused multiply-add per step into each lane, so
+// a tile's result depends only on its panels, never on where the tile sits.
+// kc must be at least 1.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+type gen struct {
+	buf bytes.Buffer
+}
+
+func (g *gen) p(format string, args ...any) {
+	fmt.Fprintf(&g.buf, format, args...)
+	g.buf.WriteByte('\n')
+}
+
+// avx512 writes an mr x (16*nv) kernel with zmm accumulators. B rows are
+// loaded into Z(mr*nv)...; A values are broadcast straight from memory by the
+// fused multiply-adds (embedded broadcast), so no register holds A.
+func (g *gen) avx512(mr, nv, unroll int) {
+	nr := 16 * nv
+	if mr*nv+nv*2 > 30 {
+		panic("too many registers")
+	}
+	name := fmt.Sprintf("kernAVX512_%dx%d", mr, nr)
+	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
+	bregs := func(u, v int) string { return fmt.Sprintf("Z%d", mr*nv+(u%2)*nv+v) }
+	g.p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.p("\tMOVQ kc+0(FP), CX")
+	g.p("\tMOVQ a+8(FP), SI")
+	g.p("\tMOVQ b+16(FP), DI")
+	g.p("\tMOVQ c+24(FP), DX")
+	g.p("\tMOVQ ldc+32(FP), R8")
+	g.p("\tSHLQ $2, R8")
+	// Prefetch the C tile; it is needed only at the end, but its lines then
+	// arrive while the FMAs run.
+	g.p("\tMOVQ DX, R9")
+	for i := 0; i < mr; i++ {
+		for off := 0; off < nr*4; off += 64 {
+			g.p("\tPREFETCHT0 %d(R9)", off)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, R9")
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	step := func(u int) {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %d(DI), %s", (u*nr+16*v)*4, bregs(u, v))
+		}
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS.BCST %d(SI), %s, %s", (u*mr+i)*4, bregs(u, v), acc(i, v))
+			}
+		}
+	}
+	g.p("\tCMPQ CX, $%d", unroll)
+	g.p("\tJLT %s_tail", name)
+	g.p("%s_loop:", name)
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	g.p("\tADDQ $%d, SI", unroll*mr*4)
+	g.p("\tADDQ $%d, DI", unroll*nr*4)
+	g.p("\tSUBQ $%d, CX", unroll)
+	g.p("\tCMPQ CX, $%d", unroll)
+	g.p("\tJGE %s_loop", name)
+	g.p("%s_tail:", name)
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJZ %s_store", name)
+	g.p("%s_tailloop:", name)
+	step(0)
+	g.p("\tADDQ $%d, SI", mr*4)
+	g.p("\tADDQ $%d, DI", nr*4)
+	g.p("\tDECQ CX")
+	g.p("\tJNZ %s_tailloop", name)
+	g.p("%s_store:", name)
+	g.p("\tVBROADCASTSS alpha+40(FP), Z30")
+	g.p("\tMOVL beta+44(FP), AX")
+	g.p("\tANDL $0x7fffffff, AX")
+	g.p("\tJZ %s_nobeta", name)
+	g.p("\tVBROADCASTSS beta+44(FP), Z31")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
+			g.p("\tVFMADD231PS %d(DX), Z31, %s", 64*v, acc(i, v))
+			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 64*v)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, DX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("%s_nobeta:", name)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
+			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 64*v)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, DX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+// avx2 writes an mr x (8*nv) kernel with ymm accumulators; A values are
+// broadcast into two alternating registers.
+func (g *gen) avx2(mr, nv, unroll int) {
+	nr := 8 * nv
+	if mr*nv+nv+2 > 16 {
+		panic("too many registers")
+	}
+	name := fmt.Sprintf("kernAVX2_%dx%d", mr, nr)
+	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*nv+v) }
+	breg := func(v int) string { return fmt.Sprintf("Y%d", mr*nv+v) }
+	areg := func(i int) string { return fmt.Sprintf("Y%d", mr*nv+nv+i%2) }
+	g.p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.p("\tMOVQ kc+0(FP), CX")
+	g.p("\tMOVQ a+8(FP), SI")
+	g.p("\tMOVQ b+16(FP), DI")
+	g.p("\tMOVQ c+24(FP), DX")
+	g.p("\tMOVQ ldc+32(FP), R8")
+	g.p("\tSHLQ $2, R8")
+	g.p("\tMOVQ DX, R9")
+	for i := 0; i < mr; i++ {
+		for off := 0; off < nr*4; off += 64 {
+			g.p("\tPREFETCHT0 %d(R9)", off)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, R9")
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	step := func(u int) {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %d(DI), %s", (u*nr+8*v)*4, breg(v))
+		}
+		for i := 0; i < mr; i++ {
+			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, areg(i))
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS %s, %s, %s", breg(v), areg(i), acc(i, v))
+			}
+		}
+	}
+	g.p("\tCMPQ CX, $%d", unroll)
+	g.p("\tJLT %s_tail", name)
+	g.p("%s_loop:", name)
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	g.p("\tADDQ $%d, SI", unroll*mr*4)
+	g.p("\tADDQ $%d, DI", unroll*nr*4)
+	g.p("\tSUBQ $%d, CX", unroll)
+	g.p("\tCMPQ CX, $%d", unroll)
+	g.p("\tJGE %s_loop", name)
+	g.p("%s_tail:", name)
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJZ %s_store", name)
+	g.p("%s_tailloop:", name)
+	step(0)
+	g.p("\tADDQ $%d, SI", mr*4)
+	g.p("\tADDQ $%d, DI", nr*4)
+	g.p("\tDECQ CX")
+	g.p("\tJNZ %s_tailloop", name)
+	g.p("%s_store:", name)
+	alpha, beta := areg(0), areg(1)
+	g.p("\tVBROADCASTSS alpha+40(FP), %s", alpha)
+	g.p("\tMOVL beta+44(FP), AX")
+	g.p("\tANDL $0x7fffffff, AX")
+	g.p("\tJZ %s_nobeta", name)
+	g.p("\tVBROADCASTSS beta+44(FP), %s", beta)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
+			g.p("\tVFMADD231PS %d(DX), %s, %s", 32*v, beta, acc(i, v))
+			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 32*v)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, DX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("%s_nobeta:", name)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
+			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 32*v)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R8, DX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+func main() {
+	var g gen
+	g.p("// Code generated by gemm_asmgen.go; DO NOT EDIT.")
+	g.p("")
+	g.p("//go:build !purego")
+	g.p("")
+	g.p("#include \"textflag.h\"")
+	g.p("")
+	g.avx512(8, 3, 4)
+	g.avx512(12, 2, 4)
+	g.avx2(6, 2, 4)
+	if err := os.WriteFile("gemm_amd64.s", g.buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

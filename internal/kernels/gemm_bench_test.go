@@ -1,0 +1,72 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchShape is one SGEMM of the benchmark table; m, n, k describe the
+// product op(A)[m,k] * op(B)[k,n].
+type benchShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+// The layer shapes of a 784-1000-10 network at batch 128 (the benchmark of
+// /work/shared/REFERENCE.md): forward NN, weight gradient TN, input gradient
+// NT, for both layers, and the classic square 1024^3.
+var benchShapes = []benchShape{
+	{"L1fwd_NN_128x1000x784", false, false, 128, 1000, 784},
+	{"L1dW_TN_784x1000x128", true, false, 784, 1000, 128},
+	{"L1dX_NT_128x784x1000", false, true, 128, 784, 1000},
+	{"L2fwd_NN_128x10x1000", false, false, 128, 10, 1000},
+	{"L2dW_TN_1000x10x128", true, false, 1000, 10, 128},
+	{"L2dX_NT_128x1000x10", false, true, 128, 1000, 10},
+	{"Square_NN_1024", false, false, 1024, 1024, 1024},
+}
+
+// sgemmBackend is one implementation benchmarked side by side.
+type sgemmBackend struct {
+	name string
+	fn   func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, s := range benchShapes {
+		ar, ac := s.m, s.k
+		if s.transA {
+			ar, ac = s.k, s.m
+		}
+		br, bc := s.k, s.n
+		if s.transB {
+			br, bc = s.n, s.k
+		}
+		a := randSlice(rng, ar*ac)
+		bm := randSlice(rng, br*bc)
+		c := randSlice(rng, s.m*s.n)
+		for _, be := range sgemmBackends() {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, be.name, th), func(b *testing.B) {
+					defer SetThreads(SetThreads(th))
+					b.ReportAllocs()
+					for b.Loop() {
+						be.fn(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+					}
+					flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = rng.Float32()*2 - 1
+	}
+	return s
+}
