@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // SpikeRows is a binary matrix stored as the list of its active (one)
@@ -141,8 +142,8 @@ func (s *SpikeRows) check(op string) {
 // the dense operand (about K*spikeTileCols*4 bytes) in the L2 cache; row
 // blocks give SpikeMatMul parallel work when n is small. The partition
 // depends only on the shapes, and every output element is computed by one
-// task with a fixed order of additions, so the results are bit-identical for
-// any number of threads.
+// chunk with a fixed order of additions, so the results are bit-identical for
+// any number of threads (see SetThreads).
 const (
 	spikeTileCols  = 256
 	spikeRowsBlock = 64
@@ -176,23 +177,13 @@ func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta 
 	if m == 0 || n == 0 {
 		return
 	}
-	tiles := (n + spikeTileCols - 1) / spikeTileCols
-	blocks := (m + spikeRowsBlock - 1) / spikeRowsBlock
-	gather := rowImpl.gather
-	spikeParallel(tiles*blocks, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			j0 := (t / blocks) * spikeTileCols
-			nc := min(spikeTileCols, n-j0)
-			r0 := (t % blocks) * spikeRowsBlock
-			var wt []float32 // empty when k == 0: no row of W is read
-			if k > 0 {
-				wt = w[j0:]
-			}
-			for i := r0; i < min(r0+spikeRowsBlock, m); i++ {
-				gather(c[i*ldc+j0:], wt, ldw, s.Idx[s.Ptr[i]:s.Ptr[i+1]], nc, alpha, beta)
-			}
-		}
-	})
+	j := spikeJobs.Get().(*spikeJob)
+	*j = spikeJob{transposed: false, n: n, alpha: alpha, beta: beta, s: s, x: w, ldx: ldw, y: c, ldy: ldc, rk: rowImpl}
+	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
+	j.blocks = (m + spikeRowsBlock - 1) / spikeRowsBlock
+	runChunks(j.tiles*j.blocks, j)
+	*j = spikeJob{}
+	spikeJobs.Put(j)
 }
 
 // SpikeTMatMul computes the weight-gradient product
@@ -223,33 +214,66 @@ func SpikeTMatMul(n int, alpha float32, s *SpikeRows, d []float32, ldd int, beta
 	if k == 0 || n == 0 {
 		return
 	}
-	tiles := (n + spikeTileCols - 1) / spikeTileCols
-	scatter := rowImpl.scatter
-	spikeParallel(tiles, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			j0 := t * spikeTileCols
-			nc := min(spikeTileCols, n-j0)
-			if beta != 1 {
-				for p := range k {
-					row := g[p*ldg+j0 : p*ldg+j0+nc]
-					if beta == 0 {
-						clear(row)
-						continue
-					}
-					for j := range row {
-						row[j] *= beta
-					}
-				}
+	j := spikeJobs.Get().(*spikeJob)
+	*j = spikeJob{transposed: true, n: n, alpha: alpha, beta: beta, s: s, x: d, ldx: ldd, y: g, ldy: ldg, rk: rowImpl}
+	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
+	j.blocks = 1
+	runChunks(j.tiles, j)
+	*j = spikeJob{}
+	spikeJobs.Put(j)
+}
+
+// spikeJob is one SpikeMatMul or SpikeTMatMul call split into chunks: chunk
+// t covers column tile t/blocks and, for SpikeMatMul, row block t%blocks.
+// Jobs are pooled so that a call does not allocate.
+type spikeJob struct {
+	transposed  bool // SpikeTMatMul (x = D, y = G) or SpikeMatMul (x = W, y = C)
+	n           int
+	alpha, beta float32
+	s           *SpikeRows
+	x, y        []float32
+	ldx, ldy    int
+	tiles       int
+	blocks      int
+	rk          rowKernels
+}
+
+var spikeJobs = sync.Pool{New: func() any { return new(spikeJob) }}
+
+func (j *spikeJob) runChunk(t int) {
+	s := j.s
+	j0 := (t / j.blocks) * spikeTileCols
+	nc := min(spikeTileCols, j.n-j0)
+	if !j.transposed {
+		r0 := (t % j.blocks) * spikeRowsBlock
+		var wt []float32 // empty when S has no columns: no row of W is read
+		if s.Cols > 0 {
+			wt = j.x[j0:]
+		}
+		for i := r0; i < min(r0+spikeRowsBlock, s.Rows); i++ {
+			j.rk.gather(j.y[i*j.ldy+j0:], wt, j.ldx, s.Idx[s.Ptr[i]:s.Ptr[i+1]], nc, j.alpha, j.beta)
+		}
+		return
+	}
+	g, ldg := j.y, j.ldy
+	if beta := j.beta; beta != 1 {
+		for p := range s.Cols {
+			row := g[p*ldg+j0 : p*ldg+j0+nc]
+			if beta == 0 {
+				clear(row)
+				continue
 			}
-			for i := range m {
-				lo, hi := s.Ptr[i], s.Ptr[i+1]
-				if lo == hi {
-					continue
-				}
-				scatter(g[j0:], ldg, s.Idx[lo:hi], d[i*ldd+j0:], nc, alpha)
+			for q := range row {
+				row[q] *= beta
 			}
 		}
-	})
+	}
+	for i := range s.Rows {
+		lo, hi := s.Ptr[i], s.Ptr[i+1]
+		if lo < hi {
+			j.rk.scatter(g[j0:], ldg, s.Idx[lo:hi], j.x[i*j.ldx+j0:], nc, j.alpha)
+		}
+	}
 }
 
 // checkMat panics unless x can hold a [rows, cols] matrix with row stride ld.
@@ -263,11 +287,4 @@ func checkMat(op, name string, rows, cols int, x []float32, ld int) {
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
 		panic(fmt.Sprintf("kernels: %s: %s [%d, %d] with row stride %d needs %d values, have %d", op, name, rows, cols, ld, (rows-1)*ld+cols, len(x)))
 	}
-}
-
-// spikeParallel runs fn over the task range [0, n). The tasks are a fixed
-// partition chosen by the caller, so the split of the range over threads
-// does not change any result.
-func spikeParallel(n int, fn func(lo, hi int)) {
-	fn(0, n)
 }

@@ -365,3 +365,55 @@ func TestTransposeMatchesSpikeTMatMul(t *testing.T) {
 		}
 	}
 }
+
+// The products must give the same bits for every thread count: the work
+// partition depends on the shapes only.
+func TestSpikeProductsThreadInvariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	defer SetThreads(SetThreads(1))
+	for _, tc := range []spikeCase{{300, 200, 700, 0.1, true}, {130, 50, 10, 0.3, false}} {
+		m, k, n := tc.m, tc.k, tc.n
+		x := randSpikes(rng, m, k, tc.p)
+		var s SpikeRows
+		s.FromDense(x, m, k)
+		w := randMat(rng, k*n)
+		d := randMat(rng, m*n)
+		c0 := randMat(rng, m*n)
+		g0 := randMat(rng, k*n)
+		var refC, refG []float32
+		for _, th := range []int{1, 2, 3, 7} {
+			SetThreads(th)
+			c := slices.Clone(c0)
+			SpikeMatMul(n, 0.5, &s, w, n, 1, c, n)
+			g := slices.Clone(g0)
+			SpikeTMatMul(n, 0.5, &s, d, n, 1, g, n)
+			if refC == nil {
+				refC, refG = c, g
+				continue
+			}
+			if i := firstDiff(c, refC); i >= 0 {
+				t.Fatalf("%+v SpikeMatMul threads=%d: C[%d] = %g, threads=1 gives %g", tc, th, i, c[i], refC[i])
+			}
+			if i := firstDiff(g, refG); i >= 0 {
+				t.Fatalf("%+v SpikeTMatMul threads=%d: G[%d] = %g, threads=1 gives %g", tc, th, i, g[i], refG[i])
+			}
+		}
+	}
+}
+
+func TestSpikeMatMulNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	m, k, n := 200, 100, 600
+	var s SpikeRows
+	s.FromDense(randSpikes(rng, m, k, 0.1), m, k)
+	w, c := randMat(rng, k*n), make([]float32, m*n)
+	d, g := randMat(rng, m*n), make([]float32, k*n)
+	SpikeMatMul(n, 1, &s, w, n, 0, c, n)
+	SpikeTMatMul(n, 1, &s, d, n, 0, g, n)
+	if a := testing.AllocsPerRun(5, func() {
+		SpikeMatMul(n, 1, &s, w, n, 0, c, n)
+		SpikeTMatMul(n, 1, &s, d, n, 0, g, n)
+	}); a != 0 {
+		t.Fatalf("SpikeMatMul and SpikeTMatMul allocated %g times per call pair, want 0", a)
+	}
+}
