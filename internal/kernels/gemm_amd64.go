@@ -14,6 +14,12 @@ func kernAVX512_8x48(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 func kernAVX512_12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func kernAVX512_8x48r(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernAVX512_12x32r(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
 func kernAVX2_6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 const asmAvailable = true
@@ -27,7 +33,9 @@ var (
 func asmKernels(p gemmPath) []*microKernel {
 	switch p {
 	case pathAVX512:
-		return []*microKernel{avx512Kernel8x48, avx512Kernel12x32}
+		return []*microKernel{avx512Kernel8x48, avx512Kernel12x32,
+			{name: "avx512_8x48r", mr: 8, nr: 48, fn: kernAVX512_8x48r},
+			{name: "avx512_12x32r", mr: 12, nr: 32, fn: kernAVX512_12x32r}}
 	case pathAVX2:
 		return []*microKernel{avx2Kernel6x16}
 	}

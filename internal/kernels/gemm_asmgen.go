@@ -37,12 +37,15 @@ func (g *gen) p(format string, args ...any) {
 // avx512 writes an mr x (16*nv) kernel with zmm accumulators. B rows are
 // loaded into Z(mr*nv)...; A values are broadcast straight from memory by the
 // fused multiply-adds (embedded broadcast), so no register holds A.
-func (g *gen) avx512(mr, nv, unroll int) {
+func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 	nr := 16 * nv
 	if mr*nv+nv*2 > 30 {
 		panic("too many registers")
 	}
 	name := fmt.Sprintf("kernAVX512_%dx%d", mr, nr)
+	if bcastReg {
+		name += "r"
+	}
 	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
 	bregs := func(u, v int) string { return fmt.Sprintf("Z%d", mr*nv+(u%2)*nv+v) }
 	g.p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", name)
@@ -74,6 +77,14 @@ func (g *gen) avx512(mr, nv, unroll int) {
 			g.p("\tVMOVUPS %d(DI), %s", (u*nr+16*v)*4, bregs(u, v))
 		}
 		for i := 0; i < mr; i++ {
+			if bcastReg {
+				ar := fmt.Sprintf("Z%d", 30+i%2)
+				g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, ar)
+				for v := 0; v < nv; v++ {
+					g.p("\tVFMADD231PS %s, %s, %s", bregs(u, v), ar, acc(i, v))
+				}
+				continue
+			}
 			for v := 0; v < nv; v++ {
 				g.p("\tVFMADD231PS.BCST %d(SI), %s, %s", (u*mr+i)*4, bregs(u, v), acc(i, v))
 			}
@@ -238,8 +249,10 @@ func main() {
 	g.p("")
 	g.p("#include \"textflag.h\"")
 	g.p("")
-	g.avx512(8, 3, 4)
-	g.avx512(12, 2, 4)
+	g.avx512(8, 3, 4, false)
+	g.avx512(12, 2, 4, false)
+	g.avx512(8, 3, 4, true)
+	g.avx512(12, 2, 4, true)
 	g.avx2(6, 2, 4)
 	if err := os.WriteFile("gemm_amd64.s", g.buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

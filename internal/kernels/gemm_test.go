@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
 // gemmCase is one SGEMM call of the tests: op(A)[m,k] * op(B)[k,n], with the
 // stored leading dimensions padded by the given extra elements.
 type gemmCase struct {
-	transA, transB      bool
-	m, n, k             int
-	alpha, beta         float32
-	padA, padB, padC    int
+	transA, transB   bool
+	m, n, k          int
+	alpha, beta      float32
+	padA, padB, padC int
 }
 
 func (tc gemmCase) String() string {
@@ -82,12 +83,12 @@ func absSlice(s []float32) []float32 {
 // float32 (splitting K into blocks adds one rounding per block, which the k
 // term already covers since blocks <= k). Elements of the padding must stay
 // untouched.
-func checkGemm(t *testing.T, rng *rand.Rand, tc gemmCase) {
+func checkGemm(t *testing.T, fn sgemmFunc, rng *rand.Rand, tc gemmCase) {
 	t.Helper()
 	o := makeOperands(rng, tc)
 	got := append([]float32(nil), o.c...)
 	want := append([]float32(nil), o.c...)
-	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, got, o.ldc)
+	fn(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, got, o.ldc)
 	RefSgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, want, o.ldc)
 	mag := make([]float32, len(o.c))
 	RefSgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, absSlice(o.a), o.lda, absSlice(o.b), o.ldb, 0, mag, o.ldc)
@@ -115,9 +116,13 @@ func checkGemm(t *testing.T, rng *rand.Rand, tc gemmCase) {
 	_ = wi
 }
 
-// testPaths runs f once for every micro-kernel path this CPU supports, with
-// the path forced.
-func testPaths(t *testing.T, f func(t *testing.T)) {
+// sgemmFunc is the signature of Sgemm and of its implementations.
+type sgemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// testPaths runs f once for every micro-kernel path of the pure-Go SGEMM
+// that this CPU supports, with the path forced, and, if withOthers, once for
+// every other backend of this build (OpenBLAS in the openblas build).
+func testPaths(t *testing.T, withOthers bool, f func(t *testing.T, fn sgemmFunc)) {
 	for _, p := range []gemmPath{pathGo, pathAVX2, pathAVX512} {
 		t.Run(p.String(), func(t *testing.T) {
 			if !gemmPathSupported(p) {
@@ -125,8 +130,16 @@ func testPaths(t *testing.T, f func(t *testing.T)) {
 			}
 			prev := setGemmPath(p)
 			defer func() { gemmKernels = prev }()
-			f(t)
+			f(t, sgemmGo)
 		})
+	}
+	if !withOthers {
+		return
+	}
+	for _, be := range sgemmBackends() {
+		if be.name != "go" {
+			t.Run(be.name, func(t *testing.T) { f(t, be.fn) })
+		}
 	}
 }
 
@@ -135,7 +148,7 @@ func testPaths(t *testing.T, f func(t *testing.T)) {
 var edgeSizes = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 50, 97}
 
 func TestSgemmMatchesRef(t *testing.T) {
-	testPaths(t, func(t *testing.T) {
+	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(7, uint64(len(gemmKernels))))
 		alphas := []float32{1, -0.5, 2, 0.75}
 		betas := []float32{0, 1, -1.5, 0.25}
@@ -152,9 +165,200 @@ func TestSgemmMatchesRef(t *testing.T) {
 						alpha: alphas[n%len(alphas)], beta: betas[(n/len(alphas))%len(betas)],
 						padA: rng.IntN(3), padB: rng.IntN(3), padC: rng.IntN(3)}
 					n++
-					checkGemm(t, rng, tc)
+					checkGemm(t, fn, rng, tc)
 				}
 			}
 		}
 	})
+}
+
+// TestSgemmBlocking forces several K blocks, the parallel job grid and the
+// small-problem path onto small shapes, so that the blocking logic is
+// checked against the reference without big matrices.
+func TestSgemmBlocking(t *testing.T) {
+	defer func(kc, par int) { gemmKC, gemmParFlops = kc, par }(gemmKC, gemmParFlops)
+	defer SetThreads(SetThreads(3))
+	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, kc := range []int{1, 7, 64} {
+			for _, par := range []int{0, 1 << 40} {
+				gemmKC, gemmParFlops = kc, par
+				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}} {
+						tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2],
+							alpha: 1.5, beta: -0.5, padA: 1, padB: 2, padC: 3}
+						checkGemm(t, fn, rng, tc)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmBetaZeroIgnoresC checks that beta == 0 overwrites C: NaN and Inf
+// in C must not reach the result, on every path and also when K is split.
+func TestSgemmBetaZeroIgnoresC(t *testing.T) {
+	defer func(kc int) { gemmKC = kc }(gemmKC)
+	gemmKC = 16
+	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			for _, s := range [][3]int{{13, 50, 40}, {100, 3, 20}, {1, 1, 1}} {
+				tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0}
+				o := makeOperands(rng, tc)
+				for i := range o.c {
+					o.c[i] = float32(math.NaN())
+					if i%2 == 1 {
+						o.c[i] = float32(math.Inf(-1))
+					}
+				}
+				want := make([]float32, len(o.c))
+				RefSgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, o.a, o.lda, o.b, o.ldb, 0, want, o.ldc)
+				fn(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
+				for i, v := range o.c {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatalf("%v: C[%d] = %g after beta = 0 (want about %g)", tc, i, v, want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmDegenerate covers k == 0 and alpha == 0 (C = beta*C, A and B not
+// read) and empty outputs (nothing touched). The expected values are exact:
+// beta*C is one float32 multiplication in both Sgemm and the check.
+func TestSgemmDegenerate(t *testing.T) {
+	for _, be := range sgemmBackends() {
+		t.Run(be.name, func(t *testing.T) { testDegenerate(t, be.fn) })
+	}
+}
+
+func testDegenerate(t *testing.T, Sgemm sgemmFunc) {
+	c := []float32{1, 2, 3, 4, 5, 6}
+	nan := float32(math.NaN())
+	a := []float32{nan, nan, nan, nan, nan, nan}
+	for _, beta := range []float32{0, 1, -2} {
+		got := append([]float32(nil), c...)
+		Sgemm(false, false, 2, 3, 0, 1, nil, 0, nil, 3, beta, got, 3)
+		for i := range got {
+			if got[i] != beta*c[i] {
+				t.Fatalf("k=0 beta=%g: C[%d] = %g, want %g", beta, i, got[i], beta*c[i])
+			}
+		}
+		got = append([]float32(nil), c...)
+		Sgemm(false, true, 2, 3, 2, 0, a, 2, a, 2, beta, got, 3)
+		for i := range got {
+			if got[i] != beta*c[i] {
+				t.Fatalf("alpha=0 beta=%g: C[%d] = %g, want %g", beta, i, got[i], beta*c[i])
+			}
+		}
+	}
+	// Empty outputs: C is not touched, even with ldc = 0 and nil slices.
+	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
+	Sgemm(true, false, 4, 0, 3, 1, make([]float32, 12), 4, nil, 0, 0, nil, 0)
+}
+
+// TestSgemmPanics checks that invalid arguments panic with an *SgemmError.
+func TestSgemmPanics(t *testing.T) {
+	buf := make([]float32, 100)
+	var Sgemm sgemmFunc
+	cases := []struct {
+		name string
+		call func()
+	}{
+		{"TT", func() { Sgemm(true, true, 2, 2, 2, 1, buf, 2, buf, 2, 0, buf, 2) }},
+		{"negative m", func() { Sgemm(false, false, -1, 2, 2, 1, buf, 2, buf, 2, 0, buf, 2) }},
+		{"lda too small", func() { Sgemm(false, false, 2, 2, 3, 1, buf, 2, buf, 2, 0, buf, 2) }},
+		{"ldb too small", func() { Sgemm(false, true, 2, 2, 3, 1, buf, 3, buf, 2, 0, buf, 2) }},
+		{"ldc too small", func() { Sgemm(false, false, 2, 4, 2, 1, buf, 2, buf, 4, 0, buf, 3) }},
+		{"a too short", func() { Sgemm(false, false, 10, 2, 11, 1, buf, 11, buf, 2, 0, buf, 2) }},
+		{"b too short", func() { Sgemm(true, false, 2, 20, 10, 1, buf, 2, buf, 20, 0, buf, 20) }},
+		{"c too short", func() { Sgemm(false, false, 11, 10, 1, 1, buf, 1, buf, 10, 0, buf, 10) }},
+	}
+	for _, be := range sgemmBackends() {
+		Sgemm = be.fn
+		for _, tc := range cases {
+			t.Run(be.name+"/"+tc.name, func(t *testing.T) {
+				defer func() {
+					r := recover()
+					if _, ok := r.(*SgemmError); !ok {
+						t.Fatalf("recovered %v (%T), want *SgemmError", r, r)
+					}
+				}()
+				tc.call()
+			})
+		}
+	}
+}
+
+// TestSgemmThreadsBitIdentical checks that the result does not depend on
+// the thread count or GOMAXPROCS, on every path, for shapes that take the
+// parallel job grid in both orientations.
+func TestSgemmThreadsBitIdentical(t *testing.T) {
+	defer func(par int) { gemmParFlops = par }(gemmParFlops)
+	gemmParFlops = 0 // parallel even for these small shapes
+	defer SetThreads(SetThreads(1))
+	testPaths(t, false, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			for _, s := range [][3]int{{70, 300, 600}, {200, 10, 90}, {128, 1000, 10}} {
+				tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2], alpha: 0.5, beta: 2, padC: 1}
+				o := makeOperands(rng, tc)
+				var first []float32
+				for _, run := range []struct{ threads, procs int }{{1, 0}, {2, 0}, {3, 0}, {8, 0}, {8, 1}, {2, 3}} {
+					if run.procs > 0 {
+						defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(run.procs))
+					}
+					SetThreads(run.threads)
+					got := append([]float32(nil), o.c...)
+					fn(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, got, o.ldc)
+					if first == nil {
+						first = got
+						continue
+					}
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(first[i]) &&
+							!(math.IsNaN(float64(got[i])) && math.IsNaN(float64(first[i]))) {
+							t.Fatalf("%v: threads=%d GOMAXPROCS=%d: C[%d] = %g, with one thread %g",
+								tc, run.threads, runtime.GOMAXPROCS(0), i, got[i], first[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmNoAllocs checks that steady-state calls do not allocate, on one
+// goroutine and on several.
+func TestSgemmNoAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts need the pools warm")
+	}
+	rng := rand.New(rand.NewPCG(31, 32))
+	a := randSlice(rng, 128*300)
+	b := randSlice(rng, 300*200)
+	c := make([]float32, 128*200)
+	for _, be := range sgemmBackends() {
+		for _, th := range []int{1, 2} {
+			prev := SetThreads(th)
+			for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+				lda, ldb := 300, 200
+				if form[0] {
+					lda = 128
+				}
+				if form[1] {
+					ldb = 300
+				}
+				allocs := testing.AllocsPerRun(20, func() {
+					be.fn(form[0], form[1], 128, 200, 300, 1, a, lda, b, ldb, 0, c, 200)
+				})
+				if allocs != 0 {
+					t.Errorf("%s threads=%d form=%v: %g allocations per call, want 0", be.name, th, form, allocs)
+				}
+			}
+			SetThreads(prev)
+		}
+	}
 }
