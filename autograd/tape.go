@@ -136,6 +136,8 @@ type record struct {
 	in    [3]*Var
 	lo    int // inputs beyond in[]: t.ptrs[lo:hi]
 	hi    int
+	olo   int // outputs beyond out: t.ptrs[olo:ohi]
+	ohi   int
 	i     [4]int
 	f     [2]float32
 	saved []float32 // a buffer the forward kept for the backward
@@ -300,6 +302,37 @@ func (t *Tape) Record(out *Var, bw Backwarder, in ...*Var) {
 	r.hi = len(t.ptrs)
 }
 
+// RecordOutputs is Record for an op with several outputs, such as a neuron
+// scan that yields spikes and membrane potentials. The backward runs when any
+// output received a gradient; it is called with out = outs[0], whose Grad may
+// then be nil, and the Backwarder reads the other outputs' Grad itself (nil
+// for those no gradient reached).
+func (t *Tape) RecordOutputs(outs []*Var, bw Backwarder, in ...*Var) {
+	if len(outs) == 0 {
+		panic(&TapeError{Op: "RecordOutputs", Msg: "no outputs"})
+	}
+	for _, o := range outs {
+		t.check("RecordOutputs", o)
+	}
+	for _, x := range in {
+		t.check("RecordOutputs", x)
+	}
+	if !t.wants(in...) {
+		return
+	}
+	r := t.push(outs[0])
+	r.bw = bw
+	r.lo = len(t.ptrs)
+	t.ptrs = append(t.ptrs, in...)
+	r.hi = len(t.ptrs)
+	r.olo = r.hi
+	t.ptrs = append(t.ptrs, outs[1:]...)
+	r.ohi = len(t.ptrs)
+	for _, o := range outs[1:] {
+		o.needs = true
+	}
+}
+
 // check panics if v belongs to another tape.
 func (t *Tape) check(op string, v *Var) {
 	if v == nil {
@@ -367,7 +400,7 @@ func (t *Tape) run() {
 	t.done = true
 	for i := len(t.recs) - 1; i >= 0; i-- {
 		r := &t.recs[i]
-		if r.out.Grad == nil {
+		if r.out.Grad == nil && !anyGrad(t.ptrs[r.olo:r.ohi]) {
 			continue
 		}
 		if r.bw != nil {
@@ -376,6 +409,15 @@ func (t *Tape) run() {
 			r.fn(t, r)
 		}
 	}
+}
+
+func anyGrad(vs []*Var) bool {
+	for _, v := range vs {
+		if v.Grad != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func numel(shape []int) int {
