@@ -57,21 +57,21 @@ type DType uint8
 
 // The dtypes of the safetensors specification, with their header names.
 const (
-	DTypeBool    DType = iota + 1 // "BOOL", 1 byte
-	DTypeU8                       // "U8", 1 byte
-	DTypeI8                       // "I8", 1 byte
-	DTypeF8E5M2                   // "F8_E5M2", 1 byte
-	DTypeF8E4M3                   // "F8_E4M3", 1 byte
-	DTypeI16                      // "I16", 2 bytes
-	DTypeU16                      // "U16", 2 bytes
-	DTypeF16                      // "F16", 2 bytes
-	DTypeBF16                     // "BF16", 2 bytes
-	DTypeI32                      // "I32", 4 bytes
-	DTypeU32                      // "U32", 4 bytes
-	DTypeF32                      // "F32", 4 bytes
-	DTypeF64                      // "F64", 8 bytes
-	DTypeI64                      // "I64", 8 bytes
-	DTypeU64                      // "U64", 8 bytes
+	DTypeBool   DType = iota + 1 // "BOOL", 1 byte
+	DTypeU8                      // "U8", 1 byte
+	DTypeI8                      // "I8", 1 byte
+	DTypeF8E5M2                  // "F8_E5M2", 1 byte
+	DTypeF8E4M3                  // "F8_E4M3", 1 byte
+	DTypeI16                     // "I16", 2 bytes
+	DTypeU16                     // "U16", 2 bytes
+	DTypeF16                     // "F16", 2 bytes
+	DTypeBF16                    // "BF16", 2 bytes
+	DTypeI32                     // "I32", 4 bytes
+	DTypeU32                     // "U32", 4 bytes
+	DTypeF32                     // "F32", 4 bytes
+	DTypeF64                     // "F64", 8 bytes
+	DTypeI64                     // "I64", 8 bytes
+	DTypeU64                     // "U64", 8 bytes
 )
 
 var dtypeNames = [...]string{
