@@ -1,3 +1,135 @@
 // Package optim holds the optimizers of deep learning (SGD, Adam, AdamW),
-// learning-rate schedules and gradient clipping, all acting on autograd.Params.
+// learning-rate schedules and gradient clipping, all acting on
+// autograd.Params. The update rules are PyTorch's (torch.optim), so that
+// hyperparameters and results carry over from Python recipes; the doc comment
+// of each type states its equations.
+//
+// # A training step
+//
+// An optimizer holds a fixed list of Params and, per Param, the buffers and
+// the step count of its algorithm. One training step is:
+//
+//	opt.SetLR(sched.LR(step))                 // a Schedule, if any
+//	opt.ZeroGrad()                            // gradients accumulate otherwise
+//	loss := model.Forward(tape, batch)        // record the computation
+//	tape.Backward(loss)                       // fills Param.Grad
+//	if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
+//		// a NaN or infinite gradient: skip this step
+//	}
+//	opt.Step()                                // reads Grad, writes Data
+//	tape.Reset()
+//
+// Step reads Param.Grad and never modifies it; it does not zero it either
+// (ZeroGrad does, for every Param including Frozen ones). Frozen Params are
+// skipped by Step and by the clipping functions: their values, buffers and
+// step counts stay as they are, and they count nothing in the gradient norm.
+//
+// Every non-Frozen Param is updated at every Step, even if no gradient
+// reached it in that step: its zero gradient still advances its moments,
+// momentum and weight decay. (PyTorch, whose zero_grad sets gradients to
+// None, skips such a parameter; here a Param always has a gradient buffer.
+// Freeze a Param to hold it still.)
+//
+// # Optimizers
+//
+// All implement the Optimizer interface. Each is built from a config struct
+// whose fields are taken literally, with a function returning PyTorch's
+// defaults:
+//
+//	optimizer  config                   defaults                                     PyTorch
+//	SGD        SGDConfig, DefaultSGD     lr 1e-3, momentum 0, dampening 0, wd 0      torch.optim.SGD
+//	Adam       AdamConfig, DefaultAdam   lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0 torch.optim.Adam
+//	AdamW      AdamConfig, DefaultAdamW  as Adam with wd 0.01                       torch.optim.AdamW
+//
+// SGD has momentum, dampening, Nesterov momentum and weight decay coupled as
+// an L2 term (added to the gradient). Adam adds weight decay to the gradient
+// (L2, coupled: it passes through the moments); AdamW shrinks the weights by
+// lr·wd·θ before the Adam step (decoupled, Loshchilov and Hutter), which is
+// usually what a recipe that says "weight decay" with Adam means. Adam and
+// AdamW offer AMSGrad. ε is added to the bias-corrected √v̂, after the square
+// root, as in PyTorch: with ε negligible, Adam's first step moves every
+// element by exactly lr·sign(g).
+//
+// Storage is float32 (values, gradients, buffers), and so is the arithmetic
+// on them, one rounding per operation with no fused multiply-add, as a
+// float32 PyTorch run computes it. The scalars of a step (Adam's bias
+// corrections lr/(1 − β₁ᵗ) and 1/√(1 − β₂ᵗ), AdamW's 1 − lr·wd) are computed
+// in float64 and rounded once. Against the same equations run in float64,
+// 20 steps on random data stay within 1e-6·(1 + |θ|) (measured; the test
+// allows 2e-5). Updates are single-threaded,
+// deterministic, and allocate nothing: Adam's step over a 784×1000 layer
+// (785,000 values) streams 28 bytes per value and costs a few nanoseconds per
+// value (BenchmarkAdamStep reports ns/param).
+//
+// # Learning-rate schedules
+//
+// A Schedule is a closed-form function of a count t >= 0 (epochs or steps, as
+// the caller advances it) to a learning rate, applied with opt.SetLR:
+//
+//	Constant(lr)                              lr
+//	StepLR{Base, StepSize, Gamma}             Base·Gamma^⌊t/StepSize⌋                        (StepLR)
+//	CosineAnnealingLR{Base, EtaMin, TMax}     EtaMin + (Base − EtaMin)·(1 + cos(πt/TMax))/2  (CosineAnnealingLR)
+//	LinearWarmup{StartFactor, Steps, Then}    linear from StartFactor·Then.LR(0) to Then.LR(0)
+//	                                          over Steps, then Then.LR(t − Steps)            (LinearLR + SequentialLR)
+//
+// Schedules hold no state, so a resumed run needs only t. ReduceLROnPlateau is
+// different: it is told a metric once per epoch (Step(metric)) and multiplies
+// the optimizer's rate by Factor when the metric has not improved, by more
+// than a relative or absolute Threshold, for more than Patience epochs, then
+// waits Cooldown epochs; it never goes below MinLR. Its counters are saved
+// with State and restored with SetState. Modes and threshold modes are typed
+// constants: Min, Max; Rel, Abs.
+//
+// # Gradient clipping
+//
+// ClipGradNorm scales all gradients together so that their global L2 norm is
+// at most maxNorm, by maxNorm/(norm + 1e-6) when that is below 1, and returns
+// the norm before clipping, summed in float64 (log it: it is the first sign
+// of a diverging run). If a gradient holds NaN or ±Inf, the returned norm is
+// NaN or +Inf and no gradient is changed: the caller should skip the step.
+// ClipGradValue clamps each element to [−clip, clip].
+//
+// # Checkpoints
+//
+// Optimizer.State returns a deep copy of everything Step changes besides the
+// Param values: the algorithm's name, the learning rate, and per Param its
+// Name, its step count and its buffers under PyTorch's names
+// ("momentum_buffer"; "exp_avg", "exp_avg_sq", "max_exp_avg_sq"). A
+// checkpoint writer stores the buffers as float32 tensors, for example named
+// "optim.<param>.<buffer>", and the scalars as metadata. SetState matches
+// Params by Name (so the order may differ), checks every length and the set
+// of buffers, and changes nothing if anything is wrong. An optimizer built
+// with the same config over Params restored to the same values, given the
+// saved State, continues bit-identically (tested): the per-Param step count
+// restores Adam's bias correction and SGD's first momentum step.
+// Hyperparameters other than the learning rate are not part of the state;
+// they belong to the run's config. The names of Params must therefore be
+// unique, which the constructors check.
+//
+// # Errors
+//
+// Constructors and Validate methods return a *HyperparamError (which field,
+// which value, which range) for a hyperparameter out of range, NaN included,
+// and a *ParamError for a parameter list they cannot take (empty, nil, a Param
+// twice, a duplicated Name, Grad and Data of different lengths). SetState
+// returns a *ParamError for a state that does not fit. Both wrap ErrInvalid.
+// Misuse inside a training step is a programmer error and panics with the
+// same types: SetLR with a negative or NaN rate, LR of an invalid schedule or
+// at t < 0, a Param whose length changed after the optimizer was built, a
+// negative maxNorm.
+//
+// # Differences from PyTorch
+//
+//   - Adam's Eps must be > 0 (PyTorch accepts 0, which divides 0 by 0 for an
+//     element whose gradient has always been 0).
+//   - LinearWarmup's StartFactor may be 0 (PyTorch's LinearLR wants > 0).
+//   - ClipGradNorm leaves the gradients alone when the norm is not finite
+//     (PyTorch scales them by NaN or 0 unless error_if_nonfinite is set).
+//   - A Param that received no gradient is still updated (see above).
+//   - Adam divides the moments' root by √(1 − β₂ᵗ) as a multiplication by the
+//     float32 reciprocal, and updates the moments as β·m + (1 − β)·g rather
+//     than PyTorch's lerp; each differs from PyTorch's float32 result by at
+//     most a rounding.
+//   - There are no parameter groups: use one optimizer per group, or SetLR on
+//     each. There is no maximize, foreach, fused or capturable option.
 package optim
