@@ -1,0 +1,293 @@
+package kernels
+
+import "fmt"
+
+// Fused neuron scans.
+//
+// A scan runs one neuron model over a whole sequence laid out time-major,
+// [T, B, N] row-major: step t holds n = B*N values at [t*n, (t+1)*n), and the
+// value at flat index b*N+f of a step belongs to feature f. Parameters (decay
+// factors, thresholds) are per feature: a slice of length N, or of length 1
+// shared by all features. Initial states are [n] slices (nil means zeros).
+//
+// Forward scans use exactly the float32 operations written in their doc
+// comments, in that order, each product rounded before it is added (no fused
+// multiply-add), so they equal a plain step-by-step loop bit for bit.
+//
+// Backward scans run in reverse time and take the surrogate derivative of the
+// spike function from the caller: SG[t] = g(mem[t] - thr) for the caller's
+// surrogate g, [T*n]. Input gradients are overwritten; parameter gradients are
+// accumulated (added to the slice given).
+//
+// The scans split the work over features (N >= 128) or run as one piece
+// (smaller N) by a partition that depends on the shape alone, and each
+// parameter gradient is summed in a fixed order, so results are bit-identical
+// for any thread count.
+
+// ResetMode selects how a spike resets the membrane at the next step.
+type ResetMode uint8
+
+const (
+	// ResetSubtract subtracts the threshold: mem[t] = beta*mem[t-1] + x[t] - r[t]*thr
+	// (snnTorch reset_mechanism="subtract", its default).
+	ResetSubtract ResetMode = iota
+	// ResetZero clears the decayed membrane: mem[t] = beta*mem[t-1]*(1-r[t]) + x[t]
+	// (snnTorch Leaky reset_mechanism="zero").
+	ResetZero
+	// ResetNone never resets: mem[t] = beta*mem[t-1] + x[t].
+	ResetNone
+)
+
+// String returns "subtract", "zero" or "none".
+func (m ResetMode) String() string {
+	switch m {
+	case ResetSubtract:
+		return "subtract"
+	case ResetZero:
+		return "zero"
+	case ResetNone:
+		return "none"
+	}
+	return fmt.Sprintf("ResetMode(%d)", uint8(m))
+}
+
+// ScanError is the panic value of the neuron scans for arguments that do not
+// fit the declared shape.
+type ScanError struct {
+	Op      string // e.g. "LIFScan.Forward"
+	T, B, N int
+	Reason  string
+}
+
+func (e *ScanError) Error() string {
+	return fmt.Sprintf("kernels: %s [T=%d, B=%d, N=%d]: %s", e.Op, e.T, e.B, e.N, e.Reason)
+}
+
+// LIFScan is the leaky integrate-and-fire neuron of snnTorch's Leaky with the
+// reset computed from the previous step's spike, over a [T, B, N] sequence.
+// For t = 0 .. T-1, per element (feature f):
+//
+//	r[t]   = S[t-1]                          (S[-1] = spk0, the spike state before the sequence)
+//	mem[t] = (beta*mem[t-1] + x[t]) - r[t]*thr     ResetSubtract
+//	mem[t] = (beta*mem[t-1])*(1-r[t]) + x[t]       ResetZero
+//	mem[t] = beta*mem[t-1] + x[t]                  ResetNone
+//	S[t]   = H(mem[t] - thr)                 (1 if mem[t] > thr, else 0)
+//
+// with mem[-1] = mem0, beta = Beta[f] and thr = Thr[f]. snnTorch computes the
+// reset as H(mem[t-1] - thr), which is S[t-1]; for its start state pass
+// spk0 = H(mem0 - thr) (nil when mem0 is zero and thr > 0). Membranes are in
+// threshold units when thr = 1; beta = exp(-dt/tau) is dimensionless.
+//
+// Backward: let A[t] = dL/dmem[t] (total, through every later step) and
+// G[t] = dL/dS[t] (total). With the given DSpk[t] = dL/dS[t] and
+// DMem[t] = dL/dmem[t] (direct uses only), A[T] = 0 and E[T] = 0:
+//
+//	E[t+1] = dL/dr[t+1] = -A[t+1]*thr                     subtract
+//	                      -A[t+1]*beta*mem[t]             zero
+//	                      0                                none, or reset detached
+//	G[t]   = DSpk[t] + E[t+1]
+//	A[t]   = DMem[t] + G[t]*SG[t] + A[t+1]*beta*(1-r[t+1])    zero
+//	A[t]   = DMem[t] + G[t]*SG[t] + A[t+1]*beta               subtract, none
+//	dL/dx[t] = A[t]
+//	dL/dbeta += A[t]*mem[t-1]*(1-r[t])   (zero)   A[t]*mem[t-1]   (others)
+//	dL/dthr  += -G[t]*SG[t] - A[t]*r[t]  (subtract)   -G[t]*SG[t]   (others)
+//	dL/dmem0 = A[0]*beta*(1-r[0])  (zero)   A[0]*beta   (others)
+//	dL/dspk0 = E[0]
+//
+// E carries the gradient through the reset term r[t] = S[t-1]; it is zero
+// unless ResetGrad is set. dL/dspk0 is the gradient with respect to the spk0
+// input: a caller that derived spk0 = H(mem0 - thr) chains it through its own
+// surrogate (dmem0 += dspk0*g(mem0-thr), dthr -= dspk0*g(mem0-thr)).
+type LIFScan struct {
+	T, B, N int       // time steps, batch, features; n = B*N values per step
+	Beta    []float32 // membrane decay factor per feature, [N] or [1]
+	Thr     []float32 // firing threshold per feature, [N] or [1]
+	Reset   ResetMode
+	// ResetGrad lets the gradient flow through the reset term r[t] = S[t-1]
+	// (via SG[t-1]). The default, false, detaches the reset from the graph.
+	ResetGrad bool
+}
+
+// LIFGrad holds the inputs and outputs of LIFScan.Backward. Slices marked
+// optional may be nil.
+type LIFGrad struct {
+	DSpk []float32 // [T*n] dL/dS[t]; optional (nil: zero)
+	DMem []float32 // [T*n] dL/dmem[t] from direct uses of the membrane; optional
+	SG   []float32 // [T*n] surrogate derivative g(mem[t] - thr[f]); required
+
+	DIn   []float32 // [T*n] dL/dx[t]; required, overwritten
+	DMem0 []float32 // [n] dL/dmem0; optional, overwritten
+	DSpk0 []float32 // [n] dL/dspk0; optional, overwritten (zeros unless ResetGrad)
+	DBeta []float32 // [len(Beta)] dL/dbeta; optional, accumulated
+	DThr  []float32 // [len(Thr)] dL/dthr; optional, accumulated
+}
+
+// Forward runs the scan: in [T*n] is the input current x, mem0 and spk0 [n]
+// the initial state (nil: zeros); it writes mem and spk [T*n], which Backward
+// needs. It panics with a *ScanError if a slice is too short or a parameter
+// has the wrong length.
+func (p *LIFScan) Forward(in, mem0, spk0, mem, spk []float32) {
+	j := newScanJob(scanLIF, true, "LIFScan.Forward", p.T, p.B, p.N)
+	j.reset = p.Reset
+	j.setParam(1, "Beta", p.Beta, nil)
+	j.setParam(2, "Thr", p.Thr, nil)
+	j.in = j.seq("in", in, true)
+	j.mem0 = j.state("mem0", mem0, false)
+	j.spk0 = j.state("spk0", spk0, false)
+	j.mem = j.seq("mem", mem, true)
+	j.spk = j.seq("spk", spk, true)
+	j.run()
+}
+
+// Backward runs the reverse-time scan of Forward (equations on LIFScan).
+// mem0 and spk0 are Forward's initial state (nil: zeros), mem and spk its
+// outputs. It panics with a *ScanError if a slice is too short or a parameter
+// or gradient has the wrong length.
+func (p *LIFScan) Backward(mem0, spk0, mem, spk []float32, g *LIFGrad) {
+	j := newScanJob(scanLIF, false, "LIFScan.Backward", p.T, p.B, p.N)
+	j.reset, j.resetGrad = p.Reset, p.ResetGrad
+	j.setParam(1, "Beta", p.Beta, g.DBeta)
+	j.setParam(2, "Thr", p.Thr, g.DThr)
+	j.mem0 = j.state("mem0", mem0, false)
+	j.spk0 = j.state("spk0", spk0, false)
+	j.mem = j.seq("mem", mem, true)
+	j.spk = j.seq("spk", spk, true)
+	j.ds = j.seq("DSpk", g.DSpk, false)
+	j.dm = j.seq("DMem", g.DMem, false)
+	j.sg = j.seq("SG", g.SG, true)
+	j.dIn = j.seq("DIn", g.DIn, true)
+	j.dMem0 = j.state("DMem0", g.DMem0, false)
+	j.dSpk0 = j.state("DSpk0", g.DSpk0, false)
+	j.run()
+}
+
+// lifForwardSeg runs the forward LIF scan over one segment of l elements at
+// flat offset off of every step, with be and th the segment's parameters.
+func (j *scanJob) lifForwardSeg(off, l int, be, th []float32) {
+	n := j.n
+	var zeros [scanSeg]float32
+	pm, ps := j.segState(j.mem0, off, l, &zeros), j.segState(j.spk0, off, l, &zeros)
+	for t := range j.T {
+		o := t*n + off
+		x, m, s := j.in[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
+		switch j.reset {
+		case ResetSubtract:
+			lifStepSub(x, pm, ps, be, th, m, s)
+		case ResetZero:
+			lifStepZero(x, pm, ps, be, th, m, s)
+		default:
+			lifStepNone(x, pm, be, th, m, s)
+		}
+		pm, ps = m, s
+	}
+}
+
+func lifStepSub(x, pm, ps, be, th, m, s []float32) {
+	x, pm, ps, be, th, s = x[:len(m)], pm[:len(m)], ps[:len(m)], be[:len(m)], th[:len(m)], s[:len(m)]
+	for i := range m {
+		v := float32(be[i]*pm[i]) + x[i] - float32(ps[i]*th[i])
+		m[i] = v
+		s[i] = heaviside(v, th[i])
+	}
+}
+
+func lifStepZero(x, pm, ps, be, th, m, s []float32) {
+	x, pm, ps, be, th, s = x[:len(m)], pm[:len(m)], ps[:len(m)], be[:len(m)], th[:len(m)], s[:len(m)]
+	for i := range m {
+		v := float32(be[i]*pm[i])*(1-ps[i]) + x[i]
+		m[i] = v
+		s[i] = heaviside(v, th[i])
+	}
+}
+
+func lifStepNone(x, pm, be, th, m, s []float32) {
+	x, pm, be, th, s = x[:len(m)], pm[:len(m)], be[:len(m)], th[:len(m)], s[:len(m)]
+	for i := range m {
+		v := float32(be[i]*pm[i]) + x[i]
+		m[i] = v
+		s[i] = heaviside(v, th[i])
+	}
+}
+
+// heaviside is the spike function H(v - th): 1 if v > th, else 0 (also for
+// NaN).
+func heaviside(v, th float32) float32 {
+	if v > th {
+		return 1
+	}
+	return 0
+}
+
+// lifBackwardSeg runs the backward LIF scan over one segment.
+func (j *scanJob) lifBackwardSeg(off, l int, be, th []float32, accB, accT *[scanSeg]float32) {
+	n := j.n
+	var zeros, aN, eN [scanSeg]float32
+	mem0, spk0 := j.segState(j.mem0, off, l, &zeros), j.segState(j.spk0, off, l, &zeros)
+	for t := j.T - 1; t >= 0; t-- {
+		o := t*n + off
+		pm, r := mem0, spk0
+		if t > 0 {
+			pm, r = j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+		}
+		ds, dm := j.segSeq(j.ds, o, l, &zeros), j.segSeq(j.dm, o, l, &zeros)
+		sg, dIn := j.sg[o:o+l], j.dIn[o:o+l]
+		a, e := aN[:len(dIn)], eN[:len(dIn)]
+		db, dt := accB[:len(dIn)], accT[:len(dIn)]
+		ds, dm, sg, pm, r, be, th := ds[:len(dIn)], dm[:len(dIn)], sg[:len(dIn)], pm[:len(dIn)], r[:len(dIn)], be[:len(dIn)], th[:len(dIn)]
+		switch {
+		case j.reset == ResetSubtract && j.resetGrad:
+			for i := range dIn {
+				gs := ds[i] + e[i]
+				ai := dm[i] + gs*sg[i] + a[i]
+				dIn[i] = ai
+				a[i] = ai * be[i]
+				e[i] = -ai * th[i]
+				db[i] += ai * pm[i]
+				dt[i] -= gs*sg[i] + ai*r[i]
+			}
+		case j.reset == ResetSubtract:
+			for i := range dIn {
+				gs := ds[i]
+				ai := dm[i] + gs*sg[i] + a[i]
+				dIn[i] = ai
+				a[i] = ai * be[i]
+				db[i] += ai * pm[i]
+				dt[i] -= gs*sg[i] + ai*r[i]
+			}
+		case j.reset == ResetZero && j.resetGrad:
+			for i := range dIn {
+				gs := ds[i] + e[i]
+				ai := dm[i] + gs*sg[i] + a[i]
+				dIn[i] = ai
+				a[i] = ai * be[i] * (1 - r[i])
+				e[i] = -ai * be[i] * pm[i]
+				db[i] += ai * pm[i] * (1 - r[i])
+				dt[i] -= gs * sg[i]
+			}
+		case j.reset == ResetZero:
+			for i := range dIn {
+				gs := ds[i]
+				ai := dm[i] + gs*sg[i] + a[i]
+				dIn[i] = ai
+				a[i] = ai * be[i] * (1 - r[i])
+				db[i] += ai * pm[i] * (1 - r[i])
+				dt[i] -= gs * sg[i]
+			}
+		default:
+			for i := range dIn {
+				gs := ds[i]
+				ai := dm[i] + gs*sg[i] + a[i]
+				dIn[i] = ai
+				a[i] = ai * be[i]
+				db[i] += ai * pm[i]
+				dt[i] -= gs * sg[i]
+			}
+		}
+	}
+	if j.dMem0 != nil {
+		copy(j.dMem0[off:off+l], aN[:l])
+	}
+	if j.dSpk0 != nil {
+		copy(j.dSpk0[off:off+l], eN[:l])
+	}
+}
