@@ -1,0 +1,63 @@
+package plots
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// runFigures lists the metrics SaveRunPlots draws, in order: the learning
+// curves, then the firing rates, the throughput and the learning rate
+// where the run logged them.
+var runFigures = []string{"loss", "accuracy", "rate/", "samples_per_s", "lr"}
+
+// SaveRunPlots reads runDir/metrics.jsonl and writes the standard figures
+// of the run to runDir/plots/, each as PNG and SVG: loss, accuracy (in
+// percent), rates (the rate/<layer> metrics, in percent), samples_per_s and
+// lr, each only if the run logged the metric. The horizontal axis is
+// fractional epochs, or optimizer steps while the run has not completed an
+// epoch. The run's label is the directory's base name.
+//
+// Every file is written atomically (see Figure.Save). SaveRunPlots returns
+// the paths written, in order; after an error, the paths written before it.
+// A missing metrics file, or one without records, is an error that names
+// the file.
+func SaveRunPlots(runDir string) ([]string, error) {
+	path := filepath.Join(runDir, "metrics.jsonl")
+	ms, err := ReadMetrics(path)
+	if err != nil {
+		return nil, fmt.Errorf("plots: run plots: %w", err)
+	}
+	abs, err := filepath.Abs(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("plots: run plots: %w", err)
+	}
+	runs := []Run{{Label: filepath.Base(abs), Metrics: ms}}
+	opt := CurveOptions{X: ByEpoch}
+	if _, ok := StepsPerEpoch(ms); !ok {
+		opt.X = ByStep
+	}
+	outDir := filepath.Join(runDir, "plots")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: run plots: %w", err)
+	}
+	var written []string
+	for _, metric := range runFigures {
+		f, err := MetricCurves(runs, metric, opt)
+		if errors.Is(err, ErrNoMetrics) {
+			continue
+		}
+		if err != nil {
+			return written, err
+		}
+		for _, ext := range []string{".png", ".svg"} {
+			p := filepath.Join(outDir, f.Name+ext)
+			if err := f.Save(p); err != nil {
+				return written, err
+			}
+			written = append(written, p)
+		}
+	}
+	return written, nil
+}
