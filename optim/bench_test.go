@@ -65,3 +65,22 @@ func BenchmarkClipGradNorm(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/785000, "ns/param")
 }
+
+// TestStepDoesNotAllocate checks that Step, ZeroGrad and the clipping
+// functions allocate nothing once the optimizer is built.
+func TestStepDoesNotAllocate(t *testing.T) {
+	for _, b := range builders {
+		rng := rand.New(rand.NewPCG(9, 9))
+		ps := []*autograd.Param{randParam(rng, "w", 100), randParam(rng, "b", 10)}
+		fillGrads(rng, ps)
+		o := must(b.make(ps))
+		if n := testing.AllocsPerRun(10, func() {
+			o.Step()
+			optim.ClipGradNorm(ps, 0.5)
+			optim.ClipGradValue(ps, 0.1)
+			o.SetLR(o.LR())
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per step, want 0", b.name, n)
+		}
+	}
+}

@@ -141,8 +141,8 @@ func (c *core) zeroGrad() {
 }
 
 func (c *core) setLR(lr float64) {
-	if err := checkLR(c.alg+".SetLR", "lr", lr); err != nil {
-		panic(err)
+	if !(lr >= 0) || math.IsInf(lr, 1) { // the check of checkLR, without building the name
+		panic(checkLR(c.alg+".SetLR", "lr", lr))
 	}
 	c.lr = lr
 }
