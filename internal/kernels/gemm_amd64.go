@@ -22,6 +22,12 @@ func kernAVX512_12x32r(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func kernAVX2_6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// transpose8x8 writes dst[p*dstStride+i] = src[i*srcStride+p] for i < 8
+// and p < n; n is a positive multiple of 8. It needs AVX.
+//
+//go:noescape
+func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n int)
+
 const asmAvailable = true
 
 var (

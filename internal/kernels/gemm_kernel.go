@@ -107,8 +107,9 @@ func gemmPathSupported(p gemmPath) bool {
 	return false
 }
 
-// setGemmPath makes Sgemm use the kernels of path p and returns the previous
-// kernel set for restoring. It is for tests and benchmarks and must not run
+// setGemmPath makes Sgemm use the kernels of path p (for pathGo also the
+// portable packers) and returns the previous kernel set for restoring with
+// restoreGemmPath. It is for tests and benchmarks and must not run
 // concurrently with Sgemm. It panics if the CPU or the build lacks p.
 func setGemmPath(p gemmPath) (prev []*microKernel) {
 	if !gemmPathSupported(p) {
@@ -116,7 +117,14 @@ func setGemmPath(p gemmPath) (prev []*microKernel) {
 	}
 	prev = gemmKernels
 	gemmKernels = kernelsFor(p)
+	transposeAsm = p != pathGo && asmAvailable && cpuAVX
 	return prev
+}
+
+// restoreGemmPath undoes setGemmPath.
+func restoreGemmPath(prev []*microKernel) {
+	gemmKernels = prev
+	transposeAsm = asmAvailable && cpuAVX
 }
 
 func kernelsFor(p gemmPath) []*microKernel {

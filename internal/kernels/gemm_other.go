@@ -2,7 +2,17 @@
 
 package kernels
 
+import "unsafe"
+
 // Without amd64 assembly only the portable Go micro-kernel exists.
 const asmAvailable = false
 
 func asmKernels(p gemmPath) []*microKernel { return nil }
+
+// transpose8x8 is never called in this build (transposeAsm is false); it
+// exists so that the packers compile, and does what the amd64 version does.
+func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n int) {
+	d := unsafe.Slice(dst, (n-1)*dstStride+8)
+	s := unsafe.Slice(src, 7*srcStride+n)
+	transpose8Go(d, dstStride, s, srcStride, n)
+}

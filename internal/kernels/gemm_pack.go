@@ -14,8 +14,13 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mv, mr, p0, kc int) 
 		}
 		return
 	}
-	if mv == 8 && mr == 8 {
-		packRows8(dst, a, lda, i0, p0, kc)
+	if mv >= 8 {
+		interleaveRows(dst, mr, a[i0*lda+p0:], lda, mv, kc)
+		for i := mv; i < mr; i++ {
+			for p := 0; p < kc; p++ {
+				dst[p*mr+i] = 0
+			}
+		}
 		return
 	}
 	for i := 0; i < mv; i++ {
@@ -31,20 +36,55 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mv, mr, p0, kc int) 
 	}
 }
 
-// packRows8 interleaves 8 rows of a row-major matrix: dst[p*8+i] =
-// a[(i0+i)*lda+p0+p].
-func packRows8(dst, a []float32, lda, i0, p0, kc int) {
-	base := i0*lda + p0
-	r0 := a[base:][:kc]
-	r1 := a[base+lda:][:kc]
-	r2 := a[base+2*lda:][:kc]
-	r3 := a[base+3*lda:][:kc]
-	r4 := a[base+4*lda:][:kc]
-	r5 := a[base+5*lda:][:kc]
-	r6 := a[base+6*lda:][:kc]
-	r7 := a[base+7*lda:][:kc]
+// transposeAsm selects the AVX transposing kernel for the packers; tests
+// clear it to run the portable loops.
+var transposeAsm = asmAvailable && cpuAVX
+
+// interleaveRows writes dst[p*ds+i] = src[i*ss+p] for i < rows and p < kc:
+// rows runs of kc contiguous values become kc groups of stride ds. rows >= 8;
+// it works in groups of 8 rows, the last group overlapping the one before
+// when rows is not a multiple of 8 (rewriting the same values).
+func interleaveRows(dst []float32, ds int, src []float32, ss, rows, kc int) {
+	for i := 0; ; i += 8 {
+		i = min(i, rows-8)
+		transpose8(dst[i:], ds, src[i*ss:], ss, kc)
+		if i == rows-8 {
+			return
+		}
+	}
+}
+
+// transpose8 writes dst[p*ds+i] = src[i*ss+p] for i < 8 and p < n.
+func transpose8(dst []float32, ds int, src []float32, ss, n int) {
+	if n == 0 {
+		return
+	}
+	_ = dst[(n-1)*ds+7]
+	_ = src[7*ss+n-1]
+	n8 := 0
+	if transposeAsm {
+		n8 = n &^ 7
+		if n8 > 0 {
+			transpose8x8(&dst[0], ds, &src[0], ss, n8)
+		}
+	}
+	if n8 < n {
+		transpose8Go(dst[n8*ds:], ds, src[n8:], ss, n-n8)
+	}
+}
+
+// transpose8Go is the portable transpose8.
+func transpose8Go(dst []float32, ds int, src []float32, ss, n int) {
+	r0 := src[:n:n]
+	r1 := src[ss:][:n:n]
+	r2 := src[2*ss:][:n:n]
+	r3 := src[3*ss:][:n:n]
+	r4 := src[4*ss:][:n:n]
+	r5 := src[5*ss:][:n:n]
+	r6 := src[6*ss:][:n:n]
+	r7 := src[7*ss:][:n:n]
 	for p := range r0 {
-		d := dst[p*8 : p*8+8 : p*8+8]
+		d := dst[p*ds : p*ds+8 : p*ds+8]
 		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
 		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 	}
@@ -64,31 +104,20 @@ func packB(dst []float32, trans bool, b []float32, ldb, p0, kc, j0, nv, nr int) 
 		return
 	}
 	// Transposed: column j of the panel is a contiguous run of stored row
-	// j0+j. Walk K in blocks so the strided writes stay in L1.
-	const pBlock = 64
-	for pb := 0; pb < kc; pb += pBlock {
-		pe := min(pb+pBlock, kc)
-		j := 0
-		for ; j+4 <= nv; j += 4 {
-			s0 := b[(j0+j)*ldb+p0+pb:][: pe-pb : pe-pb]
-			s1 := b[(j0+j+1)*ldb+p0+pb:][: pe-pb : pe-pb]
-			s2 := b[(j0+j+2)*ldb+p0+pb:][: pe-pb : pe-pb]
-			s3 := b[(j0+j+3)*ldb+p0+pb:][: pe-pb : pe-pb]
-			for q := range s0 {
-				d := dst[(pb+q)*nr+j : (pb+q)*nr+j+4 : (pb+q)*nr+j+4]
-				d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+	// j0+j, so the panel is the transpose of nv such runs.
+	if nv >= 8 {
+		interleaveRows(dst, nr, b[j0*ldb+p0:], ldb, nv, kc)
+	} else {
+		for j := 0; j < nv; j++ {
+			s := b[(j0+j)*ldb+p0:][:kc:kc]
+			for p, v := range s {
+				dst[p*nr+j] = v
 			}
 		}
-		for ; j < nv; j++ {
-			s := b[(j0+j)*ldb+p0+pb:][: pe-pb : pe-pb]
-			for q, v := range s {
-				dst[(pb+q)*nr+j] = v
-			}
-		}
-		if nv < nr {
-			for p := pb; p < pe; p++ {
-				clear(dst[p*nr+nv : p*nr+nr])
-			}
+	}
+	if nv < nr {
+		for p := 0; p < kc; p++ {
+			clear(dst[p*nr+nv : p*nr+nr])
 		}
 	}
 }

@@ -129,7 +129,7 @@ func testPaths(t *testing.T, withOthers bool, f func(t *testing.T, fn sgemmFunc)
 				t.Skipf("%v not supported on this CPU or build", p)
 			}
 			prev := setGemmPath(p)
-			defer func() { gemmKernels = prev }()
+			defer restoreGemmPath(prev)
 			f(t, sgemmGo)
 		})
 	}
