@@ -1,0 +1,165 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/surrogate"
+)
+
+// ResetMode selects how a spike resets the membrane at the next time step.
+type ResetMode = kernels.ResetMode
+
+const (
+	// ResetSubtract subtracts the threshold: mem[t] = beta·mem[t-1] + x[t] - S[t-1]·thr
+	// (snnTorch's default, reset_mechanism="subtract").
+	ResetSubtract = kernels.ResetSubtract
+	// ResetZero clears the decayed membrane: mem[t] = beta·mem[t-1]·(1-S[t-1]) + x[t]
+	// (snnTorch's reset_mechanism="zero").
+	ResetZero = kernels.ResetZero
+	// ResetNone never resets: mem[t] = beta·mem[t-1] + x[t].
+	ResetNone = kernels.ResetNone
+)
+
+// ParseReset returns the ResetMode named "subtract", "zero" or "none".
+func ParseReset(s string) (ResetMode, error) {
+	for _, m := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown reset %q (allowed: subtract, zero, none)", s)
+}
+
+// Clamping ranges of learnable neuron parameters. The forward pass uses the
+// clamped value and the gradient reaches the parameter only where it lies
+// inside the range (as autograd's Clamp): decay factors stay in [0, 1], as
+// snnTorch clamps a learnable beta; thresholds stay non-negative.
+const (
+	decayMin, decayMax = 0, 1
+	thrMin             = 0
+)
+
+var thrMax = float32(math.Inf(1))
+
+// Neuron is a layer with membrane dynamics. Scan runs it over a whole
+// sequence x [T, B, In] from its zero state and returns its output and its
+// membrane potentials, both [T, B, N] (for a non-spiking read-out the output
+// is the membrane).
+type Neuron interface {
+	Layer
+	Scan(t *autograd.Tape, x *autograd.Var) (out, mem *autograd.Var)
+}
+
+// newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per
+// neuron ([n]); frozen unless learn.
+func newNeuronParam(name string, value float32, n int, learn, perNeuron bool) *autograd.Param {
+	size := 1
+	if perNeuron {
+		size = n
+	}
+	p := autograd.NewParam(name, nil, size)
+	for i := range p.Data {
+		p.Data[i] = value
+	}
+	p.Frozen = !learn
+	return p
+}
+
+// clamped returns p's values clamped to [lo, hi] in tape scratch memory.
+func clamped(t *autograd.Tape, p *autograd.Param, lo, hi float32) []float32 {
+	s := t.Scratch(len(p.Data))
+	for i, v := range p.Data {
+		s[i] = min(max(v, lo), hi)
+	}
+	return s
+}
+
+// addClamped adds the gradient g with respect to the clamped value of p into
+// dst (p's gradient) wherever p lies inside [lo, hi].
+func addClamped(dst, g []float32, p *autograd.Param, lo, hi float32) {
+	for i, v := range p.Data {
+		if lo <= v && v <= hi {
+			dst[i] += g[i]
+		}
+	}
+}
+
+// stepParam returns p on the tape as a [n] Var clamped to [lo, hi], for the
+// step-by-step definitions.
+func stepParam(t *autograd.Tape, p *autograd.Param, n int, lo, hi float32) *autograd.Var {
+	v := t.Clamp(t.Param(p), lo, hi)
+	if p.Len() == n {
+		return v
+	}
+	return t.Reshape(t.Repeat(v, n), n)
+}
+
+// surrogateGrads fills sg [T*B*N] with f.Grad(mem - thr[feature]).
+func surrogateGrads(f surrogate.Func, sg, mem, thr []float32, n int) {
+	if len(thr) == 1 {
+		surrogate.GradShifted(f, sg, mem, thr[0])
+		return
+	}
+	for off := 0; off < len(mem); off += n {
+		row, m := sg[off:off+n], mem[off:off+n]
+		for i, th := range thr[:n] {
+			row[i] = m[i] - th
+		}
+		surrogate.GradInto(f, row, row)
+	}
+}
+
+// seqDims returns T, B, N of a [T, B, N] sequence or panics with a ShapeError.
+func seqDims(op string, x *autograd.Var, n int) (T, B int) {
+	if x.Dims() != 3 || x.Dim(2) != n {
+		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
+			Msg: fmt.Sprintf("input must be a sequence [T, B, %d]", n)})
+	}
+	return x.Dim(0), x.Dim(1)
+}
+
+// checkState panics unless v is nil or [B, N].
+func checkState(op, name string, v *autograd.Var, b, n int) {
+	if v != nil && (v.Dims() != 2 || v.Dim(0) != b || v.Dim(1) != n) {
+		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), v.Shape()...)},
+			Msg: fmt.Sprintf("state %s must be [%d, %d]", name, b, n)})
+	}
+}
+
+func data(v *autograd.Var) []float32 {
+	if v == nil {
+		return nil
+	}
+	return v.Data
+}
+
+// gradBuf returns a buffer for the gradient of v that a kernel overwrites,
+// and whether it must be added into v's gradient afterwards. When nothing
+// has reached v's gradient yet, the kernel writes into it directly.
+func gradBuf(t *autograd.Tape, v *autograd.Var, n int) (buf []float32, add bool) {
+	if v != nil && v.RequiresGrad() && v.Grad == nil {
+		return t.GradOf(v), false
+	}
+	return t.Scratch(n), v != nil && v.RequiresGrad()
+}
+
+// addGrad adds g into v's gradient if v needs one.
+func addGrad(t *autograd.Tape, v *autograd.Var, g []float32) {
+	if v == nil || g == nil {
+		return
+	}
+	if dst := t.GradOf(v); dst != nil {
+		for i, x := range g {
+			dst[i] += x
+		}
+	}
+}
+
+// lastStep returns step T-1 of a [T, B, N] sequence as a [B, N] Var.
+func lastStep(t *autograd.Tape, x *autograd.Var) *autograd.Var {
+	T, b, n := x.Dim(0), x.Dim(1), x.Dim(2)
+	return t.Reshape(t.Slice(x, 0, T-1, T), b, n)
+}

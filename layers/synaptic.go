@@ -1,0 +1,207 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/surrogate"
+)
+
+// SynapticConfig configures a current-based LIF layer: LIFConfig plus the
+// synaptic current's decay.
+type SynapticConfig struct {
+	LIFConfig
+	// Alpha is the synaptic current's decay factor per time step,
+	// exp(-Δt/τ_syn), dimensionless, in [0, 1].
+	Alpha float32
+	// LearnAlpha makes Alpha trainable, clamped to [0, 1].
+	LearnAlpha bool
+}
+
+// Synaptic is a layer of current-based leaky integrate-and-fire neurons,
+// snnTorch's Synaptic (a second-order LIF). For t = 0 .. T-1, per neuron:
+//
+//	syn[t] = alpha·syn[t-1] + x[t]
+//	mem[t] = beta·mem[t-1] + syn[t] - S[t-1]·thr      ResetSubtract (the default)
+//	mem[t] = beta·mem[t-1]·(1 - S[t-1]) + syn[t]      ResetZero
+//	mem[t] = beta·mem[t-1] + syn[t]                   ResetNone
+//	S[t]   = H(mem[t] - thr)
+//
+// from zero state or a given SynapticState; the synaptic current is never
+// reset. Gradients as for LIF.
+type Synaptic struct {
+	name      string
+	N         int
+	Config    SynapticConfig
+	Alpha     *autograd.Param // [1] or [N], "<name>.alpha"
+	Beta      *autograd.Param // [1] or [N], "<name>.beta"
+	Threshold *autograd.Param // [1] or [N], "<name>.threshold"
+}
+
+// SynapticState is the state of a Synaptic layer: synaptic currents,
+// membrane potentials and last spikes, all [B, N]; nil fields are zero.
+type SynapticState struct {
+	Syn, Mem, Spk *autograd.Var
+}
+
+// NewSynaptic returns a Synaptic layer of n neurons, or an error naming the
+// layer for an invalid config.
+func NewSynaptic(name string, n int, c SynapticConfig) (*Synaptic, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("layers: synaptic %q: size must be positive, got %d", name, n)
+	}
+	if err := c.validate("synaptic", name); err != nil {
+		return nil, err
+	}
+	if !(c.Alpha >= 0 && c.Alpha <= 1) {
+		return nil, fmt.Errorf("layers: synaptic %q: alpha = %v: must be in [0, 1]", name, c.Alpha)
+	}
+	return &Synaptic{
+		name: name, N: n, Config: c,
+		Alpha:     newNeuronParam(name+".alpha", c.Alpha, n, c.LearnAlpha, c.PerNeuron),
+		Beta:      newNeuronParam(name+".beta", c.Beta, n, c.LearnBeta, c.PerNeuron),
+		Threshold: newNeuronParam(name+".threshold", c.Threshold, n, c.LearnThreshold, c.PerNeuron),
+	}, nil
+}
+
+// Name returns the layer's name.
+func (l *Synaptic) Name() string { return l.name }
+
+// Params returns alpha, beta and the threshold (Frozen unless learnable).
+func (l *Synaptic) Params() []*autograd.Param {
+	return []*autograd.Param{l.Alpha, l.Beta, l.Threshold}
+}
+
+// Forward returns the spikes of Scan.
+func (l *Synaptic) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
+	spk, _ := l.Scan(t, x)
+	return spk
+}
+
+// Scan runs the layer over x [T, B, N] from the zero state and returns the
+// spikes and membrane potentials.
+func (l *Synaptic) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
+	spk, mem, _ = l.Run(t, x, SynapticState{}, false)
+	return spk, mem
+}
+
+// Run runs the layer over x [T, B, N] from state s and returns the spikes,
+// the membrane potentials and, if next is set, the state after the last step.
+func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next bool) (spk, mem *autograd.Var, out SynapticState) {
+	const op = "Synaptic.Run"
+	T, B := seqDims(op, x, l.N)
+	checkState(op, "Syn", s.Syn, B, l.N)
+	checkState(op, "Mem", s.Mem, B, l.N)
+	checkState(op, "Spk", s.Spk, B, l.N)
+	c := &l.Config
+	o := &synOp{
+		scan: kernels.SynapticScan{T: T, B: B, N: l.N, Reset: c.Reset, ResetGrad: c.ResetGrad,
+			Alpha: clamped(t, l.Alpha, decayMin, decayMax), Beta: clamped(t, l.Beta, decayMin, decayMax),
+			Thr: clamped(t, l.Threshold, thrMin, thrMax)},
+		l: l, x: x, s: s,
+	}
+	syn := t.New(T, B, l.N)
+	spk, mem = t.New(T, B, l.N), t.New(T, B, l.N)
+	o.scan.Forward(x.Data, data(s.Syn), data(s.Mem), data(s.Spk), syn.Data, mem.Data, spk.Data)
+	o.syn, o.spk, o.mem = syn, spk, mem
+	in := []*autograd.Var{x, t.Param(l.Alpha), t.Param(l.Beta), t.Param(l.Threshold)}
+	for _, v := range []*autograd.Var{s.Syn, s.Mem, s.Spk} {
+		if v != nil {
+			in = append(in, v)
+		}
+	}
+	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in...)
+	if next && T > 0 {
+		out = SynapticState{Syn: lastStep(t, syn), Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
+	}
+	return spk, mem, out
+}
+
+// synOp is the tape entry of a fused synaptic scan. The synaptic currents
+// are not an output that a loss can use, except through the returned state;
+// a gradient reaching that state's Syn flows back through the scan's DSyn0
+// of a following call, not into this one.
+type synOp struct {
+	scan          kernels.SynapticScan
+	l             *Synaptic
+	x             *autograd.Var
+	s             SynapticState
+	syn, spk, mem *autograd.Var
+}
+
+func (o *synOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
+	p := &o.scan
+	n := p.T * p.B * p.N
+	sg := t.Scratch(n)
+	surrogateGrads(o.l.Config.Surrogate, sg, o.mem.Data, p.Thr, p.N)
+	g := kernels.SynapticGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SG: sg}
+	var addIn bool
+	g.DIn, addIn = gradBuf(t, o.x, n)
+	st := p.B * p.N
+	if o.s.Syn != nil && o.s.Syn.RequiresGrad() {
+		g.DSyn0 = t.Scratch(st)
+	}
+	if o.s.Mem != nil && o.s.Mem.RequiresGrad() {
+		g.DMem0 = t.Scratch(st)
+	}
+	if o.s.Spk != nil && o.s.Spk.RequiresGrad() {
+		g.DSpk0 = t.Scratch(st)
+	}
+	alphaV, betaV, thrV := in[1], in[2], in[3]
+	if alphaV.RequiresGrad() {
+		g.DAlpha = t.Scratch(len(p.Alpha))
+	}
+	if betaV.RequiresGrad() {
+		g.DBeta = t.Scratch(len(p.Beta))
+	}
+	if thrV.RequiresGrad() {
+		g.DThr = t.Scratch(len(p.Thr))
+	}
+	p.Backward(data(o.s.Syn), data(o.s.Mem), data(o.s.Spk), o.syn.Data, o.mem.Data, o.spk.Data, &g)
+	if addIn {
+		addGrad(t, o.x, g.DIn)
+	}
+	addGrad(t, o.s.Syn, g.DSyn0)
+	addGrad(t, o.s.Mem, g.DMem0)
+	addGrad(t, o.s.Spk, g.DSpk0)
+	if g.DAlpha != nil {
+		addClamped(t.GradOf(alphaV), g.DAlpha, o.l.Alpha, decayMin, decayMax)
+	}
+	if g.DBeta != nil {
+		addClamped(t.GradOf(betaV), g.DBeta, o.l.Beta, decayMin, decayMax)
+	}
+	if g.DThr != nil {
+		addClamped(t.GradOf(thrV), g.DThr, o.l.Threshold, thrMin, thrMax)
+	}
+}
+
+// Step advances the layer by one time step (the definition the fused scan
+// implements; see LIF.Step for smooth).
+func (l *Synaptic) Step(t *autograd.Tape, x *autograd.Var, s SynapticState, smooth bool) (spk *autograd.Var, next SynapticState) {
+	const op = "Synaptic.Step"
+	if x.Dims() != 2 || x.Dim(1) != l.N {
+		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
+			Msg: fmt.Sprintf("input must be [B, %d]", l.N)})
+	}
+	B := x.Dim(0)
+	checkState(op, "Syn", s.Syn, B, l.N)
+	syn := x
+	if s.Syn != nil {
+		syn = t.Add(t.MulBias(s.Syn, stepParam(t, l.Alpha, l.N, decayMin, decayMax)), x)
+	}
+	lif := LIF{name: l.name, N: l.N, Config: l.Config.LIFConfig, Beta: l.Beta, Threshold: l.Threshold}
+	spk, ls := lif.Step(t, syn, LIFState{Mem: s.Mem, Spk: s.Spk}, smooth)
+	return spk, SynapticState{Syn: syn, Mem: ls.Mem, Spk: ls.Spk}
+}
+
+// Spec describes the layer for a model file.
+func (l *Synaptic) Spec() Spec {
+	lif := LIF{name: l.name, N: l.N, Config: l.Config.LIFConfig}
+	s := lif.Spec()
+	s.Kind = KindSynaptic
+	s.Alpha, s.LearnAlpha = l.Config.Alpha, l.Config.LearnAlpha
+	return s
+}
+
+var _ surrogate.Func = surrogate.FastSigmoid{}
