@@ -9,14 +9,14 @@
 // An optimizer holds a fixed list of Params and, per Param, the buffers and
 // the step count of its algorithm. One training step is:
 //
-//	opt.SetLR(sched.LR(step))                 // a Schedule, if any
-//	opt.ZeroGrad()                            // gradients accumulate otherwise
-//	loss := model.Forward(tape, batch)        // record the computation
-//	tape.Backward(loss)                       // fills Param.Grad
-//	if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-//		// a NaN or infinite gradient: skip this step
+//	opt.SetLR(sched.LR(step))                    // a Schedule, if any
+//	opt.ZeroGrad()                               // gradients accumulate otherwise
+//	loss := model.Forward(tape, batch)           // record the computation
+//	tape.Backward(loss)                          // fills Param.Grad
+//	norm := optim.ClipGradNorm(opt.Params(), 1)  // worth logging
+//	if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
+//		opt.Step()                               // reads Grad, writes Data
 //	}
-//	opt.Step()                                // reads Grad, writes Data
 //	tape.Reset()
 //
 // Step reads Param.Grad and never modifies it; it does not zero it either
@@ -36,10 +36,10 @@
 // whose fields are taken literally, with a function returning PyTorch's
 // defaults:
 //
-//	optimizer  config                   defaults                                     PyTorch
-//	SGD        SGDConfig, DefaultSGD     lr 1e-3, momentum 0, dampening 0, wd 0      torch.optim.SGD
-//	Adam       AdamConfig, DefaultAdam   lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0 torch.optim.Adam
-//	AdamW      AdamConfig, DefaultAdamW  as Adam with wd 0.01                       torch.optim.AdamW
+//	optimizer  config, defaults          PyTorch's defaults                           PyTorch
+//	SGD        SGDConfig, DefaultSGD     lr 1e-3, momentum 0, dampening 0, wd 0       torch.optim.SGD
+//	Adam       AdamConfig, DefaultAdam   lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0  torch.optim.Adam
+//	AdamW      AdamConfig, DefaultAdamW  as Adam, with wd 0.01                        torch.optim.AdamW
 //
 // SGD has momentum, dampening, Nesterov momentum and weight decay coupled as
 // an L2 term (added to the gradient). Adam adds weight decay to the gradient
@@ -78,7 +78,7 @@
 // than a relative or absolute Threshold, for more than Patience epochs, then
 // waits Cooldown epochs; it never goes below MinLR. Its counters are saved
 // with State and restored with SetState. Modes and threshold modes are typed
-// constants: Min, Max; Rel, Abs.
+// constants: Min, Max; RelThreshold, AbsThreshold.
 //
 // # Gradient clipping
 //

@@ -31,20 +31,20 @@ func (m PlateauMode) String() string {
 type ThresholdMode int
 
 const (
-	// Rel: a metric improves on the best by more than Threshold·|best|
+	// RelThreshold: a metric improves on the best by more than Threshold·|best|
 	// (PyTorch's threshold_mode="rel", the default).
-	Rel ThresholdMode = iota
-	// Abs: a metric improves on the best by more than Threshold
+	RelThreshold ThresholdMode = iota
+	// AbsThreshold: a metric improves on the best by more than Threshold
 	// (threshold_mode="abs").
-	Abs
+	AbsThreshold
 )
 
 // String returns "rel" or "abs".
 func (m ThresholdMode) String() string {
 	switch m {
-	case Rel:
+	case RelThreshold:
 		return "rel"
-	case Abs:
+	case AbsThreshold:
 		return "abs"
 	}
 	return fmt.Sprintf("ThresholdMode(%d)", int(m))
@@ -57,7 +57,7 @@ type PlateauConfig struct {
 	Factor        float64       // the rate is multiplied by Factor on a plateau, in [0, 1); default 0.1
 	Patience      int           // bad epochs tolerated before a reduction, >= 0; default 10
 	Threshold     float64       // least improvement that counts, finite and >= 0; default 1e-4
-	ThresholdMode ThresholdMode // Rel (default) or Abs
+	ThresholdMode ThresholdMode // RelThreshold (default) or AbsThreshold
 	Cooldown      int           // epochs after a reduction during which bad epochs are not counted, >= 0; default 0
 	MinLR         float64       // the rate never goes below MinLR, finite and >= 0; default 0
 	Eps           float64       // a reduction smaller than Eps is skipped, finite and >= 0; default 1e-8
@@ -86,8 +86,8 @@ func (c PlateauConfig) validate(op string) error {
 	if err := checkNonNeg(op, "Threshold", c.Threshold); err != nil {
 		return err
 	}
-	if c.ThresholdMode != Rel && c.ThresholdMode != Abs {
-		return &HyperparamError{Op: op, Field: "ThresholdMode", Value: float64(c.ThresholdMode), Want: "Rel or Abs"}
+	if c.ThresholdMode != RelThreshold && c.ThresholdMode != AbsThreshold {
+		return &HyperparamError{Op: op, Field: "ThresholdMode", Value: float64(c.ThresholdMode), Want: "RelThreshold or AbsThreshold"}
 	}
 	if c.Cooldown < 0 {
 		return &HyperparamError{Op: op, Field: "Cooldown", Value: float64(c.Cooldown), Want: ">= 0"}
@@ -121,9 +121,9 @@ type PlateauState struct {
 //	    new ← max(lr·Factor, MinLR); if lr − new > Eps: lr ← new
 //	    CooldownLeft ← Cooldown; BadEpochs ← 0
 //
-// where "better" is, for Min: metric < Best·(1 − Threshold) (Rel) or
-// metric < Best − Threshold (Abs); for Max: metric > Best·(1 + Threshold)
-// (Rel) or metric > Best + Threshold (Abs). So with Patience p the rate
+// where "better" is, for Min: metric < Best·(1 − Threshold) (RelThreshold) or
+// metric < Best − Threshold (AbsThreshold); for Max: metric > Best·(1 + Threshold)
+// (RelThreshold) or metric > Best + Threshold (AbsThreshold). So with Patience p the rate
 // drops at the (p+1)-th consecutive epoch without improvement. A NaN metric
 // is never better: it counts as a bad epoch, as in PyTorch.
 type ReduceLROnPlateau struct {
@@ -176,11 +176,11 @@ func (r *ReduceLROnPlateau) Step(metric float64) (reduced bool) {
 func (r *ReduceLROnPlateau) better(a float64) bool {
 	best, th := r.st.Best, r.cfg.Threshold
 	switch {
-	case r.cfg.Mode == Min && r.cfg.ThresholdMode == Rel:
+	case r.cfg.Mode == Min && r.cfg.ThresholdMode == RelThreshold:
 		return a < best*(1-th)
 	case r.cfg.Mode == Min:
 		return a < best-th
-	case r.cfg.ThresholdMode == Rel:
+	case r.cfg.ThresholdMode == RelThreshold:
 		return a > best*(th+1)
 	default:
 		return a > best+th

@@ -49,14 +49,16 @@ func TestPlateauSequences(t *testing.T) {
 			[]float64{10, 9.5, 8.9, 8.5}, []float64{1, 0.5, 0.5, 0.25}},
 		// Absolute threshold 0.4, patience 0: 9.5 < 10 − 0.4 = 9.6: best; 8.9 < 9.1: best;
 		// 8.5 ≥ 8.9 − 0.4 = 8.5: halve.
-		{"abs threshold", with(func(c *optim.PlateauConfig) { c.Threshold, c.ThresholdMode = 0.4, optim.Abs }),
+		{"abs threshold", with(func(c *optim.PlateauConfig) { c.Threshold, c.ThresholdMode = 0.4, optim.AbsThreshold }),
 			[]float64{10, 9.5, 8.9, 8.5}, []float64{1, 1, 1, 0.5}},
 		// Max, relative threshold 0.1, patience 0: 0.5 best; 0.54 ≤ 0.5·1.1 = 0.55: halve;
 		// 0.56 > 0.55: best; 0.7 > 0.616: best.
 		{"max", with(func(c *optim.PlateauConfig) { c.Mode, c.Threshold = optim.Max, 0.1 }),
 			[]float64{0.5, 0.54, 0.56, 0.7}, []float64{1, 0.5, 0.5, 0.5}},
 		// Max, absolute threshold 0.05: 0.5; 0.56 > 0.55: best; 0.6 ≤ 0.61: halve.
-		{"max abs", with(func(c *optim.PlateauConfig) { c.Mode, c.Threshold, c.ThresholdMode = optim.Max, 0.05, optim.Abs }),
+		{"max abs", with(func(c *optim.PlateauConfig) {
+			c.Mode, c.Threshold, c.ThresholdMode = optim.Max, 0.05, optim.AbsThreshold
+		}),
 			[]float64{0.5, 0.56, 0.6}, []float64{1, 1, 0.5}},
 		// A NaN metric is never better: with patience 0 it halves at once, and the best stays 1.
 		{"NaN", base, []float64{1, nan, 0.5}, []float64{1, 0.5, 0.5}},
@@ -126,11 +128,11 @@ func TestPlateauState(t *testing.T) {
 
 // TestPlateauConfig checks the defaults and the validation.
 func TestPlateauConfig(t *testing.T) {
-	want := optim.PlateauConfig{Mode: optim.Min, Factor: 0.1, Patience: 10, Threshold: 1e-4, ThresholdMode: optim.Rel, Eps: 1e-8}
+	want := optim.PlateauConfig{Mode: optim.Min, Factor: 0.1, Patience: 10, Threshold: 1e-4, ThresholdMode: optim.RelThreshold, Eps: 1e-8}
 	if got := optim.DefaultPlateau(); got != want {
 		t.Errorf("DefaultPlateau() = %+v, want %+v", got, want)
 	}
-	if s := optim.Max.String() + optim.Min.String() + optim.Abs.String() + optim.Rel.String(); s != "maxminabsrel" {
+	if s := optim.Max.String() + optim.Min.String() + optim.AbsThreshold.String() + optim.RelThreshold.String(); s != "maxminabsrel" {
 		t.Errorf("String forms %q", s)
 	}
 	cases := []struct {
