@@ -281,9 +281,13 @@ func (g *gemmCall) job(i int) {
 	for kbi := 0; kbi < g.nkb; kbi++ {
 		p0 := kbi * g.kb
 		kc := min(g.kb, g.k-p0)
+		// Pack the B block, except full-width panels of a B whose rows are
+		// contiguous: the kernel reads those rows in place.
 		for jp := jp0; jp < jp1; jp++ {
 			j0 := jp * nr
-			packB(s.b[(jp-jp0)*kc*nr:][:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, min(nr, g.n-j0), nr)
+			if nv := min(nr, g.n-j0); g.transB || nv < nr {
+				packB(s.b[(jp-jp0)*kc*nr:][:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
+			}
 		}
 		beta := g.beta
 		if kbi > 0 {
@@ -294,14 +298,17 @@ func (g *gemmCall) job(i int) {
 			i0 := ip * mr
 			mv := min(mr, g.m-i0)
 			for jp := jp0; jp < jp1; jp++ {
-				bp := s.b[(jp-jp0)*kc*nr:]
 				j0 := jp * nr
 				nv := min(nr, g.n-j0)
+				bp, ldb := s.b[(jp-jp0)*kc*nr:], nr
+				if !g.transB && nv == nr {
+					bp, ldb = g.b[p0*g.ldb+j0:], g.ldb
+				}
 				if !g.swap && mv == mr && nv == nr {
-					fn(kc, &ap[0], &bp[0], &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta)
+					fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta)
 					continue
 				}
-				g.edgeTile(s.t, kc, ap, bp, i0, mv, j0, nv, beta)
+				g.edgeTile(s.t, kc, ap, bp, ldb, i0, mv, j0, nv, beta)
 			}
 		}
 	}
@@ -312,7 +319,7 @@ func (g *gemmCall) job(i int) {
 // that is partial (mv < mr or nv < nr) or transposed (swap), copying the
 // valid part of C in and out. The arithmetic is the kernel's own, so edge
 // outputs round exactly like interior ones.
-func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, i0, mv, j0, nv int, beta float32) {
+func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, ldb, i0, mv, j0, nv int, beta float32) {
 	nr := g.kern.nr
 	c, ldc := g.c, g.ldc
 	if beta != 0 {
@@ -327,7 +334,7 @@ func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, i0, mv, j0, n
 			}
 		}
 	}
-	g.kern.fn(kc, &ap[0], &bp[0], &t[0], nr, g.alpha, beta)
+	g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta)
 	for ii := 0; ii < mv; ii++ {
 		row := t[ii*nr : ii*nr+nv]
 		if g.swap {

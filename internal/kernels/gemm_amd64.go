@@ -8,19 +8,13 @@ package kernels
 //go:generate go run gemm_asmgen.go
 
 //go:noescape
-func kernAVX512_8x48(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_8x48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_12x32(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_8x48r(kc int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func kernAVX512_12x32r(kc int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func kernAVX2_6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // transpose8x8 writes dst[p*dstStride+i] = src[i*srcStride+p] for i < 8
 // and p < n; n is a positive multiple of 8. It needs AVX.
@@ -39,9 +33,7 @@ var (
 func asmKernels(p gemmPath) []*microKernel {
 	switch p {
 	case pathAVX512:
-		return []*microKernel{avx512Kernel8x48, avx512Kernel12x32,
-			{name: "avx512_8x48r", mr: 8, nr: 48, fn: kernAVX512_8x48r},
-			{name: "avx512_12x32r", mr: 12, nr: 32, fn: kernAVX512_12x32r}}
+		return []*microKernel{avx512Kernel8x48, avx512Kernel12x32}
 	case pathAVX2:
 		return []*microKernel{avx2Kernel6x16}
 	}

@@ -6,14 +6,15 @@
 //
 // Every kernel has the Go signature
 //
-//	func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+//	func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 //
 // and computes, for an mr x nr tile of C with row stride ldc (in elements),
 //
 //	C = alpha * (Apanel * Bpanel) + beta * C    (beta == 0: C is not read)
 //
 // where Apanel holds kc columns of mr packed values (a[p*mr+i]) and Bpanel
-// kc rows of nr packed values (b[p*nr+j]). The sum over p runs in order
+// kc rows of nr values with row stride ldb (b[p*ldb+j]; ldb == nr for a
+// packed panel). The sum over p runs in order
 // p = 0, 1, ..., kc-1 with one fused multiply-add per step into each lane, so
 // a tile's result depends only on its panels, never on where the tile sits.
 // kc must be at least 1.
@@ -24,6 +25,12 @@ import (
 	"fmt"
 	"os"
 )
+
+// browAddr addresses row u (0 to 3) of the B panel from DI, with R10 = ldb
+// and R11 = 3*ldb in bytes.
+func browAddr(u int) string {
+	return [...]string{"(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(DI)(R11*1)"}[u]
+}
 
 type gen struct {
 	buf bytes.Buffer
@@ -37,7 +44,8 @@ func (g *gen) p(format string, args ...any) {
 // avx512 writes an mr x (16*nv) kernel with zmm accumulators. B rows are
 // loaded into Z(mr*nv)...; A values are broadcast straight from memory by the
 // fused multiply-adds (embedded broadcast), so no register holds A.
-func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
+func (g *gen) avx512(mr, nv int, bcastReg bool) {
+	const unroll = 4 // browAddr reaches 4 rows
 	nr := 16 * nv
 	if mr*nv+nv*2 > 30 {
 		panic("too many registers")
@@ -48,13 +56,16 @@ func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 	}
 	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
 	bregs := func(u, v int) string { return fmt.Sprintf("Z%d", mr*nv+(u%2)*nv+v) }
-	g.p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	g.p("\tMOVQ kc+0(FP), CX")
 	g.p("\tMOVQ a+8(FP), SI")
 	g.p("\tMOVQ b+16(FP), DI")
-	g.p("\tMOVQ c+24(FP), DX")
-	g.p("\tMOVQ ldc+32(FP), R8")
+	g.p("\tMOVQ ldb+24(FP), R10")
+	g.p("\tMOVQ c+32(FP), DX")
+	g.p("\tMOVQ ldc+40(FP), R8")
+	g.p("\tSHLQ $2, R10")
+	g.p("\tLEAQ (R10)(R10*2), R11")
 	g.p("\tSHLQ $2, R8")
 	// Prefetch the C tile; it is needed only at the end, but its lines then
 	// arrive while the FMAs run.
@@ -74,7 +85,7 @@ func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 	}
 	step := func(u int) {
 		for v := 0; v < nv; v++ {
-			g.p("\tVMOVUPS %d(DI), %s", (u*nr+16*v)*4, bregs(u, v))
+			g.p("\tVMOVUPS %d%s, %s", 64*v, browAddr(u), bregs(u, v))
 		}
 		for i := 0; i < mr; i++ {
 			if bcastReg {
@@ -97,7 +108,7 @@ func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 		step(u)
 	}
 	g.p("\tADDQ $%d, SI", unroll*mr*4)
-	g.p("\tADDQ $%d, DI", unroll*nr*4)
+	g.p("\tLEAQ (DI)(R10*4), DI")
 	g.p("\tSUBQ $%d, CX", unroll)
 	g.p("\tCMPQ CX, $%d", unroll)
 	g.p("\tJGE %s_loop", name)
@@ -107,15 +118,15 @@ func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 	g.p("%s_tailloop:", name)
 	step(0)
 	g.p("\tADDQ $%d, SI", mr*4)
-	g.p("\tADDQ $%d, DI", nr*4)
+	g.p("\tADDQ R10, DI")
 	g.p("\tDECQ CX")
 	g.p("\tJNZ %s_tailloop", name)
 	g.p("%s_store:", name)
-	g.p("\tVBROADCASTSS alpha+40(FP), Z30")
-	g.p("\tMOVL beta+44(FP), AX")
+	g.p("\tVBROADCASTSS alpha+48(FP), Z30")
+	g.p("\tMOVL beta+52(FP), AX")
 	g.p("\tANDL $0x7fffffff, AX")
 	g.p("\tJZ %s_nobeta", name)
-	g.p("\tVBROADCASTSS beta+44(FP), Z31")
+	g.p("\tVBROADCASTSS beta+52(FP), Z31")
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
@@ -145,7 +156,8 @@ func (g *gen) avx512(mr, nv, unroll int, bcastReg bool) {
 
 // avx2 writes an mr x (8*nv) kernel with ymm accumulators; A values are
 // broadcast into two alternating registers.
-func (g *gen) avx2(mr, nv, unroll int) {
+func (g *gen) avx2(mr, nv int) {
+	const unroll = 4 // browAddr reaches 4 rows
 	nr := 8 * nv
 	if mr*nv+nv+2 > 16 {
 		panic("too many registers")
@@ -154,13 +166,16 @@ func (g *gen) avx2(mr, nv, unroll int) {
 	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*nv+v) }
 	breg := func(v int) string { return fmt.Sprintf("Y%d", mr*nv+v) }
 	areg := func(i int) string { return fmt.Sprintf("Y%d", mr*nv+nv+i%2) }
-	g.p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	g.p("\tMOVQ kc+0(FP), CX")
 	g.p("\tMOVQ a+8(FP), SI")
 	g.p("\tMOVQ b+16(FP), DI")
-	g.p("\tMOVQ c+24(FP), DX")
-	g.p("\tMOVQ ldc+32(FP), R8")
+	g.p("\tMOVQ ldb+24(FP), R10")
+	g.p("\tMOVQ c+32(FP), DX")
+	g.p("\tMOVQ ldc+40(FP), R8")
+	g.p("\tSHLQ $2, R10")
+	g.p("\tLEAQ (R10)(R10*2), R11")
 	g.p("\tSHLQ $2, R8")
 	g.p("\tMOVQ DX, R9")
 	for i := 0; i < mr; i++ {
@@ -178,7 +193,7 @@ func (g *gen) avx2(mr, nv, unroll int) {
 	}
 	step := func(u int) {
 		for v := 0; v < nv; v++ {
-			g.p("\tVMOVUPS %d(DI), %s", (u*nr+8*v)*4, breg(v))
+			g.p("\tVMOVUPS %d%s, %s", 32*v, browAddr(u), breg(v))
 		}
 		for i := 0; i < mr; i++ {
 			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, areg(i))
@@ -194,7 +209,7 @@ func (g *gen) avx2(mr, nv, unroll int) {
 		step(u)
 	}
 	g.p("\tADDQ $%d, SI", unroll*mr*4)
-	g.p("\tADDQ $%d, DI", unroll*nr*4)
+	g.p("\tLEAQ (DI)(R10*4), DI")
 	g.p("\tSUBQ $%d, CX", unroll)
 	g.p("\tCMPQ CX, $%d", unroll)
 	g.p("\tJGE %s_loop", name)
@@ -204,16 +219,16 @@ func (g *gen) avx2(mr, nv, unroll int) {
 	g.p("%s_tailloop:", name)
 	step(0)
 	g.p("\tADDQ $%d, SI", mr*4)
-	g.p("\tADDQ $%d, DI", nr*4)
+	g.p("\tADDQ R10, DI")
 	g.p("\tDECQ CX")
 	g.p("\tJNZ %s_tailloop", name)
 	g.p("%s_store:", name)
 	alpha, beta := areg(0), areg(1)
-	g.p("\tVBROADCASTSS alpha+40(FP), %s", alpha)
-	g.p("\tMOVL beta+44(FP), AX")
+	g.p("\tVBROADCASTSS alpha+48(FP), %s", alpha)
+	g.p("\tMOVL beta+52(FP), AX")
 	g.p("\tANDL $0x7fffffff, AX")
 	g.p("\tJZ %s_nobeta", name)
-	g.p("\tVBROADCASTSS beta+44(FP), %s", beta)
+	g.p("\tVBROADCASTSS beta+52(FP), %s", beta)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
@@ -289,11 +304,9 @@ func main() {
 	g.p("")
 	g.p("#include \"textflag.h\"")
 	g.p("")
-	g.avx512(8, 3, 4, false)
-	g.avx512(12, 2, 4, false)
-	g.avx512(8, 3, 4, true)
-	g.avx512(12, 2, 4, true)
-	g.avx2(6, 2, 4)
+	g.avx512(8, 3, false)
+	g.avx512(12, 2, false)
+	g.avx2(6, 2)
 	g.transpose8()
 	if err := os.WriteFile("gemm_amd64.s", g.buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -9,15 +9,16 @@ import (
 //
 //	C = alpha * (Apanel * Bpanel) + beta * C    (beta == 0: C is not read)
 //
-// from kc packed columns of A (a[p*mr+i]) and kc packed rows of B
-// (b[p*nr+j]); c points at the tile's first element and ldc is its row
-// stride in elements. kc >= 1. The sum over p runs in order, one
+// from kc packed columns of A (a[p*mr+i]) and kc rows of nr values of B with
+// row stride ldb (b[p*ldb+j]: ldb == nr for a packed panel, or the matrix's
+// own stride when B's rows are used in place); c points at the tile's first
+// element and ldc is its row stride in elements. kc >= 1. The sum over p runs in order, one
 // multiply-add per step into each output, so a tile's result depends only on
 // its packed panels, never on where the tile sits or who computes it.
 type microKernel struct {
 	name   string
 	mr, nr int
-	fn     func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+	fn     func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 }
 
 // gemmPath names a family of micro-kernels.
@@ -44,15 +45,15 @@ func (p gemmPath) String() string {
 // goKernel4x8 is the portable micro-kernel.
 var goKernel4x8 = &microKernel{name: "go_4x8", mr: 4, nr: 8, fn: goKern4x8}
 
-func goKern4x8(kc int, ap, bp, cp *float32, ldc int, alpha, beta float32) {
+func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, beta float32) {
 	const mr, nr = 4, 8
 	a := unsafe.Slice(ap, kc*mr)
-	b := unsafe.Slice(bp, kc*nr)
+	b := unsafe.Slice(bp, (kc-1)*ldb+nr)
 	c := unsafe.Slice(cp, (mr-1)*ldc+nr)
 	var acc [mr][nr]float32
 	for p := 0; p < kc; p++ {
 		av := a[p*mr : p*mr+mr : p*mr+mr]
-		bv := b[p*nr : p*nr+nr : p*nr+nr]
+		bv := b[p*ldb : p*ldb+nr : p*ldb+nr]
 		for i := range mr {
 			x := av[i]
 			r := &acc[i]
