@@ -44,6 +44,12 @@ func needAtLeast1D(op string, v *Var, vs ...*Var) {
 // sequence [T, B, K] is multiplied as one [T*B, K] matrix), b is [K, N], and
 // the result is [..., N].
 //
+// When a is binary (Var.SetBinary: spikes) and fewer than the tape's event
+// activity (SetEventActivity) of its entries are ones, the product runs
+// event-driven: each output row is the sum of the rows of b of its active
+// inputs, and db is accumulated from the same event lists. The result equals
+// the dense product up to float32 summation order.
+//
 // Backward: da += dC · bᵀ, db += aᵀ · dC.
 func (t *Tape) MatMul(a, b *Var) *Var {
 	const op = "MatMul"
@@ -58,14 +64,38 @@ func (t *Tape) MatMul(a, b *Var) *Var {
 	n := b.shape[1]
 	var sb [MaxDims]int
 	c := t.newVar(t.mem.raw(m*n), outShape(&sb, a, n))
-	kernels.Sgemm(false, false, m, n, k, 1, a.Data, k, b.Data, n, 0, c.Data, n)
+	ev := t.events(a, m, k)
+	if ev != nil {
+		kernels.SpikeMatMul(n, 1, ev, b.Data, n, 0, c.Data, n)
+	} else {
+		kernels.Sgemm(false, false, m, n, k, 1, a.Data, k, b.Data, n, 0, c.Data, n)
+	}
 	if t.wants(a, b) {
 		r := t.push(c)
 		r.in = [3]*Var{a, b}
 		r.i = [4]int{m, n, k}
 		r.fn = matMulBack
+		r.aux = ev
 	}
 	return c
+}
+
+// events returns the event lists of a binary [m, k] operand when its activity
+// is below the tape's event threshold, or nil for a dense product.
+func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
+	if !a.binary || t.maxDense <= 0 || m*k == 0 {
+		return nil
+	}
+	if t.nspikes == len(t.spikes) {
+		t.spikes = append(t.spikes, new(kernels.SpikeRows))
+	}
+	s := t.spikes[t.nspikes]
+	s.FromDense(a.Data, m, k)
+	if float64(len(s.Idx)) >= t.maxDense*float64(m*k) {
+		return nil
+	}
+	t.nspikes++
+	return s
 }
 
 func matMulBack(t *Tape, r *record) {
@@ -75,7 +105,11 @@ func matMulBack(t *Tape, r *record) {
 		kernels.Sgemm(false, true, m, k, n, 1, dc, n, b.Data, n, 1, da, k)
 	}
 	if db := t.GradOf(b); db != nil {
-		kernels.Sgemm(true, false, k, n, m, 1, a.Data, k, dc, n, 1, db, n)
+		if ev, _ := r.aux.(*kernels.SpikeRows); ev != nil {
+			kernels.SpikeTMatMul(n, 1, ev, dc, n, 1, db, n)
+		} else {
+			kernels.Sgemm(true, false, k, n, m, 1, a.Data, k, dc, n, 1, db, n)
+		}
 	}
 }
 

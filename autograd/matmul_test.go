@@ -108,3 +108,51 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestMatMulEventDriven checks that a product with a binary left operand gives
+// the dense result (up to float32 summation order, 1e-5 for sums of at most
+// 40 terms of size 1) and the same gradients, at activities below and above
+// the event threshold.
+func TestMatMulEventDriven(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, activity := range []float64{0, 0.05, 0.5, 1} {
+		const m, k, n = 7, 40, 9
+		s := make([]float32, m*k)
+		for i := range s {
+			if rng.Float64() < activity {
+				s[i] = 1
+			}
+		}
+		w := randParam(rng, "w", k, n)
+		run := func(event bool) (out, grad []float32) {
+			w.ZeroGrad()
+			tp := autograd.NewTape()
+			if !event {
+				tp.SetEventActivity(0)
+			} else {
+				tp.SetEventActivity(1.01)
+			}
+			a := tp.Constant(s, m, k)
+			a.SetBinary()
+			y := tp.MatMul(a, tp.Param(w))
+			seed := make([]float32, y.Len())
+			for i := range seed {
+				seed[i] = float32(i%5) - 2
+			}
+			tp.BackwardFrom(y, seed)
+			return append([]float32(nil), y.Data...), append([]float32(nil), w.Grad...)
+		}
+		eo, eg := run(true)
+		do, dg := run(false)
+		for i := range eo {
+			if d := eo[i] - do[i]; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("activity %v: output %d: event %v dense %v", activity, i, eo[i], do[i])
+			}
+		}
+		for i := range eg {
+			if d := eg[i] - dg[i]; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("activity %v: grad %d: event %v dense %v", activity, i, eg[i], dg[i])
+			}
+		}
+	}
+}

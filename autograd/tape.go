@@ -1,6 +1,10 @@
 package autograd
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/spikegrad/spikegrad/internal/kernels"
+)
 
 // MaxDims is the largest number of dimensions a tensor may have.
 const MaxDims = 6
@@ -19,7 +23,7 @@ type Var struct {
 	tape   *Tape
 	param  *Param // non-nil when this Var stands for a Param on the tape
 	needs  bool   // a gradient is wanted for this Var
-	record bool   // some record will backpropagate into this Var's inputs
+	binary bool   // every value is 0 or 1 (spikes)
 }
 
 // Shape returns the Var's dimensions. The slice aliases the Var: do not modify it.
@@ -41,6 +45,15 @@ func (v *Var) Len() int { return len(v.Data) }
 
 // RequiresGrad reports whether a gradient will be computed for this Var.
 func (v *Var) RequiresGrad() bool { return v.needs }
+
+// SetBinary declares that every value of v is 0 or 1, as spikes are. A
+// matrix product whose left operand is binary may then run event-driven,
+// touching only the weight rows of the active inputs (see MatMul). Spike ops
+// mark their outputs; an op's output is not binary unless marked.
+func (v *Var) SetBinary() { v.binary = true }
+
+// Binary reports whether v was declared binary with SetBinary.
+func (v *Var) Binary() bool { return v.binary }
 
 // Tape returns the tape that owns the Var.
 func (v *Var) Tape() *Tape { return v.tape }
@@ -155,10 +168,28 @@ type Tape struct {
 	ptrs   []*Var // variadic inputs of records
 	noGrad int
 	done   bool // Backward has run since the last Reset
+
+	spikes   []*kernels.SpikeRows // event lists of binary operands, reused after Reset
+	nspikes  int
+	maxDense float64 // activity below which binary products run event-driven
 }
 
 // NewTape returns an empty tape.
-func NewTape() *Tape { return &Tape{} }
+func NewTape() *Tape { return &Tape{maxDense: DefaultEventActivity} }
+
+// DefaultEventActivity is the activity (fraction of ones) of a binary left
+// operand below which MatMul runs event-driven. Measured on the layer shapes
+// of a 784-1000-10 network (docs/benchmarks.md, "Event-driven kernels"), the
+// event-driven product beats the dense one below about this activity.
+const DefaultEventActivity = 0.15
+
+// SetEventActivity sets the activity below which products with a binary left
+// operand run event-driven (0 disables them) and returns the previous value.
+func (t *Tape) SetEventActivity(a float64) float64 {
+	old := t.maxDense
+	t.maxDense = a
+	return old
+}
 
 // Reset forgets every Var and record of the tape and keeps their memory for
 // reuse. Params are not affected.
@@ -173,6 +204,7 @@ func (t *Tape) Reset() {
 		*v = Var{}
 	}
 	t.nvars = 0
+	t.nspikes = 0
 	t.done = false
 	t.mem.reset()
 }

@@ -133,6 +133,7 @@ func (l *LIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState, next bool) (spk
 	}
 	spk, mem = t.New(T, B, l.N), t.New(T, B, l.N)
 	o.scan.Forward(x.Data, data(s.Mem), data(s.Spk), mem.Data, spk.Data)
+	spk.SetBinary()
 	o.spk, o.mem = spk, mem
 	in := [5]*autograd.Var{x, t.Param(l.Beta), t.Param(l.Threshold), s.Mem, s.Spk}
 	n := 3

@@ -104,6 +104,7 @@ func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next 
 	syn := t.New(T, B, l.N)
 	spk, mem = t.New(T, B, l.N), t.New(T, B, l.N)
 	o.scan.Forward(x.Data, data(s.Syn), data(s.Mem), data(s.Spk), syn.Data, mem.Data, spk.Data)
+	spk.SetBinary()
 	o.syn, o.spk, o.mem = syn, spk, mem
 	in := []*autograd.Var{x, t.Param(l.Alpha), t.Param(l.Beta), t.Param(l.Threshold)}
 	for _, v := range []*autograd.Var{s.Syn, s.Mem, s.Spk} {
