@@ -6,7 +6,10 @@ import (
 )
 
 // This file holds the ops that move elements without arithmetic: Reshape,
-// Slice, Concat, Transpose, Permute, and the index ops Gather and Pick.
+// Slice, Concat, Transpose, Permute, and the index ops Gather and Pick. Since
+// they only move values, the first six keep the binary mark (Var.SetBinary)
+// of their input (of every input, for Concat), so that reshaped or sliced
+// spikes still feed event-driven products.
 
 // Reshape returns x with a new shape of the same number of elements. One
 // dimension may be -1: it is inferred from the others. The result shares x's
@@ -51,6 +54,7 @@ func (t *Tape) Reshape(x *Var, shape ...int) *Var {
 		panic(reshapeErr(x, shape, "sizes differ"))
 	}
 	y := t.newVar(x.Data, s)
+	y.binary = x.binary
 	t.rec1(y, x, identityBack)
 	return y
 }
@@ -78,6 +82,7 @@ func (t *Tape) Slice(x *Var, axis, start, end int) *Var {
 	for o := 0; o < outer; o++ {
 		copy(y.Data[o*ys:o*ys+ys], x.Data[o*xs+off:])
 	}
+	y.binary = x.binary
 	if r := t.rec1(y, x, sliceBack); r != nil {
 		r.i = [4]int{outer, xs, ys, off}
 	}
@@ -129,7 +134,9 @@ func (t *Tape) Concat(axis int, xs ...*Var) *Var {
 	sb[ax] = total
 	y := t.newVar(t.mem.raw(outer*total*inner), sb[:x0.ndim])
 	ys, off := total*inner, 0
+	y.binary = true
 	for _, x := range xs {
+		y.binary = y.binary && x.binary
 		bs := x.shape[ax] * inner
 		for o := 0; o < outer; o++ {
 			copy(y.Data[o*ys+off:o*ys+off+bs], x.Data[o*bs:o*bs+bs])
@@ -172,6 +179,7 @@ func (t *Tape) Transpose(x *Var) *Var {
 	m, n := x.shape[0], x.shape[1]
 	y := t.newVar(t.mem.raw(m*n), []int{n, m})
 	transpose2(y.Data, x.Data, m, n)
+	y.binary = x.binary
 	if r := t.rec1(y, x, transposeBack); r != nil {
 		r.i = [4]int{m, n}
 	}
@@ -214,6 +222,7 @@ func (t *Tape) Permute(x *Var, axes ...int) *Var {
 	}
 	y := t.newVar(t.mem.raw(len(x.Data)), sb[:x.ndim])
 	permute(y.Data, x.Data, x, packed, false)
+	y.binary = x.binary
 	if r := t.rec1(y, x, permuteBack); r != nil {
 		r.i[0] = packed
 	}
@@ -292,6 +301,7 @@ func (t *Tape) Gather(x *Var, axis int, idx []int) *Var {
 			copy(y.Data[dst:dst+inner], x.Data[(o*n+j)*inner:])
 		}
 	}
+	y.binary = x.binary
 	if r := t.rec1(y, x, gatherBack); r != nil {
 		r.i = [4]int{outer, n, inner}
 		r.idx = idx

@@ -134,3 +134,30 @@ func TestShapeOpShapeErrors(t *testing.T) {
 		wantShapeError(t, c.op, c.fn)
 	}
 }
+
+// TestShapeOpsKeepBinary checks that the ops that only move values keep the
+// binary mark of spikes, and that Concat keeps it only when every input has
+// it.
+func TestShapeOpsKeepBinary(t *testing.T) {
+	tp := autograd.NewTape()
+	s := tp.Constant([]float32{0, 1, 1, 0, 0, 1}, 2, 3)
+	s.SetBinary()
+	for name, v := range map[string]*autograd.Var{
+		"Reshape":   tp.Reshape(s, 3, 2),
+		"Slice":     tp.Slice(s, 1, 0, 2),
+		"Concat":    tp.Concat(0, s, s),
+		"Transpose": tp.Transpose(s),
+		"Permute":   tp.Permute(s, 1, 0),
+		"Gather":    tp.Gather(s, 0, []int{1}),
+	} {
+		if !v.Binary() {
+			t.Errorf("%s of a binary Var is not binary", name)
+		}
+	}
+	if tp.Concat(0, s, tp.New(1, 3)).Binary() {
+		t.Error("Concat with a non-binary input is binary")
+	}
+	if tp.Reshape(tp.New(2, 3), 6).Binary() {
+		t.Error("Reshape of a non-binary Var is binary")
+	}
+}
