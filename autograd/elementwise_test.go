@@ -177,28 +177,28 @@ func TestElementwiseValues(t *testing.T) {
 	tp := autograd.NewTape()
 	a := tp.Constant([]float32{1, 2, -3}, 3)
 	b := tp.Constant([]float32{3, 5, 4}, 3)
-	wantData(t, "Add", tp.Add(a, b).Data, 4, 7, 1)           // 1+3, 2+5, -3+4
-	wantData(t, "Sub", tp.Sub(a, b).Data, -2, -3, -7)        // 1-3, 2-5, -3-4
-	wantData(t, "Mul", tp.Mul(a, b).Data, 3, 10, -12)        // 1·3, 2·5, -3·4
-	wantData(t, "Div", tp.Div(a, b).Data, 1.0/3, 0.4, -0.75) // 1/3, 2/5, -3/4
-	wantData(t, "Scale", tp.Scale(a, -2).Data, -2, -4, 6)    // -2·a
-	wantData(t, "AddScalar", tp.AddScalar(a, 0.5).Data, 1.5, 2.5, -2.5)
-	wantData(t, "Neg", tp.Neg(a).Data, -1, -2, 3)
-	wantData(t, "Square", tp.Square(a).Data, 1, 4, 9)
-	wantData(t, "ReLU", tp.ReLU(a).Data, 1, 2, 0)
-	wantData(t, "Abs", tp.Abs(a).Data, 1, 2, 3)
-	wantData(t, "Clamp", tp.Clamp(a, -1, 1.5).Data, 1, 1.5, -1)
-	wantData(t, "Clamp lo>hi", tp.Clamp(a, 2, 1).Data, 1, 1, 1) // torch.clamp: every element becomes hi
-	wantData(t, "Mask", tp.Mask(a, []float32{0, 2, 1}).Data, 0, 4, -3)
-	wantData(t, "Where", tp.Where([]float32{1, 0, 1}, a, b).Data, 1, 5, -3)
-	wantData(t, "Custom", tp.Custom(a, cube, cubeDeriv).Data, 1, 8, -27)
-	wantData(t, "Apply", tp.Apply(a, softsign{}).Data, 0.5, 2.0/3, -0.75) // x/(1+|x|)
+	wantData(t, "Add", tp.Add(a, b).Data, 4, 7, 1)                          // 1+3, 2+5, -3+4
+	wantData(t, "Sub", tp.Sub(a, b).Data, -2, -3, -7)                       // 1-3, 2-5, -3-4
+	wantData(t, "Mul", tp.Mul(a, b).Data, 3, 10, -12)                       // 1·3, 2·5, -3·4
+	wantData(t, "Div", tp.Div(a, b).Data, 1.0/3, 0.4, -0.75)                // 1/3, 2/5, -3/4
+	wantData(t, "Scale", tp.Scale(a, -2).Data, -2, -4, 6)                   // -2·a
+	wantData(t, "AddScalar", tp.AddScalar(a, 0.5).Data, 1.5, 2.5, -2.5)     // a + 0.5
+	wantData(t, "Neg", tp.Neg(a).Data, -1, -2, 3)                           // -a
+	wantData(t, "Square", tp.Square(a).Data, 1, 4, 9)                       // 1², 2², (-3)²
+	wantData(t, "ReLU", tp.ReLU(a).Data, 1, 2, 0)                           // max(a, 0)
+	wantData(t, "Abs", tp.Abs(a).Data, 1, 2, 3)                             // |a|
+	wantData(t, "Clamp", tp.Clamp(a, -1, 1.5).Data, 1, 1.5, -1)             // 1 inside; 2 → 1.5; -3 → -1
+	wantData(t, "Clamp lo>hi", tp.Clamp(a, 2, 1).Data, 1, 1, 1)             // torch.clamp: every element becomes hi
+	wantData(t, "Mask", tp.Mask(a, []float32{0, 2, 1}).Data, 0, 4, -3)      // 1·0, 2·2, -3·1
+	wantData(t, "Where", tp.Where([]float32{1, 0, 1}, a, b).Data, 1, 5, -3) // a[0], b[1], a[2]
+	wantData(t, "Custom", tp.Custom(a, cube, cubeDeriv).Data, 1, 8, -27)    // a³
+	wantData(t, "Apply", tp.Apply(a, softsign{}).Data, 0.5, 2.0/3, -0.75)   // x/(1+|x|)
 
 	x := tp.Constant([]float32{0, 1, -1}, 3)
-	wantData(t, "Exp", tp.Exp(x).Data, 1, math.E, 1/math.E)
-	wantData(t, "Tanh", tp.Tanh(x).Data, 0, 0.7615941559557649, -0.7615941559557649)        // tanh 1 = (e²-1)/(e²+1)
-	wantData(t, "Sigmoid", tp.Sigmoid(x).Data, 0.5, 0.7310585786300049, 0.2689414213699951) // 1/(1+e^∓1)
-	wantData(t, "Log", tp.Log(tp.Constant([]float32{1, math.E, 0.5}, 3)).Data, 0, 1, -math.Ln2)
+	wantData(t, "Exp", tp.Exp(x).Data, 1, math.E, 1/math.E)                                     // e⁰, e¹, e⁻¹
+	wantData(t, "Tanh", tp.Tanh(x).Data, 0, 0.7615941559557649, -0.7615941559557649)            // tanh 1 = (e²-1)/(e²+1)
+	wantData(t, "Sigmoid", tp.Sigmoid(x).Data, 0.5, 0.7310585786300049, 0.2689414213699951)     // 1/(1+e^∓1)
+	wantData(t, "Log", tp.Log(tp.Constant([]float32{1, math.E, 0.5}, 3)).Data, 0, 1, -math.Ln2) // ln 1, ln e, ln ½
 
 	m := tp.Constant([]float32{1, 2, 3, 4}, 2, 2)
 	w := tp.Constant([]float32{10, 100}, 2)
