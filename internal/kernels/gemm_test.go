@@ -362,3 +362,36 @@ func TestSgemmNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose8 checks the transposing packer, assembly and portable, on
+// lengths around its 8-column blocks, against the definition
+// dst[p*ds+i] = src[i*ss+p]; elements it must not write stay NaN.
+func TestTranspose8(t *testing.T) {
+	defer func(v bool) { transposeAsm = v }(transposeAsm)
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, useAsm := range []bool{false, true} {
+		if useAsm && !(asmAvailable && cpuAVX) {
+			continue
+		}
+		transposeAsm = useAsm
+		for _, n := range []int{1, 7, 8, 9, 16, 23, 64} {
+			ss, ds := n+3, 13
+			src := randSlice(rng, 7*ss+n)
+			dst := make([]float32, (n-1)*ds+8+5)
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			transpose8(dst, ds, src, ss, n)
+			for x, v := range dst {
+				p, i := x/ds, x%ds
+				if p < n && i < 8 {
+					if v != src[i*ss+p] {
+						t.Fatalf("asm=%v n=%d: dst[%d] = %g, want src[%d] = %g", useAsm, n, x, v, i*ss+p, src[i*ss+p])
+					}
+				} else if !math.IsNaN(float64(v)) {
+					t.Fatalf("asm=%v n=%d: dst[%d] = %g written outside the panel", useAsm, n, x, v)
+				}
+			}
+		}
+	}
+}
