@@ -161,24 +161,22 @@ func (p *LIFScan) Backward(mem0, spk0, mem, spk []float32, g *LIFGrad) {
 	j.run()
 }
 
-// lifForwardSeg runs the forward LIF scan over one segment of l elements at
-// flat offset off of every step, with be and th the segment's parameters.
-func (j *scanJob) lifForwardSeg(off, l int, be, th []float32) {
-	n := j.n
-	var zeros [scanSeg]float32
-	pm, ps := j.segState(j.mem0, off, l, &zeros), j.segState(j.spk0, off, l, &zeros)
-	for t := range j.T {
-		o := t*n + off
-		x, m, s := j.in[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
-		switch j.reset {
-		case ResetSubtract:
-			lifStepSub(x, pm, ps, be, th, m, s)
-		case ResetZero:
-			lifStepZero(x, pm, ps, be, th, m, s)
-		default:
-			lifStepNone(x, pm, be, th, m, s)
-		}
-		pm, ps = m, s
+// lifForward runs step t of the forward LIF scan over the l elements at flat
+// offset off, with be and th the segment's parameters.
+func (j *scanJob) lifForward(t, off, l int, be, th []float32) {
+	o := t*j.n + off
+	pm, ps := part(j.mem0, off, l), part(j.spk0, off, l)
+	if t > 0 {
+		pm, ps = j.mem[o-j.n:o-j.n+l], j.spk[o-j.n:o-j.n+l]
+	}
+	x, m, s := j.in[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
+	switch j.reset {
+	case ResetSubtract:
+		lifStepSub(x, pm, ps, be, th, m, s)
+	case ResetZero:
+		lifStepZero(x, pm, ps, be, th, m, s)
+	default:
+		lifStepNone(x, pm, be, th, m, s)
 	}
 }
 
@@ -212,82 +210,102 @@ func lifStepNone(x, pm, be, th, m, s []float32) {
 // heaviside is the spike function H(v - th): 1 if v > th, else 0 (also for
 // NaN).
 func heaviside(v, th float32) float32 {
+	// An integer select compiles to a flag move instead of a branch, which
+	// would mispredict on every irregular spike.
+	var s int32
 	if v > th {
-		return 1
+		s = 1
 	}
-	return 0
+	return float32(s)
 }
 
-// lifBackwardSeg runs the backward LIF scan over one segment.
-func (j *scanJob) lifBackwardSeg(off, l int, be, th []float32, accB, accT *[scanSeg]float32) {
+// lifBackward runs step t of the backward LIF scan over one segment. The
+// membrane gradient A[t+1] is read back from DIn, and the reset terms of step
+// t+1 are recomputed from it; at t = 0 it also writes DMem0 and DSpk0.
+func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	n := j.n
-	var zeros, aN, eN [scanSeg]float32
-	mem0, spk0 := j.segState(j.mem0, off, l, &zeros), j.segState(j.spk0, off, l, &zeros)
-	for t := j.T - 1; t >= 0; t-- {
-		o := t*n + off
-		pm, r := mem0, spk0
-		if t > 0 {
-			pm, r = j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+	o := t*n + off
+	pm, r := part(j.mem0, off, l), part(j.spk0, off, l)
+	if t > 0 {
+		pm, r = j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+	}
+	aNext := zeroSeg[:l]
+	if t < j.T-1 {
+		aNext = j.dIn[o+n : o+n+l]
+	}
+	dIn := j.dIn[o : o+l]
+	k := len(dIn)
+	rNext, mt := j.spk[o:o+k], j.mem[o:o+k]
+	ds, dm, sg := part(j.ds, o, k), part(j.dm, o, k), j.sg[o:o+k]
+	db, dt := j.acc(parBeta, off, k), j.acc(parThr, off, k)
+	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
+	switch {
+	case j.reset == ResetSubtract && j.resetGrad:
+		for i := range dIn {
+			gs := ds[i] + -aNext[i]*th[i]
+			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
+			dIn[i] = ai
+			db[i] += ai * pm[i]
+			dt[i] -= gs*sg[i] + ai*r[i]
 		}
-		ds, dm := j.segSeq(j.ds, o, l, &zeros), j.segSeq(j.dm, o, l, &zeros)
-		sg, dIn := j.sg[o:o+l], j.dIn[o:o+l]
-		a, e := aN[:len(dIn)], eN[:len(dIn)]
-		db, dt := accB[:len(dIn)], accT[:len(dIn)]
-		ds, dm, sg, pm, r, be, th := ds[:len(dIn)], dm[:len(dIn)], sg[:len(dIn)], pm[:len(dIn)], r[:len(dIn)], be[:len(dIn)], th[:len(dIn)]
-		switch {
-		case j.reset == ResetSubtract && j.resetGrad:
-			for i := range dIn {
-				gs := ds[i] + e[i]
-				ai := dm[i] + gs*sg[i] + a[i]
-				dIn[i] = ai
-				a[i] = ai * be[i]
-				e[i] = -ai * th[i]
-				db[i] += ai * pm[i]
-				dt[i] -= gs*sg[i] + ai*r[i]
-			}
-		case j.reset == ResetSubtract:
-			for i := range dIn {
-				gs := ds[i]
-				ai := dm[i] + gs*sg[i] + a[i]
-				dIn[i] = ai
-				a[i] = ai * be[i]
-				db[i] += ai * pm[i]
-				dt[i] -= gs*sg[i] + ai*r[i]
-			}
-		case j.reset == ResetZero && j.resetGrad:
-			for i := range dIn {
-				gs := ds[i] + e[i]
-				ai := dm[i] + gs*sg[i] + a[i]
-				dIn[i] = ai
-				a[i] = ai * be[i] * (1 - r[i])
-				e[i] = -ai * be[i] * pm[i]
-				db[i] += ai * pm[i] * (1 - r[i])
-				dt[i] -= gs * sg[i]
-			}
-		case j.reset == ResetZero:
-			for i := range dIn {
-				gs := ds[i]
-				ai := dm[i] + gs*sg[i] + a[i]
-				dIn[i] = ai
-				a[i] = ai * be[i] * (1 - r[i])
-				db[i] += ai * pm[i] * (1 - r[i])
-				dt[i] -= gs * sg[i]
-			}
-		default:
-			for i := range dIn {
-				gs := ds[i]
-				ai := dm[i] + gs*sg[i] + a[i]
-				dIn[i] = ai
-				a[i] = ai * be[i]
-				db[i] += ai * pm[i]
-				dt[i] -= gs * sg[i]
-			}
+	case j.reset == ResetSubtract:
+		for i := range dIn {
+			gs := ds[i]
+			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
+			dIn[i] = ai
+			db[i] += ai * pm[i]
+			dt[i] -= gs*sg[i] + ai*r[i]
+		}
+	case j.reset == ResetZero && j.resetGrad:
+		for i := range dIn {
+			gs := ds[i] + -aNext[i]*be[i]*mt[i]
+			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]*(1-rNext[i])
+			dIn[i] = ai
+			db[i] += ai * pm[i] * (1 - r[i])
+			dt[i] -= gs * sg[i]
+		}
+	case j.reset == ResetZero:
+		for i := range dIn {
+			gs := ds[i]
+			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]*(1-rNext[i])
+			dIn[i] = ai
+			db[i] += ai * pm[i] * (1 - r[i])
+			dt[i] -= gs * sg[i]
+		}
+	default:
+		for i := range dIn {
+			gs := ds[i]
+			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
+			dIn[i] = ai
+			db[i] += ai * pm[i]
+			dt[i] -= gs * sg[i]
 		}
 	}
+	if t > 0 {
+		return
+	}
+	// dL/dmem0 and dL/dspk0 from A[0] = DIn[0], with r = spk0, pm = mem0.
 	if j.dMem0 != nil {
-		copy(j.dMem0[off:off+l], aN[:l])
+		d := j.dMem0[off : off+k]
+		for i := range d {
+			if j.reset == ResetZero {
+				d[i] = dIn[i] * be[i] * (1 - r[i])
+			} else {
+				d[i] = dIn[i] * be[i]
+			}
+		}
 	}
 	if j.dSpk0 != nil {
-		copy(j.dSpk0[off:off+l], eN[:l])
+		d := j.dSpk0[off : off+k]
+		for i := range d {
+			switch {
+			case !j.resetGrad || j.reset == ResetNone:
+				d[i] = 0
+			case j.reset == ResetSubtract:
+				d[i] = -dIn[i] * th[i]
+			default:
+				d[i] = -dIn[i] * be[i] * pm[i]
+			}
+		}
 	}
 }

@@ -56,43 +56,46 @@ func (p *LIScan) Backward(mem0, mem []float32, g *LIGrad) {
 	j.run()
 }
 
-func (j *scanJob) liForwardSeg(off, l int, be []float32) {
-	n := j.n
-	var zeros [scanSeg]float32
-	pm := j.segState(j.mem0, off, l, &zeros)
-	for t := range j.T {
-		o := t*n + off
-		x, m := j.in[o:o+l], j.mem[o:o+l]
-		x, pm, be = x[:len(m)], pm[:len(m)], be[:len(m)]
-		for i := range m {
-			m[i] = float32(be[i]*pm[i]) + x[i]
-		}
-		pm = m
+// liForward runs step t of the forward LI scan over one segment.
+func (j *scanJob) liForward(t, off, l int, be []float32) {
+	o := t*j.n + off
+	pm := part(j.mem0, off, l)
+	if t > 0 {
+		pm = j.mem[o-j.n : o-j.n+l]
+	}
+	x, m := j.in[o:o+l], j.mem[o:o+l]
+	x, pm, be = x[:len(m)], pm[:len(m)], be[:len(m)]
+	for i := range m {
+		m[i] = float32(be[i]*pm[i]) + x[i]
 	}
 }
 
-func (j *scanJob) liBackwardSeg(off, l int, be []float32, accB *[scanSeg]float32) {
+// liBackward runs step t of the backward LI scan over one segment; A[t+1]
+// is read back from DIn. At t = 0 it also writes DMem0.
+func (j *scanJob) liBackward(t, off, l int, be []float32) {
 	n := j.n
-	var zeros, aN [scanSeg]float32
-	mem0 := j.segState(j.mem0, off, l, &zeros)
-	for t := j.T - 1; t >= 0; t-- {
-		o := t*n + off
-		pm := mem0
-		if t > 0 {
-			pm = j.mem[o-n : o-n+l]
-		}
-		dm, dIn := j.dm[o:o+l], j.dIn[o:o+l]
-		k := len(dIn)
-		a, db := aN[:k], accB[:k]
-		dm, pm, be = dm[:k], pm[:k], be[:k]
-		for i := range dIn {
-			ai := dm[i] + a[i]
-			dIn[i] = ai
-			a[i] = ai * be[i]
-			db[i] += ai * pm[i]
-		}
+	o := t*n + off
+	pm := part(j.mem0, off, l)
+	if t > 0 {
+		pm = j.mem[o-n : o-n+l]
 	}
-	if j.dMem0 != nil {
-		copy(j.dMem0[off:off+l], aN[:l])
+	aNext := zeroSeg[:l]
+	if t < j.T-1 {
+		aNext = j.dIn[o+n : o+n+l]
+	}
+	dIn := j.dIn[o : o+l]
+	k := len(dIn)
+	dm, db := j.dm[o:o+k], j.acc(parBeta, off, k)
+	pm, aNext, be = pm[:k], aNext[:k], be[:k]
+	for i := range dIn {
+		ai := dm[i] + aNext[i]*be[i]
+		dIn[i] = ai
+		db[i] += ai * pm[i]
+	}
+	if t == 0 && j.dMem0 != nil {
+		d := j.dMem0[off : off+k]
+		for i := range d {
+			d[i] = dIn[i] * be[i]
+		}
 	}
 }

@@ -9,12 +9,12 @@ import (
 // and the parameter-gradient reductions.
 
 const (
-	// scanSeg is the longest run of elements a scan kernel processes per
-	// step; per-segment state lives in stack arrays of this length.
+	// scanSeg is the longest run of elements a scan kernel processes in one
+	// call.
 	scanSeg = 512
-	// scanChunkFeatures is the number of features per parallel chunk; with
-	// fewer features the scan runs as one chunk.
-	scanChunkFeatures = 128
+	// scanChunkElems is the number of elements per step that make one
+	// parallel chunk worth its cost.
+	scanChunkElems = 32768
 	// maxScanChunks bounds the number of parallel chunks of a scan.
 	maxScanChunks = 8
 )
@@ -37,13 +37,14 @@ const (
 
 // scanJob is one Forward or Backward call of a scan, split into chunks.
 //
-// Partition: with N >= scanChunkFeatures, chunk c owns the features
-// [c*N/chunks, (c+1)*N/chunks) of every batch row, so per-feature gradient
-// sums stay inside one chunk; with fewer features there is one chunk, whose
-// segments are runs of whole batch rows. Either way a segment is at most
-// scanSeg elements and the partition depends on the shape alone. Gradients of
-// shared (length-1) parameters are summed per chunk, then over chunks in
-// order.
+// Time is the outer loop and each step streams through contiguous memory.
+// Chunk c owns the batch rows [c*B/chunks, (c+1)*B/chunks) at every step;
+// the number of chunks depends on the shape alone. Within a chunk each step
+// is cut into segments of at most scanSeg elements: runs of whole batch rows
+// when N <= scanSeg (parameters expanded to match), pieces of one row
+// otherwise. Backward sums each parameter's gradient per element over time
+// in scratch, then over elements in ascending order after all chunks, so the
+// results are bit-identical for any thread count.
 type scanJob struct {
 	kind       scanKind
 	fwd        bool
@@ -51,8 +52,8 @@ type scanJob struct {
 	T, B, N, n int
 	reset      ResetMode
 	resetGrad  bool
-	small      bool // one chunk of whole-row segments
 	chunks     int
+	period     int // segment length for N <= scanSeg: whole rows
 
 	par  [numPar][]float32 // parameters: [N] or [1]; nil when the model has none
 	dpar [numPar][]float32 // their gradients; nil when not wanted
@@ -61,7 +62,10 @@ type scanJob struct {
 	ds, dm, sg                          []float32
 	dIn, dSyn0, dMem0, dSpk0            []float32
 
-	partial [maxScanChunks][numPar]float32
+	// scratch holds, for Backward, numPar per-element gradient sums [n] and
+	// the Synaptic membrane-gradient carry [n]. It is kept with the pooled
+	// job, so steady-state calls do not allocate.
+	scratch []float32
 }
 
 var scanJobs = sync.Pool{New: func() any { return new(scanJob) }}
@@ -69,7 +73,8 @@ var scanJobs = sync.Pool{New: func() any { return new(scanJob) }}
 // newScanJob returns a pooled job for a [T, B, N] scan.
 func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 	j := scanJobs.Get().(*scanJob)
-	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N}
+	scr := j.scratch
+	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr}
 	if T < 0 || B < 0 || N < 0 {
 		j.fail("negative size")
 	}
@@ -77,10 +82,16 @@ func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 	return j
 }
 
+// release returns the job to the pool, keeping its scratch buffer.
+func (j *scanJob) release() {
+	scr := j.scratch
+	*j = scanJob{scratch: scr}
+	scanJobs.Put(j)
+}
+
 func (j *scanJob) fail(reason string) {
 	err := &ScanError{Op: j.op, T: j.T, B: j.B, N: j.N, Reason: reason}
-	*j = scanJob{}
-	scanJobs.Put(j)
+	j.release()
 	panic(err)
 }
 
@@ -115,135 +126,144 @@ func (j *scanJob) cut(name string, x []float32, size int, required bool) []float
 	return x[:size]
 }
 
-// segState is x[off:off+l], or zeros when x is nil.
-func (j *scanJob) segState(x []float32, off, l int, zeros *[scanSeg]float32) []float32 {
-	if x == nil {
-		return zeros[:l]
-	}
-	return x[off : off+l]
-}
+// zeroSeg stands in for absent optional inputs; it is never written.
+var zeroSeg [scanSeg]float32
 
-// segSeq is x[o:o+l] for a step row offset o, or zeros when x is nil.
-func (j *scanJob) segSeq(x []float32, o, l int, zeros *[scanSeg]float32) []float32 {
+// part is x[o:o+l], or zeros when x is nil.
+func part(x []float32, o, l int) []float32 {
 	if x == nil {
-		return zeros[:l]
+		return zeroSeg[:l]
 	}
 	return x[o : o+l]
 }
 
 // run executes the job on the thread pool and returns it to the pool.
 func (j *scanJob) run() {
-	if j.n > 0 && j.T > 0 {
-		j.small = j.N < scanChunkFeatures
-		j.chunks = 1
-		if !j.small {
-			j.chunks = min(maxScanChunks, (j.N+scanChunkFeatures-1)/scanChunkFeatures)
+	if j.n == 0 || j.T == 0 {
+		if !j.fwd {
+			// No steps (or no elements): the initial state has no influence.
+			clear(j.dSyn0)
+			clear(j.dMem0)
+			clear(j.dSpk0)
 		}
-		runChunks(j.chunks, j)
-		for q := range numPar {
-			if dp := j.dpar[q]; dp != nil && len(dp) == 1 {
-				for c := range j.chunks {
-					dp[0] += j.partial[c][q]
+		j.release()
+		return
+	}
+	j.chunks = max(1, min(maxScanChunks, j.B, (j.n+scanChunkElems-1)/scanChunkElems))
+	j.period = scanSeg
+	if j.N <= scanSeg {
+		j.period = (scanSeg / j.N) * j.N
+	}
+	if !j.fwd {
+		if need := (numPar + 1) * j.n; cap(j.scratch) < need {
+			j.scratch = make([]float32, need)
+		}
+		j.scratch = j.scratch[:(numPar+1)*j.n]
+	}
+	runChunks(j.chunks, j)
+	if !j.fwd {
+		j.reduceGrads()
+	}
+	j.release()
+}
+
+// reduceGrads adds the per-element gradient sums to the parameter
+// gradients, in ascending element order.
+func (j *scanJob) reduceGrads() {
+	for q, dp := range j.dpar {
+		if dp == nil {
+			continue
+		}
+		acc := j.scratch[q*j.n : (q+1)*j.n]
+		if len(dp) == 1 {
+			// Eight interleaved partial sums, combined in a fixed order.
+			var s [8]float32
+			i := 0
+			for ; i+8 <= len(acc); i += 8 {
+				a := acc[i : i+8 : i+8]
+				for k := range s {
+					s[k] += a[k]
 				}
 			}
+			for ; i < len(acc); i++ {
+				s[0] += acc[i]
+			}
+			dp[0] += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+			continue
 		}
-	} else if !j.fwd {
-		// No steps (or no elements): the initial state has no influence.
-		clear(j.dSyn0)
-		clear(j.dMem0)
-		clear(j.dSpk0)
+		for b := range j.B {
+			row := acc[b*j.N : (b+1)*j.N]
+			for f := range dp {
+				dp[f] += row[f]
+			}
+		}
 	}
-	*j = scanJob{}
-	scanJobs.Put(j)
 }
 
 func (j *scanJob) runChunk(c int) {
-	var pb, acc [numPar][scanSeg]float32
-	period := scanSeg
-	if j.small {
-		period = (scanSeg / j.N) * j.N
-	}
+	var pb [numPar][scanSeg]float32
 	for q, p := range j.par {
 		switch {
 		case len(p) == 1:
 			for i := range pb[q] {
 				pb[q][i] = p[0]
 			}
-		case p != nil && j.small:
-			for i := range period {
+		case p != nil && j.N <= scanSeg:
+			for i := range j.period {
 				pb[q][i] = p[i%j.N]
 			}
 		}
 	}
-	var part [numPar]float32
-	if j.small {
-		for off := 0; off < j.n; off += period {
-			j.segment(off, 0, min(period, j.n-off), &pb, &acc, &part)
-		}
-	} else {
-		fa, fb := c*j.N/j.chunks, (c+1)*j.N/j.chunks
-		for b := range j.B {
-			for f := fa; f < fb; f += scanSeg {
-				j.segment(b*j.N+f, f, min(scanSeg, fb-f), &pb, &acc, &part)
-			}
+	lo, hi := c*j.B/j.chunks*j.N, (c+1)*j.B/j.chunks*j.N
+	if !j.fwd {
+		for q := range numPar + 1 {
+			clear(j.scratch[q*j.n+lo : q*j.n+hi])
 		}
 	}
-	j.partial[c] = part
+	var ps [numPar][]float32
+	for tt := range j.T {
+		t := tt
+		if !j.fwd {
+			t = j.T - 1 - tt
+		}
+		for off := lo; off < hi; {
+			// Segment [off, off+l) starting at feature f.
+			var f, l int
+			if j.N <= scanSeg {
+				l = min(j.period, hi-off)
+			} else {
+				f = off % j.N
+				l = min(scanSeg, j.N-f)
+			}
+			for q, p := range j.par {
+				switch {
+				case p == nil:
+				case len(p) == 1 || j.N <= scanSeg:
+					ps[q] = pb[q][:l]
+				default:
+					ps[q] = p[f : f+l]
+				}
+			}
+			switch {
+			case j.fwd && j.kind == scanLIF:
+				j.lifForward(t, off, l, ps[parBeta], ps[parThr])
+			case j.fwd && j.kind == scanSynaptic:
+				j.synForward(t, off, l, ps[parAlpha], ps[parBeta], ps[parThr])
+			case j.fwd:
+				j.liForward(t, off, l, ps[parBeta])
+			case j.kind == scanLIF:
+				j.lifBackward(t, off, l, ps[parBeta], ps[parThr])
+			case j.kind == scanSynaptic:
+				j.synBackward(t, off, l, ps[parAlpha], ps[parBeta], ps[parThr])
+			default:
+				j.liBackward(t, off, l, ps[parBeta])
+			}
+			off += l
+		}
+	}
 }
 
-// segment runs the scan over the l elements at flat offset off of every step;
-// f is the feature of the first element (0 in small mode, where off is a
-// multiple of N).
-func (j *scanJob) segment(off, f, l int, pb, acc *[numPar][scanSeg]float32, part *[numPar]float32) {
-	var ps [numPar][]float32
-	for q, p := range j.par {
-		switch {
-		case p == nil:
-		case len(p) == 1 || j.small:
-			ps[q] = pb[q][:l]
-		default:
-			ps[q] = p[f : f+l]
-		}
-	}
-	if j.fwd {
-		switch j.kind {
-		case scanLIF:
-			j.lifForwardSeg(off, l, ps[parBeta], ps[parThr])
-		case scanSynaptic:
-			j.synForwardSeg(off, l, ps[parAlpha], ps[parBeta], ps[parThr])
-		case scanLI:
-			j.liForwardSeg(off, l, ps[parBeta])
-		}
-		return
-	}
-	for q := range acc {
-		clear(acc[q][:l])
-	}
-	switch j.kind {
-	case scanLIF:
-		j.lifBackwardSeg(off, l, ps[parBeta], ps[parThr], &acc[parBeta], &acc[parThr])
-	case scanSynaptic:
-		j.synBackwardSeg(off, l, ps[parAlpha], ps[parBeta], ps[parThr], acc)
-	case scanLI:
-		j.liBackwardSeg(off, l, ps[parBeta], &acc[parBeta])
-	}
-	for q, dp := range j.dpar {
-		a := acc[q][:l]
-		switch {
-		case dp == nil:
-		case len(dp) == 1:
-			for _, v := range a {
-				part[q] += v
-			}
-		case j.small:
-			for i, v := range a {
-				dp[i%j.N] += v
-			}
-		default:
-			dpf := dp[f : f+l]
-			for i, v := range a {
-				dpf[i] += v
-			}
-		}
-	}
+// acc is the per-element gradient sum of parameter q over [off, off+l).
+func (j *scanJob) acc(q, off, l int) []float32 {
+	return j.scratch[q*j.n+off : q*j.n+off+l]
 }

@@ -102,93 +102,96 @@ func (p *SynapticScan) Backward(syn0, mem0, spk0, syn, mem, spk []float32, g *Sy
 	j.run()
 }
 
-func (j *scanJob) synForwardSeg(off, l int, al, be, th []float32) {
+// synForward runs step t of the forward Synaptic scan over one segment.
+func (j *scanJob) synForward(t, off, l int, al, be, th []float32) {
 	n := j.n
-	var zeros [scanSeg]float32
-	py := j.segState(j.syn0, off, l, &zeros)
-	pm := j.segState(j.mem0, off, l, &zeros)
-	ps := j.segState(j.spk0, off, l, &zeros)
-	for t := range j.T {
-		o := t*n + off
-		x, y, m, s := j.in[o:o+l], j.syn[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
-		x, py, pm, ps, al, be, th, y, s = x[:len(m)], py[:len(m)], pm[:len(m)], ps[:len(m)], al[:len(m)], be[:len(m)], th[:len(m)], y[:len(m)], s[:len(m)]
-		switch j.reset {
-		case ResetSubtract:
-			for i := range m {
-				yi := float32(al[i]*py[i]) + x[i]
-				v := float32(be[i]*pm[i]) + yi - float32(ps[i]*th[i])
-				y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
-			}
-		case ResetZero:
-			for i := range m {
-				yi := float32(al[i]*py[i]) + x[i]
-				v := float32(be[i]*pm[i])*(1-ps[i]) + yi
-				y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
-			}
-		default:
-			for i := range m {
-				yi := float32(al[i]*py[i]) + x[i]
-				v := float32(be[i]*pm[i]) + yi
-				y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
-			}
+	o := t*n + off
+	py, pm, ps := part(j.syn0, off, l), part(j.mem0, off, l), part(j.spk0, off, l)
+	if t > 0 {
+		py, pm, ps = j.syn[o-n:o-n+l], j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+	}
+	x, y, m, s := j.in[o:o+l], j.syn[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
+	k := len(m)
+	x, py, pm, ps, al, be, th, y, s = x[:k], py[:k], pm[:k], ps[:k], al[:k], be[:k], th[:k], y[:k], s[:k]
+	switch j.reset {
+	case ResetSubtract:
+		for i := range m {
+			yi := float32(al[i]*py[i]) + x[i]
+			v := float32(be[i]*pm[i]) + yi - float32(ps[i]*th[i])
+			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
 		}
-		py, pm, ps = y, m, s
+	case ResetZero:
+		for i := range m {
+			yi := float32(al[i]*py[i]) + x[i]
+			v := float32(be[i]*pm[i])*(1-ps[i]) + yi
+			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
+		}
+	default:
+		for i := range m {
+			yi := float32(al[i]*py[i]) + x[i]
+			v := float32(be[i]*pm[i]) + yi
+			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
+		}
 	}
 }
 
-func (j *scanJob) synBackwardSeg(off, l int, al, be, th []float32, acc *[numPar][scanSeg]float32) {
+// synBackward runs step t of the backward Synaptic scan over one segment.
+// Q[t+1] is read back from DIn; A[t+1] is carried in scratch. At t = 0 it
+// also writes DSyn0, DMem0 and DSpk0.
+func (j *scanJob) synBackward(t, off, l int, al, be, th []float32) {
 	n := j.n
-	var zeros, aN, eN, qN [scanSeg]float32
-	syn0 := j.segState(j.syn0, off, l, &zeros)
-	mem0 := j.segState(j.mem0, off, l, &zeros)
-	spk0 := j.segState(j.spk0, off, l, &zeros)
-	// Reset kinds: rs = subtract, rz = zero (as a factor 0 or 1 applied to the
-	// terms that exist only in that mode), both 0 for ResetNone.
-	var rs, rz float32
+	o := t*n + off
+	py, pm, r := part(j.syn0, off, l), part(j.mem0, off, l), part(j.spk0, off, l)
+	if t > 0 {
+		py, pm, r = j.syn[o-n:o-n+l], j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+	}
+	carry := j.acc(numPar, off, l) // A[t+1] on entry, A[t] on return
+	qNext := zeroSeg[:l]
+	if t < j.T-1 {
+		qNext = j.dIn[o+n : o+n+l]
+	}
+	dIn := j.dIn[o : o+l]
+	k := len(dIn)
+	rNext, mt := j.spk[o:o+k], j.mem[o:o+k]
+	ds, dm, sg := part(j.ds, o, k), part(j.dm, o, k), j.sg[o:o+k]
+	da, db, dt := j.acc(parAlpha, off, k), j.acc(parBeta, off, k), j.acc(parThr, off, k)
+	py, pm, r, carry, qNext, al, be, th = py[:k], pm[:k], r[:k], carry[:k], qNext[:k], al[:k], be[:k], th[:k]
+	// Reset kinds as factors: rs = 1 for subtract, rz = 1 for zero (both 0
+	// for none); rg = 1 when the gradient flows through the reset.
+	var rs, rz, rg float32
 	switch j.reset {
 	case ResetSubtract:
 		rs = 1
 	case ResetZero:
 		rz = 1
 	}
-	var rg float32
 	if j.resetGrad {
 		rg = 1
 	}
-	for t := j.T - 1; t >= 0; t-- {
-		o := t*n + off
-		py, pm, r := syn0, mem0, spk0
-		if t > 0 {
-			py, pm, r = j.syn[o-n:o-n+l], j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
+	for i := range dIn {
+		aN := carry[i]
+		gs := ds[i] - rg*aN*(rs*th[i]+rz*be[i]*mt[i])
+		ai := dm[i] + gs*sg[i] + aN*be[i]*(1-rz*rNext[i])
+		qi := ai + qNext[i]*al[i]
+		dIn[i] = qi
+		carry[i] = ai
+		keep := 1 - rz*r[i]
+		da[i] += qi * py[i]
+		db[i] += ai * pm[i] * keep
+		dt[i] -= gs*sg[i] + rs*ai*r[i]
+	}
+	if t > 0 {
+		return
+	}
+	for i := range dIn {
+		if j.dSyn0 != nil {
+			j.dSyn0[off+i] = dIn[i] * al[i]
 		}
-		ds, dm := j.segSeq(j.ds, o, l, &zeros), j.segSeq(j.dm, o, l, &zeros)
-		sg, dIn := j.sg[o:o+l], j.dIn[o:o+l]
-		k := len(dIn)
-		a, e, q := aN[:k], eN[:k], qN[:k]
-		da, db, dt := acc[parAlpha][:k], acc[parBeta][:k], acc[parThr][:k]
-		ds, dm, sg, py, pm, r, al, be, th = ds[:k], dm[:k], sg[:k], py[:k], pm[:k], r[:k], al[:k], be[:k], th[:k]
-		for i := range dIn {
-			gs := ds[i] + e[i]
-			ai := dm[i] + gs*sg[i] + a[i]
-			qi := ai + q[i]
-			dIn[i] = qi
-			// keep is 1-r[t] in zero mode, 1 otherwise.
-			keep := 1 - rz*r[i]
-			a[i] = ai * be[i] * keep
-			q[i] = qi * al[i]
-			e[i] = -rg * ai * (rs*th[i] + rz*be[i]*pm[i])
-			da[i] += qi * py[i]
-			db[i] += ai * pm[i] * keep
-			dt[i] -= gs*sg[i] + rs*ai*r[i]
+		if j.dMem0 != nil {
+			j.dMem0[off+i] = carry[i] * be[i] * (1 - rz*r[i])
 		}
-	}
-	if j.dSyn0 != nil {
-		copy(j.dSyn0[off:off+l], qN[:l])
-	}
-	if j.dMem0 != nil {
-		copy(j.dMem0[off:off+l], aN[:l])
-	}
-	if j.dSpk0 != nil {
-		copy(j.dSpk0[off:off+l], eN[:l])
+		if j.dSpk0 != nil {
+			j.dSpk0[off+i] = -rg * carry[i] * (rs*th[i] + rz*be[i]*pm[i])
+		}
 	}
 }
