@@ -7,18 +7,11 @@ func rows2(v *Var) (rows, cols int) {
 	if v.ndim == 0 {
 		return 1, 1
 	}
-	cols = v.shape[v.ndim-1]
-	if cols == 0 {
-		rows = 0
-		for i := 0; i < v.ndim-1; i++ {
-			rows = max(rows, 1) * v.shape[i]
-		}
-		if v.ndim == 1 {
-			rows = 1
-		}
-		return rows, cols
+	rows = 1
+	for i := 0; i < v.ndim-1; i++ {
+		rows *= v.shape[i]
 	}
-	return len(v.Data) / cols, cols
+	return rows, v.shape[v.ndim-1]
 }
 
 // outShape returns a's shape with its last dimension replaced by n.

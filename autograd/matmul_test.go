@@ -156,3 +156,35 @@ func TestMatMulEventDriven(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulEmpty: a [0, 1, 0] operand has no rows, so its product with a
+// [0, 1] matrix is [0, 1, 1] with no values.
+func TestMatMulEmpty(t *testing.T) {
+	tp := autograd.NewTape()
+	y := tp.MatMul(tp.New(0, 1, 0), tp.New(0, 1))
+	if !equalInts(y.Shape(), []int{0, 1, 1}) || y.Len() != 0 {
+		t.Fatalf("shape %v with %d values, want [0 1 1] with 0", y.Shape(), y.Len())
+	}
+	y = tp.MatMul(tp.New(2, 0), tp.New(0, 3)) // an empty inner dimension gives zeros
+	if !equalInts(y.Shape(), []int{2, 3}) || y.Data[0] != 0 || y.Data[5] != 0 {
+		t.Fatalf("[2 0]·[0 3] = %v %v", y.Shape(), y.Data)
+	}
+}
+
+func TestNewNegativeShape(t *testing.T) {
+	defer func() {
+		if _, ok := recover().(*autograd.ShapeError); !ok {
+			t.Fatal("New(-1, 2) did not panic with a *ShapeError")
+		}
+	}()
+	autograd.NewTape().New(-1, 2)
+}
+
+func TestDetachKeepsBinary(t *testing.T) {
+	tp := autograd.NewTape()
+	s := tp.New(2, 2)
+	s.SetBinary()
+	if !tp.Detach(s).Binary() {
+		t.Fatal("Detach dropped the binary mark")
+	}
+}

@@ -258,7 +258,9 @@ func (t *Tape) newVar(data []float32, shape []int) *Var {
 // New returns a Var of the given shape filled with zeros, needing no
 // gradient. Ops defined outside the package use it for their outputs.
 func (t *Tape) New(shape ...int) *Var {
-	return t.newVar(t.mem.zeroed(numel(shape)), shape)
+	v := t.newVar(nil, shape) // validates the shape
+	v.Data = t.mem.zeroed(numel(shape))
+	return v
 }
 
 // Scratch returns n zeroed floats from the tape's arena, valid until Reset:
@@ -300,7 +302,9 @@ func (t *Tape) Param(p *Param) *Var {
 // needs no gradient: gradients stop there.
 func (t *Tape) Detach(x *Var) *Var {
 	t.check("Detach", x)
-	return t.newVar(x.Data, x.Shape())
+	v := t.newVar(x.Data, x.Shape())
+	v.binary = x.binary
+	return v
 }
 
 // GradOf returns v's gradient buffer, allocating a zeroed one on first use,
