@@ -1,3 +1,137 @@
 // Package plots draws learning curves, spike rasters, membrane traces, weight
 // maps and sweep comparisons from run directories and plain data (gonum/plot).
+//
+// It imports nothing from the rest of spikegrad: it reads what a training run
+// leaves on disk, chiefly metrics.jsonl, whose format (docs/design.md, "Run
+// directories and the metrics contract") is the only contract between the
+// training loop and this package. The figures available today are the
+// curves of logged metrics over training: loss, accuracy, firing rates per
+// layer, throughput and learning rate.
+//
+// # Reading metrics
+//
+// ReadMetrics reads a metrics.jsonl file into []Metric, one record per line:
+//
+//	{"step": 468, "epoch": 1, "split": "test", "name": "accuracy", "value": 0.91, "wall": 12.3}
+//
+// step counts optimizer steps from 0, epoch counts completed epochs, split is
+// "train" or "test", wall is seconds since the run started, and value may be
+// null, which reads as NaN. The reader is strict: a malformed line, a missing
+// field or a field of the wrong type is a *LineError whose message has the
+// form "path:line: what is wrong". It is tolerant of what a crash leaves: a
+// final line without its newline that does not decode is dropped, so the
+// metrics of a killed run stay readable. Blank lines are skipped and unknown
+// fields ignored. A file without records is an error wrapping ErrNoMetrics.
+//
+// # Curves
+//
+// A Run is a label and its metrics. MetricCurves draws one metric of one or
+// more runs, every split, as a *Figure; LearningCurves draws loss and
+// accuracy. A metric name ending in "/" selects a family: "rate/" draws
+// every rate/<layer> metric, one colour per layer.
+//
+// Units: accuracy and firing rates are stored as fractions and drawn in
+// percent ("accuracy (%)", "firing rate (% of neuron-steps)"); samples_per_s
+// is drawn as "throughput (samples/s)"; loss and learning rate have no unit.
+//
+// The horizontal axis (CurveOptions.X) is one of
+//
+//   - ByEpoch (the default): fractional epochs, step / S, where S is the
+//     number of optimizer steps per epoch. A per-step train record at step s
+//     sits at s/S, a test record written after epoch e (at step e·S) at e.
+//     S comes from CurveOptions.StepsPerEpoch or is inferred from each run's
+//     records by StepsPerEpoch: the smallest step with epoch count e is where
+//     epoch e completed, and S = Σ step_e / Σ e over the epoch counts seen.
+//     A run that has not completed an epoch has no S; ByEpoch then fails with
+//     ErrNoEpoch.
+//   - ByStep: optimizer steps.
+//   - ByWall: wall time in seconds, minutes or hours, the unit that keeps the
+//     longest run under 180 units, named in the axis label ("wall time (min)").
+//
+// # How series are drawn
+//
+// A train series with more points than distinct epoch counts was logged per
+// step (or every few steps) and is noisy: it is drawn as a thin translucent
+// line with its exponential moving average (EMA) over it as a thick line.
+// The EMA has span n: α = 2/(n+1), m_i = (1−α)·m_{i−1} + α·x_i from m_{−1} = 0,
+// divided by 1 − (1−α)^(i+1) so that the first points are not pulled towards
+// zero (the bias correction of Adam and of TensorBoard's smoothing). It lags
+// the raw values by about (n−1)/2 points. The default span is a hundredth
+// of the length of the longest per-step train series of the figure, so that
+// the lag stays near half a percent of the axis, but at least 5 points (or a
+// tenth of a short series); it is the same for every run of a figure, so
+// overlaid runs are smoothed alike. CurveOptions.EMASpan overrides it, and a
+// span of 1 draws the values unsmoothed. The learning rate is never
+// smoothed.
+//
+// Series logged once per epoch and test series are drawn as lines with
+// markers (markers only up to 60 points): train solid with filled discs,
+// test dashed with hollow rings that stay visible on top of a train line of
+// the same colour. With one run and one
+// metric, colour tells the splits apart. With several runs or layers, colour
+// tells them apart and the line style tells the splits; the legend then has
+// a second block, the key, drawn in grey, that explains the styles.
+//
+// Values that are not finite (null in the file, a diverged run) are left out
+// of the lines, and a note under the legend says where they start
+// ("lr=1e-2 train: values not finite from epoch 1.82 on").
+//
+// A run resumed from a checkpoint logs the steps after that checkpoint
+// again. Within a series, a record whose step is not after the previous one
+// discards the earlier points from that step on: the latest attempt is
+// drawn.
+//
+// # Figures
+//
+// A Figure is a gonum *plot.Plot plus its legend. The legend is drawn in a
+// band below the plot area, centred, in as many columns as fit, so it never
+// hides data whatever the curves do; Figure.Legend (what colours mean),
+// Figure.Key (what line styles mean) and Figure.Notes are stacked in that
+// band. The plot can be changed before saving (its title, axis ranges,
+// more plotters).
+//
+// Text is Liberation Sans, which gonum/plot embeds, so rendering does not
+// depend on the fonts of the machine: 13 pt titles, 11 pt axis labels,
+// 10 pt tick labels and legend. Ticks are placed at multiples of 1, 2 or 5
+// times a power of ten, at most 6 intervals per axis, with labels of equal
+// precision ("0.5 1.0 1.5"), exponent form below 10^-3 and from 10^6
+// ("2e-4"); the epoch and step axes tick at whole numbers. The default size
+// is 6.4 × 4.8 in (DefaultWidth, DefaultHeight), at 150 dpi for PNG
+// (960 × 720 pixels).
+//
+// Figure.Encode writes PNG or SVG to a writer; Figure.Save writes the format
+// its extension names through a temporary file in the same directory that is
+// synced and renamed over the target, so a crash never leaves a half-written
+// plot. SVG output keeps text as text and does not embed fonts (that would
+// add about half a megabyte per file); it names the family as
+// 'Liberation Sans', Arial, Helvetica, sans-serif, whose first three share
+// their advance widths, so labels keep their layout wherever one of them is
+// installed.
+//
+// # Run directories
+//
+// SaveRunPlots(runDir) reads runDir/metrics.jsonl and writes, to
+// runDir/plots/, as PNG and SVG, the figures of the metrics the run logged:
+// loss, accuracy, rates (rate/<layer>), samples_per_s and lr. It labels the
+// run with the directory's base name and draws against fractional epochs, or
+// against steps while the run is still in its first epoch. It returns the
+// paths written. A missing or empty metrics file is an error naming it. It
+// is cheap enough to call after every epoch: the whole set takes about
+// 0.4 s for the 3-epoch test run and 0.8 s for 30 epochs of 469 steps
+// (34,000 records), most of it rasterising the PNGs.
+//
+// # Tests
+//
+// The figures are checked against golden files in testdata/golden, written
+// from the hand-made 3-epoch run testdata/run3/metrics.jsonl. SVGs are
+// compared as text, exactly: they are produced by the same code with
+// numbers printed to 5 significant digits. loss.png is compared pixel by
+// pixel: at most 0.1 % of the pixels may differ by more than 24 of 255
+// levels in a channel, which absorbs anti-aliasing differences from
+// floating-point rounding on other machines and still catches a 1 pt shift
+// of the layout (about 1.3 % of the pixels). After an intended change, run
+//
+//	go test ./plots/ -update
+//
+// and look at the new images before committing them.
 package plots

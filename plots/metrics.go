@@ -126,17 +126,17 @@ func parseRecord(b []byte) (Metric, error) {
 	}
 	switch {
 	case r.Step == nil:
-		return Metric{}, errors.New(`missing field "step"`)
+		return Metric{}, errors.New(`missing or null field "step"`)
 	case r.Epoch == nil:
-		return Metric{}, errors.New(`missing field "epoch"`)
+		return Metric{}, errors.New(`missing or null field "epoch"`)
 	case r.Split == nil:
-		return Metric{}, errors.New(`missing field "split"`)
+		return Metric{}, errors.New(`missing or null field "split"`)
 	case r.Name == nil:
-		return Metric{}, errors.New(`missing field "name"`)
+		return Metric{}, errors.New(`missing or null field "name"`)
 	case r.Value == nil:
 		return Metric{}, errors.New(`missing field "value"`)
 	case r.Wall == nil:
-		return Metric{}, errors.New(`missing field "wall"`)
+		return Metric{}, errors.New(`missing or null field "wall"`)
 	case *r.Step < 0:
 		return Metric{}, fmt.Errorf("negative step %d", *r.Step)
 	case *r.Epoch < 0:

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -42,6 +43,7 @@ const (
 	thickWidth  = 1.8  // smoothed lines and per-epoch lines
 	markerSize  = 2.8  // marker radius
 	maxMarkers  = 60   // a series with more points is drawn without markers
+	lineChunk   = 64   // points per stroked piece of a line
 	gridWidth   = 0.5  // grid lines
 	gridGreyish = 0xe0 // grid line grey level
 )
@@ -69,4 +71,24 @@ type glyphThumb struct{ sty draw.GlyphStyle }
 // Thumbnail draws the marker at the centre of c.
 func (t glyphThumb) Thumbnail(c *draw.Canvas) {
 	c.DrawGlyphNoClip(t.sty, c.Center())
+}
+
+// hollowGlyph is a marker drawn as a white disc with a ring of the style's
+// colour, so that a test point stays visible on top of a train line of the
+// same colour.
+type hollowGlyph struct{}
+
+// ringWidth is the width of the ring of hollowGlyph, in points.
+const ringWidth = 1.3
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (hollowGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	p := make(vg.Path, 0, 3)
+	p.Move(vg.Point{X: pt.X + sty.Radius, Y: pt.Y})
+	p.Arc(pt, sty.Radius, 0, 2*math.Pi)
+	p.Close()
+	c.SetColor(color.White)
+	c.Fill(p)
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(ringWidth)})
+	c.Stroke(p)
 }
