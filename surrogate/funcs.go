@@ -232,9 +232,10 @@ func atanGrad(half, c, x float32) float32 {
 //	Grad(x)   = k s(kx) (1 - s(kx)) = k e / (1 + e)²,  e = exp(-k|x|)
 //	Smooth(x) = s(kx)
 //
-// Written with e = exp(-k|x|) <= 1 the formula never overflows; snnTorch's
-// k exp(-kx) / (exp(-kx) + 1)² overflows to Inf/Inf = NaN in float32 below
-// x = -3.5 (k = 25). The peak is k/4 at x = 0 (6.25 at the default); Grad
+// Written with e = exp(-k|x|) <= 1 the formula never overflows. snnTorch's
+// k exp(-kx) / (exp(-kx) + 1)² does in float32 at k = 25: its squared
+// denominator is +Inf below x ≈ -1.78 (the result becomes 0, harmlessly), and
+// below x ≈ -3.55 exp(-kx) itself overflows and the result is Inf/Inf = NaN. The peak is k/4 at x = 0 (6.25 at the default); Grad
 // falls to half its peak at |x| = 2 ln(1 + √2)/k ≈ 1.763/k and its tails
 // decay as k exp(-k|x|). The area under Grad is 1: Smooth rises from 0 to 1
 // and is 1/2 at x = 0.

@@ -59,10 +59,13 @@ const (
 	// SparseCutoff: for a surrogate.Sparse, Grad is exactly 0 at and below
 	// Cutoff().
 	SparseCutoff
+	// Continuous: Smooth has no jump at the breaks, where the derivative
+	// check does not look.
+	Continuous
 )
 
 var propertyNames = [...]string{"invalid case", "derivative", "finite", "non-negative",
-	"peak value", "peak bound", "monotone", "sparse cutoff"}
+	"peak value", "peak bound", "monotone", "sparse cutoff", "continuous"}
 
 func (p Property) String() string {
 	if p >= 0 && int(p) < len(propertyNames) {
@@ -150,6 +153,13 @@ const (
 //     the breaks' neighbourhoods and the extremes, within 4 ulps.
 //   - SparseCutoff: for a surrogate.Sparse, Grad(x) == 0 exactly at Cutoff(),
 //     just below it, at random points below it and down to -MaxFloat32.
+//   - Continuous: at each break b, |Smooth(b+δ) - Smooth(b-δ)| <= 2δ·M with
+//     δ = h/4 and M the largest of Peak and |Grad| at b and b±δ (the most
+//     a continuous Smooth can rise with such a slope), plus 4 ulps of each
+//     value.
+//
+// A Func whose hyperparameters fail surrogate.Validate gives one InvalidCase
+// failure.
 //
 // The random points come from a fixed seed: Check is deterministic.
 func Check(c Case) []error {
@@ -175,6 +185,9 @@ func Check(c Case) []error {
 			return invalid(fmt.Sprintf("break %v: must be finite", b))
 		}
 	}
+	if err := surrogate.Validate(c.Func); err != nil {
+		return invalid(err.Error())
+	}
 	w := float64(c.Width)
 	if w == 0 {
 		w = measureWidth(c)
@@ -183,7 +196,7 @@ func Check(c Case) []error {
 		rng: rand.New(rand.NewPCG(0x5eed, 0x5ca1ab1e))}
 	var errs []error
 	for _, f := range []*Failure{k.derivative(), k.finite(), k.nonNegative(), k.peakValue(), k.peakBound(),
-		k.monotone(), k.sparse()} {
+		k.monotone(), k.sparse(), k.continuous()} {
 		if f != nil {
 			errs = append(errs, f)
 		}
@@ -473,6 +486,25 @@ func (k *checker) sparse() *Failure {
 		g := sp.Grad(x)
 		w.note(g != 0, math.Abs(float64(g)), k.fail(SparseCutoff, x, float64(g), 0, 0,
 			fmt.Sprintf("Grad is not zero at or below Cutoff() = %g", cut)))
+	}
+	return w.result()
+}
+
+func (k *checker) continuous() *Failure {
+	f := k.c.Func
+	d := k.h / 4
+	var w worst
+	for _, b := range k.c.Breaks {
+		xp, xm := float32(float64(b)+d), float32(float64(b)-d)
+		sp, sm := f.Smooth(xp), f.Smooth(xm)
+		m := k.peak
+		for _, x := range []float32{xm, b, xp} {
+			m = math.Max(m, math.Abs(float64(f.Grad(x))))
+		}
+		bound := (float64(xp)-float64(xm))*m + smoothUlps*(ulp(sp)+ulp(sm))
+		jump := math.Abs(float64(sp) - float64(sm))
+		w.note(!(jump <= bound), jump/bound, k.fail(Continuous, b, float64(sp)-float64(sm), 0, bound,
+			"Smooth jumps across the break"))
 	}
 	return w.result()
 }

@@ -43,6 +43,19 @@ func (stepTriangle) Grad(x float32) float32 {
 func (stepTriangle) Smooth(x float32) float32 { return -float32(math.Abs(float64(x))) }
 func (stepTriangle) String() string           { return "stepTriangle" }
 
+// jumpy is FastSigmoid with a Smooth that jumps by 0.01 at x = 0.5 and
+// declares a break there, where the derivative check does not look.
+type jumpy struct{ surrogate.FastSigmoid }
+
+func (j jumpy) Smooth(x float32) float32 {
+	s := j.FastSigmoid.Smooth(x)
+	if x > 0.5 {
+		s += 0.01
+	}
+	return s
+}
+func (jumpy) String() string { return "jumpy" }
+
 // lyingSparse claims a cutoff below which its Gaussian gradient is not zero.
 type lyingSparse struct{ surrogate.Gaussian }
 
@@ -91,6 +104,10 @@ func TestCheckCatches(t *testing.T) {
 		// The peak placed where Grad is lower.
 		{"wrong peak position", surrogatetest.Case{Func: surrogate.Atan{}, Peak: 0.5, PeakAt: 1 / math.Pi},
 			[]surrogatetest.Property{surrogatetest.PeakBound}},
+		{"jump at a break", surrogatetest.Case{Func: jumpy{}, Peak: 1, Breaks: []float32{0, 0.5}},
+			[]surrogatetest.Property{surrogatetest.Continuous}},
+		{"bad hyperparameter", surrogatetest.Case{Func: surrogate.Atan{Alpha: -1}, Peak: 1},
+			[]surrogatetest.Property{surrogatetest.InvalidCase}},
 		{"lying cutoff", surrogatetest.Case{Func: lyingSparse{}, Peak: 0.79788456},
 			[]surrogatetest.Property{surrogatetest.SparseCutoff}},
 		// MultiGaussian without Signed: negative tails, non-monotone Smooth.
