@@ -367,6 +367,9 @@ func TestCurveErrors(t *testing.T) {
 	if _, err := MetricCurves([]Run{{Metrics: onlyLR}}, "rate/", CurveOptions{}); !errors.Is(err, ErrNoMetrics) {
 		t.Errorf("rates without rate records: got %v, want ErrNoMetrics", err)
 	}
+	if _, err := MetricCurves([]Run{{Metrics: onlyLR}}, "lr", CurveOptions{X: XAxis(7)}); err == nil || !strings.Contains(err.Error(), "XAxis(7)") {
+		t.Errorf("unknown axis: got %v, want an error naming XAxis(7)", err)
+	}
 }
 
 func TestSaveRunPlotsErrors(t *testing.T) {
