@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,8 +17,8 @@ import (
 	"github.com/spikegrad/spikegrad/optim"
 )
 
-// testParams returns a small model's Params with values from rng.
-func testParams(rng *rand.Rand) []*autograd.Param {
+// ckptParams returns a small model's Params with values from rng.
+func ckptParams(rng *rand.Rand) []*autograd.Param {
 	ps := []*autograd.Param{
 		autograd.NewParam("fc1.weight", nil, 4, 3),
 		autograd.NewParam("fc1.bias", nil, 4),
@@ -31,9 +32,9 @@ func testParams(rng *rand.Rand) []*autograd.Param {
 	return ps
 }
 
-// trainSteps runs n optimizer steps with gradients drawn from rng (standing
+// ckptSteps runs n optimizer steps with gradients drawn from rng (standing
 // in for a backward pass whose batches come from the same random source).
-func trainSteps(o optim.Optimizer, rng *rand.Rand, n int) {
+func ckptSteps(o optim.Optimizer, rng *rand.Rand, n int) {
 	for range n {
 		o.ZeroGrad()
 		for _, p := range o.Params() {
@@ -63,12 +64,12 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 	} {
 		src := rand.NewPCG(3, 4)
 		rng := rand.New(src)
-		params := testParams(rng)
+		params := ckptParams(rng)
 		o, err := newOpt(params)
 		if err != nil {
 			t.Fatal(err)
 		}
-		trainSteps(o, rng, 5)
+		ckptSteps(o, rng, 5)
 		o.SetLR(o.LR() / 3) // a learning rate that is not a short decimal
 		c := CheckpointFromParams(params)
 		if err := c.SetOptimizer(o); err != nil {
@@ -82,11 +83,11 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		if err := SaveCheckpoint(path, c); err != nil {
 			t.Fatal(err)
 		}
-		trainSteps(o, rng, 5)
+		ckptSteps(o, rng, 5)
 
 		src2 := rand.NewPCG(99, 99)
 		rng2 := rand.New(src2)
-		params2 := testParams(rng2)
+		params2 := ckptParams(rng2)
 		o2, err := newOpt(params2)
 		if err != nil {
 			t.Fatal(err)
@@ -110,7 +111,7 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		if wall, err := c2.MetaFloat(MetaWall); err != nil || wall != 1.25 {
 			t.Errorf("MetaFloat(wall) = %v, %v; want 1.25", wall, err)
 		}
-		trainSteps(o2, rng2, 5)
+		ckptSteps(o2, rng2, 5)
 		if o2.LR() != o.LR() {
 			t.Errorf("LR %v after resume, want %v", o2.LR(), o.LR())
 		}
@@ -127,7 +128,7 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 // TestCheckpointLayout checks the names, shapes and metadata that Python
 // tools see.
 func TestCheckpointLayout(t *testing.T) {
-	params := testParams(rand.New(rand.NewPCG(1, 1)))
+	params := ckptParams(rand.New(rand.NewPCG(1, 1)))
 	o, err := optim.NewAdam(params, optim.DefaultAdam())
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestCheckpointLayout(t *testing.T) {
 func TestLoadCheckpointTruncated(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "last.safetensors")
-	c := CheckpointFromParams(testParams(rand.New(rand.NewPCG(1, 1))))
+	c := CheckpointFromParams(ckptParams(rand.New(rand.NewPCG(1, 1))))
 	c.Meta[MetaStep] = "10"
 	if err := SaveCheckpoint(path, c); err != nil {
 		t.Fatal(err)
@@ -235,13 +236,13 @@ func TestLoadCheckpointVersion(t *testing.T) {
 // TestRestoreAllOrNothing restores checkpoints of other architectures and
 // checks that the error lists every difference and that no Param changed.
 func TestRestoreAllOrNothing(t *testing.T) {
-	src := testParams(rand.New(rand.NewPCG(5, 6)))
+	src := ckptParams(rand.New(rand.NewPCG(5, 6)))
 	c := CheckpointFromParams(src)
 	c.Path = "run/checkpoints/last.safetensors"
 	c.Tensors = append(c.Tensors, Tensor{Name: "optim.fc1.bias.exp_avg", Shape: []int{4}, Data: make([]float32, 4)})
 
 	other := func() []*autograd.Param {
-		ps := testParams(rand.New(rand.NewPCG(7, 8)))
+		ps := ckptParams(rand.New(rand.NewPCG(7, 8)))
 		ps[0] = autograd.NewParam("fc1.weight", nil, 4, 5) // another input size
 		ps = append(ps[:2], autograd.NewParam("fc2.weight", nil, 2, 4), autograd.NewParam("fc1.bias", nil, 4))
 		return ps // lif.beta missing, fc2.weight unexpected, fc1.bias twice
@@ -275,7 +276,7 @@ func TestRestoreAllOrNothing(t *testing.T) {
 	}
 
 	// One mismatch among matching Params: still nothing restored.
-	dst := testParams(rand.New(rand.NewPCG(9, 9)))
+	dst := ckptParams(rand.New(rand.NewPCG(9, 9)))
 	dst[2] = autograd.NewParam("lif.beta", []float32{7}, 1) // [1] instead of []
 	d0 := slices.Clone(dst[0].Data)
 	if err := c.Restore(dst); err == nil || !strings.Contains(err.Error(), "lif.beta: param [1], checkpoint []") {
@@ -286,7 +287,7 @@ func TestRestoreAllOrNothing(t *testing.T) {
 	}
 
 	// A full match copies every value.
-	dst = testParams(rand.New(rand.NewPCG(9, 9)))
+	dst = ckptParams(rand.New(rand.NewPCG(9, 9)))
 	if err := c.Restore(dst); err != nil {
 		t.Fatal(err)
 	}
@@ -305,12 +306,12 @@ func TestRestoreAllOrNothing(t *testing.T) {
 }
 
 func TestRestoreOptimizerErrors(t *testing.T) {
-	params := testParams(rand.New(rand.NewPCG(1, 2)))
+	params := ckptParams(rand.New(rand.NewPCG(1, 2)))
 	adam, err := optim.NewAdam(params, optim.DefaultAdam())
 	if err != nil {
 		t.Fatal(err)
 	}
-	trainSteps(adam, rand.New(rand.NewPCG(3, 3)), 2)
+	ckptSteps(adam, rand.New(rand.NewPCG(3, 3)), 2)
 	c := CheckpointFromParams(params)
 	if err := c.SetOptimizer(adam); err != nil {
 		t.Fatal(err)
@@ -321,7 +322,7 @@ func TestRestoreOptimizerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trainSteps(sgd, rand.New(rand.NewPCG(4, 4)), 1)
+	ckptSteps(sgd, rand.New(rand.NewPCG(4, 4)), 1)
 	sgdState := sgd.State()
 	if err := c.RestoreOptimizer(sgd); err == nil || !strings.Contains(err.Error(), "ck.safetensors") || !strings.Contains(err.Error(), `"Adam"`) {
 		t.Errorf("Adam state into SGD: %v", err)
@@ -331,7 +332,7 @@ func TestRestoreOptimizerErrors(t *testing.T) {
 	}
 
 	fresh := func() *Checkpoint {
-		d := &Checkpoint{Path: "ck.safetensors", Tensors: slices.Clone(c.Tensors), Meta: maps2(c.Meta)}
+		d := &Checkpoint{Path: "ck.safetensors", Tensors: slices.Clone(c.Tensors), Meta: maps.Clone(c.Meta)}
 		return d
 	}
 	d := fresh()
@@ -369,14 +370,6 @@ func TestRestoreOptimizerErrors(t *testing.T) {
 	}
 }
 
-func maps2(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func TestCheckpointMetaErrors(t *testing.T) {
 	c := &Checkpoint{Path: "x.safetensors", Meta: map[string]string{"step": "1.5", "wall": "inf", "rng.a": "zz"}}
 	if _, err := c.MetaInt("step"); err == nil || !strings.Contains(err.Error(), `x.safetensors: metadata "step" = "1.5" is not an integer`) {
@@ -402,12 +395,12 @@ func TestCheckpointMetaErrors(t *testing.T) {
 func TestSaveCheckpointKeepsOldOnError(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "last.safetensors")
-	good := CheckpointFromParams(testParams(rand.New(rand.NewPCG(1, 1))))
+	good := CheckpointFromParams(ckptParams(rand.New(rand.NewPCG(1, 1))))
 	if err := SaveCheckpoint(path, good); err != nil {
 		t.Fatal(err)
 	}
 	old, _ := os.ReadFile(path)
-	bad := CheckpointFromParams(testParams(rand.New(rand.NewPCG(2, 2))))
+	bad := CheckpointFromParams(ckptParams(rand.New(rand.NewPCG(2, 2))))
 	bad.Tensors = append(bad.Tensors, bad.Tensors[0])
 	if err := SaveCheckpoint(path, bad); err == nil || !strings.Contains(err.Error(), "two tensors are named") {
 		t.Fatalf("error %v", err)
@@ -423,7 +416,7 @@ func TestSaveCheckpointKeepsOldOnError(t *testing.T) {
 // accepted, restores them into Params of the shapes they hold and into an
 // optimizer: nothing may panic.
 func FuzzCheckpoint(f *testing.F) {
-	params := testParams(rand.New(rand.NewPCG(1, 1)))
+	params := ckptParams(rand.New(rand.NewPCG(1, 1)))
 	o, _ := optim.NewSGD(params, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
 	c := CheckpointFromParams(params)
 	c.SetOptimizer(o)

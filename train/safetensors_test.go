@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -84,7 +85,7 @@ func TestWriteSafetensorsReferenceBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkTensorsEqual(t, got, c.tensors)
-			if len(c.meta) > 0 && !mapsEqual(f.Meta, c.meta) {
+			if len(c.meta) > 0 && !maps.Equal(f.Meta, c.meta) {
 				t.Errorf("meta %v, want %v", f.Meta, c.meta)
 			}
 		})
@@ -137,7 +138,7 @@ func TestReadSafetensorsHandBuilt(t *testing.T) {
 			t.Errorf("info %d = %+v, want %+v", i, g, w)
 		}
 	}
-	if !mapsEqual(f.Meta, map[string]string{"k": "v"}) {
+	if !maps.Equal(f.Meta, map[string]string{"k": "v"}) {
 		t.Errorf("meta %v", f.Meta)
 	}
 	a, err := f.Float32("a")
@@ -216,7 +217,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		want := slices.Clone(tensors)
 		slices.SortFunc(want, func(a, b Tensor) int { return strings.Compare(a.Name, b.Name) })
 		checkTensorsEqual(t, got, want)
-		if !mapsEqual(f.Meta, meta) {
+		if !maps.Equal(f.Meta, meta) {
 			t.Errorf("meta %q, want %q", f.Meta, meta)
 		}
 	}
@@ -241,18 +242,6 @@ func checkTensorsEqual(t *testing.T, got, want []Tensor) {
 			}
 		}
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReadSafetensorsCorrupt feeds one broken file per rule of the format and
@@ -536,7 +525,7 @@ func FuzzSafetensors(f *testing.F) {
 		}
 		slices.SortFunc(tensors, func(a, b Tensor) int { return strings.Compare(a.Name, b.Name) })
 		checkTensorsEqual(t, tensors2, tensors)
-		if len(sf.Meta) > 0 && !mapsEqual(sf.Meta, sf2.Meta) {
+		if len(sf.Meta) > 0 && !maps.Equal(sf.Meta, sf2.Meta) {
 			t.Fatalf("meta %q became %q", sf.Meta, sf2.Meta)
 		}
 	})
