@@ -159,6 +159,10 @@ func sgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	if useDot(transA, n, k) {
+		sgemmDot(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	g := gemmCalls.Get().(*gemmCall)
 	g.plan(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	g.run()

@@ -22,6 +22,13 @@ func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, b
 //go:noescape
 func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n int)
 
+// dotAVX512_4x5 writes out[i*5+j] = sum over p < 16*kv of a[i*lda+p] *
+// b[j*ldb+p] for i < 4, j < 5 (kv >= 1), with 16 lanes per sum reduced by a
+// fixed tree. It needs AVX-512F.
+//
+//go:noescape
+func dotAVX512_4x5(kv int, a *float32, lda int, b *float32, ldb int, out *float32)
+
 const asmAvailable = true
 
 var (
@@ -29,6 +36,14 @@ var (
 	avx512Kernel12x32 = &microKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: kernAVX512_12x32}
 	avx2Kernel6x16    = &microKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernAVX2_6x16}
 )
+
+// asmDotKernel is the small-n dot-product kernel of path p, or nil.
+func asmDotKernel(p gemmPath) *dotKernel {
+	if p == pathAVX512 {
+		return &dotKernel{name: "avx512_dot4x5", rows: 4, cols: 5, fn: dotAVX512_4x5}
+	}
+	return nil
+}
 
 func asmKernels(p gemmPath) []*microKernel {
 	switch p {

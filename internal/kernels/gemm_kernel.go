@@ -84,6 +84,10 @@ func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, be
 // tests switch it with setGemmPath.
 var gemmKernels = kernelsFor(bestGemmPath())
 
+// gemmDot is the small-n dot-product kernel of the active path, or nil when
+// the path has none (then small n takes the swapped tile path).
+var gemmDot = asmDotKernel(bestGemmPath())
+
 // bestGemmPath is the fastest path this CPU supports.
 func bestGemmPath() gemmPath {
 	switch {
@@ -118,6 +122,7 @@ func setGemmPath(p gemmPath) (prev []*microKernel) {
 	}
 	prev = gemmKernels
 	gemmKernels = kernelsFor(p)
+	gemmDot = asmDotKernel(p)
 	transposeAsm = p != pathGo && asmAvailable && cpuAVX
 	return prev
 }
@@ -125,6 +130,7 @@ func setGemmPath(p gemmPath) (prev []*microKernel) {
 // restoreGemmPath undoes setGemmPath.
 func restoreGemmPath(prev []*microKernel) {
 	gemmKernels = prev
+	gemmDot = asmDotKernel(bestGemmPath())
 	transposeAsm = asmAvailable && cpuAVX
 }
 

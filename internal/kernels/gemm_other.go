@@ -9,6 +9,8 @@ const asmAvailable = false
 
 func asmKernels(p gemmPath) []*microKernel { return nil }
 
+func asmDotKernel(p gemmPath) *dotKernel { return nil }
+
 // transpose8x8 is never called in this build (transposeAsm is false); it
 // exists so that the packers compile, and does what the amd64 version does.
 func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n int) {

@@ -203,7 +203,7 @@ func TestSgemmBetaZeroIgnoresC(t *testing.T) {
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
-			for _, s := range [][3]int{{13, 50, 40}, {100, 3, 20}, {1, 1, 1}} {
+			for _, s := range [][3]int{{13, 50, 40}, {100, 3, 20}, {9, 7, 100}, {1, 1, 1}} {
 				tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0}
 				o := makeOperands(rng, tc)
 				for i := range o.c {
@@ -337,25 +337,30 @@ func TestSgemmNoAllocs(t *testing.T) {
 		t.Skip("allocation counts need the pools warm")
 	}
 	rng := rand.New(rand.NewPCG(31, 32))
-	a := randSlice(rng, 128*300)
-	b := randSlice(rng, 300*200)
-	c := make([]float32, 128*200)
+	const m, k = 128, 300
+	a := randSlice(rng, m*k)
+	b := randSlice(rng, k*200)
+	c := make([]float32, m*200)
 	for _, be := range sgemmBackends() {
 		for _, th := range []int{1, 2} {
 			prev := SetThreads(th)
-			for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
-				lda, ldb := 300, 200
-				if form[0] {
-					lda = 128
-				}
-				if form[1] {
-					ldb = 300
-				}
-				allocs := testing.AllocsPerRun(20, func() {
-					be.fn(form[0], form[1], 128, 200, 300, 1, a, lda, b, ldb, 0, c, 200)
-				})
-				if allocs != 0 {
-					t.Errorf("%s threads=%d form=%v: %g allocations per call, want 0", be.name, th, form, allocs)
+			// n = 200 takes the tiles, n = 10 the swapped tiles (TN) or the
+			// dot-product path (NN, NT).
+			for _, n := range []int{200, 10} {
+				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+					lda, ldb := k, n
+					if form[0] {
+						lda = m
+					}
+					if form[1] {
+						ldb = k
+					}
+					allocs := testing.AllocsPerRun(20, func() {
+						be.fn(form[0], form[1], m, n, k, 1, a, lda, b, ldb, 0, c, n)
+					})
+					if allocs != 0 {
+						t.Errorf("%s threads=%d n=%d form=%v: %g allocations per call, want 0", be.name, th, n, form, allocs)
+					}
 				}
 			}
 			SetThreads(prev)
@@ -394,4 +399,29 @@ func TestTranspose8(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSgemmDotPath covers the small-n dot-product path (n <= gemmDotMaxN,
+// A not transposed, k >= 64) around its 4-row and 5-column groups and its
+// 16-lane K blocks, serial and with the parallel partition.
+func TestSgemmDotPath(t *testing.T) {
+	defer func(par int) { gemmParFlops = par }(gemmParFlops)
+	defer SetThreads(SetThreads(2))
+	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewPCG(51, 52))
+		for _, par := range []int{0, 1 << 40} {
+			gemmParFlops = par
+			for _, transB := range []bool{false, true} {
+				for _, m := range []int{1, 3, 4, 5, 9, 33} {
+					for _, n := range []int{1, 4, 5, 6, 10, 11, 15} {
+						k := []int{64, 65, 79, 80, 203}[rng.IntN(5)]
+						tc := gemmCase{transB: transB, m: m, n: n, k: k,
+							alpha: []float32{1, -2}[rng.IntN(2)], beta: []float32{0, 0.5}[rng.IntN(2)],
+							padA: rng.IntN(3), padB: rng.IntN(3), padC: rng.IntN(3)}
+						checkGemm(t, fn, rng, tc)
+					}
+				}
+			}
+		}
+	})
 }
