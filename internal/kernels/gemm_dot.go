@@ -37,6 +37,7 @@ type gemmDotCall struct {
 	chunks        int
 	btBuf, bt     []float32
 	tailBuf, tail []float32 // zero-padded copy of a partial last row group
+	out           []float32 // per chunk, rows*cols kernel results (on the heap: the kernel is called through a func value)
 }
 
 var gemmDotCalls = sync.Pool{New: func() any { return new(gemmDotCall) }}
@@ -88,6 +89,9 @@ func sgemmDot(transB bool, m, n, k int, alpha float32, a []float32, lda int, b [
 	if 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops) {
 		g.chunks = min(g.groups, gemmMinJobs)
 	}
+	if need := g.chunks * kern.rows * kern.cols; cap(g.out) < need {
+		g.out = make([]float32, need)
+	}
 	runChunks(g.chunks, g)
 	g.a, g.c = nil, nil
 	gemmDotCalls.Put(g)
@@ -99,8 +103,7 @@ func (g *gemmDotCall) runChunk(i int) {
 	rows, cols, k := kern.rows, kern.cols, g.k
 	kv := k / 16
 	k16 := kv * 16
-	var out [32]float32
-	res := out[:rows*cols]
+	res := g.out[i*rows*cols : (i+1)*rows*cols]
 	for rg := i * g.groups / g.chunks; rg < (i+1)*g.groups/g.chunks; rg++ {
 		i0 := rg * rows
 		a, lda := g.a[i0*g.lda:], g.lda
