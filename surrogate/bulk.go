@@ -4,9 +4,10 @@ import "github.com/spikegrad/spikegrad/autograd"
 
 // GradInto sets dst[i] = f.Grad(x[i]) for every i. It allocates nothing; for
 // the built-in surrogates it runs a loop specialised to the type, with the
-// hyperparameters resolved once. It panics with a *autograd.ShapeError if
-// dst and x differ in length, and with a *ParamError for a bad
-// hyperparameter.
+// hyperparameters resolved once. dst may be x itself (the gradient then
+// replaces its argument) but must not overlap it otherwise. It panics with a
+// *autograd.ShapeError if dst and x differ in length, and with a *ParamError
+// for a bad hyperparameter.
 func GradInto(f Func, dst, x []float32) {
 	checkLens("GradInto", dst, x)
 	gradLoop(f, dst, x, 0, nil)
@@ -14,7 +15,8 @@ func GradInto(f Func, dst, x []float32) {
 
 // GradShifted sets dst[i] = f.Grad(v[i] - thr) for every i: the surrogate
 // derivative of spikes of membrane potentials v at threshold thr. Like
-// GradInto it allocates nothing, and panics on different lengths.
+// GradInto it allocates nothing, allows dst to be v itself, and panics on
+// different lengths.
 func GradShifted(f Func, dst, v []float32, thr float32) {
 	checkLens("GradShifted", dst, v)
 	gradLoop(f, dst, v, thr, nil)

@@ -319,6 +319,18 @@ func TestGradInto(t *testing.T) {
 			}
 		}
 	}
+	// In place: dst is x itself.
+	for _, c := range conformance {
+		f := c.c.Func
+		y := append([]float32(nil), x...)
+		surrogate.GradShifted(f, y, y, 0.5)
+		for i, xi := range x {
+			if want := f.Grad(xi - 0.5); y[i] != want && !(isNaN(y[i]) && isNaN(want)) {
+				t.Errorf("%v: in place GradShifted(x = %v) = %v, Grad = %v", f, xi, y[i], want)
+				break
+			}
+		}
+	}
 	// A Func that is not a built-in goes through the generic loop.
 	surrogate.GradInto(scaled{surrogate.Atan{}}, dst[:3], []float32{0, 1, -1})
 	for i, xi := range []float32{0, 1, -1} {
