@@ -170,6 +170,9 @@ func (j *scanJob) lifForward(t, off, l int, be, th []float32) {
 		pm, ps = j.mem[o-j.n:o-j.n+l], j.spk[o-j.n:o-j.n+l]
 	}
 	x, m, s := j.in[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
+	if k := lifForwardAsm(j.reset, x, pm, ps, be, th, m, s); k > 0 {
+		x, pm, ps, be, th, m, s = x[k:], pm[k:], ps[k:], be[k:], th[k:], m[k:], s[k:]
+	}
 	switch j.reset {
 	case ResetSubtract:
 		lifStepSub(x, pm, ps, be, th, m, s)
@@ -239,6 +242,21 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	ds, dm, sg := part(j.ds, o, k), part(j.dm, o, k), j.sg[o:o+k]
 	db, dt := j.acc(parBeta, off, k), j.acc(parThr, off, k)
 	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
+	// The assembly loop does the leading multiple of 16 elements; the Go
+	// loops below do the rest (v) and the initial-state outputs use all k.
+	v := lifBackwardAsm(j.reset, j.resetGrad, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	j.lifBackwardGo(v, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	if t > 0 {
+		return
+	}
+	j.lifInitialGrads(off, dIn, pm, r, be, th)
+}
+
+// lifBackwardGo runs the backward step of one segment from element v on in
+// Go (equations on LIFScan). All slices have the length of dIn.
+func (j *scanJob) lifBackwardGo(v int, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt []float32) {
+	k := len(dIn)
+	aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt = aNext[v:k], ds[v:k], dm[v:k], sg[v:k], mt[v:k], rNext[v:k], pm[v:k], r[v:k], dIn[v:k], be[v:k], th[v:k], db[v:k], dt[v:k]
 	switch {
 	case j.reset == ResetSubtract && j.resetGrad:
 		for i := range dIn {
@@ -281,10 +299,12 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 			dt[i] -= gs * sg[i]
 		}
 	}
-	if t > 0 {
-		return
-	}
-	// dL/dmem0 and dL/dspk0 from A[0] = DIn[0], with r = spk0, pm = mem0.
+}
+
+// lifInitialGrads writes dL/dmem0 and dL/dspk0 of one segment from
+// A[0] = dIn, with r = spk0 and pm = mem0.
+func (j *scanJob) lifInitialGrads(off int, dIn, pm, r, be, th []float32) {
+	k := len(dIn)
 	if j.dMem0 != nil {
 		d := j.dMem0[off : off+k]
 		for i := range d {

@@ -92,6 +92,24 @@ func scanDef(kind scanKind, reset ResetMode, sh scanShape, alpha, beta, thr, in,
 // The fused forward scans equal the per-step definition bit for bit: both
 // use the same float32 operations in the same order.
 func TestScanForwardMatchesDefinition(t *testing.T) {
+	withLIFPaths(t, testScanForward)
+}
+
+// withLIFPaths runs f with the LIF assembly loops on (where the CPU has them)
+// and off.
+func withLIFPaths(t *testing.T, f func(t *testing.T)) {
+	saved := lifAsm
+	defer func() { lifAsm = saved }()
+	for _, on := range []bool{false, true} {
+		if on && !saved {
+			continue
+		}
+		lifAsm = on
+		t.Run(fmt.Sprintf("asm=%v", on), f)
+	}
+}
+
+func testScanForward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, sh := range scanShapes {
 		n := sh.B * sh.N
@@ -309,8 +327,14 @@ func rand64(rng *rand.Rand, n int, lo, hi float64) []float64 {
 // in the equations changes the result by the size of that term, far above
 // the bound: the sigmoid slope k = 2 keeps surrogate values near 0.5.
 func TestScanBackwardFiniteDifferences(t *testing.T) {
+	withLIFPaths(t, testScanBackwardFD)
+}
+
+func testScanBackwardFD(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	const h = 1e-5
+	// {4, 2, 130}: one segment of 260 elements per step, 16 vectors of 16 in
+	// assembly and 4 elements in Go.
 	shapes := []scanShape{{6, 2, 3}, {4, 2, 130}}
 	for _, sh := range shapes {
 		n := sh.B * sh.N

@@ -1,0 +1,63 @@
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func lifFwdSub512(n int, x, pm, ps, be, th, m, s *float32)
+
+//go:noescape
+func lifFwdZero512(n int, x, pm, ps, be, th, m, s *float32)
+
+//go:noescape
+func lifFwdNone512(n int, x, pm, ps, be, th, m, s *float32)
+
+//go:noescape
+func lifBwd512(n int, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt *float32, rs, rz, rg float32)
+
+// lifAsm selects the AVX-512 loops of the LIF scan; tests switch it off to
+// check the Go loops.
+var lifAsm = cpu.X86.HasAVX512F
+
+// lifForwardAsm runs the forward step on the leading multiple of 16
+// elements of m in assembly, when available, and returns how many it did.
+// All slices must be at least as long as m.
+func lifForwardAsm(reset ResetMode, x, pm, ps, be, th, m, s []float32) int {
+	k := len(m) &^ 15
+	if !lifAsm || k == 0 {
+		return 0
+	}
+	_, _, _, _, _, _ = x[k-1], pm[k-1], ps[k-1], be[k-1], th[k-1], s[k-1]
+	switch reset {
+	case ResetSubtract:
+		lifFwdSub512(k, &x[0], &pm[0], &ps[0], &be[0], &th[0], &m[0], &s[0])
+	case ResetZero:
+		lifFwdZero512(k, &x[0], &pm[0], &ps[0], &be[0], &th[0], &m[0], &s[0])
+	default:
+		lifFwdNone512(k, &x[0], &pm[0], &ps[0], &be[0], &th[0], &m[0], &s[0])
+	}
+	return k
+}
+
+// lifBackwardAsm runs the backward step (see lifBwd512) on the leading
+// multiple of 16 elements of dIn in assembly, when available, and returns how
+// many it did. All slices must be at least as long as dIn.
+func lifBackwardAsm(reset ResetMode, resetGrad bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
+	k := len(dIn) &^ 15
+	if !lifAsm || k == 0 {
+		return 0
+	}
+	_, _, _, _, _, _, _ = aN[k-1], ds[k-1], dm[k-1], sg[k-1], mt[k-1], rN[k-1], pm[k-1]
+	_, _, _, _, _ = r[k-1], be[k-1], th[k-1], db[k-1], dt[k-1]
+	var rs, rz, rg float32
+	switch reset {
+	case ResetSubtract:
+		rs = 1
+	case ResetZero:
+		rz = 1
+	}
+	if resetGrad {
+		rg = 1
+	}
+	lifBwd512(k, &aN[0], &ds[0], &dm[0], &sg[0], &mt[0], &rN[0], &pm[0], &r[0], &dIn[0], &be[0], &th[0], &db[0], &dt[0], rs, rz, rg)
+	return k
+}

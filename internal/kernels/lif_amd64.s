@@ -1,0 +1,201 @@
+// AVX-512 inner loops of the LIF scan (lif.go). Each processes n elements,
+// a multiple of 16; the Go caller runs the remainder with the Go loops.
+//
+// The forward loops use the same float32 operations in the same order as
+// lifStepSub, lifStepZero and lifStepNone (no fused multiply-add), so they
+// give the same bits. The backward loop uses fused multiply-adds and may
+// differ from the Go loops in the last bits.
+
+#include "textflag.h"
+
+// func lifFwdSub512(n int, x, pm, ps, be, th, m, s *float32)
+//
+// mem = (be*pm + x) - ps*th; s = mem > th.
+TEXT ·lifFwdSub512(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ pm+16(FP), BX
+	MOVQ ps+24(FP), DX
+	MOVQ be+32(FP), SI
+	MOVQ th+40(FP), DI
+	MOVQ m+48(FP), R8
+	MOVQ s+56(FP), R9
+	MOVL $0x3f800000, R10
+	VPBROADCASTD R10, Z31
+	XORQ R10, R10
+
+lifFwdSub512loop:
+	CMPQ CX, $16
+	JLT  lifFwdSub512done
+	VMOVUPS (SI)(R10*4), Z0
+	VMULPS (BX)(R10*4), Z0, Z0
+	VMOVUPS (DI)(R10*4), Z1
+	VADDPS (AX)(R10*4), Z0, Z0
+	VMULPS (DX)(R10*4), Z1, Z2
+	VSUBPS Z2, Z0, Z0
+	VMOVUPS Z0, (R8)(R10*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R9)(R10*4)
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  lifFwdSub512loop
+
+lifFwdSub512done:
+	VZEROUPPER
+	RET
+
+// func lifFwdZero512(n int, x, pm, ps, be, th, m, s *float32)
+//
+// mem = (be*pm)*(1-ps) + x; s = mem > th.
+TEXT ·lifFwdZero512(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ pm+16(FP), BX
+	MOVQ ps+24(FP), DX
+	MOVQ be+32(FP), SI
+	MOVQ th+40(FP), DI
+	MOVQ m+48(FP), R8
+	MOVQ s+56(FP), R9
+	MOVL $0x3f800000, R10
+	VPBROADCASTD R10, Z31
+	XORQ R10, R10
+
+lifFwdZero512loop:
+	CMPQ CX, $16
+	JLT  lifFwdZero512done
+	VMOVUPS (SI)(R10*4), Z0
+	VMULPS (BX)(R10*4), Z0, Z0
+	VMOVUPS (DI)(R10*4), Z1
+	VSUBPS (DX)(R10*4), Z31, Z2
+	VMULPS Z2, Z0, Z0
+	VADDPS (AX)(R10*4), Z0, Z0
+	VMOVUPS Z0, (R8)(R10*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R9)(R10*4)
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  lifFwdZero512loop
+
+lifFwdZero512done:
+	VZEROUPPER
+	RET
+
+// func lifFwdNone512(n int, x, pm, ps, be, th, m, s *float32)
+//
+// mem = be*pm + x; s = mem > th.
+TEXT ·lifFwdNone512(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ pm+16(FP), BX
+	MOVQ ps+24(FP), DX
+	MOVQ be+32(FP), SI
+	MOVQ th+40(FP), DI
+	MOVQ m+48(FP), R8
+	MOVQ s+56(FP), R9
+	MOVL $0x3f800000, R10
+	VPBROADCASTD R10, Z31
+	XORQ R10, R10
+
+lifFwdNone512loop:
+	CMPQ CX, $16
+	JLT  lifFwdNone512done
+	VMOVUPS (SI)(R10*4), Z0
+	VMULPS (BX)(R10*4), Z0, Z0
+	VMOVUPS (DI)(R10*4), Z1
+	VADDPS (AX)(R10*4), Z0, Z0
+	VMOVUPS Z0, (R8)(R10*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R9)(R10*4)
+	ADDQ $16, R10
+	SUBQ $16, CX
+	JMP  lifFwdNone512loop
+
+lifFwdNone512done:
+	VZEROUPPER
+	RET
+
+// func lifBwd512(n int, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt *float32, rs, rz, rg float32)
+//
+// One backward step of the LIF scan with the reset mode as factors (rs = 1
+// for subtract, rz = 1 for zero, rg = 1 when the reset carries gradient):
+//
+//	gs   = ds - rg*aN*(rs*th + rz*be*mt)
+//	ai   = dm + gs*sg + aN*be*(1 - rz*rN)
+//	dIn  = ai
+//	db  += ai*pm*(1 - rz*r)
+//	dt  -= gs*sg + rs*ai*r
+TEXT ·lifBwd512(SB), NOSPLIT, $0-124
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ aN+8(FP), AX
+	MOVQ ds+16(FP), BX
+	MOVQ dm+24(FP), DX
+	MOVQ sg+32(FP), SI
+	MOVQ mt+40(FP), DI
+	MOVQ rN+48(FP), R8
+	MOVQ pm+56(FP), R9
+	MOVQ r+64(FP), R10
+	MOVQ dIn+72(FP), R11
+	MOVQ be+80(FP), R12
+	MOVQ th+88(FP), R13
+	MOVQ db+96(FP), R14
+	MOVQ dt+104(FP), R15
+	VBROADCASTSS rs+112(FP), Z30
+	VBROADCASTSS rz+116(FP), Z29
+	VBROADCASTSS rg+120(FP), Z28
+
+lifBwdloop:
+	CMPQ CX, $16
+	JLT  lifBwddone
+	VMOVUPS (AX), Z0
+	VMOVUPS (R12), Z1
+	VMOVUPS (R13), Z2
+	VMULPS Z29, Z1, Z3
+	VMULPS (DI), Z3, Z3
+	VFMADD231PS Z30, Z2, Z3
+	VMULPS Z0, Z3, Z3
+	VMOVUPS (BX), Z4
+	VFNMADD231PS Z28, Z3, Z4
+	VMOVAPS Z31, Z5
+	VFNMADD231PS (R8), Z29, Z5
+	VMULPS Z1, Z0, Z6
+	VMULPS Z5, Z6, Z6
+	VMULPS (SI), Z4, Z7
+	VADDPS (DX), Z7, Z8
+	VADDPS Z6, Z8, Z8
+	VMOVUPS Z8, (R11)
+	VMOVAPS Z31, Z9
+	VFNMADD231PS (R10), Z29, Z9
+	VMULPS (R9), Z8, Z10
+	VMULPS Z9, Z10, Z10
+	VADDPS (R14), Z10, Z10
+	VMOVUPS Z10, (R14)
+	VMULPS Z30, Z8, Z11
+	VMULPS (R10), Z11, Z11
+	VADDPS Z7, Z11, Z11
+	VMOVUPS (R15), Z12
+	VSUBPS Z11, Z12, Z12
+	VMOVUPS Z12, (R15)
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $64, DX
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R13
+	ADDQ $64, R14
+	ADDQ $64, R15
+	SUBQ $16, CX
+	JMP  lifBwdloop
+
+lifBwddone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,14 @@
+//go:build !amd64
+
+package kernels
+
+// lifAsm is false: there are no assembly loops on this architecture.
+var lifAsm = false
+
+// lifForwardAsm does nothing here; the Go loops do all the work.
+func lifForwardAsm(reset ResetMode, x, pm, ps, be, th, m, s []float32) int { return 0 }
+
+// lifBackwardAsm does nothing here; the Go loops do all the work.
+func lifBackwardAsm(reset ResetMode, resetGrad bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
+	return 0
+}
