@@ -22,7 +22,7 @@ const sqrt2Pi = 2.5066282746310002
 // Slope is k, in 1/(units of v); zero selects the default 25, the default of
 // snnTorch's fast_sigmoid and of Spyx's superspike.
 type FastSigmoid struct {
-	Slope float32
+	Slope float32 // k, in 1/(units of v)
 }
 
 func (f FastSigmoid) slope() float32 { return param("FastSigmoid", "Slope", f.Slope, 25) }
@@ -67,16 +67,17 @@ func fastSigmoidCum(k, x float64) float64 {
 // 2B/(1 + kB) (x >= B).
 //
 // Defaults (a zero field selects them): Slope k = 100 and B = 0.2, the values
-// of the authors' published code, which uses a threshold of 1 and marks a
-// neuron active when 0.8 < v < 1.2 (B_th = 0.2 in the paper). B is in the
-// units of v; with another threshold, scale B with it. The window is
-// symmetric as in the paper; snnTorch's SFS instead keeps the gradient for
+// of the authors' published code (SparseSpikingBackprop), which uses a
+// threshold of 1 and a surrogate scale of 100 and marks a neuron active when
+// b_th < v < 2 - b_th with b_th = 0.8 (B_th = 1 - b_th = 0.2 in the paper).
+// B is in the units of v; with another threshold, scale B with it. The window
+// is symmetric as in that code; snnTorch's SFS instead keeps the gradient for
 // x > B only, with B = 1.
 //
 // SparseFastSigmoid implements Sparse with Cutoff -B.
 type SparseFastSigmoid struct {
-	Slope float32
-	B     float32
+	Slope float32 // k, in 1/(units of v)
+	B     float32 // half width of the active window, in the units of v
 }
 
 func (f SparseFastSigmoid) params() (k, b float32) {
@@ -192,7 +193,7 @@ func slayerGrad(peak, inva float64, x float32) float32 {
 // Alpha is α, in 1/(units of v); zero selects the default 2 (snnTorch,
 // SpikingJelly).
 type Atan struct {
-	Alpha float32
+	Alpha float32 // α, in 1/(units of v)
 }
 
 func (f Atan) alpha() float32 { return param("Atan", "Alpha", f.Alpha, 2) }
@@ -242,7 +243,7 @@ func atanGrad(half, c, x float32) float32 {
 //
 // Slope is k, in 1/(units of v); zero selects the default 25 (snnTorch).
 type Sigmoid struct {
-	Slope float32
+	Slope float32 // k, in 1/(units of v)
 }
 
 func (f Sigmoid) slope() float32 { return param("Sigmoid", "Slope", f.Slope, 25) }
@@ -437,7 +438,7 @@ func (StraightThrough) String() string { return "StraightThrough" }
 // Sigma is σ, in the units of v; zero selects the default 0.5 (Yin et al.'s
 // lens = 0.5).
 type Gaussian struct {
-	Sigma float32
+	Sigma float32 // σ, in the units of v
 }
 
 // sigma resolves σ and checks that the peak 1/(σ√(2π)) is finite.

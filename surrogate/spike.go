@@ -84,6 +84,7 @@ func checkSpikeArgs(op string, t *autograd.Tape, v *autograd.Var, threshold floa
 		panic(&ParamError{Op: op, Name: "threshold", Value: threshold,
 			Msg: fmt.Sprintf("= %v: must be finite", threshold)})
 	}
+	f.Grad(0) // a bad hyperparameter panics here, at the call, not in the backward pass
 }
 
 // spikeBackward is the backward of Spike and SmoothSpike.
