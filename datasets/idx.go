@@ -180,7 +180,7 @@ func decodeIDX(cr *countReader, name string, size int64, compressed bool) (*IDX,
 	}
 	n, err := io.CopyN(&buf, cr, int64(total))
 	if err != nil {
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fail(hdr+n, io.ErrUnexpectedEOF, "truncated: header declares %s = %d data bytes, stream ends after %d", dimString(dims), total, n)
 		}
 		return nil, fail(hdr+n, err, "reading data")

@@ -152,6 +152,25 @@ func TestReadIDXErrors(t *testing.T) {
 	}
 }
 
+func TestReadIDXCutGzip(t *testing.T) {
+	// A gzip stream cut inside the compressed data: 4000 pseudo-random
+	// bytes barely compress, so half the stream holds less than 4000 of them.
+	data := make([]byte, 4000)
+	for i := range data {
+		data[i] = byte(i * 7919 >> 3)
+	}
+	gz := gzipBytes(t, idxBytes(t, []int{4000}, data))
+	_, err := ReadIDX(bytes.NewReader(gz[:len(gz)/2]), "cut.gz")
+	var fe *FormatError
+	if !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) ||
+		!strings.Contains(fe.Msg, "truncated: header declares 4000 = 4000 data bytes, stream ends after") {
+		t.Fatalf("got %v, want a truncation *FormatError", err)
+	}
+	if fe.Offset <= 8 || fe.Offset >= 4008 {
+		t.Errorf("offset %d, want inside the data (8, 4008)", fe.Offset)
+	}
+}
+
 func TestEncodeIDXErrors(t *testing.T) {
 	for _, c := range []struct {
 		dims []int
