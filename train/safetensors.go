@@ -453,9 +453,14 @@ func readSafetensors(r io.ReaderAt, size int64, name string) (*SafetensorsFile, 
 }
 
 // readFull reads len(b) bytes at off, mapping a short read to ErrTruncated.
+// A full read that reports io.EOF (which io.ReaderAt allows at the end of
+// the input) succeeds.
 func readFull(r io.ReaderAt, b []byte, off int64) error {
-	_, err := r.ReadAt(b, off)
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
 		return ErrTruncated
 	}
 	return err

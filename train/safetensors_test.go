@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -529,4 +530,50 @@ func FuzzSafetensors(f *testing.F) {
 			t.Fatalf("meta %q became %q", sf.Meta, sf2.Meta)
 		}
 	})
+}
+
+// eofReaderAt returns io.EOF with every read that reaches the end of its
+// data, full or not, as io.ReaderAt allows; after fail bytes it fails.
+type eofReaderAt struct {
+	data []byte
+	fail int64
+}
+
+var errDevice = errors.New("device error")
+
+func (r eofReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	if off+int64(len(b)) > r.fail {
+		return 0, errDevice
+	}
+	n := copy(b, r.data[min(off, int64(len(r.data))):])
+	if off+int64(n) >= int64(len(r.data)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func TestReadSafetensorsReaderAt(t *testing.T) {
+	data := handBuilt(t)
+	f, err := ReadSafetensors(eofReaderAt{data, 1 << 30}, int64(len(data)))
+	if err != nil {
+		t.Fatalf("a full read with io.EOF: %v", err)
+	}
+	if v, err := f.Float32("a"); err != nil || !slices.Equal(v, []float32{1.5, -2}) {
+		t.Errorf("a = %v, %v", v, err)
+	}
+	// The data cannot be read: the reader's error comes back, with the tensor.
+	f, err = ReadSafetensors(eofReaderAt{data, int64(len(data)) - 16}, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Float32("a"); !errors.Is(err, errDevice) || !strings.Contains(err.Error(), `tensor "a": reading the data: device error`) {
+		t.Errorf("failing reader: %v", err)
+	}
+	if _, err := ReadSafetensors(eofReaderAt{data, 4}, int64(len(data))); !errors.Is(err, errDevice) {
+		t.Errorf("failing reader: %v", err)
+	}
+	// A size larger than the data: the header claims more than there is.
+	if _, err := ReadSafetensors(eofReaderAt{data[:100], 1 << 30}, int64(len(data))); !errors.Is(err, ErrTruncated) {
+		t.Errorf("short reader: %v", err)
+	}
 }
