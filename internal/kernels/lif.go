@@ -244,7 +244,7 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
 	// The assembly loop does the leading multiple of 16 elements; the Go
 	// loops below do the rest (v) and the initial-state outputs use all k.
-	v := lifBackwardAsm(j.reset, j.resetGrad, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	v := lifBackwardAsm(j.reset, j.resetGrad, j.dpar[parBeta] != nil || j.dpar[parThr] != nil, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	j.lifBackwardGo(v, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	if t > 0 {
 		return

@@ -14,6 +14,9 @@ func lifFwdNone512(n int, x, pm, ps, be, th, m, s *float32)
 //go:noescape
 func lifBwd512(n int, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt *float32, rs, rz, rg float32)
 
+//go:noescape
+func lifBwdNoAcc512(n int, aN, ds, dm, sg, mt, rN, dIn, be, th *float32, rs, rz, rg float32)
+
 // lifAsm selects the AVX-512 loops of the LIF scan; tests switch it off to
 // check the Go loops.
 var lifAsm = cpu.X86.HasAVX512F
@@ -40,8 +43,9 @@ func lifForwardAsm(reset ResetMode, x, pm, ps, be, th, m, s []float32) int {
 
 // lifBackwardAsm runs the backward step (see lifBwd512) on the leading
 // multiple of 16 elements of dIn in assembly, when available, and returns how
-// many it did. All slices must be at least as long as dIn.
-func lifBackwardAsm(reset ResetMode, resetGrad bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
+// many it did. With sums false it leaves db and dt alone. All slices must be
+// at least as long as dIn.
+func lifBackwardAsm(reset ResetMode, resetGrad, sums bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
 	k := len(dIn) &^ 15
 	if !lifAsm || k == 0 {
 		return 0
@@ -57,6 +61,10 @@ func lifBackwardAsm(reset ResetMode, resetGrad bool, aN, ds, dm, sg, mt, rN, pm,
 	}
 	if resetGrad {
 		rg = 1
+	}
+	if !sums {
+		lifBwdNoAcc512(k, &aN[0], &ds[0], &dm[0], &sg[0], &mt[0], &rN[0], &dIn[0], &be[0], &th[0], rs, rz, rg)
+		return k
 	}
 	lifBwd512(k, &aN[0], &ds[0], &dm[0], &sg[0], &mt[0], &rN[0], &pm[0], &r[0], &dIn[0], &be[0], &th[0], &db[0], &dt[0], rs, rz, rg)
 	return k

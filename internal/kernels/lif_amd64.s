@@ -199,3 +199,63 @@ lifBwdloop:
 lifBwddone:
 	VZEROUPPER
 	RET
+
+// func lifBwdNoAcc512(n int, aN, ds, dm, sg, mt, rN, dIn, be, th *float32, rs, rz, rg float32)
+//
+// lifBwd512 without the parameter-gradient sums, for calls that want neither
+// dL/dbeta nor dL/dthr:
+//
+//	gs   = ds - rg*aN*(rs*th + rz*be*mt)
+//	dIn  = dm + gs*sg + aN*be*(1 - rz*rN)
+TEXT ·lifBwdNoAcc512(SB), NOSPLIT, $0-92
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ aN+8(FP), AX
+	MOVQ ds+16(FP), BX
+	MOVQ dm+24(FP), DX
+	MOVQ sg+32(FP), SI
+	MOVQ mt+40(FP), DI
+	MOVQ rN+48(FP), R8
+	MOVQ dIn+56(FP), R11
+	MOVQ be+64(FP), R12
+	MOVQ th+72(FP), R13
+	VBROADCASTSS rs+80(FP), Z30
+	VBROADCASTSS rz+84(FP), Z29
+	VBROADCASTSS rg+88(FP), Z28
+
+lifBwdNAloop:
+	CMPQ CX, $16
+	JLT  lifBwdNAdone
+	VMOVUPS (AX), Z0
+	VMOVUPS (R12), Z1
+	VMOVUPS (R13), Z2
+	VMULPS Z29, Z1, Z3
+	VMULPS (DI), Z3, Z3
+	VFMADD231PS Z30, Z2, Z3
+	VMULPS Z0, Z3, Z3
+	VMOVUPS (BX), Z4
+	VFNMADD231PS Z28, Z3, Z4
+	VMOVAPS Z31, Z5
+	VFNMADD231PS (R8), Z29, Z5
+	VMULPS Z1, Z0, Z6
+	VMULPS Z5, Z6, Z6
+	VMULPS (SI), Z4, Z7
+	VADDPS (DX), Z7, Z8
+	VADDPS Z6, Z8, Z8
+	VMOVUPS Z8, (R11)
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $64, DX
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R13
+	SUBQ $16, CX
+	JMP  lifBwdNAloop
+
+lifBwdNAdone:
+	VZEROUPPER
+	RET

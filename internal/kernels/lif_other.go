@@ -9,6 +9,6 @@ var lifAsm = false
 func lifForwardAsm(reset ResetMode, x, pm, ps, be, th, m, s []float32) int { return 0 }
 
 // lifBackwardAsm does nothing here; the Go loops do all the work.
-func lifBackwardAsm(reset ResetMode, resetGrad bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
+func lifBackwardAsm(reset ResetMode, resetGrad, sums bool, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt []float32) int {
 	return 0
 }

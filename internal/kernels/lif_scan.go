@@ -216,8 +216,12 @@ func (j *scanJob) runChunk(c int) {
 	}
 	lo, hi := c*j.B/j.chunks*j.N, (c+1)*j.B/j.chunks*j.N
 	if !j.fwd {
+		// Sums of unwanted gradients and the carry of models without one
+		// are written but never read.
 		for q := range numPar + 1 {
-			clear(j.scratch[q*j.n+lo : q*j.n+hi])
+			if q == numPar && j.kind == scanSynaptic || q < numPar && j.dpar[q] != nil {
+				clear(j.scratch[q*j.n+lo : q*j.n+hi])
+			}
 		}
 	}
 	var ps [numPar][]float32

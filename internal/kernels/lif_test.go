@@ -434,6 +434,10 @@ func testScanBackwardFD(t *testing.T) {
 // Backward with optional inputs and outputs left nil equals the run with
 // zero-filled inputs, and parameter gradients accumulate onto what is there.
 func TestScanBackwardOptionalAndAccumulate(t *testing.T) {
+	withLIFPaths(t, testScanBackwardOptional)
+}
+
+func testScanBackwardOptional(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	// B = 1: each per-feature gradient receives one addition per call.
 	sh := scanShape{5, 1, 600}
@@ -457,6 +461,13 @@ func TestScanBackwardOptionalAndAccumulate(t *testing.T) {
 		DIn: dIn2, DMem0: make([]float32, n), DSpk0: make([]float32, n), DBeta: dBeta2, DThr: dThr2})
 	if i := firstDiff(dIn1, dIn2); i >= 0 {
 		t.Fatalf("nil optional inputs: DIn[%d] = %g, zero-filled gives %g", i, dIn1[i], dIn2[i])
+	}
+	// Without parameter gradients the input gradient is computed by the same
+	// operations.
+	dIn3 := make([]float32, tn)
+	p.Backward(nil, nil, mem, spk, &LIFGrad{DSpk: ds, SG: sg, DIn: dIn3})
+	if i := firstDiff(dIn1, dIn3); i >= 0 {
+		t.Fatalf("no parameter gradients: DIn[%d] = %g, with them %g", i, dIn3[i], dIn1[i])
 	}
 	for i := range dBeta2 {
 		if want := start[i] + dBeta1[i]; dBeta2[i] != want {
