@@ -89,7 +89,10 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //   - the K sum is cut into nearly equal blocks of at most gemmKC, so that a
 //     packed A micro-panel (kc x mr) stays in L1 while it meets the B
 //     micro-panels of its column chunk;
-//   - C is cut into a fixed grid of jobs: column chunks of whole nr-panels
+//   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
+//     so the scratch stays bounded for tall matrices; each slab packs its A
+//     once, shared by all jobs;
+//   - each slab of C is cut into a fixed grid of jobs: column chunks of whole nr-panels
 //     whose packed B block (kc x width) fits in about half of L2, and, when
 //     there are few column chunks, row chunks; a job packs its own B block
 //     and runs its tiles in the order (row panel, column panel).
@@ -100,6 +103,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // thread count.
 var (
 	gemmKC        = 512
+	gemmAPack     = 1 << 20    // floats of packed A per slab (4 MiB)
 	gemmBBlock    = 128 * 1024 // floats of packed B per job and K block (512 KiB)
 	gemmMinJobs   = 6          // jobs worth having when the problem is big enough
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
@@ -118,9 +122,12 @@ type gemmCall struct {
 	lda, ldb, ldc  int
 	alpha, beta    float32
 
-	kb, nkb            int // K block size (the last may be shorter) and count
-	mPanels, nPanels   int
-	rowChunks, colChks int
+	kb, nkb            int  // K block size (the last may be shorter) and count
+	slabRows           int  // rows per slab (a multiple of mr)
+	par                bool // big enough for the parallel job grid
+	s0, mEnd           int  // the current slab: rows [s0, mEnd)
+	mPanels, nPanels   int  // row panels of the slab, column panels of C
+	rowChunks, colChks int  // the slab's job grid
 	packingA           bool // runChunk packs A rather than running jobs
 
 	aPackBuf []float32
@@ -208,13 +215,23 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	mr, nr := g.kern.mr, g.kern.nr
 	g.nkb = (k + gemmKC - 1) / gemmKC
 	g.kb = (k + g.nkb - 1) / g.nkb
-	g.mPanels = (g.m + mr - 1) / mr
 	g.nPanels = (g.n + nr - 1) / nr
+	// Rows are processed in slabs whose packed A fits gemmAPack floats.
+	slabPanels := min(max(1, gemmAPack/(k*mr)), (g.m+mr-1)/mr)
+	g.slabRows = slabPanels * mr
+	g.par = 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops)
+	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*k)
+}
+
+// setSlab prepares the job grid for the slab of rows starting at s0.
+func (g *gemmCall) setSlab(s0 int) {
+	mr, nr := g.kern.mr, g.kern.nr
+	g.s0, g.mEnd = s0, min(g.m, s0+g.slabRows)
+	g.mPanels = (g.mEnd - s0 + mr - 1) / mr
 	panelsPerChunk := max(1, gemmBBlock/(g.kb*nr))
 	g.colChks = (g.nPanels + panelsPerChunk - 1) / panelsPerChunk
 	g.rowChunks = 1
-	flops := 2 * float64(m) * float64(n) * float64(k)
-	if flops >= float64(gemmParFlops) {
+	if g.par {
 		if g.colChks < gemmMinJobs {
 			g.colChks = min(g.nPanels, gemmMinJobs)
 		}
@@ -222,23 +239,23 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 			g.rowChunks = min(g.mPanels, (gemmMinJobs+g.colChks-1)/g.colChks)
 		}
 	}
-	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, g.mPanels*mr*k)
 }
 
 func (g *gemmCall) run() {
-	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
-	if flops < float64(gemmParFlops) {
-		g.packAPanels(0, g.mPanels)
-		g.packingA = false
-		for i := 0; i < g.rowChunks*g.colChks; i++ {
-			g.job(i)
+	for s0 := 0; s0 < g.m; s0 += g.slabRows {
+		g.setSlab(s0)
+		if !g.par {
+			g.packAPanels(0, g.mPanels)
+			for i := 0; i < g.rowChunks*g.colChks; i++ {
+				g.job(i)
+			}
+			continue
 		}
-		return
+		g.packingA = true
+		runChunks(min(g.mPanels, gemmMinJobs), g)
+		g.packingA = false
+		runChunks(g.rowChunks*g.colChks, g)
 	}
-	g.packingA = true
-	runChunks(min(g.mPanels, gemmMinJobs), g)
-	g.packingA = false
-	runChunks(g.rowChunks*g.colChks, g)
 }
 
 func (g *gemmCall) runChunk(i int) {
@@ -260,9 +277,9 @@ func (g *gemmCall) packAPanels(ip0, ip1 int) {
 		p0 := kbi * g.kb
 		kc := min(g.kb, g.k-p0)
 		for ip := ip0; ip < ip1; ip++ {
-			i0 := ip * mr
+			i0 := g.s0 + ip*mr
 			dst := g.aPack[p0*mPad+ip*kc*mr:][:kc*mr]
-			packA(dst, g.transA, g.a, g.lda, i0, min(mr, g.m-i0), mr, p0, kc)
+			packA(dst, g.transA, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
 		}
 	}
 }
@@ -299,8 +316,8 @@ func (g *gemmCall) job(i int) {
 		}
 		for ip := ip0; ip < ip1; ip++ {
 			ap := g.aPack[p0*mPad+ip*kc*mr:]
-			i0 := ip * mr
-			mv := min(mr, g.m-i0)
+			i0 := g.s0 + ip*mr
+			mv := min(mr, g.mEnd-i0)
 			for jp := jp0; jp < jp1; jp++ {
 				j0 := jp * nr
 				nv := min(nr, g.n-j0)

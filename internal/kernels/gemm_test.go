@@ -172,17 +172,21 @@ func TestSgemmMatchesRef(t *testing.T) {
 	})
 }
 
-// TestSgemmBlocking forces several K blocks, the parallel job grid and the
-// small-problem path onto small shapes, so that the blocking logic is
+// TestSgemmBlocking forces several K blocks, row slabs, the parallel job
+// grid and the small-problem path onto small shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par int) { gemmKC, gemmParFlops = kc, par }(gemmKC, gemmParFlops)
+	defer func(kc, par, ap int) { gemmKC, gemmParFlops, gemmAPack = kc, par, ap }(gemmKC, gemmParFlops, gemmAPack)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
+		iter := 0
 		for _, kc := range []int{1, 7, 64} {
 			for _, par := range []int{0, 1 << 40} {
+				// Slabs of packed A: one panel, about 30 rows, or all rows.
 				gemmKC, gemmParFlops = kc, par
+				gemmAPack = []int{1, 30 * 150, 1 << 20}[iter%3]
+				iter++
 				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
 					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}} {
 						tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2],
