@@ -112,7 +112,8 @@ func (b *spikeBackward) Backward(t *autograd.Tape, out *autograd.Var, in []*auto
 //	dthr[j]  -= Σ_r g            (summed over every row r of v)
 //
 // For a single shared threshold the sum runs over all elements and is
-// accumulated in float64. It panics with a *autograd.ShapeError for other
+// accumulated in float64; per feature it is accumulated row by row in
+// float32, into dthr itself. It panics with a *autograd.ShapeError for other
 // threshold shapes, with a *ParamError if f is nil or a threshold is NaN or
 // infinite, and with a *autograd.TapeError for Vars of another tape. When a
 // gradient is recorded it makes one small heap allocation (16 bytes).

@@ -56,6 +56,16 @@ func (j jumpy) Smooth(x float32) float32 {
 }
 func (jumpy) String() string { return "jumpy" }
 
+// shifted moves a surrogate's peak to x = d.
+type shifted struct {
+	f surrogate.Func
+	d float32
+}
+
+func (s shifted) Grad(x float32) float32   { return s.f.Grad(x - s.d) }
+func (s shifted) Smooth(x float32) float32 { return s.f.Smooth(x - s.d) }
+func (s shifted) String() string           { return "shifted" }
+
 // lyingSparse claims a cutoff below which its Gaussian gradient is not zero.
 type lyingSparse struct{ surrogate.Gaussian }
 
@@ -84,6 +94,9 @@ func TestCheckCatches(t *testing.T) {
 		want []surrogatetest.Property // exactly these fail
 	}{
 		{"correct FastSigmoid", surrogatetest.Case{Func: surrogate.FastSigmoid{}, Peak: 1, Breaks: []float32{0}}, nil},
+		{"peak away from 0", surrogatetest.Case{Func: shifted{surrogate.FastSigmoid{}, 0.3}, Peak: 1, PeakAt: 0.3,
+			Breaks: []float32{0.3}}, nil},
+		{"explicit width", surrogatetest.Case{Func: surrogate.Sigmoid{}, Peak: 6.25, Width: 0.05}, nil},
 		// Grad is 2× the derivative of Smooth: off by 1 (= Peak) at x = 0.
 		{"doubled gradient", surrogatetest.Case{Func: doubled{}, Peak: 2, Breaks: []float32{0}},
 			[]surrogatetest.Property{surrogatetest.Derivative}},
