@@ -117,8 +117,8 @@ const (
 	// (1/σ²)·(1.177σ)² = 1.39, SLAYER (1/a²)·(a ln 2)² = 0.48; the piecewise
 	// ones (Triangle, Boxcar, StraightThrough) have a Smooth of degree <= 2,
 	// whose central difference is exact. So 1e-3 is a margin of 30 over the
-	// largest truncation error, and still exposes a Grad that is off by 0.1%
-	// of the peak.
+	// largest truncation error, and still exposes a Grad that is off by more
+	// than 0.1% of the peak (the tests catch one that is 0.5% too large).
 	truncTol = 1e-3
 	// smoothUlps: each Smooth value may be off by this many float32 ulps of
 	// itself; their difference divided by the step gives the rounding part

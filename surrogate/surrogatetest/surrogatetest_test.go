@@ -17,6 +17,13 @@ type doubled struct{ surrogate.FastSigmoid }
 func (d doubled) Grad(x float32) float32 { return 2 * d.FastSigmoid.Grad(x) }
 func (d doubled) String() string         { return "doubled" }
 
+// misscaled claims Atan's Smooth but returns its derivative times 1.005: a
+// gradient 0.5% too large, five times the tolerance at the peak.
+type misscaled struct{ surrogate.Atan }
+
+func (m misscaled) Grad(x float32) float32 { return 1.005 * m.Atan.Grad(x) }
+func (m misscaled) String() string         { return "misscaled" }
+
 // naiveSigmoid is the sigmoid surrogate in snnTorch's form, evaluated in
 // float32: k e^(-kx) / (e^(-kx) + 1)², which gives Inf/Inf = NaN once e^(-kx)
 // overflows (x < -3.55 for k = 25).
@@ -99,6 +106,8 @@ func TestCheckCatches(t *testing.T) {
 		{"explicit width", surrogatetest.Case{Func: surrogate.Sigmoid{}, Peak: 6.25, Width: 0.05}, nil},
 		// Grad is 2× the derivative of Smooth: off by 1 (= Peak) at x = 0.
 		{"doubled gradient", surrogatetest.Case{Func: doubled{}, Peak: 2, Breaks: []float32{0}},
+			[]surrogatetest.Property{surrogatetest.Derivative}},
+		{"gradient 0.5% too large", surrogatetest.Case{Func: misscaled{}, Peak: 1.005},
 			[]surrogatetest.Property{surrogatetest.Derivative}},
 		// The kink of |x| at 0 left undeclared: the central difference at 0
 		// averages Grad over [-h, h], about 1 - k h = 1 - 0.004, 4 times the
