@@ -1,0 +1,12 @@
+package autograd
+
+import "github.com/spikegrad/spikegrad/internal/kernels"
+
+// SetThreads sets how many threads the numeric kernels behind the ops may
+// use (n < 1 means 1) and returns the previous setting. The default is
+// GOMAXPROCS at start. Results are bit-identical for any setting: the kernels
+// split their work by a fixed partition.
+func SetThreads(n int) int { return kernels.SetThreads(n) }
+
+// Threads returns the current thread setting.
+func Threads() int { return kernels.Threads() }

@@ -1,0 +1,86 @@
+// Command spikegrad trains spiking neural networks and works with their run
+// directories.
+//
+//	spikegrad train [--config run.yaml] [--<key> value ...]   train a network
+//	spikegrad train --resume RUN_DIR                          continue an interrupted run
+//	spikegrad eval RUN_DIR                                    evaluate a run's model on its test set
+//	spikegrad plot RUN_DIR                                    draw a run's learning curves
+//
+// With no arguments, train runs the default: a 100-128-10 LIF network on the
+// synthetic Randman task, which needs no download. Every config key is also
+// a flag; spikegrad train --help lists them with their defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsageShown) {
+			fmt.Fprintln(os.Stderr, "spikegrad:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errUsageShown is returned after --help: the usage is the output.
+var errUsageShown = errors.New("usage shown")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsageShown) {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	if errors.Is(err, errInterrupted) {
+		return 130
+	}
+	return 1
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+const usage = `spikegrad trains spiking neural networks with surrogate gradients.
+
+Usage:
+  spikegrad train [--config FILE] [--KEY VALUE ...]   train a network (default: Randman, no download)
+  spikegrad train --resume RUN_DIR                    continue an interrupted run bit-identically
+  spikegrad eval RUN_DIR                              evaluate a run's final model on its test set
+  spikegrad plot RUN_DIR                              draw a run's learning curves into RUN_DIR/plots
+
+Run 'spikegrad COMMAND --help' for a command's options.
+`
+
+// run is the command without the process around it: tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return cmdTrain(ctx, nil, stdout, stderr)
+	}
+	switch args[0] {
+	case "train":
+		return cmdTrain(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return cmdEval(ctx, args[1:], stdout, stderr)
+	case "plot":
+		return cmdPlot(args[1:], stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return errUsageShown
+	}
+	return &usageError{fmt.Sprintf("unknown command %q\n\n%s", args[0], usage)}
+}

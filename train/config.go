@@ -1,0 +1,596 @@
+package train
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/layers"
+)
+
+// Config is a training run: what data, what network, how to train it. It is
+// read from YAML (ReadConfig) and every option can also be set by a flag
+// named after its key (Set, "--train.epochs 3"). Zero values are not
+// defaults: DefaultConfig holds the defaults and a YAML file or flags
+// override them key by key.
+type Config struct {
+	Name  string      `yaml:"name" help:"name of the run; the run directory is <out>/<name>-<time>"`
+	Seed  uint64      `yaml:"seed" help:"seed of every random choice: initial weights, shuffling, encoding"`
+	Out   string      `yaml:"out" help:"folder that holds run directories"`
+	Data  DataConfig  `yaml:"data"`
+	Model ModelConfig `yaml:"model"`
+	Train LoopConfig  `yaml:"train"`
+}
+
+// DataConfig selects and encodes the dataset.
+type DataConfig struct {
+	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist or fashion-mnist"`
+	Dir        string  `yaml:"dir" help:"folder with the dataset's files; empty searches $SPIKEGRAD_DATA, the user cache and /usr/share/datasets"`
+	Download   bool    `yaml:"download" help:"download a missing dataset from its official mirrors (checksums verified)"`
+	Steps      int     `yaml:"steps" help:"time steps T per sample for encoded static images (randman has its own steps)"`
+	Encoding   string  `yaml:"encoding" help:"static images as spikes: direct (the image as input current at every step), rate, latency"`
+	Gain       float64 `yaml:"gain" help:"rate encoding: spike probability per step = gain * pixel"`
+	TrainLimit int     `yaml:"train_limit" help:"use only the first N training samples (0: all)"`
+	TestLimit  int     `yaml:"test_limit" help:"use only the first N test samples (0: all)"`
+
+	RandmanClasses  int     `yaml:"randman_classes" help:"randman: number of classes"`
+	RandmanUnits    int     `yaml:"randman_units" help:"randman: input units"`
+	RandmanSteps    int     `yaml:"randman_steps" help:"randman: time steps per sample"`
+	RandmanDim      int     `yaml:"randman_dim" help:"randman: dimension of each class manifold"`
+	RandmanSamples  int     `yaml:"randman_samples" help:"randman: samples per class"`
+	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
+	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
+}
+
+// ModelConfig describes a feed-forward spiking network: hidden layers of
+// neurons and a read-out layer.
+type ModelConfig struct {
+	Hidden          []int              `yaml:"hidden" help:"sizes of the hidden layers, e.g. [1000]"`
+	Neuron          string             `yaml:"neuron" help:"hidden neuron model: lif or synaptic"`
+	Readout         string             `yaml:"readout" help:"output layer: lif (spiking) or li (leaky integrator, non-spiking)"`
+	Beta            float64            `yaml:"beta" help:"membrane decay factor per step, in [0, 1]"`
+	Alpha           float64            `yaml:"alpha" help:"synaptic current decay factor per step (synaptic neurons), in [0, 1]"`
+	Threshold       float64            `yaml:"threshold" help:"firing threshold, > 0"`
+	Reset           string             `yaml:"reset" help:"reset after a spike: subtract, zero or none"`
+	ResetGrad       bool               `yaml:"reset_grad" help:"let the gradient flow through the reset (default: detached)"`
+	Surrogate       string             `yaml:"surrogate" help:"surrogate derivative of the spike"`
+	SurrogateParams map[string]float64 `yaml:"surrogate_params" help:"surrogate hyperparameters, e.g. slope=25"`
+	LearnBeta       bool               `yaml:"learn_beta" help:"train the decay factors"`
+	LearnThreshold  bool               `yaml:"learn_threshold" help:"train the thresholds"`
+	PerNeuron       bool               `yaml:"per_neuron" help:"one decay factor and threshold per neuron instead of per layer"`
+	Init            string             `yaml:"init" help:"weight initialisation: pytorch, xavier_uniform, kaiming_normal"`
+	Bias            bool               `yaml:"bias" help:"linear layers have biases"`
+}
+
+// LoopConfig configures the optimisation.
+type LoopConfig struct {
+	Epochs          int     `yaml:"epochs" help:"passes over the training set"`
+	BatchSize       int     `yaml:"batch_size" help:"samples per optimizer step"`
+	Optimizer       string  `yaml:"optimizer" help:"adam, adamw or sgd"`
+	LR              float64 `yaml:"lr" help:"learning rate"`
+	Beta1           float64 `yaml:"beta1" help:"adam: decay of the first moment"`
+	Beta2           float64 `yaml:"beta2" help:"adam: decay of the second moment"`
+	Eps             float64 `yaml:"eps" help:"adam: added to the root of the second moment"`
+	Momentum        float64 `yaml:"momentum" help:"sgd: momentum"`
+	Nesterov        bool    `yaml:"nesterov" help:"sgd: Nesterov momentum"`
+	WeightDecay     float64 `yaml:"weight_decay" help:"weight decay (decoupled for adamw)"`
+	Schedule        string  `yaml:"schedule" help:"learning-rate schedule per step: constant, step, cosine"`
+	StepSize        int     `yaml:"step_size" help:"step schedule: steps between decays"`
+	Gamma           float64 `yaml:"gamma" help:"step schedule: decay factor"`
+	Warmup          int     `yaml:"warmup" help:"linear warm-up over this many steps (0: none)"`
+	Loss            string  `yaml:"loss" help:"membrane_ce (cross-entropy of the output membrane at every step, summed; snnTorch's tutorial), count_ce, max_membrane_ce, count_mse"`
+	CorrectRate     float64 `yaml:"correct_rate" help:"count_mse: target firing rate of the correct output"`
+	IncorrectRate   float64 `yaml:"incorrect_rate" help:"count_mse: target firing rate of the other outputs"`
+	Predict         string  `yaml:"predict" help:"prediction: spike_count, membrane_sum or membrane_max (argmax over outputs)"`
+	RateL1          float64 `yaml:"rate_l1" help:"weight of an L1 penalty on hidden firing rates"`
+	RateMin         float64 `yaml:"rate_min" help:"lower bound of each hidden neuron's firing rate (penalised below; 0: off)"`
+	RateMax         float64 `yaml:"rate_max" help:"upper bound of each hidden neuron's firing rate (penalised above; 0: off)"`
+	RateBoundWeight float64 `yaml:"rate_bound_weight" help:"weight of the rate-bound penalties"`
+	ClipGradNorm    float64 `yaml:"clip_grad_norm" help:"clip the global gradient norm to this (0: off)"`
+	Patience        int     `yaml:"patience" help:"early stopping: stop after this many epochs without a better test accuracy (0: off)"`
+	Threads         int     `yaml:"threads" help:"threads of the kernels (0: all cores)"`
+	LogEvery        int     `yaml:"log_every" help:"record the training loss every N steps"`
+	EvalBatchSize   int     `yaml:"eval_batch_size" help:"samples per batch when evaluating"`
+}
+
+// DefaultConfig returns the defaults: the synthetic Randman task (Zenke and
+// Vogels 2021), which needs no download, with a 100-128-10 network of LIF
+// neurons and a non-spiking leaky-integrator read-out whose maximum membrane
+// over time is the class score (SpyTorch's recipe for this task), trained by
+// Adam at 2e-3.
+func DefaultConfig() Config {
+	rm := datasets.DefaultRandmanConfig()
+	return Config{
+		Name: "run", Seed: 0, Out: "runs",
+		Data: DataConfig{Dataset: "randman", Steps: 25, Encoding: "direct", Gain: 1,
+			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
+			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2},
+		Model: ModelConfig{Hidden: []int{128}, Neuron: "lif", Readout: "li", Beta: 0.95, Alpha: 0.9,
+			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
+			Init: "pytorch", Bias: true},
+		Train: LoopConfig{Epochs: 5, BatchSize: 128, Optimizer: "adam", LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
+			Schedule: "constant", StepSize: 1000, Gamma: 0.5, Loss: "max_membrane_ce", CorrectRate: 0.8, IncorrectRate: 0.2,
+			Predict: "membrane_max", RateBoundWeight: 1, LogEvery: 10, EvalBatchSize: 500},
+	}
+}
+
+// ConfigError is a config value that cannot be used: it names the key (as
+// in the YAML file, dotted), the value and what is allowed.
+type ConfigError struct {
+	File  string // the YAML file, or "" for flags and defaults
+	Line  int    // 1-based line in File, or 0
+	Key   string // e.g. "train.batch_size"
+	Value string
+	Msg   string // e.g. "must be >= 1"
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("config")
+	if e.File != "" {
+		b.WriteString(" " + e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Key)
+	if e.Value != "" {
+		fmt.Fprintf(&b, " = %s", e.Value)
+	}
+	b.WriteString(": " + e.Msg)
+	return b.String()
+}
+
+// ReadYAML applies the YAML document b (from file, for messages) on top
+// of c. An unknown key, a value of the wrong type or a duplicate key is a
+// *ConfigError; range checks are Validate's.
+func (c *Config) ReadYAML(b []byte, file string) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return &ConfigError{File: file, Key: "(document)", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil // empty file
+	}
+	return decodeNode(doc.Content[0], reflect.ValueOf(c).Elem(), "", file)
+}
+
+func decodeNode(n *yaml.Node, v reflect.Value, path, file string) error {
+	errAt := func(n *yaml.Node, msg string) error {
+		return &ConfigError{File: file, Line: n.Line, Key: keyName(path), Value: nodeText(n), Msg: msg}
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return errAt(n, "must be a mapping of keys to values")
+		}
+		fields := structKeys(v.Type())
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			key := joinKey(path, k.Value)
+			idx, ok := fields[k.Value]
+			if !ok {
+				return &ConfigError{File: file, Line: k.Line, Key: key, Msg: "unknown key (allowed: " + strings.Join(sortedKeys(fields), ", ") + ")"}
+			}
+			if seen[k.Value] {
+				return &ConfigError{File: file, Line: k.Line, Key: key, Msg: "key given twice"}
+			}
+			seen[k.Value] = true
+			if err := decodeNode(val, v.Field(idx), key, file); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return errAt(n, "must be a mapping, e.g. {slope: 25}")
+		}
+		m := reflect.MakeMap(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			ev := reflect.New(v.Type().Elem()).Elem()
+			if err := decodeNode(val, ev, joinKey(path, k.Value), file); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(k.Value), ev)
+		}
+		v.Set(m)
+		return nil
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return errAt(n, "must be a list, e.g. [1000]")
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, e := range n.Content {
+			if err := decodeNode(e, s.Index(i), fmt.Sprintf("%s[%d]", path, i), file); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return errAt(n, "must be a single value ("+typeName(v.Type())+")")
+	}
+	if err := setScalar(v, n.Value, n.Tag == "!!null"); err != nil {
+		return errAt(n, err.Error())
+	}
+	return nil
+}
+
+// setScalar parses s into the scalar v.
+func setScalar(v reflect.Value, s string, null bool) error {
+	if null {
+		return fmt.Errorf("must be %s, not empty", typeName(v.Type()))
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		v.SetBool(b)
+	case reflect.Int:
+		i, err := strconv.Atoi(s)
+		if err != nil {
+			return errors.New("must be a whole number")
+		}
+		v.SetInt(int64(i))
+	case reflect.Uint64:
+		u, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return errors.New("must be a whole number >= 0")
+		}
+		v.SetUint(u)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return errors.New("must be a number")
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return errors.New("must be a finite number")
+		}
+		v.SetFloat(f)
+	default:
+		return fmt.Errorf("unsupported type %s", v.Type())
+	}
+	return nil
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+func nodeText(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return strconv.Quote(n.Value)
+	}
+	return ""
+}
+
+func keyName(p string) string {
+	if p == "" {
+		return "(document)"
+	}
+	return p
+}
+
+func joinKey(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+func structKeys(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		if tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
+			m[tag] = i
+		}
+	}
+	return m
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Option is one config key, for flags and help.
+type Option struct {
+	Key     string // dotted, e.g. "train.epochs"
+	Help    string
+	Default string // the value in the config Options was called on
+	Type    string // "string", "int", "float", "bool", "list of int", "key=value list"
+}
+
+// Options lists every key of the config with its help and current value, in
+// file order.
+func (c *Config) Options() []Option {
+	var out []Option
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			key := joinKey(path, strings.Split(f.Tag.Get("yaml"), ",")[0])
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Struct {
+				walk(fv, key)
+				continue
+			}
+			out = append(out, Option{Key: key, Help: f.Tag.Get("help"), Default: formatValue(fv), Type: flagType(fv)})
+		}
+	}
+	walk(reflect.ValueOf(c).Elem(), "")
+	return out
+}
+
+func flagType(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int, reflect.Uint64:
+		return "int"
+	case reflect.Float64:
+		return "float"
+	case reflect.Slice:
+		return "list of int"
+	case reflect.Map:
+		return "key=value,..."
+	}
+	return v.Type().String()
+}
+
+func formatValue(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Slice:
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = formatValue(v.Index(i))
+		}
+		return strings.Join(parts, ",")
+	case reflect.Map:
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k.String() + "=" + formatValue(v.MapIndex(k))
+		}
+		return strings.Join(parts, ",")
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// Set sets the option key (dotted, as in the YAML file) from its text form:
+// lists as "1000,500", maps as "slope=25,b=0.5". Errors are *ConfigError.
+func (c *Config) Set(key, value string) error {
+	v := reflect.ValueOf(c).Elem()
+	parts := strings.Split(key, ".")
+	path := ""
+	for _, p := range parts {
+		if v.Kind() != reflect.Struct {
+			return &ConfigError{Key: key, Msg: "unknown option"}
+		}
+		keys := structKeys(v.Type())
+		idx, ok := keys[p]
+		if !ok {
+			return &ConfigError{Key: joinKey(path, p), Msg: "unknown option (allowed: " + strings.Join(sortedKeys(keys), ", ") + ")"}
+		}
+		path = joinKey(path, p)
+		v = v.Field(idx)
+	}
+	errAt := func(msg string) error { return &ConfigError{Key: key, Value: strconv.Quote(value), Msg: msg} }
+	switch v.Kind() {
+	case reflect.Struct:
+		return &ConfigError{Key: key, Msg: "is a section; set one of its keys"}
+	case reflect.Slice:
+		var s []int
+		for _, f := range strings.Split(value, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			i, err := strconv.Atoi(f)
+			if err != nil {
+				return errAt("must be a comma-separated list of whole numbers")
+			}
+			s = append(s, i)
+		}
+		v.Set(reflect.ValueOf(s))
+	case reflect.Map:
+		m := map[string]float64{}
+		for _, kv := range strings.Split(value, ",") {
+			kv = strings.TrimSpace(kv)
+			if kv == "" {
+				continue
+			}
+			k, val, ok := strings.Cut(kv, "=")
+			f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return errAt("must be a comma-separated list of name=number")
+			}
+			m[strings.TrimSpace(k)] = f
+		}
+		v.Set(reflect.ValueOf(m))
+	default:
+		if err := setScalar(v, value, false); err != nil {
+			return errAt(err.Error())
+		}
+	}
+	return nil
+}
+
+// Validate checks every value's range and the combinations of values, and
+// returns the first problem as a *ConfigError naming the key.
+func (c *Config) Validate() error {
+	bad := func(key string, value any, msg string) error {
+		return &ConfigError{Key: key, Value: fmt.Sprint(value), Msg: msg}
+	}
+	oneOf := func(key, v string, allowed ...string) error {
+		if !slices.Contains(allowed, v) {
+			return bad(key, strconv.Quote(v), "must be one of "+strings.Join(allowed, ", "))
+		}
+		return nil
+	}
+	atLeast := func(key string, v, lo int) error {
+		if v < lo {
+			return bad(key, v, fmt.Sprintf("must be >= %d", lo))
+		}
+		return nil
+	}
+	inRange := func(key string, v, lo, hi float64) error {
+		if !(v >= lo && v <= hi) {
+			return bad(key, v, fmt.Sprintf("must be in [%g, %g]", lo, hi))
+		}
+		return nil
+	}
+	positive := func(key string, v float64) error {
+		if !(v > 0) {
+			return bad(key, v, "must be > 0")
+		}
+		return nil
+	}
+	nonNeg := func(key string, v float64) error {
+		if !(v >= 0) {
+			return bad(key, v, "must be >= 0")
+		}
+		return nil
+	}
+	d, m, l := &c.Data, &c.Model, &c.Train
+	checks := []error{
+		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist"),
+		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
+		atLeast("data.steps", d.Steps, 1),
+		nonNeg("data.gain", d.Gain),
+		atLeast("data.train_limit", d.TrainLimit, 0),
+		atLeast("data.test_limit", d.TestLimit, 0),
+		atLeast("data.randman_classes", d.RandmanClasses, 2),
+		atLeast("data.randman_units", d.RandmanUnits, 1),
+		atLeast("data.randman_steps", d.RandmanSteps, 1),
+		atLeast("data.randman_dim", d.RandmanDim, 1),
+		atLeast("data.randman_samples", d.RandmanSamples, 2),
+		positive("data.randman_alpha", d.RandmanAlpha),
+		inRange("data.randman_test_frac", d.RandmanTestFrac, 0.01, 0.99),
+		oneOf("model.neuron", m.Neuron, "lif", "synaptic"),
+		oneOf("model.readout", m.Readout, "lif", "li"),
+		inRange("model.beta", m.Beta, 0, 1),
+		inRange("model.alpha", m.Alpha, 0, 1),
+		positive("model.threshold", m.Threshold),
+		oneOf("model.reset", m.Reset, "subtract", "zero", "none"),
+		oneOf("model.init", m.Init, "pytorch", "xavier_uniform", "kaiming_normal"),
+		atLeast("train.epochs", l.Epochs, 1),
+		atLeast("train.batch_size", l.BatchSize, 1),
+		oneOf("train.optimizer", l.Optimizer, "adam", "adamw", "sgd"),
+		positive("train.lr", l.LR),
+		inRange("train.beta1", l.Beta1, 0, 0.999999),
+		inRange("train.beta2", l.Beta2, 0, 0.999999),
+		positive("train.eps", l.Eps),
+		inRange("train.momentum", l.Momentum, 0, 1),
+		nonNeg("train.weight_decay", l.WeightDecay),
+		oneOf("train.schedule", l.Schedule, "constant", "step", "cosine"),
+		atLeast("train.step_size", l.StepSize, 1),
+		inRange("train.gamma", l.Gamma, 0, 1),
+		atLeast("train.warmup", l.Warmup, 0),
+		oneOf("train.loss", l.Loss, "membrane_ce", "count_ce", "max_membrane_ce", "count_mse"),
+		inRange("train.correct_rate", l.CorrectRate, 0, 1),
+		inRange("train.incorrect_rate", l.IncorrectRate, 0, 1),
+		oneOf("train.predict", l.Predict, "spike_count", "membrane_sum", "membrane_max"),
+		nonNeg("train.rate_l1", l.RateL1),
+		inRange("train.rate_min", l.RateMin, 0, 1),
+		inRange("train.rate_max", l.RateMax, 0, 1),
+		nonNeg("train.rate_bound_weight", l.RateBoundWeight),
+		nonNeg("train.clip_grad_norm", l.ClipGradNorm),
+		atLeast("train.patience", l.Patience, 0),
+		atLeast("train.threads", l.Threads, 0),
+		atLeast("train.log_every", l.LogEvery, 1),
+		atLeast("train.eval_batch_size", l.EvalBatchSize, 1),
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
+	}
+	if c.Name == "" || strings.ContainsAny(c.Name, `/\`) {
+		return bad("name", strconv.Quote(c.Name), "must be non-empty and contain no path separator")
+	}
+	if c.Out == "" {
+		return bad("out", `""`, "must name a folder")
+	}
+	for i, h := range m.Hidden {
+		if h < 1 {
+			return bad(fmt.Sprintf("model.hidden[%d]", i), h, "must be >= 1")
+		}
+	}
+	if _, err := (layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}).Func(); err != nil {
+		return bad("model.surrogate", strconv.Quote(m.Surrogate), strings.TrimPrefix(err.Error(), "surrogate "+m.Surrogate+": "))
+	}
+	if m.Readout == "li" && l.Predict == "spike_count" {
+		return bad("train.predict", `"spike_count"`, "a non-spiking li read-out has no spikes: use membrane_sum or membrane_max")
+	}
+	if m.Readout == "li" && (l.Loss == "count_ce" || l.Loss == "count_mse") {
+		return bad("train.loss", strconv.Quote(l.Loss), "a non-spiking li read-out has no spike counts: use membrane_ce or max_membrane_ce")
+	}
+	if l.RateMax > 0 && l.RateMin > l.RateMax {
+		return bad("train.rate_min", l.RateMin, fmt.Sprintf("must not exceed train.rate_max = %g", l.RateMax))
+	}
+	return nil
+}
+
+// YAML renders the config as a YAML document with every key: the resolved
+// config.yaml of a run directory.
+func (c *Config) YAML() []byte {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		panic(err) // a Config always encodes
+	}
+	enc.Close()
+	return b.Bytes()
+}
+
+// Hash is the SHA-256 of the resolved YAML, hexadecimal: it identifies a
+// config in checkpoints.
+func (c *Config) Hash() string {
+	h := sha256.Sum256(c.YAML())
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,189 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/layers"
+)
+
+// Evaluation is the result of running a network over a dataset without
+// gradients.
+type Evaluation struct {
+	Samples  int
+	Loss     float64 // the objective, averaged over batches weighted by size
+	Accuracy float64 // fraction of correct predictions
+	Rates    []LayerRate
+	// Confusion[i][j] counts samples of class i predicted as j.
+	Confusion [][]int
+}
+
+// LayerRate is the fraction of neuron-steps that spiked in one layer.
+type LayerRate struct {
+	Layer string
+	Rate  float64
+}
+
+// Evaluate runs net over every sample of ds in batches of batchSize with
+// gradient recording off (steps: the time steps of a static input) and
+// returns the mean loss, the accuracy, each spiking layer's firing rate and
+// the confusion matrix. tape may be nil; passing the training tape reuses
+// its memory.
+func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, pred Predict, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
+	if tape == nil {
+		tape = autograd.NewTape()
+	}
+	was := tape.SetGrad(false)
+	defer tape.SetGrad(was)
+	loader, err := datasets.NewLoader(ds, datasets.LoaderConfig{BatchSize: batchSize}, nil)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Evaluation{}
+	var lossSum float64
+	var spikes, neuronSteps []float64
+	var names []string
+	var preds []int
+	var scores []float32
+	correct := 0
+	ep := loader.Epoch(context.Background())
+	defer ep.Close()
+	for ep.Next() {
+		b := ep.Batch()
+		tape.Reset()
+		var tr *layers.Trace
+		var loss *autograd.Var
+		if err := catch(func() {
+			var x *autograd.Var
+			if b.Steps > 1 {
+				x = tape.Constant(b.X, b.Steps, b.Size, b.Features)
+			} else {
+				x = tape.Constant(b.X, b.Size, b.Features)
+			}
+			tr = net.Forward(tape, x, steps)
+			loss = obj.Compute(tape, tr, b.Labels[:b.Size])
+		}); err != nil {
+			return nil, fmt.Errorf("train: evaluating: %w", err)
+		}
+		classes := tr.Out.Dim(2)
+		if ev.Confusion == nil {
+			ev.Confusion = make([][]int, classes)
+			for i := range ev.Confusion {
+				ev.Confusion[i] = make([]int, classes)
+			}
+		}
+		lossSum += float64(loss.Item()) * float64(b.Size)
+		preds = growInts(preds, b.Size)
+		scores = growFloats(scores, b.Size*classes)
+		pred.Classes(tr, preds, scores)
+		for i, p := range preds {
+			y := b.Labels[i]
+			if p == y {
+				correct++
+			}
+			if y >= 0 && y < classes {
+				ev.Confusion[y][p]++
+			}
+		}
+		ev.Samples += b.Size
+		k := 0
+		for _, lt := range tr.Layers {
+			if !lt.Neuron || !lt.Out.Binary() {
+				continue
+			}
+			if len(names) <= k {
+				names = append(names, lt.Name)
+				spikes = append(spikes, 0)
+				neuronSteps = append(neuronSteps, 0)
+			}
+			var s float64
+			for _, v := range lt.Out.Data {
+				s += float64(v)
+			}
+			spikes[k] += s
+			neuronSteps[k] += float64(lt.Out.Len())
+			k++
+		}
+	}
+	if err := ep.Err(); err != nil {
+		return nil, err
+	}
+	if ev.Samples == 0 {
+		return nil, fmt.Errorf("train: evaluating: the dataset is empty")
+	}
+	ev.Loss = lossSum / float64(ev.Samples)
+	ev.Accuracy = float64(correct) / float64(ev.Samples)
+	for i, n := range names {
+		ev.Rates = append(ev.Rates, LayerRate{Layer: n, Rate: spikes[i] / neuronSteps[i]})
+	}
+	return ev, nil
+}
+
+// LoadModel reads a run directory's final model: its config, and the network
+// built from model/model.json with the weights of model/weights.safetensors.
+func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
+	cfg := DefaultConfig()
+	cfgPath := filepath.Join(runDir, ConfigFile)
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %w", err)
+	}
+	if err := cfg.ReadYAML(b, cfgPath); err != nil {
+		return nil, nil, err
+	}
+	archPath := filepath.Join(runDir, ModelArch)
+	ab, err := os.ReadFile(archPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %w (has the run finished?)", err)
+	}
+	specs, err := layers.UnmarshalModel(ab)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
+	}
+	net, err := layers.Build(specs, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
+	}
+	wPath := filepath.Join(runDir, ModelWeights)
+	f, err := LoadSafetensors(wPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := f.Tensors()
+	if err != nil {
+		return nil, nil, err
+	}
+	ck := &Checkpoint{Path: wPath}
+	for _, t := range ts {
+		t.Name = ModelPrefix + t.Name
+		ck.Tensors = append(ck.Tensors, t)
+	}
+	if err := ck.Restore(net.Params()); err != nil {
+		return nil, nil, err
+	}
+	return &cfg, net, nil
+}
+
+// EvaluateRun evaluates a run directory's final model on the test set of its
+// config.
+func EvaluateRun(ctx context.Context, runDir string, log io.Writer) (*Evaluation, error) {
+	cfg, net, err := LoadModel(runDir)
+	if err != nil {
+		return nil, err
+	}
+	data, err := LoadData(ctx, cfg.Data, cfg.Seed, log)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{cfg: *cfg}
+	if err := r.setupObjective(); err != nil {
+		return nil, err
+	}
+	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.EvalBatchSize, nil)
+}

@@ -1,0 +1,683 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/optim"
+)
+
+// Files and folders of a run directory (docs/design.md).
+const (
+	ConfigFile     = "config.yaml"
+	MetricsFile    = "metrics.jsonl"
+	CheckpointDir  = "checkpoints"
+	LastCheckpoint = "checkpoints/last.safetensors"
+	BestCheckpoint = "checkpoints/best.safetensors"
+	ModelDir       = "model"
+	ModelWeights   = "model/weights.safetensors"
+	ModelArch      = "model/model.json"
+)
+
+// ErrInterrupted is returned (wrapped) by Run when its context was cancelled:
+// the run saved a checkpoint to resume from and stopped cleanly.
+var ErrInterrupted = errors.New("training interrupted")
+
+// NonFiniteError reports a NaN or infinity in a forward pass, a loss or a
+// gradient. The run stops without saving the broken state: the last good
+// checkpoint stays as it was.
+type NonFiniteError struct {
+	Step  int
+	Where string // "loss", or the layer or parameter, e.g. "lif1 (membrane)" or "fc1.weight (gradient)"
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("train: step %d: non-finite values (NaN or Inf) in %s; the last good checkpoint is kept", e.Step, e.Where)
+}
+
+// Options are the parts of a run that are not in its config.
+type Options struct {
+	// RunDir is the run directory. Empty: <cfg.Out>/<cfg.Name>-<time>, made
+	// anew. With Resume, the existing run directory to continue.
+	RunDir string
+	// Resume continues the run in RunDir from its last checkpoint; the
+	// result is bit-identical to an uninterrupted run.
+	Resume bool
+	// Log receives progress and messages (usually stderr); nil discards.
+	Log io.Writer
+	// Progress selects the progress display on Log.
+	Progress ProgressMode
+	// Now is the clock (nil: time.Now); tests fix it.
+	Now func() time.Time
+	// MaxSteps stops the run after this many optimizer steps in total (0:
+	// no limit), saving a checkpoint as on interruption. For tests and
+	// benchmarks.
+	MaxSteps int
+}
+
+// Result summarises a finished run.
+type Result struct {
+	RunDir        string
+	Epochs        int     // completed epochs
+	Steps         int     // optimizer steps
+	TestAccuracy  float64 // after the last epoch
+	TestLoss      float64
+	BestAccuracy  float64 // best test accuracy over epochs
+	SamplesPerSec float64 // training throughput of the last epoch
+	Stopped       string  // "", "early stopping", "interrupted", "max steps"
+}
+
+// Network builds the network that the model config describes for inputs of
+// the given features and classes:
+//
+//	fc1 → lif1 → fc2 → lif2 … → fcN → out
+//
+// with Linear layers named fc1, fc2, … and neuron layers lif1 (or syn1), …;
+// the read-out is a LIF or LI layer named out.
+func Network(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
+	init, err := layers.ParseInit(m.Init)
+	if err != nil {
+		return nil, &ConfigError{Key: "model.init", Value: m.Init, Msg: err.Error()}
+	}
+	reset, err := layers.ParseReset(m.Reset)
+	if err != nil {
+		return nil, &ConfigError{Key: "model.reset", Value: m.Reset, Msg: err.Error()}
+	}
+	sur, err := layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}.Func()
+	if err != nil {
+		return nil, &ConfigError{Key: "model.surrogate", Value: m.Surrogate, Msg: err.Error()}
+	}
+	lc := layers.LIFConfig{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: reset,
+		ResetGrad: m.ResetGrad, Surrogate: sur, LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold,
+		PerNeuron: m.PerNeuron}
+	var ls []layers.Layer
+	in := features
+	sizes := append(append([]int(nil), m.Hidden...), classes)
+	for i, n := range sizes {
+		fc, err := layers.NewLinear(fmt.Sprintf("fc%d", i+1), in, n, m.Bias, init, rng)
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, fc)
+		last := i == len(sizes)-1
+		var nl layers.Layer
+		switch {
+		case last && m.Readout == "li":
+			nl, err = layers.NewLI("out", n, float32(m.Beta), m.LearnBeta, m.PerNeuron)
+		case last:
+			nl, err = layers.NewLIF("out", n, lc)
+		case m.Neuron == "synaptic":
+			nl, err = layers.NewSynaptic(fmt.Sprintf("syn%d", i+1), n, layers.SynapticConfig{LIFConfig: lc, Alpha: float32(m.Alpha), LearnAlpha: m.LearnBeta})
+		default:
+			nl, err = layers.NewLIF(fmt.Sprintf("lif%d", i+1), n, lc)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, nl)
+		in = n
+	}
+	return layers.NewSequential(ls...)
+}
+
+// NewOptimizer makes the optimizer that the loop config names.
+func NewOptimizer(l LoopConfig, params []*autograd.Param) (optim.Optimizer, error) {
+	switch l.Optimizer {
+	case "adam", "adamw":
+		c := optim.AdamConfig{LR: l.LR, Beta1: l.Beta1, Beta2: l.Beta2, Eps: l.Eps, WeightDecay: l.WeightDecay}
+		if l.Optimizer == "adamw" {
+			return optim.NewAdamW(params, c)
+		}
+		return optim.NewAdam(params, c)
+	case "sgd":
+		return optim.NewSGD(params, optim.SGDConfig{LR: l.LR, Momentum: l.Momentum, Nesterov: l.Nesterov, WeightDecay: l.WeightDecay})
+	}
+	return nil, &ConfigError{Key: "train.optimizer", Value: l.Optimizer, Msg: "must be adam, adamw or sgd"}
+}
+
+// lrAt is the learning rate of step s (0-based) under the loop's schedule.
+func lrAt(l LoopConfig, s, total int) float64 {
+	lr := l.LR
+	switch l.Schedule {
+	case "step":
+		lr *= math.Pow(l.Gamma, float64(s/l.StepSize))
+	case "cosine": // CosineAnnealingLR with T_max = total steps, eta_min = 0
+		lr *= 0.5 * (1 + math.Cos(math.Pi*float64(min(s, total))/float64(max(total, 1))))
+	}
+	if l.Warmup > 0 && s < l.Warmup { // linear from 1/warmup of the rate
+		lr *= float64(s+1) / float64(l.Warmup)
+	}
+	return lr
+}
+
+// run is the state of one training run.
+type run struct {
+	cfg     Config
+	opt     Options
+	dir     string
+	log     io.Writer
+	prog    *progress
+	now     func() time.Time
+	start   time.Time
+	wall0   float64 // wall seconds of earlier sessions of the run
+	data    *DataSplits
+	net     *layers.Sequential
+	params  []*autograd.Param
+	opt_    optim.Optimizer
+	obj     Objective
+	predict Predict
+	metrics *MetricsWriter
+	tape    *autograd.Tape
+
+	shuffleSrc *rand.PCG // batch order and encoding noise
+	epochRNG   []byte    // shuffleSrc's state at the start of the current epoch
+
+	step, epoch   int
+	skip          int // batches of the current epoch already done (resume)
+	best          float64
+	sinceBest     int
+	preds         []int
+	scores        []float32
+	lastTestAcc   float64
+	lastTestLoss  float64
+	lastTrainRate float64
+}
+
+func (r *run) wall() float64 { return r.wall0 + r.now().Sub(r.start).Seconds() }
+
+// Run trains the network that cfg describes, writing the run directory, and
+// returns its result. It stops cleanly on ctx's cancellation after saving a
+// checkpoint (the error wraps ErrInterrupted), on a non-finite value
+// (*NonFiniteError, the last good checkpoint kept), and on early stopping.
+func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	r := &run{cfg: cfg, opt: opt, log: opt.Log, now: opt.Now, best: -1}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	r.start = r.now()
+	r.prog = newProgress(r.log, opt.Progress)
+	if cfg.Train.Threads > 0 {
+		defer autograd.SetThreads(autograd.SetThreads(cfg.Train.Threads))
+	}
+	var err error
+	if r.data, err = LoadData(ctx, cfg.Data, cfg.Seed, r.log); err != nil {
+		return nil, err
+	}
+	initRNG := rand.New(rand.NewPCG(cfg.Seed, streamInit))
+	if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, initRNG); err != nil {
+		return nil, err
+	}
+	r.params = r.net.Params()
+	if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
+		return nil, err
+	}
+	r.shuffleSrc = rand.NewPCG(cfg.Seed, streamShuffle)
+	if err := r.setupObjective(); err != nil {
+		return nil, err
+	}
+	if err := r.openDir(); err != nil {
+		return nil, err
+	}
+	defer r.metrics.Close()
+	r.tape = autograd.NewTape()
+	res, err := r.loop(ctx)
+	if res != nil {
+		res.RunDir = r.dir
+	}
+	return res, err
+}
+
+func (r *run) setupObjective() error {
+	l := r.cfg.Train
+	loss, err := ParseLoss(l.Loss)
+	if err != nil {
+		return &ConfigError{Key: "train.loss", Value: l.Loss, Msg: err.Error()}
+	}
+	if r.predict, err = ParsePredict(l.Predict); err != nil {
+		return &ConfigError{Key: "train.predict", Value: l.Predict, Msg: err.Error()}
+	}
+	r.obj = Objective{Loss: loss, CorrectRate: float32(l.CorrectRate), IncorrectRate: float32(l.IncorrectRate),
+		RateL1: float32(l.RateL1), RateMin: float32(l.RateMin), RateMax: float32(l.RateMax), BoundCost: float32(l.RateBoundWeight)}
+	return nil
+}
+
+// openDir creates the run directory, or opens it and restores the last
+// checkpoint when resuming.
+func (r *run) openDir() error {
+	arch, err := layers.MarshalModel(r.net.Specs())
+	if err != nil {
+		return err
+	}
+	r.dir = r.opt.RunDir
+	if r.opt.Resume {
+		if r.dir == "" {
+			return errors.New("train: resume needs the run directory")
+		}
+		ck, err := LoadCheckpoint(filepath.Join(r.dir, LastCheckpoint))
+		if err != nil {
+			return fmt.Errorf("train: resuming %s: %w", r.dir, err)
+		}
+		if got := ck.Meta[MetaArchitecture]; got != string(arch) {
+			return fmt.Errorf("train: resuming %s: the checkpoint %s holds another architecture than the config describes:\ncheckpoint: %s\nconfig:     %s",
+				r.dir, ck.Path, compactJSON(got), compactJSON(string(arch)))
+		}
+		if err := r.restore(ck); err != nil {
+			return fmt.Errorf("train: resuming %s: %w", r.dir, err)
+		}
+		if err := TruncateMetrics(filepath.Join(r.dir, MetricsFile), r.step); err != nil {
+			return err
+		}
+		r.prog.line("resuming %s at epoch %d, step %d", r.dir, r.epoch+1, r.step)
+	} else {
+		if r.dir == "" {
+			r.dir = filepath.Join(r.cfg.Out, r.cfg.Name+"-"+r.start.Format("20060102-150405"))
+		}
+		if err := os.MkdirAll(r.dir, 0o755); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		if _, err := os.Stat(filepath.Join(r.dir, LastCheckpoint)); err == nil {
+			return fmt.Errorf("train: %s already holds a run; resume it or choose another directory", r.dir)
+		}
+		if err := WriteFileAtomic(filepath.Join(r.dir, ConfigFile), func(w io.Writer) error {
+			_, err := w.Write(r.cfg.YAML())
+			return err
+		}); err != nil {
+			return err
+		}
+		r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
+	}
+	for _, d := range []string{CheckpointDir, ModelDir} {
+		if err := os.MkdirAll(filepath.Join(r.dir, d), 0o755); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	}
+	r.metrics, err = OpenMetrics(filepath.Join(r.dir, MetricsFile))
+	return err
+}
+
+func compactJSON(s string) string {
+	var b []byte
+	for _, c := range []byte(s) {
+		if c != '\n' && c != ' ' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// Checkpoint metadata keys of the loop's own progress.
+const (
+	metaEpochStep = "epoch_step" // batches of the current epoch already done
+	metaBest      = "best_accuracy"
+	metaSinceBest = "epochs_since_best"
+	rngShuffle    = "shuffle" // the shuffle source at the start of the current epoch
+)
+
+func (r *run) checkpoint() (*Checkpoint, error) {
+	ck := CheckpointFromParams(r.params)
+	arch, err := layers.MarshalModel(r.net.Specs())
+	if err != nil {
+		return nil, err
+	}
+	ck.Meta[MetaArchitecture] = string(arch)
+	ck.Meta[MetaConfigHash] = r.cfg.Hash()
+	ck.Meta[MetaEpoch] = strconv.Itoa(r.epoch)
+	ck.Meta[MetaStep] = strconv.Itoa(r.step)
+	ck.Meta[MetaWall] = strconv.FormatFloat(r.wall(), 'g', -1, 64)
+	ck.Meta[metaEpochStep] = strconv.Itoa(r.skip)
+	ck.Meta[metaBest] = strconv.FormatFloat(r.best, 'g', -1, 64)
+	ck.Meta[metaSinceBest] = strconv.Itoa(r.sinceBest)
+	if err := ck.SetOptimizer(r.opt_); err != nil {
+		return nil, err
+	}
+	ck.Meta[MetaRNGPrefix+rngShuffle] = fmt.Sprintf("%x", r.epochRNG)
+	return ck, nil
+}
+
+func (r *run) save(name string) error {
+	ck, err := r.checkpoint()
+	if err != nil {
+		return err
+	}
+	if err := r.metrics.Sync(); err != nil {
+		return err
+	}
+	return SaveCheckpoint(filepath.Join(r.dir, name), ck)
+}
+
+func (r *run) restore(ck *Checkpoint) error {
+	if err := ck.Restore(r.params); err != nil {
+		return err
+	}
+	if err := ck.RestoreOptimizer(r.opt_); err != nil {
+		return err
+	}
+	if err := ck.RestoreRNG(rngShuffle, r.shuffleSrc); err != nil {
+		return err
+	}
+	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
+	ints := map[string]*int{MetaEpoch: &r.epoch, MetaStep: &r.step, metaEpochStep: &r.skip, metaSinceBest: &r.sinceBest}
+	for k, p := range ints {
+		v, err := ck.MetaInt(k)
+		if err != nil {
+			return err
+		}
+		*p = int(v)
+	}
+	var err error
+	if r.wall0, err = ck.MetaFloat(MetaWall); err != nil {
+		return err
+	}
+	if r.best, err = ck.MetaFloat(metaBest); err != nil {
+		return err
+	}
+	return nil
+}
+
+// input makes the tape's input Var for a batch: a sequence [T, B, F], or a
+// static [B, F] presented at every step.
+func (r *run) input(b *datasets.Batch) *autograd.Var {
+	if b.Steps == 1 {
+		return r.tape.Constant(b.X, b.Size, b.Features)
+	}
+	return r.tape.Constant(b.X, b.Steps, b.Size, b.Features)
+}
+
+func (r *run) loop(ctx context.Context) (*Result, error) {
+	l := r.cfg.Train
+	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: l.BatchSize, Shuffle: true}, rand.New(r.shuffleSrc))
+	if err != nil {
+		return nil, err
+	}
+	nb := loader.NumBatches()
+	total := nb * l.Epochs
+	res := &Result{}
+	for r.epoch < l.Epochs {
+		stop, err := r.trainEpoch(ctx, loader, nb, total)
+		if err != nil {
+			return nil, err
+		}
+		if stop != "" {
+			res.Stopped = stop
+			break
+		}
+		if err := r.endEpoch(ctx); err != nil {
+			return nil, err
+		}
+		if l.Patience > 0 && r.sinceBest >= l.Patience {
+			res.Stopped = "early stopping"
+			r.prog.line("early stopping: no better test accuracy for %d epochs", r.sinceBest)
+			break
+		}
+	}
+	if err := r.writeModel(); err != nil {
+		return nil, err
+	}
+	res.Epochs, res.Steps = r.epoch, r.step
+	res.TestAccuracy, res.TestLoss, res.BestAccuracy = r.lastTestAcc, r.lastTestLoss, r.best
+	res.SamplesPerSec = r.lastTrainRate
+	if res.Stopped == "interrupted" {
+		return res, fmt.Errorf("train: %w at epoch %d, step %d; resume with the run directory %s", ErrInterrupted, r.epoch+1, r.step, r.dir)
+	}
+	return res, nil
+}
+
+// trainEpoch runs the batches of one epoch from r.skip on. It returns a
+// non-empty reason when the run must stop before the epoch's end.
+func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total int) (string, error) {
+	l := r.cfg.Train
+	if err := r.shuffleSrc.UnmarshalBinary(r.epochRNG); err != nil {
+		return "", err
+	}
+	ep := loader.Epoch(context.WithoutCancel(ctx))
+	defer ep.Close()
+	for i := 0; i < r.skip; i++ { // batches done before a resume
+		if !ep.Next() {
+			return "", fmt.Errorf("train: resuming: epoch has fewer than %d batches: %v", r.skip, ep.Err())
+		}
+	}
+	var lossSum, logSum float64
+	var correct, seen, logN int
+	t0 := r.now()
+	samples := 0
+	for ep.Next() {
+		b := ep.Batch()
+		r.opt_.SetLR(lrAt(l, r.step, total))
+		loss, nc, err := r.trainStep(b)
+		if err != nil {
+			return "", err
+		}
+		r.step++
+		r.skip++
+		samples += b.Size
+		lossSum += loss
+		logSum += loss
+		logN++
+		correct += nc
+		seen += b.Size
+		if r.step%l.LogEvery == 0 {
+			if err := r.write(SplitTrain, "loss", logSum/float64(logN)); err != nil {
+				return "", err
+			}
+			logSum, logN = 0, 0
+		}
+		el := r.now().Sub(t0)
+		r.prog.update(r.epoch+1, l.Epochs, r.skip, nb, lossSum/float64(r.skip), float64(correct)/float64(max(seen, 1)),
+			float64(samples)/max(el.Seconds(), 1e-9), el, r.now())
+		stop := ""
+		if ctx.Err() != nil {
+			stop = "interrupted"
+		} else if r.opt.MaxSteps > 0 && r.step >= r.opt.MaxSteps {
+			stop = "max steps"
+		}
+		if stop != "" && r.skip < nb {
+			if err := r.save(LastCheckpoint); err != nil {
+				return "", err
+			}
+			r.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, r.epoch+1, r.step, filepath.Join(r.dir, LastCheckpoint))
+			return stop, nil
+		}
+	}
+	if err := ep.Err(); err != nil {
+		return "", err
+	}
+	el := r.now().Sub(t0).Seconds()
+	r.lastTrainRate = float64(samples) / max(el, 1e-9)
+	if err := r.write(SplitTrain, "accuracy", float64(correct)/float64(max(seen, 1))); err != nil {
+		return "", err
+	}
+	if err := r.write(SplitTrain, "samples_per_s", r.lastTrainRate); err != nil {
+		return "", err
+	}
+	if err := r.write(SplitTrain, "lr", r.opt_.LR()); err != nil {
+		return "", err
+	}
+	if ctx.Err() != nil {
+		return "interrupted", nil // saved by endEpoch's caller below
+	}
+	return "", nil
+}
+
+// trainStep runs forward, backward and the optimizer on one batch, and
+// returns the loss and the number of correct predictions.
+func (r *run) trainStep(b *datasets.Batch) (float64, int, error) {
+	t := r.tape
+	t.Reset()
+	var loss *autograd.Var
+	var tr *layers.Trace
+	if err := catch(func() {
+		tr = r.net.Forward(t, r.input(b), r.data.Steps)
+		loss = r.obj.Compute(t, tr, b.Labels[:b.Size])
+	}); err != nil {
+		return 0, 0, fmt.Errorf("train: step %d: %w", r.step, err)
+	}
+	lv := float64(loss.Item())
+	if math.IsNaN(lv) || math.IsInf(lv, 0) {
+		return 0, 0, &NonFiniteError{Step: r.step, Where: "loss (" + firstNonFinite(tr) + ")"}
+	}
+	t.Backward(loss)
+	for _, p := range r.params {
+		if !p.Frozen && !finite(p.Grad) {
+			return 0, 0, &NonFiniteError{Step: r.step, Where: p.Name + " (gradient)"}
+		}
+	}
+	if c := r.cfg.Train.ClipGradNorm; c > 0 {
+		optim.ClipGradNorm(r.params, c)
+	}
+	r.opt_.Step()
+	r.opt_.ZeroGrad()
+	for _, p := range r.params {
+		if !finite(p.Data) {
+			return 0, 0, &NonFiniteError{Step: r.step, Where: p.Name + " (after the optimizer step)"}
+		}
+	}
+	r.preds = growInts(r.preds, b.Size)
+	r.scores = growFloats(r.scores, b.Size*r.data.Classes)
+	r.predict.Classes(tr, r.preds, r.scores)
+	nc := 0
+	for i, p := range r.preds {
+		if p == b.Labels[i] {
+			nc++
+		}
+	}
+	return lv, nc, nil
+}
+
+// firstNonFinite names the first layer of a trace whose output or membrane
+// holds a NaN or an infinity.
+func firstNonFinite(tr *layers.Trace) string {
+	if tr == nil {
+		return "unknown layer"
+	}
+	for _, lt := range tr.Layers {
+		if lt.Mem != nil && !finite(lt.Mem.Data) {
+			return "first in layer " + lt.Name + ", membrane"
+		}
+		if !finite(lt.Out.Data) {
+			return "first in layer " + lt.Name + ", output"
+		}
+	}
+	return "the loss itself"
+}
+
+func finite(s []float32) bool {
+	var acc float32
+	for _, v := range s {
+		acc += v * 0 // NaN or ±Inf times 0 is NaN
+	}
+	return acc == 0
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+func growFloats(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// catch turns a panic with an error value (a shape error inside the math)
+// into an error.
+func catch(f func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if e, ok := v.(error); ok {
+				err = e
+				return
+			}
+			panic(v)
+		}
+	}()
+	f()
+	return nil
+}
+
+// endEpoch evaluates on the test set, writes the epoch's metrics and saves
+// the checkpoints.
+func (r *run) endEpoch(ctx context.Context) error {
+	r.epoch++
+	r.skip = 0
+	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
+	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.EvalBatchSize, r.tape)
+	if err != nil {
+		return err
+	}
+	r.lastTestAcc, r.lastTestLoss = ev.Accuracy, ev.Loss
+	for _, m := range []struct {
+		name string
+		v    float64
+	}{{"loss", ev.Loss}, {"accuracy", ev.Accuracy}} {
+		if err := r.write(SplitTest, m.name, m.v); err != nil {
+			return err
+		}
+	}
+	for _, lr := range ev.Rates {
+		if err := r.write(SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
+			return err
+		}
+	}
+	improved := ev.Accuracy > r.best
+	if improved {
+		r.best, r.sinceBest = ev.Accuracy, 0
+	} else {
+		r.sinceBest++
+	}
+	r.prog.line("epoch %d/%d: test accuracy %.2f%%, test loss %.4f, %.0f samples/s (%s)",
+		r.epoch, r.cfg.Train.Epochs, 100*ev.Accuracy, ev.Loss, r.lastTrainRate, fmtDuration(time.Duration(r.wall()*float64(time.Second))))
+	if err := r.save(LastCheckpoint); err != nil {
+		return err
+	}
+	if improved {
+		if err := r.save(BestCheckpoint); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) write(split, name string, v float64) error {
+	return r.metrics.Write(Metric{Step: r.step, Epoch: r.epoch, Split: split, Name: name, Value: v, Wall: r.wall()})
+}
+
+// writeModel writes the final model: the weights as safetensors and the
+// architecture as JSON.
+func (r *run) writeModel() error {
+	arch, err := layers.MarshalModel(r.net.Specs())
+	if err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(r.dir, ModelArch), func(w io.Writer) error {
+		_, err := w.Write(append(arch, '\n'))
+		return err
+	}); err != nil {
+		return err
+	}
+	ts := make([]Tensor, len(r.params))
+	for i, p := range r.params {
+		ts[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
+	}
+	return SaveSafetensors(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+}
