@@ -66,7 +66,9 @@ func (l *Synaptic) stepFixed(t *autograd.Tape, x *autograd.Var, resets [][]float
 	return spk, mem
 }
 
-func (l *Synaptic) fused(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) { return l.Scan(t, x) }
+func (l *Synaptic) fused(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
+	return l.Scan(t, x)
+}
 
 // stepOf returns step i of a [T, B, N] sequence as [B, N].
 func stepOf(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {

@@ -103,10 +103,10 @@ func TestSpecRoundTrip(t *testing.T) {
 
 func TestSpecErrors(t *testing.T) {
 	cases := map[string][]Spec{
-		`layer 0 ("a"): layers: linear "a": sizes must be positive, got in=0 out=3`: {{Kind: KindLinear, Name: "a", Out: 3}},
+		`layer 0 ("a"): layers: linear "a": sizes must be positive, got in=0 out=3`:                                                                                                 {{Kind: KindLinear, Name: "a", Out: 3}},
 		`layer 0 ("n"): unknown surrogate "fast" (allowed: fast_sigmoid, sparse_fast_sigmoid, slayer, atan, sigmoid, triangle, boxcar, straight_through, gaussian, multi_gaussian)`: {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Surrogate: &SurrogateSpec{Name: "fast"}}},
-		`layer 0 ("n"): surrogate fast_sigmoid: unknown parameter "k" (allowed: slope)`:                                                                                                {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Surrogate: &SurrogateSpec{Name: "fast_sigmoid", Params: map[string]float64{"k": 1}}}},
-		`layer 0 ("n"): unknown reset "soft" (allowed: subtract, zero, none)`:                                                                                                          {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Reset: "soft"}},
+		`layer 0 ("n"): surrogate fast_sigmoid: unknown parameter "k" (allowed: slope)`:                                                                                             {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Surrogate: &SurrogateSpec{Name: "fast_sigmoid", Params: map[string]float64{"k": 1}}}},
+		`layer 0 ("n"): unknown reset "soft" (allowed: subtract, zero, none)`:                                                                                                       {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Reset: "soft"}},
 	}
 	for want, specs := range cases {
 		_, err := Build(specs, rand.New(rand.NewPCG(1, 1)))

@@ -16,10 +16,10 @@ type ProgressMode uint8
 const (
 	// ProgressAuto draws a bar when the writer is a terminal and prints plain
 	// lines otherwise.
-	ProgressAuto ProgressMode = iota
-	ProgressBar               // a bar redrawn in place
-	ProgressLines             // a plain line every few seconds and at each epoch's end
-	ProgressOff               // nothing but errors
+	ProgressAuto  ProgressMode = iota
+	ProgressBar                // a bar redrawn in place
+	ProgressLines              // a plain line every few seconds and at each epoch's end
+	ProgressOff                // nothing but errors
 )
 
 var progressNames = [...]string{"auto", "bar", "lines", "off"}
