@@ -23,7 +23,7 @@ import (
 // left untouched, and the error is returned wrapped with the path. An error
 // from the final directory sync is returned too, though the new file is in
 // place by then.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {
