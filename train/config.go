@@ -77,6 +77,7 @@ type ModelConfig struct {
 type LoopConfig struct {
 	Epochs          int     `yaml:"epochs" help:"passes over the training set"`
 	BatchSize       int     `yaml:"batch_size" help:"samples per optimizer step"`
+	DropLast        bool    `yaml:"drop_last" help:"skip the last, smaller batch of each epoch (snnTorch's tutorials do)"`
 	Optimizer       string  `yaml:"optimizer" help:"adam, adamw or sgd"`
 	LR              float64 `yaml:"lr" help:"learning rate"`
 	Beta1           float64 `yaml:"beta1" help:"adam: decay of the first moment"`

@@ -402,7 +402,7 @@ func (r *run) input(b *datasets.Batch) *autograd.Var {
 
 func (r *run) loop(ctx context.Context) (*Result, error) {
 	l := r.cfg.Train
-	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: l.BatchSize, Shuffle: true}, rand.New(r.shuffleSrc))
+	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: l.BatchSize, Shuffle: true, DropLast: l.DropLast}, rand.New(r.shuffleSrc))
 	if err != nil {
 		return nil, err
 	}

@@ -161,8 +161,12 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "run directory: %s\n", res.RunDir)
-	fmt.Fprintf(stdout, "epochs %d, steps %d, test accuracy %.2f%% (best %.2f%%), test loss %.4f, %.0f samples/s\n",
-		res.Epochs, res.Steps, 100*res.TestAccuracy, 100*res.BestAccuracy, res.TestLoss, res.SamplesPerSec)
+	if res.Epochs == 0 {
+		fmt.Fprintf(stdout, "steps %d, no epoch completed yet\n", res.Steps)
+	} else {
+		fmt.Fprintf(stdout, "epochs %d, steps %d, test accuracy %.2f%% (best %.2f%%), test loss %.4f, %.0f samples/s\n",
+			res.Epochs, res.Steps, 100*res.TestAccuracy, 100*res.BestAccuracy, res.TestLoss, res.SamplesPerSec)
+	}
 	if res.Stopped != "" {
 		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
 	}
