@@ -12,7 +12,9 @@ import (
 //
 //	out[i] = 1 if v[i] > threshold, else 0   (H(v - threshold) with H(0) = 0)
 //
-// out has v's shape (any, typically [T, B, N]) and holds exact 0s and 1s.
+// out has v's shape (any, typically [T, B, N]) and holds exact 0s and 1s; it
+// is marked binary (autograd.Var.SetBinary), so products with it may run
+// event-driven.
 //
 // Backward: dv[i] += f.Grad(v[i] - threshold) · dout[i].
 //
@@ -29,6 +31,7 @@ func Spike(t *autograd.Tape, v *autograd.Var, threshold float32, f Func) *autogr
 	if t.GradEnabled() && v.RequiresGrad() {
 		t.Record(out, &spikeBackward{f: f, thr: threshold}, v)
 	}
+	out.SetBinary()
 	return out
 }
 
@@ -157,6 +160,7 @@ func SpikeFrom(t *autograd.Tape, v, threshold *autograd.Var, f Func) *autograd.V
 	if t.GradEnabled() && (v.RequiresGrad() || threshold.RequiresGrad()) {
 		t.Record(out, &spikeFromBackward{f: f}, v, threshold)
 	}
+	out.SetBinary()
 	return out
 }
 
