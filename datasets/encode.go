@@ -45,8 +45,11 @@ func (DirectEncoder) Encode(dst, x []float32, steps, batch, features int, _ *ran
 // RateEncoder emits independent Bernoulli spikes: at each step,
 // dst[t, b, f] = 1 with probability p = clamp(Gain*x[b, f] + Offset, 0, 1),
 // else 0, as snnTorch's spikegen.rate (gain, offset; first_spike_time and
-// time-varying input are not supported). Random numbers are drawn in the
-// order of dst, one per element, with rng.Float32() < p, so a seeded rng
+// time-varying input are not supported).
+//
+// Random numbers: each rng.Uint64() gives two 32-bit uniforms u, the low
+// half first, used in the order of dst; an element spikes when
+// u < floor(p * 2^32). The probability is p within 2^-32, and a seeded rng
 // gives the same spikes every time.
 type RateEncoder struct {
 	// Gain scales the input; 0 means 1.
@@ -65,16 +68,32 @@ func (e RateEncoder) Encode(dst, x []float32, steps, batch, features int, rng *r
 	if gain == 0 {
 		gain = 1
 	}
+	var u uint64
+	half := false // whether u holds an unused high half
 	n := len(x)
 	for t := range steps {
 		row := dst[t*n : (t+1)*n]
 		for i, v := range x {
-			p := gain*v + e.Offset
-			if rng.Float32() < p {
-				row[i] = 1
-			} else {
-				row[i] = 0
+			// thr is the count of 32-bit values below which a draw spikes:
+			// 0 for p <= 0 (never), 2^32 for p >= 1 (always).
+			p := float64(gain*v + e.Offset)
+			var thr uint64
+			if p >= 1 {
+				thr = 1 << 32
+			} else if p > 0 {
+				thr = uint64(p * (1 << 32))
 			}
+			var r uint64
+			if half {
+				r, half = u>>32, false
+			} else {
+				u = rng.Uint64()
+				r, half = u&0xFFFFFFFF, true
+			}
+			// r, thr <= 2^32, so r - thr wraps to a number with the top bit
+			// set exactly when r < thr: a spike, without a branch on the
+			// random outcome.
+			row[i] = float32((r - thr) >> 63)
 		}
 	}
 }
