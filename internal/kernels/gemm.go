@@ -83,18 +83,20 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// Cache blocking for the pure-Go SGEMM, chosen for AMD Zen 5 (48 KiB L1d,
-// 1 MiB L2 per core) by measurement on the layer shapes:
+// Cache blocking for the pure-Go SGEMM, sized for AMD Zen 5 (48 KiB L1d and
+// 1 MiB L2 per core):
 //
 //   - the K sum is cut into nearly equal blocks of at most gemmKC, so that a
-//     packed A micro-panel (kc x mr) stays in L1 while it meets the B
-//     micro-panels of its column chunk;
+//     packed A micro-panel (kc x mr, 16 KiB for 8 x 512) stays in L1 while it
+//     meets the B micro-panels of its column chunk (kc from 256 to 1024 gave
+//     the same speed on the layer shapes within the noise of the machine);
 //   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
 //     so the scratch stays bounded for tall matrices; each slab packs its A
 //     once, shared by all jobs;
-//   - each slab of C is cut into a fixed grid of jobs: column chunks of whole nr-panels
-//     whose packed B block (kc x width) fits in about half of L2, and, when
-//     there are few column chunks, row chunks; a job packs its own B block
+//   - each slab of C is cut into a fixed grid of jobs: column chunks of whole
+//     nr-panels whose B block (kc x width) fits in about half of L2, and,
+//     when there are few column chunks, row chunks. A job packs its B block
+//     (full-width panels of a non-transposed B are read in place instead)
 //     and runs its tiles in the order (row panel, column panel).
 //
 // The partition depends only on the shape and the chosen micro-kernel, and
@@ -185,6 +187,8 @@ func paddedCost(kern *microKernel, m, n int) float64 {
 	return float64(mp) * float64(np)
 }
 
+// plan chooses the micro-kernel, the orientation and the blocking of one
+// call and sizes the packed-A scratch.
 func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	// Pick the kernel and orientation that waste the fewest lanes on padding.
 	// The swapped orientation (C^T = op(B)^T op(A)^T) suits small n: it puts
