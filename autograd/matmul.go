@@ -94,14 +94,14 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 func matMulBack(t *Tape, r *record) {
 	a, b, dc := r.in[0], r.in[1], r.out.Grad
 	m, n, k := r.i[0], r.i[1], r.i[2]
-	if da := t.GradOf(a); da != nil {
-		kernels.Sgemm(false, true, m, k, n, 1, dc, n, b.Data, n, 1, da, k)
+	if da, fresh := t.GradBuffer(a); da != nil {
+		kernels.Sgemm(false, true, m, k, n, 1, dc, n, b.Data, n, beta(fresh), da, k)
 	}
-	if db := t.GradOf(b); db != nil {
+	if db, fresh := t.GradBuffer(b); db != nil {
 		if ev, _ := r.aux.(*kernels.SpikeRows); ev != nil {
-			kernels.SpikeTMatMul(n, 1, ev, dc, n, 1, db, n)
+			kernels.SpikeTMatMul(n, 1, ev, dc, n, beta(fresh), db, n)
 		} else {
-			kernels.Sgemm(true, false, k, n, m, 1, a.Data, k, dc, n, 1, db, n)
+			kernels.Sgemm(true, false, k, n, m, 1, a.Data, k, dc, n, beta(fresh), db, n)
 		}
 	}
 }
@@ -135,11 +135,11 @@ func (t *Tape) MatMulNT(a, b *Var) *Var {
 func matMulNTBack(t *Tape, r *record) {
 	a, b, dc := r.in[0], r.in[1], r.out.Grad
 	m, n, k := r.i[0], r.i[1], r.i[2]
-	if da := t.GradOf(a); da != nil {
-		kernels.Sgemm(false, false, m, k, n, 1, dc, n, b.Data, k, 1, da, k)
+	if da, fresh := t.GradBuffer(a); da != nil {
+		kernels.Sgemm(false, false, m, k, n, 1, dc, n, b.Data, k, beta(fresh), da, k)
 	}
-	if db := t.GradOf(b); db != nil {
-		kernels.Sgemm(true, false, n, k, m, 1, dc, n, a.Data, k, 1, db, k)
+	if db, fresh := t.GradBuffer(b); db != nil {
+		kernels.Sgemm(true, false, n, k, m, 1, dc, n, a.Data, k, beta(fresh), db, k)
 	}
 }
 
@@ -172,11 +172,11 @@ func (t *Tape) MatMulTN(a, b *Var) *Var {
 func matMulTNBack(t *Tape, r *record) {
 	a, b, dc := r.in[0], r.in[1], r.out.Grad
 	m, n, k := r.i[0], r.i[1], r.i[2]
-	if da := t.GradOf(a); da != nil { // [K, M] += b[K,N] · dCᵀ[N,M]
-		kernels.Sgemm(false, true, k, m, n, 1, b.Data, n, dc, n, 1, da, m)
+	if da, fresh := t.GradBuffer(a); da != nil { // [K, M] += b[K,N] · dCᵀ[N,M]
+		kernels.Sgemm(false, true, k, m, n, 1, b.Data, n, dc, n, beta(fresh), da, m)
 	}
-	if db := t.GradOf(b); db != nil { // [K, N] += a[K,M] · dC[M,N]
-		kernels.Sgemm(false, false, k, n, m, 1, a.Data, m, dc, n, 1, db, n)
+	if db, fresh := t.GradBuffer(b); db != nil { // [K, N] += a[K,M] · dC[M,N]
+		kernels.Sgemm(false, false, k, n, m, 1, a.Data, m, dc, n, beta(fresh), db, n)
 	}
 }
 
@@ -221,6 +221,15 @@ func matMulTTBack(t *Tape, r *record) {
 		kernels.Sgemm(false, false, k, n, m, 1, a.Data, m, dc, n, 0, tmp, n)
 		addTransposed(db, tmp, k, n)
 	}
+}
+
+// beta is the GEMM beta that accumulates into a gradient buffer, or
+// overwrites a fresh one (GradBuffer).
+func beta(fresh bool) float32 {
+	if fresh {
+		return 0
+	}
+	return 1
 }
 
 // transpose2 writes the transpose of src [r, c] into dst [c, r].

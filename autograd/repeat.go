@@ -32,9 +32,17 @@ func (t *Tape) Repeat(x *Var, n int) *Var {
 }
 
 func repeatBack(t *Tape, r *record) {
-	dx := t.GradOf(r.in[0])
-	m := len(dx)
-	for i := 0; i < r.i[0]; i++ {
+	dx, fresh := t.GradBuffer(r.in[0])
+	m, i := len(dx), 0
+	if fresh {
+		if r.i[0] == 0 {
+			clear(dx)
+			return
+		}
+		copy(dx, r.out.Grad[:m])
+		i = 1
+	}
+	for ; i < r.i[0]; i++ {
 		addTo(dx, r.out.Grad[i*m:(i+1)*m])
 	}
 }

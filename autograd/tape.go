@@ -267,6 +267,18 @@ func (t *Tape) New(shape ...int) *Var {
 // working memory for ops defined outside the package.
 func (t *Tape) Scratch(n int) []float32 { return t.mem.zeroed(n) }
 
+// ScratchRaw is Scratch without the zeroing: the contents are undefined and
+// the caller must write every element before reading it.
+func (t *Tape) ScratchRaw(n int) []float32 { return t.mem.raw(n) }
+
+// NewRaw is New without the zeroing, for an op that writes every element of
+// its output: the contents are undefined until then.
+func (t *Tape) NewRaw(shape ...int) *Var {
+	v := t.newVar(nil, shape) // validates the shape
+	v.Data = t.mem.raw(numel(shape))
+	return v
+}
+
 // Constant returns a Var that wraps data (not copied) with the given shape
 // and needs no gradient. It panics with a *ShapeError if the sizes differ.
 func (t *Tape) Constant(data []float32, shape ...int) *Var {
@@ -317,6 +329,23 @@ func (t *Tape) GradOf(v *Var) []float32 {
 		v.Grad = t.mem.zeroed(len(v.Data))
 	}
 	return v.Grad
+}
+
+// GradBuffer returns v's gradient buffer for a backward that overwrites it
+// rather than adding to it. When nothing has reached v's gradient yet, it
+// allocates the buffer without zeroing it and returns fresh = true: the
+// caller must then write every element. Otherwise it returns the existing
+// buffer and fresh = false, and the caller must add into it. It returns nil
+// when v needs no gradient.
+func (t *Tape) GradBuffer(v *Var) (g []float32, fresh bool) {
+	if !v.needs {
+		return nil, false
+	}
+	if v.Grad == nil {
+		v.Grad = t.mem.raw(len(v.Data))
+		return v.Grad, true
+	}
+	return v.Grad, false
 }
 
 // Record appends an op defined outside the package: out (made with New) was

@@ -62,7 +62,7 @@ func (l *LI) Run(t *autograd.Tape, x, mem0 *autograd.Var, next bool) (mem, last 
 	checkState(op, "Mem", mem0, B, l.N)
 	o := &liOp{scan: kernels.LIScan{T: T, B: B, N: l.N, Beta: clamped(t, l.Beta, decayMin, decayMax)},
 		l: l, x: x, mem0: mem0}
-	mem = t.New(T, B, l.N)
+	mem = t.NewRaw(T, B, l.N)
 	o.scan.Forward(x.Data, data(mem0), mem.Data)
 	o.mem = mem
 	in := []*autograd.Var{x, t.Param(l.Beta)}

@@ -131,7 +131,7 @@ func (l *LIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState, next bool) (spk
 			Beta: clamped(t, l.Beta, decayMin, decayMax), Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		f: c.Surrogate, x: x, mem0: s.Mem, spk0: s.Spk, beta: l.Beta, thr: l.Threshold,
 	}
-	spk, mem = t.New(T, B, l.N), t.New(T, B, l.N)
+	spk, mem = t.NewRaw(T, B, l.N), t.NewRaw(T, B, l.N)
 	o.scan.Forward(x.Data, data(s.Mem), data(s.Spk), mem.Data, spk.Data)
 	spk.SetBinary()
 	o.spk, o.mem = spk, mem
@@ -164,7 +164,7 @@ type lifOp struct {
 func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
 	p := &o.scan
 	n := p.T * p.B * p.N
-	sg := t.Scratch(n)
+	sg := t.ScratchRaw(n)
 	surrogateGrads(o.f, sg, o.mem.Data, p.Thr, p.N)
 	g := kernels.LIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SG: sg}
 	var addIn bool

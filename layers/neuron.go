@@ -140,10 +140,12 @@ func data(v *autograd.Var) []float32 {
 // and whether it must be added into v's gradient afterwards. When nothing
 // has reached v's gradient yet, the kernel writes into it directly.
 func gradBuf(t *autograd.Tape, v *autograd.Var, n int) (buf []float32, add bool) {
-	if v != nil && v.RequiresGrad() && v.Grad == nil {
-		return t.GradOf(v), false
+	if v != nil {
+		if g, fresh := t.GradBuffer(v); fresh {
+			return g, false
+		}
 	}
-	return t.Scratch(n), v != nil && v.RequiresGrad()
+	return t.ScratchRaw(n), v != nil && v.RequiresGrad()
 }
 
 // addGrad adds g into v's gradient if v needs one.

@@ -101,8 +101,8 @@ func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next 
 			Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		l: l, x: x, s: s,
 	}
-	syn := t.New(T, B, l.N)
-	spk, mem = t.New(T, B, l.N), t.New(T, B, l.N)
+	syn := t.NewRaw(T, B, l.N)
+	spk, mem = t.NewRaw(T, B, l.N), t.NewRaw(T, B, l.N)
 	o.scan.Forward(x.Data, data(s.Syn), data(s.Mem), data(s.Spk), syn.Data, mem.Data, spk.Data)
 	spk.SetBinary()
 	o.syn, o.spk, o.mem = syn, spk, mem
@@ -134,7 +134,7 @@ type synOp struct {
 func (o *synOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
 	p := &o.scan
 	n := p.T * p.B * p.N
-	sg := t.Scratch(n)
+	sg := t.ScratchRaw(n)
 	surrogateGrads(o.l.Config.Surrogate, sg, o.mem.Data, p.Thr, p.N)
 	g := kernels.SynapticGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SG: sg}
 	var addIn bool

@@ -578,11 +578,25 @@ func firstNonFinite(tr *layers.Trace) string {
 }
 
 func finite(s []float32) bool {
-	var acc float32
-	for _, v := range s {
-		acc += v * 0 // NaN or ±Inf times 0 is NaN
+	// NaN or ±Inf times 0 is NaN; eight sums run independently so the loop
+	// is not bound by the latency of one chain of additions.
+	var a [8]float32
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		c := s[i : i+8 : i+8]
+		a[0] += c[0] * 0
+		a[1] += c[1] * 0
+		a[2] += c[2] * 0
+		a[3] += c[3] * 0
+		a[4] += c[4] * 0
+		a[5] += c[5] * 0
+		a[6] += c[6] * 0
+		a[7] += c[7] * 0
 	}
-	return acc == 0
+	for ; i < len(s); i++ {
+		a[0] += s[i] * 0
+	}
+	return a[0]+a[1]+a[2]+a[3]+a[4]+a[5]+a[6]+a[7] == 0
 }
 
 func growInts(s []int, n int) []int {

@@ -5,6 +5,7 @@
 //	spikegrad train --resume RUN_DIR                          continue an interrupted run
 //	spikegrad eval RUN_DIR                                    evaluate a run's model on its test set
 //	spikegrad plot RUN_DIR                                    draw a run's learning curves
+//	spikegrad bench [--config run.yaml] [--threads 1,2]       measure step time and throughput
 //
 // With no arguments, train runs the default: a 100-128-10 LIF network on the
 // synthetic Randman task, which needs no download. Every config key is also
@@ -62,6 +63,7 @@ Usage:
   spikegrad train --resume RUN_DIR                    continue an interrupted run bit-identically
   spikegrad eval RUN_DIR                              evaluate a run's final model on its test set
   spikegrad plot RUN_DIR                              draw a run's learning curves into RUN_DIR/plots
+  spikegrad bench [--config FILE] [--threads 1,2]     measure training-step time and inference throughput
 
 Run 'spikegrad COMMAND --help' for a command's options.
 `
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEval(ctx, args[1:], stdout, stderr)
 	case "plot":
 		return cmdPlot(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errUsageShown

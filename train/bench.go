@@ -1,0 +1,217 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/datasets"
+)
+
+// BenchOptions configures Bench.
+type BenchOptions struct {
+	Steps  int // timed training steps (default 50)
+	Warmup int // untimed steps first (default 5)
+	// Synthetic replaces the config's dataset with uniform random inputs
+	// of the same shape (images in [0, 1], or spikes at 5 % for sequences)
+	// and random labels, so a benchmark needs no download.
+	Synthetic bool
+	// InferSamples is how many samples the inference measurement runs
+	// (default: the test set, or 10000 synthetic samples).
+	InferSamples int
+	Log          io.Writer
+}
+
+// BenchResult holds the measured figures of Bench.
+type BenchResult struct {
+	Threads                      int
+	Batch, Steps, Features       int // batch size, time steps T, input features
+	StepMedian, StepMin, StepP90 time.Duration
+	TrainSamplesPerSec           float64 // batch / median step
+	InferSamples                 int
+	InferSamplesPerSec           float64
+	PeakRSS                      int64 // bytes, the process's high-water mark (Linux), 0 if unknown
+}
+
+// Bench measures training steps (forward, backward, optimizer) and
+// inference of the network that cfg describes, on cfg's data or synthetic
+// data of the same shape. It runs in this process: PeakRSS is the process's
+// high-water mark so far.
+func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, error) {
+	if opt.Steps <= 0 {
+		opt.Steps = 50
+	}
+	if opt.Warmup < 0 {
+		opt.Warmup = 0
+	} else if opt.Warmup == 0 {
+		opt.Warmup = 5
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Train.Threads > 0 {
+		defer autograd.SetThreads(autograd.SetThreads(cfg.Train.Threads))
+	}
+	r := &run{cfg: cfg, now: time.Now, log: io.Discard}
+	var err error
+	if opt.Synthetic {
+		r.data, err = syntheticData(cfg, opt.InferSamples)
+	} else {
+		r.data, err = LoadData(ctx, cfg.Data, cfg.Seed, opt.Log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
+		return nil, err
+	}
+	r.params = r.net.Params()
+	if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
+		return nil, err
+	}
+	if err := r.setupObjective(); err != nil {
+		return nil, err
+	}
+	r.tape = autograd.NewTape()
+	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: cfg.Train.BatchSize, Shuffle: true, DropLast: true},
+		rand.New(rand.NewPCG(cfg.Seed, streamShuffle)))
+	if err != nil {
+		return nil, err
+	}
+	if loader.NumBatches() == 0 {
+		return nil, fmt.Errorf("train: bench: fewer samples than one batch of %d", cfg.Train.BatchSize)
+	}
+	res := &BenchResult{Threads: autograd.Threads(), Batch: cfg.Train.BatchSize, Steps: r.data.Steps, Features: r.data.Features}
+	times := make([]time.Duration, 0, opt.Steps)
+	ep := loader.Epoch(ctx)
+	for i := 0; i < opt.Warmup+opt.Steps; i++ {
+		if !ep.Next() {
+			ep.Close()
+			ep = loader.Epoch(ctx)
+			if !ep.Next() {
+				return nil, fmt.Errorf("train: bench: %v", ep.Err())
+			}
+		}
+		t0 := time.Now()
+		if _, _, err := r.trainStep(ep.Batch()); err != nil {
+			ep.Close()
+			return nil, err
+		}
+		if i >= opt.Warmup {
+			times = append(times, time.Since(t0))
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	ep.Close()
+	if len(times) == 0 {
+		return nil, ctx.Err()
+	}
+	slices.Sort(times)
+	res.StepMin, res.StepMedian, res.StepP90 = times[0], times[len(times)/2], times[len(times)*9/10]
+	res.TrainSamplesPerSec = float64(res.Batch) / res.StepMedian.Seconds()
+
+	test := r.data.Test
+	if opt.InferSamples > 0 && opt.InferSamples < test.Len() {
+		test = limit(test, opt.InferSamples)
+	}
+	t0 := time.Now()
+	ev, err := Evaluate(r.net, test, r.data.Steps, r.obj, r.predict, cfg.Train.EvalBatchSize, r.tape)
+	if err != nil {
+		return nil, err
+	}
+	res.InferSamples = ev.Samples
+	res.InferSamplesPerSec = float64(ev.Samples) / time.Since(t0).Seconds()
+	res.PeakRSS = peakRSS()
+	return res, nil
+}
+
+// peakRSS returns the process's peak resident set size in bytes (VmHWM of
+// /proc/self/status), or 0 where that is not available.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// synthetic is a dataset of random inputs and labels.
+type synthetic struct {
+	n, steps, features, classes int
+	x                           []float32 // [n, steps*features]
+	labels                      []int
+}
+
+func (s *synthetic) Len() int                     { return s.n }
+func (s *synthetic) Shape() (steps, features int) { return s.steps, s.features }
+func (s *synthetic) Fill(b *datasets.Batch, idx []int) error {
+	b.Resize(s.steps, len(idx), s.features)
+	sf := s.steps * s.features
+	for r, i := range idx {
+		src := s.x[i*sf : (i+1)*sf]
+		for t := 0; t < s.steps; t++ { // time-major batch: [T, B, F]
+			copy(b.X[(t*len(idx)+r)*s.features:(t*len(idx)+r+1)*s.features], src[t*s.features:(t+1)*s.features])
+		}
+		b.Labels[r] = s.labels[i]
+		b.Index[r] = i
+	}
+	return nil
+}
+
+// syntheticData makes random data of the shape cfg's dataset has.
+func syntheticData(cfg Config, inferSamples int) (*DataSplits, error) {
+	d := &DataSplits{Classes: 10, Steps: cfg.Data.Steps}
+	steps, features, rate := 1, 784, 0.0
+	switch {
+	case cfg.Data.Dataset == "randman":
+		steps, features, rate = cfg.Data.RandmanSteps, cfg.Data.RandmanUnits, 0.05
+		d.Classes, d.Steps = cfg.Data.RandmanClasses, cfg.Data.RandmanSteps
+	case cfg.Data.Encoding != "direct":
+		steps, rate = cfg.Data.Steps, 0.05
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, streamData))
+	mk := func(n int) *synthetic {
+		s := &synthetic{n: n, steps: steps, features: features, classes: d.Classes,
+			x: make([]float32, n*steps*features), labels: make([]int, n)}
+		for i := range s.x {
+			if rate > 0 {
+				if rng.Float64() < rate {
+					s.x[i] = 1
+				}
+			} else {
+				s.x[i] = float32(rng.Float64())
+			}
+		}
+		for i := range s.labels {
+			s.labels[i] = rng.IntN(d.Classes)
+		}
+		return s
+	}
+	if inferSamples <= 0 {
+		inferSamples = 10000
+	}
+	d.Train = mk(4 * cfg.Train.BatchSize)
+	d.Test = mk(inferSamples)
+	d.Features = features
+	return d, nil
+}

@@ -1,0 +1,70 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/datasets"
+)
+
+// tutorialConfig is the snnTorch tutorial-5 recipe (examples/*-tutorial.yaml).
+func tutorialConfig() Config {
+	c := DefaultConfig()
+	c.Data.Dataset, c.Data.Encoding, c.Data.Steps = "mnist", "direct", 25
+	c.Model = ModelConfig{Hidden: []int{1000}, Neuron: "lif", Readout: "lif", Beta: 0.95, Alpha: 0.9, Threshold: 1,
+		Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25}, Init: "pytorch", Bias: true}
+	c.Train.LR, c.Train.Loss, c.Train.Predict, c.Train.DropLast = 5e-4, "membrane_ce", "spike_count", true
+	return c
+}
+
+// BenchmarkTutorialStep measures one training step (forward, backward, Adam)
+// of the snnTorch tutorial recipe, 784-1000-10 LIF with batch 128, on
+// synthetic images, for T = 25 and 100 and one and two threads.
+func BenchmarkTutorialStep(b *testing.B) {
+	for _, T := range []int{25, 100} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("T=%d/threads=%d", T, threads), func(b *testing.B) {
+				cfg := tutorialConfig()
+				cfg.Data.Steps = T
+				defer autograd.SetThreads(autograd.SetThreads(threads))
+				r := &run{cfg: cfg}
+				var err error
+				if r.data, err = syntheticData(cfg, 128); err != nil {
+					b.Fatal(err)
+				}
+				if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, rand.New(rand.NewPCG(1, 1))); err != nil {
+					b.Fatal(err)
+				}
+				r.params = r.net.Params()
+				if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
+					b.Fatal(err)
+				}
+				if err := r.setupObjective(); err != nil {
+					b.Fatal(err)
+				}
+				r.tape = autograd.NewTape()
+				batch := datasets.NewBatch(1, 128, 784)
+				idx := make([]int, 128)
+				for i := range idx {
+					idx[i] = i
+				}
+				if err := r.data.Train.Fill(batch, idx); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, err := r.trainStep(batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+				b.ReportMetric(128*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
+	}
+}
+
+var _ = context.Background
