@@ -26,13 +26,13 @@ type SpikeRows struct {
 // is not zero (including NaN) is recorded as a spike of value 1, whatever its
 // magnitude, and zeros (+0 and -0) as no spike. For a binary x this is exact.
 //
-// It panics if rows or cols is negative or x is too short.
+// It panics with a *SpikeError if rows or cols is negative or x is too short.
 func (s *SpikeRows) FromDense(x []float32, rows, cols int) {
 	if rows < 0 || cols < 0 || len(x) < rows*cols {
-		panic(fmt.Sprintf("kernels: SpikeRows.FromDense: shape [%d, %d] needs %d values, have %d", rows, cols, rows*cols, len(x)))
+		panic(&SpikeError{Op: "SpikeRows.FromDense", Reason: fmt.Sprintf("shape [%d, %d] needs %d values, have %d", rows, cols, rows*cols, len(x))})
 	}
 	if rows*cols > math.MaxInt32 {
-		panic(fmt.Sprintf("kernels: SpikeRows.FromDense: shape [%d, %d] has more than MaxInt32 entries", rows, cols))
+		panic(&SpikeError{Op: "SpikeRows.FromDense", Reason: fmt.Sprintf("shape [%d, %d] has more than MaxInt32 entries", rows, cols)})
 	}
 	s.Rows, s.Cols = rows, cols
 	if cap(s.Ptr) < rows+1 {
@@ -77,10 +77,11 @@ func (s *SpikeRows) Activity() float64 {
 
 // Transpose sets dst to the transpose of s: dst is [s.Cols, s.Rows] and row k
 // of dst lists, ascending, the rows of s that have column k active. It reuses
-// dst's buffers when they are large enough. dst must not be s.
+// dst's buffers when they are large enough. dst must not be s. It panics
+// with a *SpikeError if s is malformed.
 func (s *SpikeRows) Transpose(dst *SpikeRows) {
 	if dst == s {
-		panic("kernels: SpikeRows.Transpose: dst must differ from the receiver")
+		panic(&SpikeError{Op: "SpikeRows.Transpose", Reason: "dst must differ from the receiver"})
 	}
 	s.check("SpikeRows.Transpose")
 	nnz := s.NNZ()
@@ -117,21 +118,21 @@ func (s *SpikeRows) Transpose(dst *SpikeRows) {
 // strictly ascending within each row. The assembly kernels rely on it.
 func (s *SpikeRows) check(op string) {
 	if s.Rows < 0 || s.Cols < 0 || len(s.Ptr) != s.Rows+1 || s.Ptr[0] != 0 {
-		panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: shape [%d, %d], len(Ptr) = %d", op, s.Rows, s.Cols, len(s.Ptr)))
+		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: shape [%d, %d], len(Ptr) = %d", s.Rows, s.Cols, len(s.Ptr))})
 	}
 	if int(s.Ptr[s.Rows]) > len(s.Idx) {
-		panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: Ptr[%d] = %d > len(Idx) = %d", op, s.Rows, s.Ptr[s.Rows], len(s.Idx)))
+		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: Ptr[%d] = %d > len(Idx) = %d", s.Rows, s.Ptr[s.Rows], len(s.Idx))})
 	}
 	cols := int32(s.Cols)
 	for r := range s.Rows {
 		lo, hi := s.Ptr[r], s.Ptr[r+1]
 		if lo > hi {
-			panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: Ptr decreases at row %d", op, r))
+			panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: Ptr decreases at row %d", r)})
 		}
 		prev := int32(-1)
 		for _, k := range s.Idx[lo:hi] {
 			if k <= prev || k >= cols {
-				panic(fmt.Sprintf("kernels: %s: malformed SpikeRows: row %d lists column %d after %d (Cols = %d)", op, r, k, prev, s.Cols))
+				panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: row %d lists column %d after %d (Cols = %d)", r, k, prev, s.Cols)})
 			}
 			prev = k
 		}
@@ -167,7 +168,8 @@ const (
 // cost is proportional to the number of active entries times n, against
 // m*k*n for a dense product.
 //
-// It panics if s is malformed or a slice is too short for its shape.
+// It panics with a *SpikeError if s is malformed or a slice is too short for
+// its shape.
 func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta float32, c []float32, ldc int) {
 	const op = "SpikeMatMul"
 	s.check(op)
@@ -204,7 +206,8 @@ func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta 
 // for any number of threads. Work is split over column tiles of G, so it
 // runs on one thread when n <= 256.
 //
-// It panics if s is malformed or a slice is too short for its shape.
+// It panics with a *SpikeError if s is malformed or a slice is too short for
+// its shape.
 func SpikeTMatMul(n int, alpha float32, s *SpikeRows, d []float32, ldd int, beta float32, g []float32, ldg int) {
 	const op = "SpikeTMatMul"
 	s.check(op)
@@ -276,15 +279,25 @@ func (j *spikeJob) runChunk(t int) {
 	}
 }
 
+// SpikeError is the panic value of the spike kernels for arguments that do
+// not describe valid matrices: a malformed SpikeRows, a negative size, a row
+// stride below the row length or a slice too short for its shape.
+type SpikeError struct {
+	Op     string // e.g. "SpikeMatMul"
+	Reason string
+}
+
+func (e *SpikeError) Error() string { return "kernels: " + e.Op + ": " + e.Reason }
+
 // checkMat panics unless x can hold a [rows, cols] matrix with row stride ld.
 func checkMat(op, name string, rows, cols int, x []float32, ld int) {
 	if rows < 0 || cols < 0 {
-		panic(fmt.Sprintf("kernels: %s: %s has negative shape [%d, %d]", op, name, rows, cols))
+		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("%s has negative shape [%d, %d]", name, rows, cols)})
 	}
 	if ld < max(cols, 1) {
-		panic(fmt.Sprintf("kernels: %s: %s [%d, %d] has row stride %d < %d", op, name, rows, cols, ld, cols))
+		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("%s [%d, %d] has row stride %d < %d", name, rows, cols, ld, cols)})
 	}
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
-		panic(fmt.Sprintf("kernels: %s: %s [%d, %d] with row stride %d needs %d values, have %d", op, name, rows, cols, ld, (rows-1)*ld+cols, len(x)))
+		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("%s [%d, %d] with row stride %d needs %d values, have %d", name, rows, cols, ld, (rows-1)*ld+cols, len(x))})
 	}
 }

@@ -191,8 +191,8 @@ func TestSpikeRowsMalformedPanics(t *testing.T) {
 	} {
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: SpikeMatMul did not panic", name)
+				if e, ok := recover().(*SpikeError); !ok || e.Op != "SpikeMatMul" {
+					t.Errorf("%s: SpikeMatMul did not panic with a *SpikeError", name)
 				}
 			}()
 			SpikeMatMul(3, 1, &s, w, 3, 0, c, 3)
@@ -200,8 +200,8 @@ func TestSpikeRowsMalformedPanics(t *testing.T) {
 	}
 	s := SpikeRows{Rows: 2, Cols: 4, Ptr: []int32{0, 0, 0}}
 	defer func() {
-		if recover() == nil {
-			t.Errorf("short C: SpikeMatMul did not panic")
+		if _, ok := recover().(*SpikeError); !ok {
+			t.Errorf("short C: SpikeMatMul did not panic with a *SpikeError")
 		}
 	}()
 	SpikeMatMul(3, 1, &s, w, 3, 0, c[:5], 3)
