@@ -183,15 +183,20 @@ type run struct {
 	shuffleSrc *rand.PCG // batch order and encoding noise
 	epochRNG   []byte    // shuffleSrc's state at the start of the current epoch
 
-	step, epoch   int
-	skip          int // batches of the current epoch already done (resume)
-	best          float64
-	sinceBest     int
-	preds         []int
-	scores        []float32
-	lastTestAcc   float64
-	lastTestLoss  float64
-	lastTrainRate float64
+	step, epoch int
+	skip        int // batches of the current epoch already done (resume)
+	// Sums over the batches of the current epoch so far, and over the steps
+	// since the last logged training loss: in the checkpoint, so that a run
+	// resumed inside an epoch logs what an uninterrupted run logs.
+	epLoss, logSum          float64
+	epCorrect, epSeen, logN int
+	best                    float64
+	sinceBest               int
+	preds                   []int
+	scores                  []float32
+	lastTestAcc             float64
+	lastTestLoss            float64
+	lastTrainRate           float64
 }
 
 func (r *run) wall() float64 { return r.wall0 + r.now().Sub(r.start).Seconds() }
@@ -327,7 +332,12 @@ const (
 	metaEpochStep = "epoch_step" // batches of the current epoch already done
 	metaBest      = "best_accuracy"
 	metaSinceBest = "epochs_since_best"
-	rngShuffle    = "shuffle" // the shuffle source at the start of the current epoch
+	metaEpLoss    = "epoch_loss_sum" // training loss summed over the epoch's batches so far
+	metaEpCorrect = "epoch_correct"  // correct training predictions of the epoch so far
+	metaEpSeen    = "epoch_seen"     // training samples of the epoch so far
+	metaLogSum    = "log_loss_sum"   // training loss summed since the last logged loss
+	metaLogN      = "log_steps"      // steps since the last logged loss
+	rngShuffle    = "shuffle"        // the shuffle source at the start of the current epoch
 )
 
 func (r *run) checkpoint() (*Checkpoint, error) {
@@ -344,6 +354,11 @@ func (r *run) checkpoint() (*Checkpoint, error) {
 	ck.Meta[metaEpochStep] = strconv.Itoa(r.skip)
 	ck.Meta[metaBest] = strconv.FormatFloat(r.best, 'g', -1, 64)
 	ck.Meta[metaSinceBest] = strconv.Itoa(r.sinceBest)
+	ck.Meta[metaEpLoss] = strconv.FormatFloat(r.epLoss, 'g', -1, 64)
+	ck.Meta[metaEpCorrect] = strconv.Itoa(r.epCorrect)
+	ck.Meta[metaEpSeen] = strconv.Itoa(r.epSeen)
+	ck.Meta[metaLogSum] = strconv.FormatFloat(r.logSum, 'g', -1, 64)
+	ck.Meta[metaLogN] = strconv.Itoa(r.logN)
 	if err := ck.SetOptimizer(r.opt_); err != nil {
 		return nil, err
 	}
@@ -373,7 +388,8 @@ func (r *run) restore(ck *Checkpoint) error {
 		return err
 	}
 	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
-	ints := map[string]*int{MetaEpoch: &r.epoch, MetaStep: &r.step, metaEpochStep: &r.skip, metaSinceBest: &r.sinceBest}
+	ints := map[string]*int{MetaEpoch: &r.epoch, MetaStep: &r.step, metaEpochStep: &r.skip, metaSinceBest: &r.sinceBest,
+		metaEpCorrect: &r.epCorrect, metaEpSeen: &r.epSeen, metaLogN: &r.logN}
 	for k, p := range ints {
 		v, err := ck.MetaInt(k)
 		if err != nil {
@@ -386,6 +402,12 @@ func (r *run) restore(ck *Checkpoint) error {
 		return err
 	}
 	if r.best, err = ck.MetaFloat(metaBest); err != nil {
+		return err
+	}
+	if r.epLoss, err = ck.MetaFloat(metaEpLoss); err != nil {
+		return err
+	}
+	if r.logSum, err = ck.MetaFloat(metaLogSum); err != nil {
 		return err
 	}
 	return nil
@@ -453,8 +475,6 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 			return "", fmt.Errorf("train: resuming: epoch has fewer than %d batches: %v", r.skip, ep.Err())
 		}
 	}
-	var lossSum, logSum float64
-	var correct, seen, logN int
 	t0 := r.now()
 	samples := 0
 	for ep.Next() {
@@ -467,19 +487,19 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 		r.step++
 		r.skip++
 		samples += b.Size
-		lossSum += loss
-		logSum += loss
-		logN++
-		correct += nc
-		seen += b.Size
+		r.epLoss += loss
+		r.logSum += loss
+		r.logN++
+		r.epCorrect += nc
+		r.epSeen += b.Size
 		if r.step%l.LogEvery == 0 {
-			if err := r.write(SplitTrain, "loss", logSum/float64(logN)); err != nil {
+			if err := r.write(SplitTrain, "loss", r.logSum/float64(r.logN)); err != nil {
 				return "", err
 			}
-			logSum, logN = 0, 0
+			r.logSum, r.logN = 0, 0
 		}
 		el := r.now().Sub(t0)
-		r.prog.update(r.epoch+1, l.Epochs, r.skip, nb, lossSum/float64(r.skip), float64(correct)/float64(max(seen, 1)),
+		r.prog.update(r.epoch+1, l.Epochs, r.skip, nb, r.epLoss/float64(r.skip), float64(r.epCorrect)/float64(max(r.epSeen, 1)),
 			float64(samples)/max(el.Seconds(), 1e-9), el, r.now())
 		stop := ""
 		if ctx.Err() != nil {
@@ -500,7 +520,7 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 	}
 	el := r.now().Sub(t0).Seconds()
 	r.lastTrainRate = float64(samples) / max(el, 1e-9)
-	if err := r.write(SplitTrain, "accuracy", float64(correct)/float64(max(seen, 1))); err != nil {
+	if err := r.write(SplitTrain, "accuracy", float64(r.epCorrect)/float64(max(r.epSeen, 1))); err != nil {
 		return "", err
 	}
 	if err := r.write(SplitTrain, "samples_per_s", r.lastTrainRate); err != nil {
@@ -634,6 +654,7 @@ func catch(f func()) (err error) {
 func (r *run) endEpoch(ctx context.Context) error {
 	r.epoch++
 	r.skip = 0
+	r.epLoss, r.epCorrect, r.epSeen, r.logSum, r.logN = 0, 0, 0, 0, 0
 	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
 	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.EvalBatchSize, r.tape)
 	if err != nil {
