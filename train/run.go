@@ -436,12 +436,17 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if stop != "" {
+		if stop != "" && r.skip < nb { // stopped inside the epoch, checkpoint saved
 			res.Stopped = stop
 			break
 		}
 		if err := r.endEpoch(ctx); err != nil {
 			return nil, err
+		}
+		if stop != "" && r.epoch < l.Epochs { // stopped at the epoch's end, saved by endEpoch
+			res.Stopped = stop
+			r.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, r.epoch, r.step, filepath.Join(r.dir, LastCheckpoint))
+			break
 		}
 		if l.Patience > 0 && r.sinceBest >= l.Patience {
 			res.Stopped = "early stopping"
@@ -529,8 +534,11 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 	if err := r.write(SplitTrain, "lr", r.opt_.LR()); err != nil {
 		return "", err
 	}
-	if ctx.Err() != nil {
-		return "interrupted", nil // saved by endEpoch's caller below
+	if ctx.Err() != nil { // the caller ends the epoch, which saves a checkpoint
+		return "interrupted", nil
+	}
+	if r.opt.MaxSteps > 0 && r.step >= r.opt.MaxSteps {
+		return "max steps", nil
 	}
 	return "", nil
 }
