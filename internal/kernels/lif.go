@@ -76,7 +76,9 @@ func (e *ScanError) Error() string {
 // with mem[-1] = mem0, beta = Beta[f] and thr = Thr[f]. snnTorch computes the
 // reset as H(mem[t-1] - thr), which is S[t-1]; for its start state pass
 // spk0 = H(mem0 - thr) (nil when mem0 is zero and thr > 0). Membranes are in
-// threshold units when thr = 1; beta = exp(-dt/tau) is dimensionless.
+// threshold units when thr = 1; beta = exp(-dt/tau) is dimensionless and is
+// used as given (snnTorch clamps a learnable beta to [0, 1]; a layer that
+// wants that clamps before the call).
 //
 // Backward: let A[t] = dL/dmem[t] (total, through every later step) and
 // G[t] = dL/dS[t] (total). With the given DSpk[t] = dL/dS[t] and
