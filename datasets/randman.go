@@ -48,9 +48,12 @@ type RandmanConfig struct {
 
 // DefaultRandmanConfig returns the defaults: 10 classes of 1-dimensional
 // manifolds in 100 units, 100 steps, one spike per unit, 1000 samples per
-// class, alpha 2. A small network (100-128-10 LIF) learns it to high accuracy
-// in seconds on a CPU, which makes it the dataset to try first: it needs no
-// download.
+// class, alpha 2. It is the dataset to try first: it needs no download, and a
+// small spiking network learns it in seconds. Measured with the plain-Go
+// 100-128-10 LIF network of randman_snn_test.go (max-over-time readout,
+// surrogate gradients, Adam 2e-3, batch 32, seed 1) on one core of this
+// project's reference machine: 98.5 % test accuracy after one epoch (8 s,
+// generation included), 100 % after three (16 s).
 func DefaultRandmanConfig() RandmanConfig {
 	return RandmanConfig{
 		Classes: 10, Units: 100, Steps: 100, StepFrac: 1, ManifoldDim: 1,
