@@ -21,15 +21,15 @@ import (
 // the fast sigmoid surrogate 1/(1 + 10|V-1|)^2 (SuperSpike), softmax cross
 // entropy, Adam.
 type tinySNN struct {
-	in, hid, out    int
-	beta, betaOut   float64
-	w1, w2          []float64 // [hid, in], [out, hid]
-	g1, g2          []float64
-	m1, v1, m2, v2  []float64 // Adam moments
-	adamT           int
-	v, s, u         []float64 // [T, hid], [T, hid], [T, out] of one sample
-	dV, dS, dU      []float64
-	active          []int // the inputs that spike at the current step
+	in, hid, out   int
+	beta, betaOut  float64
+	w1, w2         []float64 // [hid, in], [out, hid]
+	g1, g2         []float64
+	m1, v1, m2, v2 []float64 // Adam moments
+	adamT          int
+	v, s, u        []float64 // [T, hid], [T, hid], [T, out] of one sample
+	dV, dS, dU     []float64
+	active         []int // the inputs that spike at the current step
 }
 
 func newTinySNN(in, hid, out int, rng *rand.Rand) *tinySNN {
