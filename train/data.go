@@ -48,6 +48,9 @@ func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*D
 			ropt.Progress = datasets.ProgressLines(log)
 		}
 		dir, err := datasets.ResolveContext(ctx, c.Dataset, ropt)
+		if err != nil && !c.Download {
+			return nil, fmt.Errorf("data: %w\nset data.dir to the folder with the files, or data.download to true", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("data: %w", err)
 		}

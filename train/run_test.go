@@ -506,8 +506,8 @@ func TestMissingDataset(t *testing.T) {
 	cfg.Data.Dir = t.TempDir()
 	dir := filepath.Join(t.TempDir(), "run")
 	_, err := runWith(cfg, dir, Options{})
-	if !errors.Is(err, datasets.ErrNotFound) || !strings.Contains(err.Error(), cfg.Data.Dir) {
-		t.Fatalf("Run with no MNIST: %v, want ErrNotFound naming %s", err, cfg.Data.Dir)
+	if !errors.Is(err, datasets.ErrNotFound) || !strings.Contains(err.Error(), cfg.Data.Dir) || !strings.Contains(err.Error(), "data.download") {
+		t.Fatalf("Run with no MNIST: %v, want ErrNotFound naming %s and the data.download option", err, cfg.Data.Dir)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a failed run left %s: %v", dir, err)
