@@ -162,7 +162,11 @@ func decodeIDX(cr *countReader, name string, size int64, compressed bool) (*IDX,
 			return nil, fail(int64(4+4*i), nil, "dimension %d has size 0", i)
 		}
 		dims[i] = int(d)
-		total *= uint64(d)
+		if uint64(d) > maxIDXBytes/total { // total*d > maxIDXBytes, without overflow
+			total = maxIDXBytes + 1
+		} else {
+			total *= uint64(d)
+		}
 		if total > maxIDXBytes {
 			return nil, fail(int64(4+4*i), nil, "declared size %v exceeds %d bytes", dims[:i+1], uint64(maxIDXBytes))
 		}

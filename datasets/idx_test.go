@@ -131,6 +131,9 @@ func TestReadIDXErrors(t *testing.T) {
 		{"gzip cut stream", gz[:len(gz)-8], 28, "reading past the data"},
 		{"gzip bad header", []byte{0x1f, 0x8b, 0, 0}, 0, "bad gzip header"},
 		{"huge dims", []byte{0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1}, 8, "exceeds"},
+		// 2^17 * 2^17 * (2^30+1) = 2^64 + 2^34: a product that wraps around
+		// uint64 to 2^34 must still be refused.
+		{"wrapping dims", []byte{0, 0, 8, 3, 0, 2, 0, 0, 0, 2, 0, 0, 0x40, 0, 0, 1}, 12, "exceeds"},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {

@@ -108,7 +108,9 @@ type LoaderConfig struct {
 // called, never on timing: the order is drawn before the goroutine starts,
 // and the goroutine fills batches in order from its own source, itself
 // seeded from the loader's. The loader owns its random source: the caller
-// must not use it while the loader lives.
+// must not use it while the loader lives. A Loader and its epochs are used
+// from one goroutine; the Dataset's Fill runs on the epoch's own goroutine,
+// one call at a time.
 type Loader struct {
 	ds   Dataset
 	cfg  LoaderConfig

@@ -10,7 +10,7 @@ import (
 )
 
 // tinySNN is a self-contained spiking network for checking that Randman is
-// learnable by one: Units inputs -> H current-free LIF neurons -> C leaky
+// learnable by one: Units inputs -> H LIF neurons (no synaptic current) -> C leaky
 // integrators, read out as the maximum over time of each output's membrane
 // (the readout of Zenke and Vogels 2021 and of the SpyTorch tutorials).
 //
