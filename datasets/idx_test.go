@@ -185,6 +185,16 @@ func TestEncodeIDXErrors(t *testing.T) {
 	}
 }
 
+// allImages returns every image of s scaled, [N, H*W].
+func allImages(s *ImageSet) []float32 {
+	f := s.H * s.W
+	x := make([]float32, s.N*f)
+	for i := range s.N {
+		s.Image(x[i*f:(i+1)*f], i)
+	}
+	return x
+}
+
 func TestNewImageSetScaling(t *testing.T) {
 	dims, pixels, labels := fixtureImages()
 	images := &IDX{Dims: dims, Data: pixels}
@@ -194,8 +204,9 @@ func TestNewImageSetScaling(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Pixel 51 is 51/255 = 0.2 and 255 is 1 (ToTensor's scaling).
-	if s.X[1] != float32(51)/255 || s.X[5] != 1 || s.X[0] != 0 {
-		t.Errorf("scaled pixels %v", s.X[:6])
+	x := allImages(s)
+	if x[1] != float32(51)/255 || x[5] != 1 || x[0] != 0 {
+		t.Errorf("scaled pixels %v", x[:6])
 	}
 	if s.N != 3 || s.H != 2 || s.W != 2 || s.Classes != 3 {
 		t.Errorf("N, H, W, Classes = %d, %d, %d, %d", s.N, s.H, s.W, s.Classes)
@@ -206,8 +217,8 @@ func TestNewImageSetScaling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (float32(1) - 0.1307) / 0.3081; n.X[5] != want {
-		t.Errorf("normalised 255 = %v, want %v", n.X[5], want)
+	if want, got := (float32(1)-0.1307)/0.3081, allImages(n)[5]; got != want {
+		t.Errorf("normalised 255 = %v, want %v", got, want)
 	}
 	if _, err := NewImageSet(images, &IDX{Dims: []int{2}, Data: labels[:2]}, ImageOptions{}); err == nil {
 		t.Error("3 images with 2 labels: no error")
@@ -278,8 +289,9 @@ func TestMNISTReal(t *testing.T) {
 		if !slices.Equal(got, counts[split]) {
 			t.Errorf("%s: class counts %v, want %v", split, got, counts[split])
 		}
-		lo, hi := s.X[0], s.X[0]
-		for _, v := range s.X {
+		x := allImages(s)
+		lo, hi := x[0], x[0]
+		for _, v := range x {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 		if lo != 0 || hi != 1 {

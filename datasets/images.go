@@ -48,17 +48,29 @@ type ImageOptions struct {
 }
 
 // ImageSet is an image classification set held in memory: N images of H x W
-// pixels as float32 rows, and their labels. It implements Dataset with one
-// time step: a batch is [1, B, H*W].
+// 8-bit pixels, and their labels. It implements Dataset with one time step:
+// a batch is [1, B, H*W] float32, each pixel scaled as its ImageOptions say
+// when the batch is filled. Keeping the bytes holds MNIST's 60000 training
+// images in 47 MB instead of 188 MB of float32.
 type ImageSet struct {
 	// N, H and W are the number of images and their height and width.
 	N, H, W int
-	// X holds the images, [N, H*W] row-major, scaled as ImageOptions says.
-	X []float32
+	// Pixels holds the images, [N, H*W] row-major, one byte per pixel.
+	Pixels []uint8
 	// Labels holds the class of each image.
 	Labels []uint8
 	// Classes is the number of classes: one more than the largest label.
 	Classes int
+
+	lut [256]float32 // pixel value to scaled float32
+}
+
+// Image writes image i, scaled, into dst (len H*W).
+func (s *ImageSet) Image(dst []float32, i int) {
+	f := s.H * s.W
+	for j, p := range s.Pixels[i*f : (i+1)*f] {
+		dst[j] = s.lut[p]
+	}
 }
 
 // NewImageSet builds an ImageSet from an images IDX ([N, H, W]) and a
@@ -74,8 +86,8 @@ func NewImageSet(images, labels *IDX, opt ImageOptions) (*ImageSet, error) {
 	if labels.Dims[0] != n {
 		return nil, fmt.Errorf("datasets: NewImageSet: %d images but %d labels", n, labels.Dims[0])
 	}
-	s := &ImageSet{N: n, H: h, W: w, X: make([]float32, len(images.Data)), Labels: labels.Data}
-	ScaleBytes(s.X, images.Data, opt.Mean, opt.Std)
+	s := &ImageSet{N: n, H: h, W: w, Pixels: images.Data, Labels: labels.Data}
+	s.lut = scaleTable(opt.Mean, opt.Std)
 	for _, l := range s.Labels {
 		s.Classes = max(s.Classes, int(l)+1)
 	}
@@ -88,7 +100,14 @@ func ScaleBytes(dst []float32, src []byte, mean, std float32) {
 	if len(dst) != len(src) {
 		shapePanic("ScaleBytes", "dst has %d values, src %d", len(dst), len(src))
 	}
-	var lut [256]float32
+	lut := scaleTable(mean, std)
+	for i, p := range src {
+		dst[i] = lut[p]
+	}
+}
+
+// scaleTable maps each byte value p to (p/255 - mean)/std (std 0: no division).
+func scaleTable(mean, std float32) (lut [256]float32) {
 	for p := range lut {
 		v := float32(p)/255 - mean
 		if std != 0 {
@@ -96,9 +115,7 @@ func ScaleBytes(dst []float32, src []byte, mean, std float32) {
 		}
 		lut[p] = v
 	}
-	for i, p := range src {
-		dst[i] = lut[p]
-	}
+	return lut
 }
 
 // findFile returns the path of name in dir, or of name without its ".gz"
@@ -183,7 +200,7 @@ func (s *ImageSet) Fill(b *Batch, idx []int) error {
 		if i < 0 || i >= s.N {
 			return fmt.Errorf("datasets: ImageSet.Fill: index %d out of range [0, %d)", i, s.N)
 		}
-		copy(b.X[r*f:(r+1)*f], s.X[i*f:(i+1)*f])
+		s.Image(b.X[r*f:(r+1)*f], i)
 		b.Labels[r] = int(s.Labels[i])
 	}
 	return nil
