@@ -202,6 +202,9 @@ func decodeNode(n *yaml.Node, v reflect.Value, path, file string) error {
 		m := reflect.MakeMap(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				return &ConfigError{File: file, Line: k.Line, Key: joinKey(path, k.Value), Msg: "key given twice"}
+			}
 			ev := reflect.New(v.Type().Elem()).Elem()
 			if err := decodeNode(val, ev, joinKey(path, k.Value), file); err != nil {
 				return err
@@ -449,7 +452,11 @@ func (c *Config) Set(key, value string) error {
 			if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return errAt("must be a comma-separated list of name=number")
 			}
-			m[strings.TrimSpace(k)] = f
+			k = strings.TrimSpace(k)
+			if _, dup := m[k]; dup {
+				return errAt(k + " given twice")
+			}
+			m[k] = f
 		}
 		v.Set(reflect.ValueOf(m))
 	default:
