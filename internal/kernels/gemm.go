@@ -83,8 +83,8 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// Cache blocking for the pure-Go SGEMM, sized for AMD Zen 5 (48 KiB L1d and
-// 1 MiB L2 per core):
+// Cache blocking for the pure-Go SGEMM, sized for AMD Zen 4 and Zen 5 (32 or
+// 48 KiB L1d and 1 MiB L2 per core):
 //
 //   - the K sum is cut into nearly equal blocks of at most gemmKC, so that a
 //     packed A micro-panel (kc x mr, 16 KiB for 8 x 512) stays in L1 while it
@@ -110,6 +110,7 @@ var (
 	gemmMinJobs   = 6          // jobs worth having when the problem is big enough
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
+	gemmBAlias    = 1024       // B row strides (bytes) that are multiples of this get packed
 )
 
 // gemmCall is one SGEMM in progress, reused through gemmCalls. When swap is
@@ -131,6 +132,7 @@ type gemmCall struct {
 	mPanels, nPanels   int  // row panels of the slab, column panels of C
 	rowChunks, colChks int  // the slab's job grid
 	packingA           bool // runChunk packs A rather than running jobs
+	bInPlace           bool // full-width B panels are read from b, not packed
 
 	aPackBuf []float32
 	aPack    []float32 // 64-byte aligned view of aPackBuf
@@ -220,6 +222,10 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	g.nkb = (k + gemmKC - 1) / gemmKC
 	g.kb = (k + g.nkb - 1) / g.nkb
 	g.nPanels = (g.n + nr - 1) / nr
+	// Rows of a non-transposed B can feed the kernel in place, unless their
+	// stride is a multiple of 1 KiB: then the kc rows of a panel fall into a
+	// few L1 sets and evict each other (4 KiB strides map to one set).
+	g.bInPlace = !g.transB && (g.ldb*4)%gemmBAlias != 0
 	// Rows are processed in slabs whose packed A fits gemmAPack floats.
 	slabPanels := min(max(1, gemmAPack/(k*mr)), (g.m+mr-1)/mr)
 	g.slabRows = slabPanels * mr
@@ -310,7 +316,7 @@ func (g *gemmCall) job(i int) {
 		// contiguous: the kernel reads those rows in place.
 		for jp := jp0; jp < jp1; jp++ {
 			j0 := jp * nr
-			if nv := min(nr, g.n-j0); g.transB || nv < nr {
+			if nv := min(nr, g.n-j0); !g.bInPlace || nv < nr {
 				packB(s.b[(jp-jp0)*kc*nr:][:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
 			}
 		}
@@ -326,7 +332,7 @@ func (g *gemmCall) job(i int) {
 				j0 := jp * nr
 				nv := min(nr, g.n-j0)
 				bp, ldb := s.b[(jp-jp0)*kc*nr:], nr
-				if !g.transB && nv == nr {
+				if g.bInPlace && nv == nr {
 					bp, ldb = g.b[p0*g.ldb+j0:], g.ldb
 				}
 				if !g.swap && mv == mr && nv == nr {

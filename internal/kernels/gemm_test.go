@@ -172,11 +172,14 @@ func TestSgemmMatchesRef(t *testing.T) {
 	})
 }
 
-// TestSgemmBlocking forces several K blocks, row slabs, the parallel job
-// grid and the small-problem path onto small shapes, so that the blocking logic is
+// TestSgemmBlocking forces several K blocks, row slabs, packed or in-place
+// B panels, the parallel job grid and the small-problem path onto small
+// shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par, ap int) { gemmKC, gemmParFlops, gemmAPack = kc, par, ap }(gemmKC, gemmParFlops, gemmAPack)
+	defer func(kc, par, ap, al int) {
+		gemmKC, gemmParFlops, gemmAPack, gemmBAlias = kc, par, ap, al
+	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
@@ -186,6 +189,9 @@ func TestSgemmBlocking(t *testing.T) {
 				// Slabs of packed A: one panel, about 30 rows, or all rows.
 				gemmKC, gemmParFlops = kc, par
 				gemmAPack = []int{1, 30 * 150, 1 << 20}[iter%3]
+				// Every stride is a multiple of 4 bytes: B always packed, or
+				// full-width panels of a non-transposed B read in place.
+				gemmBAlias = []int{4, 1024}[iter%2]
 				iter++
 				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
 					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}} {
