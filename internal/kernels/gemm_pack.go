@@ -6,11 +6,21 @@ package kernels
 func packA(dst []float32, trans bool, a []float32, lda, i0, mv, mr, p0, kc int) {
 	dst = dst[:kc*mr]
 	if trans {
-		for p := 0; p < kc; p++ {
-			d := dst[p*mr : p*mr+mr]
-			s := a[(p0+p)*lda+i0:]
-			copy(d[:mv], s[:mv])
-			clear(d[mv:])
+		switch {
+		case mr == 8 && mv == 8:
+			for p := 0; p < kc; p++ {
+				*(*[8]float32)(dst[p*8:]) = *(*[8]float32)(a[(p0+p)*lda+i0:])
+			}
+		case mr == 12 && mv == 12:
+			for p := 0; p < kc; p++ {
+				*(*[12]float32)(dst[p*12:]) = *(*[12]float32)(a[(p0+p)*lda+i0:])
+			}
+		default:
+			for p := 0; p < kc; p++ {
+				d := dst[p*mr : p*mr+mr]
+				copy(d[:mv], a[(p0+p)*lda+i0:][:mv])
+				clear(d[mv:])
+			}
 		}
 		return
 	}
