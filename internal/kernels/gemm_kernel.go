@@ -79,14 +79,18 @@ func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, be
 	}
 }
 
-// gemmKernels are the micro-kernels Sgemm chooses from, per call, by how
-// little of their tiles the shape wastes. Set at init from the CPU features;
-// tests switch it with setGemmPath.
-var gemmKernels = kernelsFor(bestGemmPath())
-
-// gemmDot is the small-n dot-product kernel of the active path, or nil when
-// the path has none (then small n takes the swapped tile path).
-var gemmDot = asmDotKernel(bestGemmPath())
+// The active path and its kernels, set at init from the CPU features; tests
+// and benchmarks switch them with setGemmPath.
+var (
+	// gemmActivePath is the path whose kernels are in use.
+	gemmActivePath = bestGemmPath()
+	// gemmKernels are the micro-kernels Sgemm chooses from, per call, by how
+	// little of their tiles the shape wastes.
+	gemmKernels = kernelsFor(gemmActivePath)
+	// gemmDot is the small-n dot-product kernel of the path, or nil when the
+	// path has none (then small n takes the swapped tile path).
+	gemmDot = asmDotKernel(gemmActivePath)
+)
 
 // bestGemmPath is the fastest path this CPU supports.
 func bestGemmPath() gemmPath {
@@ -113,25 +117,19 @@ func gemmPathSupported(p gemmPath) bool {
 }
 
 // setGemmPath makes Sgemm use the kernels of path p (for pathGo also the
-// portable packers) and returns the previous kernel set for restoring with
-// restoreGemmPath. It is for tests and benchmarks and must not run
-// concurrently with Sgemm. It panics if the CPU or the build lacks p.
-func setGemmPath(p gemmPath) (prev []*microKernel) {
+// portable packers) and returns the previous path, for
+// defer setGemmPath(setGemmPath(p)). It is for tests and benchmarks and must
+// not run concurrently with Sgemm. It panics if the CPU or the build lacks p.
+func setGemmPath(p gemmPath) (prev gemmPath) {
 	if !gemmPathSupported(p) {
 		panic(fmt.Sprintf("kernels: setGemmPath: %v is not supported on this CPU or build", p))
 	}
-	prev = gemmKernels
+	prev = gemmActivePath
+	gemmActivePath = p
 	gemmKernels = kernelsFor(p)
 	gemmDot = asmDotKernel(p)
 	transposeAsm = p != pathGo && asmAvailable && cpuAVX
 	return prev
-}
-
-// restoreGemmPath undoes setGemmPath.
-func restoreGemmPath(prev []*microKernel) {
-	gemmKernels = prev
-	gemmDot = asmDotKernel(bestGemmPath())
-	transposeAsm = asmAvailable && cpuAVX
 }
 
 func kernelsFor(p gemmPath) []*microKernel {

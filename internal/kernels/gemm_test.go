@@ -128,8 +128,7 @@ func testPaths(t *testing.T, withOthers bool, f func(t *testing.T, fn sgemmFunc)
 			if !gemmPathSupported(p) {
 				t.Skipf("%v not supported on this CPU or build", p)
 			}
-			prev := setGemmPath(p)
-			defer restoreGemmPath(prev)
+			defer setGemmPath(setGemmPath(p))
 			f(t, sgemmGo)
 		})
 	}
