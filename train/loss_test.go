@@ -143,7 +143,9 @@ func TestLossGradients(t *testing.T) {
 			t.Errorf("%v %+v: %v", obj.Loss, obj, err)
 		}
 		// The gradient reaches what the loss depends on, and only that.
-		nz := func(p *autograd.Param) bool { return slices.ContainsFunc(p.Grad, func(g float32) bool { return g != 0 }) }
+		nz := func(p *autograd.Param) bool {
+			return slices.ContainsFunc(p.Grad, func(g float32) bool { return g != 0 })
+		}
 		count := obj.Loss == LossCountCE || obj.Loss == LossCountMSE
 		reg := obj.RateL1 > 0 || obj.BoundCost > 0
 		if nz(out) != count || nz(mem) == count || nz(hid) != reg {
