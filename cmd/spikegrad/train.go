@@ -46,7 +46,7 @@ func parseTrain(args []string, stdout io.Writer) (*trainArgs, error) {
 		}
 		boolFlag := key == "resume" || isBoolOption(ta.config, key)
 		if !hasVal {
-			if boolFlag && (i+1 >= len(args) || strings.HasPrefix(args[i+1], "-") || key == "resume") {
+			if boolFlag && (i+1 >= len(args) || strings.HasPrefix(args[i+1], "-")) {
 				val = "true"
 			} else {
 				if i+1 >= len(args) {
