@@ -94,15 +94,25 @@ func parseTrain(args []string, stdout io.Writer) (*trainArgs, error) {
 			return nil, err
 		}
 	}
+	// A bad flag is a usage error (exit 2), a bad config file is not.
+	flagged := map[string]bool{}
 	for _, s := range sets {
 		if err := ta.config.Set(s.k, s.v); err != nil {
-			return nil, err
+			return nil, &usageError{err.Error()}
 		}
+		flagged[s.k] = true
 	}
 	if ta.resume && ta.runDir == "" {
 		return nil, &usageError{"train: --resume needs the run directory: --resume RUN_DIR"}
 	}
-	return ta, ta.config.Validate()
+	if err := ta.config.Validate(); err != nil {
+		var ce *train.ConfigError
+		if errors.As(err, &ce) && flagged[strings.SplitN(ce.Key, "[", 2)[0]] {
+			return nil, &usageError{err.Error()}
+		}
+		return nil, err
+	}
+	return ta, nil
 }
 
 func isBoolOption(c train.Config, key string) bool {
