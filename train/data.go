@@ -111,4 +111,5 @@ const (
 	streamInit    = 1 // initial weights
 	streamData    = 2 // synthetic data and its split
 	streamShuffle = 3 // batch order and encoding noise
+	streamEval    = 4 // encoding noise of the test set (fixed: the seed is 0)
 )

@@ -34,14 +34,17 @@ type LayerRate struct {
 // gradient recording off (steps: the time steps of a static input) and
 // returns the mean loss, the accuracy, each spiking layer's firing rate and
 // the confusion matrix. tape may be nil; passing the training tape reuses
-// its memory.
+// its memory. A rate-encoded set is encoded with the same random spikes at
+// every call.
 func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, pred Predict, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
 	if tape == nil {
 		tape = autograd.NewTape()
 	}
 	was := tape.SetGrad(false)
 	defer tape.SetGrad(was)
-	loader, err := datasets.NewLoader(ds, datasets.LoaderConfig{BatchSize: batchSize}, nil)
+	// A stochastic encoding (rate) needs a random source; a fixed one gives
+	// every evaluation of a set the same spikes.
+	loader, err := datasets.NewLoader(ds, datasets.LoaderConfig{BatchSize: batchSize}, rand.New(rand.NewPCG(0, streamEval)))
 	if err != nil {
 		return nil, err
 	}
