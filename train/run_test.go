@@ -577,4 +577,88 @@ func TestMNIST(t *testing.T) {
 	if ev.Samples != 256 || ev.Accuracy != res.TestAccuracy {
 		t.Errorf("EvaluateRun: %d samples, accuracy %v; want 256 and %v", ev.Samples, ev.Accuracy, res.TestAccuracy)
 	}
+
+	// Rate-encoded images draw their spikes from the run's random source:
+	// a run resumed in its second epoch draws the same spikes. 128 images in
+	// batches of 32: 4 steps per epoch.
+	cfg.Data.Encoding = "rate"
+	cfg.Data.Steps = 5
+	cfg.Data.TrainLimit = 128
+	cfg.Data.TestLimit = 64
+	cfg.Train.BatchSize = 32
+	cfg.Train.Epochs = 2
+	cfg.Train.LogEvery = 1
+	ref, dir := t.TempDir(), t.TempDir()
+	runIn(t, cfg, ref, Options{})
+	runIn(t, cfg, dir, Options{MaxSteps: 6})
+	runIn(t, cfg, dir, Options{Resume: true})
+	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
+	sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+}
+
+// TestVariants trains a table of configs that together use every neuron,
+// read-out, loss, prediction, regulariser, optimizer and schedule; each
+// must resume bit-identically from the middle of its second epoch, and its
+// final model must reload with the run's test accuracy.
+func TestVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sets map[string]string
+	}{
+		{"synaptic count_ce", map[string]string{"model.neuron": "synaptic", "model.readout": "lif", "train.loss": "count_ce",
+			"train.predict": "spike_count", "model.learn_beta": "true", "model.learn_threshold": "true", "model.per_neuron": "true"}},
+		{"membrane_ce zero reset", map[string]string{"train.loss": "membrane_ce", "train.predict": "membrane_sum",
+			"model.reset": "zero", "model.reset_grad": "true", "model.init": "xavier_uniform", "model.bias": "false"}},
+		{"count_mse regularised", map[string]string{"model.readout": "lif", "train.loss": "count_mse", "train.predict": "spike_count",
+			"train.rate_l1": "0.1", "train.rate_min": "0.05", "train.rate_max": "0.5", "train.rate_bound_weight": "2",
+			"model.threshold": "0.5", "model.hidden": "16,12"}},
+		{"sgd cosine", map[string]string{"train.optimizer": "sgd", "train.lr": "0.05", "train.momentum": "0.9",
+			"train.nesterov": "true", "train.schedule": "cosine", "train.warmup": "3", "train.clip_grad_norm": "1",
+			"train.weight_decay": "1e-4", "model.init": "kaiming_normal"}},
+		{"adamw step no hidden", map[string]string{"train.optimizer": "adamw", "train.schedule": "step", "train.step_size": "4",
+			"train.gamma": "0.5", "train.weight_decay": "0.01", "model.hidden": "", "train.drop_last": "true", "train.batch_size": "48",
+			"model.surrogate": "atan", "model.surrogate_params": "alpha=2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			for k, v := range tc.sets {
+				if err := cfg.Set(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ref, dir := t.TempDir(), t.TempDir()
+			res := runIn(t, cfg, ref, Options{})
+			if res.Epochs != 2 {
+				t.Fatalf("result %+v", res)
+			}
+			runIn(t, cfg, dir, Options{MaxSteps: res.Steps/2 + 3})
+			runIn(t, cfg, dir, Options{Resume: true})
+			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
+			sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+			ev, err := EvaluateRun(context.Background(), ref, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Accuracy != res.TestAccuracy || ev.Loss != res.TestLoss {
+				t.Errorf("EvaluateRun: accuracy %v loss %v; the run: %v %v", ev.Accuracy, ev.Loss, res.TestAccuracy, res.TestLoss)
+			}
+		})
+	}
+}
+
+// TestThreadsDeterministic: the kernels partition their work independently
+// of the number of threads, so a run gives the same numbers on 1 and 2.
+func TestThreadsDeterministic(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Hidden = []int{64}
+	cfg.Train.Threads = 1
+	a := t.TempDir()
+	runIn(t, cfg, a, Options{})
+	cfg.Train.Threads = 2
+	b := t.TempDir()
+	runIn(t, cfg, b, Options{})
+	sameMetrics(t, valueMetrics(t, a), valueMetrics(t, b))
+	if !bytes.Equal(readFile(t, filepath.Join(a, ModelWeights)), readFile(t, filepath.Join(b, ModelWeights))) {
+		t.Error("final weights differ between 1 and 2 threads")
+	}
 }
