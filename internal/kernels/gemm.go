@@ -105,7 +105,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // thread count.
 var (
 	gemmKC        = 512
-	gemmAPack     = 1 << 20    // floats of packed A per slab (4 MiB)
+	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
 	gemmBBlock    = 128 * 1024 // floats of packed B per job and K block (512 KiB)
 	gemmMinJobs   = 6          // jobs worth having when the problem is big enough
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
@@ -227,7 +227,10 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	// few L1 sets and evict each other (4 KiB strides map to one set).
 	g.bInPlace = !g.transB && (g.ldb*4)%gemmBAlias != 0
 	// Rows are processed in slabs whose packed A fits gemmAPack floats.
-	slabPanels := min(max(1, gemmAPack/(k*mr)), (g.m+mr-1)/mr)
+	// The slabs are balanced: equal panel counts, not a full slab and a sliver.
+	allPanels := (g.m + mr - 1) / mr
+	slabs := (allPanels + max(1, gemmAPack/(k*mr)) - 1) / max(1, gemmAPack/(k*mr))
+	slabPanels := (allPanels + slabs - 1) / slabs
 	g.slabRows = slabPanels * mr
 	g.par = 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops)
 	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*k)
