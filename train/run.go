@@ -337,6 +337,8 @@ const (
 	metaEpSeen    = "epoch_seen"     // training samples of the epoch so far
 	metaLogSum    = "log_loss_sum"   // training loss summed since the last logged loss
 	metaLogN      = "log_steps"      // steps since the last logged loss
+	metaTestAcc   = "test_accuracy"  // test accuracy of the last completed epoch
+	metaTestLoss  = "test_loss"      // test loss of the last completed epoch (may be NaN)
 	rngShuffle    = "shuffle"        // the shuffle source at the start of the current epoch
 )
 
@@ -359,6 +361,8 @@ func (r *run) checkpoint() (*Checkpoint, error) {
 	ck.Meta[metaEpSeen] = strconv.Itoa(r.epSeen)
 	ck.Meta[metaLogSum] = strconv.FormatFloat(r.logSum, 'g', -1, 64)
 	ck.Meta[metaLogN] = strconv.Itoa(r.logN)
+	ck.Meta[metaTestAcc] = strconv.FormatFloat(r.lastTestAcc, 'g', -1, 64)
+	ck.Meta[metaTestLoss] = strconv.FormatFloat(r.lastTestLoss, 'g', -1, 64)
 	if err := ck.SetOptimizer(r.opt_); err != nil {
 		return nil, err
 	}
@@ -409,6 +413,12 @@ func (r *run) restore(ck *Checkpoint) error {
 	}
 	if r.logSum, err = ck.MetaFloat(metaLogSum); err != nil {
 		return err
+	}
+	if r.lastTestAcc, err = ck.MetaFloat(metaTestAcc); err != nil {
+		return err
+	}
+	if r.lastTestLoss, err = strconv.ParseFloat(ck.Meta[metaTestLoss], 64); err != nil {
+		return fmt.Errorf("train: %s: metadata %q = %q is not a number", ck.where(), metaTestLoss, ck.Meta[metaTestLoss])
 	}
 	return nil
 }

@@ -296,7 +296,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 func TestResume(t *testing.T) {
 	cfg := tinyConfig()
 	ref := t.TempDir()
-	runIn(t, cfg, ref, Options{})
+	want := runIn(t, cfg, ref, Options{})
 	for _, stop := range []int{4, tinyBatches, tinyBatches + 7} {
 		dir := t.TempDir()
 		res := runIn(t, cfg, dir, Options{MaxSteps: stop})
@@ -311,8 +311,9 @@ func TestResume(t *testing.T) {
 			t.Fatalf("stop at %d: checkpoint of step %d", stop, n)
 		}
 		res = runIn(t, cfg, dir, Options{Resume: true})
-		if res.Stopped != "" || res.Steps != 2*tinyBatches || res.Epochs != 2 {
-			t.Fatalf("resumed at %d: result %+v", stop, res)
+		if res.Stopped != "" || res.Steps != 2*tinyBatches || res.Epochs != 2 ||
+			res.TestAccuracy != want.TestAccuracy || res.TestLoss != want.TestLoss || res.BestAccuracy != want.BestAccuracy {
+			t.Fatalf("resumed at %d: result %+v, want %+v", stop, res, want)
 		}
 		sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
 		if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
@@ -321,6 +322,14 @@ func TestResume(t *testing.T) {
 		sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
 		sameCheckpoints(t, filepath.Join(ref, BestCheckpoint), filepath.Join(dir, BestCheckpoint))
 	}
+	// Resuming a finished run trains no more, reports its results, and
+	// leaves its files as they were.
+	before := snapshot(t, ref)
+	res := runIn(t, cfg, ref, Options{Resume: true})
+	if res.Steps != want.Steps || res.TestAccuracy != want.TestAccuracy || res.TestLoss != want.TestLoss {
+		t.Errorf("resuming a finished run: %+v, want %+v", res, want)
+	}
+	sameSnapshot(t, before, snapshot(t, ref))
 }
 
 // cancelAfter is a context whose Err reports a cancellation from its n-th
