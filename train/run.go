@@ -297,8 +297,13 @@ func (r *run) openDir() error {
 		if err := os.MkdirAll(r.dir, 0o755); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
-		if _, err := os.Stat(filepath.Join(r.dir, LastCheckpoint)); err == nil {
-			return fmt.Errorf("train: %s already holds a run; resume it or choose another directory", r.dir)
+		// A run without a checkpoint yet (still starting, or failed before
+		// its first one) has left its config and metrics: a second run
+		// there would mix its metrics into the first's.
+		for _, f := range []string{LastCheckpoint, MetricsFile, ConfigFile} {
+			if _, err := os.Stat(filepath.Join(r.dir, f)); err == nil {
+				return fmt.Errorf("train: %s already holds a run (%s); resume it or choose another directory", r.dir, f)
+			}
 		}
 		if err := WriteFileAtomic(filepath.Join(r.dir, ConfigFile), func(w io.Writer) error {
 			_, err := w.Write(r.cfg.YAML())

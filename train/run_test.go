@@ -459,6 +459,26 @@ func TestRunRefusesExistingRun(t *testing.T) {
 		t.Errorf("a new run in a run directory: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
+
+	// A run that failed before its first checkpoint has metrics all the
+	// same: a new run must not append to them.
+	dir = t.TempDir()
+	bad := cfg
+	bad.Train.LogEvery = 1
+	bad.Train.LR = 1e37 // diverges at the second step
+	if _, err := runWith(bad, dir, Options{}); err == nil {
+		t.Fatal("no error from a diverging run")
+	}
+	if len(valueMetrics(t, dir)) == 0 {
+		t.Fatal("the failed run logged nothing: the case is not covered")
+	}
+	before = snapshot(t, dir)
+	if _, err := runWith(cfg, dir, Options{}); err == nil || !strings.Contains(err.Error(), "already holds a run") {
+		t.Errorf("a new run in the directory of a failed run: %v", err)
+	}
+	sameSnapshot(t, before, snapshot(t, dir))
+	// An existing empty directory is fine.
+	runIn(t, cfg, t.TempDir(), Options{MaxSteps: 1})
 }
 
 func TestEarlyStopping(t *testing.T) {
