@@ -756,3 +756,31 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestLRSchedule(t *testing.T) {
+	l := DefaultConfig().Train
+	l.LR = 0.1
+	for _, tc := range []struct {
+		schedule       string
+		stepSize       int
+		gamma          float64
+		warmup, s, tot int
+		want           float64
+	}{
+		{"constant", 1, 0, 0, 57, 100, 0.1},
+		{"step", 10, 0.5, 0, 9, 100, 0.1},              // 0.1 · 0.5^0
+		{"step", 10, 0.5, 0, 25, 100, 0.025},           // 0.1 · 0.5^2
+		{"cosine", 1, 0, 0, 0, 100, 0.1},               // 0.1 · (1 + cos 0) / 2
+		{"cosine", 1, 0, 0, 50, 100, 0.05},             // 0.1 · (1 + cos π/2) / 2
+		{"cosine", 1, 0, 0, 100, 100, 0},               // 0.1 · (1 + cos π) / 2
+		{"constant", 1, 0, 4, 0, 100, 0.025},           // warm-up: 0.1 · 1/4
+		{"constant", 1, 0, 4, 3, 100, 0.1},             // 0.1 · 4/4
+		{"step", 2, 0.5, 4, 2, 100, 0.1 * 0.5 * 3 / 4}, // decayed once, then warm-up 3/4
+	} {
+		l.Schedule, l.StepSize, l.Gamma, l.Warmup = tc.schedule, tc.stepSize, tc.gamma, tc.warmup
+		if got := lrAt(l, tc.s, tc.tot); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("%s step_size %d gamma %v warmup %d: step %d of %d: lr %v, want %v",
+				tc.schedule, tc.stepSize, tc.gamma, tc.warmup, tc.s, tc.tot, got, tc.want)
+		}
+	}
+}
