@@ -87,6 +87,14 @@ func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*D
 	}
 	d.Train = limit(d.Train, c.TrainLimit)
 	d.Test = limit(d.Test, c.TestLimit)
+	if nt, ne := d.Train.Len(), d.Test.Len(); nt == 0 || ne == 0 {
+		msg := fmt.Sprintf("leaves %d training and %d test samples; each set needs at least one", nt, ne)
+		if c.Dataset == "randman" {
+			return nil, &ConfigError{Key: "data.randman_test_frac", Value: fmt.Sprint(c.RandmanTestFrac),
+				Msg: fmt.Sprintf("of %d classes of %d samples %s", c.RandmanClasses, c.RandmanSamples, msg)}
+		}
+		return nil, fmt.Errorf("data: %s %s", c.Dataset, msg)
+	}
 	steps, features := d.Train.Shape()
 	d.Features, d.Steps = features, steps
 	if steps == 1 {

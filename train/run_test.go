@@ -784,3 +784,23 @@ func TestLRSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptySplit: a split that leaves no training or no test sample is a
+// config error before anything is written.
+func TestEmptySplit(t *testing.T) {
+	for _, frac := range []float64{0.01, 0.99} {
+		cfg := tinyConfig()
+		cfg.Data.RandmanClasses = 2
+		cfg.Data.RandmanSamples = 2 // 4 samples: 1% of them is none, 99% all
+		cfg.Data.RandmanTestFrac = frac
+		dir := filepath.Join(t.TempDir(), "run")
+		_, err := runWith(cfg, dir, Options{})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != "data.randman_test_frac" {
+			t.Errorf("test fraction %v of 4 samples: %v, want a config error about data.randman_test_frac", frac, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a failed run left %s: %v", dir, err)
+		}
+	}
+}
