@@ -225,6 +225,10 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	if r.data, err = LoadData(ctx, cfg.Data, cfg.Seed, r.log); err != nil {
 		return nil, err
 	}
+	if n := r.data.Train.Len(); cfg.Train.DropLast && n < cfg.Train.BatchSize {
+		return nil, &ConfigError{Key: "train.batch_size", Value: strconv.Itoa(cfg.Train.BatchSize),
+			Msg: fmt.Sprintf("with train.drop_last leaves no batch of the %d training samples", n)}
+	}
 	initRNG := rand.New(rand.NewPCG(cfg.Seed, streamInit))
 	if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, initRNG); err != nil {
 		return nil, err

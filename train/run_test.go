@@ -803,4 +803,13 @@ func TestEmptySplit(t *testing.T) {
 			t.Errorf("a failed run left %s: %v", dir, err)
 		}
 	}
+	// Batches larger than the training set, the last one dropped: no step.
+	cfg := tinyConfig()
+	cfg.Train.BatchSize = 321
+	cfg.Train.DropLast = true
+	_, err := runWith(cfg, filepath.Join(t.TempDir(), "run"), Options{})
+	want := "config: train.batch_size = 321: with train.drop_last leaves no batch of the 320 training samples"
+	if err == nil || err.Error() != want {
+		t.Errorf("batch of 321 with drop_last: %v, want %s", err, want)
+	}
 }
