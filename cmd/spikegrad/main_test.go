@@ -238,3 +238,87 @@ func TestTrainInterrupted(t *testing.T) {
 		t.Errorf("no checkpoint after an interruption: %v", err)
 	}
 }
+
+// snapshot returns every file under dir with its bytes.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		m[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestBadInputs: each bad input gets one message that names it, exit code
+// 1, and leaves the run directory as it was.
+func TestBadInputs(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	cfgFile := writeFile(t, tmp, "run.yaml", tinyYAML)
+	dir := filepath.Join(tmp, "run")
+	if _, _, err := cmd(ctx, "train", "--config", cfgFile, "--run-dir", dir, "--progress", "off", "--max-steps", "3"); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, train.LastCheckpoint)
+	emptyData := t.TempDir()
+	t.Setenv("SPIKEGRAD_DATA", "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	for _, tc := range []struct {
+		name    string
+		prepare func()
+		args    []string
+		msg     []string
+	}{
+		{"another architecture", nil, []string{"train", "--resume", dir, "--model.hidden", "17"}, []string{ck, "another architecture"}},
+		{"missing dataset", nil, []string{"train", "--config", cfgFile, "--run-dir", filepath.Join(tmp, "mnist"),
+			"--data.dataset", "mnist", "--data.dir", emptyData}, []string{"mnist not found", emptyData, "data.download"}},
+		{"bad config.yaml", func() {
+			writeFile(t, tmp, "bad.yaml", "model:\n  hidden: sixteen\n")
+		}, []string{"train", "--resume", dir, "--config", filepath.Join(tmp, "bad.yaml")}, []string{"bad.yaml:2", "model.hidden", "must be a list"}},
+		{"truncated checkpoint", func() {
+			b, err := os.ReadFile(ck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(ck, b[:100], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"train", "--resume", dir}, []string{ck, "truncated"}},
+	} {
+		if tc.prepare != nil {
+			tc.prepare()
+		}
+		before := snapshot(t, dir)
+		_, _, err := cmd(ctx, tc.args...)
+		if err == nil || exitCode(err) != 1 {
+			t.Errorf("%s: %v (exit %d), want an error with exit 1", tc.name, err, exitCode(err))
+			continue
+		}
+		for _, s := range tc.msg {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s: error %q does not say %q", tc.name, err, s)
+			}
+		}
+		after := snapshot(t, dir)
+		if len(after) != len(before) {
+			t.Errorf("%s: %d files in the run directory before, %d after", tc.name, len(before), len(after))
+		}
+		for p, b := range before {
+			if after[p] != b {
+				t.Errorf("%s: %s changed", tc.name, p)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "mnist")); err == nil {
+		t.Error("a run without its dataset left a run directory")
+	}
+}
