@@ -319,6 +319,16 @@ func TestResume(t *testing.T) {
 		if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
 			t.Errorf("resumed at %d: final weights differ", stop)
 		}
+		// Wall times continue across the resume.
+		ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(ms); i++ {
+			if ms[i].Wall < ms[i-1].Wall {
+				t.Errorf("resumed at %d: wall time goes back from %v to %v at record %d", stop, ms[i-1].Wall, ms[i].Wall, i)
+			}
+		}
 		sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
 		sameCheckpoints(t, filepath.Join(ref, BestCheckpoint), filepath.Join(dir, BestCheckpoint))
 	}
