@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -292,6 +293,18 @@ func (r *run) openDir() error {
 		}
 		if err := TruncateMetrics(filepath.Join(r.dir, MetricsFile), r.step); err != nil {
 			return err
+		}
+		// A resume may change the config (more epochs): config.yaml stays
+		// the config the run uses.
+		cfgPath := filepath.Join(r.dir, ConfigFile)
+		if old, err := os.ReadFile(cfgPath); err != nil || !bytes.Equal(old, r.cfg.YAML()) {
+			if err := WriteFileAtomic(cfgPath, func(w io.Writer) error {
+				_, err := w.Write(r.cfg.YAML())
+				return err
+			}); err != nil {
+				return err
+			}
+			r.prog.line("%s updated to the config of the resumed run", cfgPath)
 		}
 		r.prog.line("resuming %s at epoch %d, step %d", r.dir, r.epoch+1, r.step)
 	} else {

@@ -823,3 +823,22 @@ func TestEmptySplit(t *testing.T) {
 		t.Errorf("batch of 321 with drop_last: %v, want %s", err, want)
 	}
 }
+
+// TestResumeMoreEpochs continues a finished 2-epoch run for a third epoch:
+// with a constant learning rate it ends as a 3-epoch run, and config.yaml
+// says 3 epochs.
+func TestResumeMoreEpochs(t *testing.T) {
+	cfg := tinyConfig()
+	dir, ref := t.TempDir(), t.TempDir()
+	runIn(t, cfg, dir, Options{})
+	cfg.Train.Epochs = 3
+	runIn(t, cfg, ref, Options{})
+	res := runIn(t, cfg, dir, Options{Resume: true})
+	if res.Epochs != 3 || res.Steps != 3*tinyBatches {
+		t.Fatalf("result %+v", res)
+	}
+	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
+	if !bytes.Equal(readFile(t, filepath.Join(ref, ConfigFile)), readFile(t, filepath.Join(dir, ConfigFile))) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, ConfigFile)))
+	}
+}
