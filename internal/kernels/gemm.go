@@ -356,27 +356,40 @@ func (g *gemmCall) job(i int) {
 func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, ldb, i0, mv, j0, nv int, beta float32) {
 	nr := g.kern.nr
 	c, ldc := g.c, g.ldc
+	if g.swap {
+		// Tile element (ii, jj) is c[(j0+jj)*ldc+i0+ii]: the copies are
+		// transposes, done 8 lines at a time when the tile has 8.
+		ct := c[j0*ldc+i0:]
+		if beta != 0 {
+			if nv >= 8 {
+				interleaveRows(t, nr, ct, ldc, nv, mv)
+			} else {
+				for ii := 0; ii < mv; ii++ {
+					for jj := 0; jj < nv; jj++ {
+						t[ii*nr+jj] = ct[jj*ldc+ii]
+					}
+				}
+			}
+		}
+		g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta)
+		if mv >= 8 {
+			interleaveRows(ct, ldc, t, nr, mv, nv)
+			return
+		}
+		for ii := 0; ii < mv; ii++ {
+			for jj, v := range t[ii*nr : ii*nr+nv] {
+				ct[jj*ldc+ii] = v
+			}
+		}
+		return
+	}
 	if beta != 0 {
 		for ii := 0; ii < mv; ii++ {
-			row := t[ii*nr : ii*nr+nv]
-			if g.swap {
-				for jj := range row {
-					row[jj] = c[(j0+jj)*ldc+i0+ii]
-				}
-			} else {
-				copy(row, c[(i0+ii)*ldc+j0:])
-			}
+			copy(t[ii*nr:ii*nr+nv], c[(i0+ii)*ldc+j0:])
 		}
 	}
 	g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta)
 	for ii := 0; ii < mv; ii++ {
-		row := t[ii*nr : ii*nr+nv]
-		if g.swap {
-			for jj, v := range row {
-				c[(j0+jj)*ldc+i0+ii] = v
-			}
-		} else {
-			copy(c[(i0+ii)*ldc+j0:(i0+ii)*ldc+j0+nv], row)
-		}
+		copy(c[(i0+ii)*ldc+j0:(i0+ii)*ldc+j0+nv], t[ii*nr:ii*nr+nv])
 	}
 }
