@@ -345,6 +345,9 @@ func TestSgemmNoAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts need the pools warm")
 	}
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
 	rng := rand.New(rand.NewPCG(31, 32))
 	const m, k = 128, 300
 	a := randSlice(rng, m*k)
