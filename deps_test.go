@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"surrogate":                 {"autograd"},
 	"surrogate/surrogatetest":   {"surrogate", "autograd"},
 	"layers":                    {"autograd", "surrogate", "internal/kernels"},
-	"optim":                     {"autograd"},
+	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate"},
 	"plots":                     {},

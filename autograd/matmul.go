@@ -82,6 +82,9 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 	if t.nspikes == len(t.spikes) {
 		t.spikes = append(t.spikes, new(kernels.SpikeRows))
 	}
+	if estimateActivity(a.Data, m, k) >= 2*t.maxDense {
+		return nil // clearly dense: skip the conversion
+	}
 	s := t.spikes[t.nspikes]
 	s.FromDense(a.Data, m, k)
 	if float64(len(s.Idx)) >= t.maxDense*float64(m*k) {
@@ -89,6 +92,26 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 	}
 	t.nspikes++
 	return s
+}
+
+// estimateActivity returns the fraction of non-zeros in about 1/16 of the
+// rows of a [m, k] matrix (all rows when m < 64): enough to tell a dense
+// operand from a sparse one without scanning it all.
+func estimateActivity(a []float32, m, k int) float64 {
+	step := 1
+	if m >= 64 {
+		step = 16
+	}
+	nz, n := 0, 0
+	for r := 0; r < m; r += step {
+		for _, v := range a[r*k : (r+1)*k] {
+			if v != 0 {
+				nz++
+			}
+		}
+		n += k
+	}
+	return float64(nz) / float64(max(n, 1))
 }
 
 func matMulBack(t *Tape, r *record) {

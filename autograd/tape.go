@@ -494,9 +494,4 @@ func numel(shape []int) int {
 }
 
 // addTo adds src into dst element-wise.
-func addTo(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, s := range src {
-		dst[i] += s
-	}
-}
+func addTo(dst, src []float32) { kernels.Add(dst, src) }

@@ -121,13 +121,30 @@ func (l *LIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
 // (connected to the graph: Detach it for truncated backpropagation through
 // time). It panics with an *autograd.ShapeError for a wrong shape.
 func (l *LIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState, next bool) (spk, mem *autograd.Var, out LIFState) {
+	T, B := seqDims("LIF.Run", x, l.N)
+	return l.run(t, x, T, B, false, s, next)
+}
+
+// ScanConst runs the layer from the zero state for steps time steps with the
+// same input x [B, N] at every step, and returns the spikes and membranes
+// [steps, B, N]. It equals Scan of x repeated over time, without making the
+// repeated copy or summing its gradient over time.
+func (l *LIF) ScanConst(t *autograd.Tape, x *autograd.Var, steps int) (spk, mem *autograd.Var) {
+	if x.Dims() != 2 || x.Dim(1) != l.N || steps < 0 {
+		panic(&autograd.ShapeError{Op: "LIF.ScanConst", Shapes: [][]int{append([]int(nil), x.Shape()...)},
+			Msg: fmt.Sprintf("input must be [B, %d] and steps >= 0 (steps = %d)", l.N, steps)})
+	}
+	spk, mem, _ = l.run(t, x, steps, x.Dim(0), true, LIFState{}, false)
+	return spk, mem
+}
+
+func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s LIFState, next bool) (spk, mem *autograd.Var, out LIFState) {
 	const op = "LIF.Run"
-	T, B := seqDims(op, x, l.N)
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config
 	o := &lifOp{
-		scan: kernels.LIFScan{T: T, B: B, N: l.N, Reset: c.Reset, ResetGrad: c.ResetGrad,
+		scan: kernels.LIFScan{T: T, B: B, N: l.N, Reset: c.Reset, ResetGrad: c.ResetGrad, ConstIn: constIn,
 			Beta: clamped(t, l.Beta, decayMin, decayMax), Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		f: c.Surrogate, x: x, mem0: s.Mem, spk0: s.Spk, beta: l.Beta, thr: l.Threshold,
 	}
@@ -164,9 +181,19 @@ type lifOp struct {
 func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
 	p := &o.scan
 	n := p.T * p.B * p.N
-	sg := t.ScratchRaw(n)
-	surrogateGrads(o.f, sg, o.mem.Data, p.Thr, p.N)
-	g := kernels.LIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SG: sg}
+	if p.ConstIn {
+		n = p.B * p.N
+	}
+	g := kernels.LIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad}
+	if fs, ok := o.f.(surrogate.FastSigmoid); ok {
+		g.FastSigmoid = fs.Slope
+		if g.FastSigmoid == 0 {
+			g.FastSigmoid = 25 // FastSigmoid's documented default
+		}
+	} else {
+		f := o.f
+		g.SGFunc = func(dst, x []float32) { surrogate.GradInto(f, dst, x) }
+	}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
 	if o.mem0 != nil && o.mem0.RequiresGrad() {

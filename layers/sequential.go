@@ -58,6 +58,12 @@ func (s *Sequential) Specs() []Spec {
 	return out
 }
 
+// constScanner is a neuron layer that takes an input constant over time
+// without a repeated copy (LIF.ScanConst).
+type constScanner interface {
+	ScanConst(t *autograd.Tape, x *autograd.Var, steps int) (out, mem *autograd.Var)
+}
+
 // Trace is what a forward pass of a Sequential produced: the output and,
 // per layer, its output and (for neuron layers) its membrane potentials.
 type Trace struct {
@@ -100,12 +106,17 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 	for _, l := range s.Layers {
 		lt := LayerTrace{Name: l.Name()}
 		if n, ok := l.(Neuron); ok {
-			if constant {
-				h = t.Repeat(h, steps)
-				constant = false
-			}
 			lt.Neuron = true
-			lt.Out, lt.Mem = n.Scan(t, h)
+			if c, ok := l.(constScanner); ok && constant {
+				lt.Out, lt.Mem = c.ScanConst(t, h, steps)
+				constant = false
+			} else {
+				if constant {
+					h = t.Repeat(h, steps)
+					constant = false
+				}
+				lt.Out, lt.Mem = n.Scan(t, h)
+			}
 		} else {
 			lt.Out = l.Forward(t, h)
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 )
 
 // AdamConfig holds the hyperparameters of Adam and AdamW. Fields are taken
@@ -178,17 +179,12 @@ func (a *adam) step() {
 	}
 }
 
-// adamPlain is Adam without weight decay or AMSGrad: the common case.
+// adamPlain is Adam without weight decay or AMSGrad: the common case. It
+// runs the vectorised loop of the kernels, which performs exactly the
+// float32 operations of adamDecay with no decay, in the same order.
 func adamPlain(p, g, m, v []float32, s *adamScalars) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	b1, c1, b2, c2, step, rbc2, eps := s.b1, s.c1, s.b2, s.c2, s.step, s.rbc2, s.eps
-	for i, d := range g {
-		mi := float32(b1*m[i]) + float32(c1*d)
-		vi := float32(b2*v[i]) + float32(float32(c2*d)*d)
-		m[i], v[i] = mi, vi
-		den := float32(float32(math.Sqrt(float64(vi)))*rbc2) + eps
-		p[i] -= float32(step * mi / den)
-	}
+	kernels.FusedAdam(p, g, m, v, &kernels.AdamCoeffs{B1: s.b1, C1: s.c1, B2: s.b2, C2: s.c2,
+		Step: s.step, RBC2: s.rbc2, Eps: s.eps})
 }
 
 // adamDecay is Adam with coupled (wd) or decoupled (shrink) weight decay.

@@ -108,6 +108,11 @@ type LIFScan struct {
 	// ResetGrad lets the gradient flow through the reset term r[t] = S[t-1]
 	// (via SG[t-1]). The default, false, detaches the reset from the graph.
 	ResetGrad bool
+	// ConstIn declares the input constant over time: Forward's in holds n
+	// values, x[t] = in for every t, and Backward's DIn holds n values,
+	// dL/din = Σ_t dL/dx[t]. It saves the copy of the input into every step
+	// and the reduction of its gradient over time.
+	ConstIn bool
 }
 
 // LIFGrad holds the inputs and outputs of LIFScan.Backward. Slices marked
@@ -115,9 +120,20 @@ type LIFScan struct {
 type LIFGrad struct {
 	DSpk []float32 // [T*n] dL/dS[t]; optional (nil: zero)
 	DMem []float32 // [T*n] dL/dmem[t] from direct uses of the membrane; optional
-	SG   []float32 // [T*n] surrogate derivative g(mem[t] - thr[f]); required
+	SG   []float32 // [T*n] surrogate derivative g(mem[t] - thr[f]); required unless SGFunc is set
+	// SGFunc, used when SG is nil, computes the surrogate derivative while
+	// the scan runs: SGFunc(dst, x) sets dst[i] = g(x[i]) for x[i] =
+	// mem[t] - thr, a segment at a time (dst and x may be the same slice).
+	// It saves writing and reading a [T*n] array. It is called from several
+	// goroutines at once.
+	SGFunc func(dst, x []float32)
+	// FastSigmoid, when SG is nil and FastSigmoid > 0, makes the scan compute
+	// the fast-sigmoid derivative 1/(1 + k|mem[t] - thr|)² with slope k =
+	// FastSigmoid itself, vectorised (FastSigmoidShifted), instead of calling
+	// SGFunc.
+	FastSigmoid float32
 
-	DIn   []float32 // [T*n] dL/dx[t]; required, overwritten
+	DIn   []float32 // [T*n] dL/dx[t] ([n] Σ_t dL/dx[t] with ConstIn); required, overwritten
 	DMem0 []float32 // [n] dL/dmem0; optional, overwritten
 	DSpk0 []float32 // [n] dL/dspk0; optional, overwritten (zeros unless ResetGrad)
 	DBeta []float32 // [len(Beta)] dL/dbeta; optional, accumulated
@@ -133,7 +149,11 @@ func (p *LIFScan) Forward(in, mem0, spk0, mem, spk []float32) {
 	j.reset = p.Reset
 	j.setParam(1, "Beta", p.Beta, nil)
 	j.setParam(2, "Thr", p.Thr, nil)
-	j.in = j.seq("in", in, true)
+	if j.constIn = p.ConstIn; j.constIn {
+		j.in = j.state("in", in, true)
+	} else {
+		j.in = j.seq("in", in, true)
+	}
 	j.mem0 = j.state("mem0", mem0, false)
 	j.spk0 = j.state("spk0", spk0, false)
 	j.mem = j.seq("mem", mem, true)
@@ -156,8 +176,13 @@ func (p *LIFScan) Backward(mem0, spk0, mem, spk []float32, g *LIFGrad) {
 	j.spk = j.seq("spk", spk, true)
 	j.ds = j.seq("DSpk", g.DSpk, false)
 	j.dm = j.seq("DMem", g.DMem, false)
-	j.sg = j.seq("SG", g.SG, true)
-	j.dIn = j.seq("DIn", g.DIn, true)
+	j.sg = j.seq("SG", g.SG, g.SGFunc == nil && g.FastSigmoid <= 0)
+	j.sgf, j.fsK = g.SGFunc, g.FastSigmoid
+	if j.constIn = p.ConstIn; j.constIn {
+		j.dIn = j.state("DIn", g.DIn, true)
+	} else {
+		j.dIn = j.seq("DIn", g.DIn, true)
+	}
 	j.dMem0 = j.state("DMem0", g.DMem0, false)
 	j.dSpk0 = j.state("DSpk0", g.DSpk0, false)
 	j.run()
@@ -171,7 +196,7 @@ func (j *scanJob) lifForward(t, off, l int, be, th []float32) {
 	if t > 0 {
 		pm, ps = j.mem[o-j.n:o-j.n+l], j.spk[o-j.n:o-j.n+l]
 	}
-	x, m, s := j.in[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
+	x, m, s := j.inAt(o, off, l), j.mem[o:o+l], j.spk[o:o+l]
 	if k := lifForwardAsm(j.reset, x, pm, ps, be, th, m, s); k > 0 {
 		x, pm, ps, be, th, m, s = x[k:], pm[k:], ps[k:], be[k:], th[k:], m[k:], s[k:]
 	}
@@ -234,20 +259,45 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	if t > 0 {
 		pm, r = j.mem[o-n:o-n+l], j.spk[o-n:o-n+l]
 	}
-	aNext := zeroSeg[:l]
-	if t < j.T-1 {
-		aNext = j.dIn[o+n : o+n+l]
+	// A[t+1] is read back from DIn, or with ConstIn from a carry of one
+	// step that A[t] then overwrites in place.
+	var aNext, dIn []float32
+	if j.constIn {
+		carry := j.carry(off, l)
+		aNext, dIn = carry, carry
+		if t == j.T-1 {
+			clear(carry)
+		}
+	} else {
+		aNext = zeroSeg[:l]
+		if t < j.T-1 {
+			aNext = j.dIn[o+n : o+n+l]
+		}
+		dIn = j.dIn[o : o+l]
 	}
-	dIn := j.dIn[o : o+l]
 	k := len(dIn)
 	rNext, mt := j.spk[o:o+k], j.mem[o:o+k]
-	ds, dm, sg := part(j.ds, o, k), part(j.dm, o, k), j.sg[o:o+k]
+	ds, dm := part(j.ds, o, k), part(j.dm, o, k)
+	var sg []float32
+	if j.sg != nil {
+		sg = j.sg[o : o+k]
+	} else {
+		sg = j.sgSegment(off, mt, th[:k])
+	}
 	db, dt := j.acc(parBeta, off, k), j.acc(parThr, off, k)
 	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
 	// The assembly loop does the leading multiple of 16 elements; the Go
 	// loops below do the rest (v) and the initial-state outputs use all k.
 	v := lifBackwardAsm(j.reset, j.resetGrad, j.dpar[parBeta] != nil || j.dpar[parThr] != nil, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	j.lifBackwardGo(v, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	if j.constIn {
+		sum := j.dIn[off : off+k]
+		if t == j.T-1 {
+			copy(sum, dIn)
+		} else {
+			Add(sum, dIn)
+		}
+	}
 	if t > 0 {
 		return
 	}

@@ -62,6 +62,11 @@ type scanJob struct {
 	ds, dm, sg                          []float32
 	dIn, dSyn0, dMem0, dSpk0            []float32
 
+	constIn bool                  // in and dIn hold one step (LIFScan.ConstIn)
+	sgf     func(dst, x []float32) // the surrogate derivative when sg is nil
+	fsK     float32                // > 0: the built-in fast sigmoid of this slope instead of sgf
+	sgBuf   []float32              // per-chunk segment buffers for sgf, [chunks*scanSeg]
+
 	// scratch holds, for Backward, numPar per-element gradient sums [n] and
 	// the Synaptic membrane-gradient carry [n]. It is kept with the pooled
 	// job, so steady-state calls do not allocate.
@@ -82,11 +87,57 @@ func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 	return j
 }
 
-// release returns the job to the pool, keeping its scratch buffer.
+// release returns the job to the pool, keeping its scratch buffers.
 func (j *scanJob) release() {
-	scr := j.scratch
-	*j = scanJob{scratch: scr}
+	scr, sgb := j.scratch, j.sgBuf
+	*j = scanJob{scratch: scr, sgBuf: sgb}
 	scanJobs.Put(j)
+}
+
+// inAt is the input of the segment at flat offset o (element off of its
+// step): one step for ConstIn, else step o/n.
+func (j *scanJob) inAt(o, off, l int) []float32 {
+	if j.constIn {
+		return j.in[off : off+l]
+	}
+	return j.in[o : o+l]
+}
+
+// carry is the one-step membrane-gradient carry of the segment at element
+// off (the scratch slot after the parameter sums).
+func (j *scanJob) carry(off, l int) []float32 {
+	c := j.scratch[numPar*j.n:]
+	return c[off : off+l]
+}
+
+// sgSegment computes the surrogate derivative of one segment, sgf(mem -
+// thr), into the buffer of the chunk that owns element off.
+func (j *scanJob) sgSegment(off int, mem, th []float32) []float32 {
+	c := j.chunkOf(off)
+	buf := j.sgBuf[c*scanSeg : c*scanSeg+len(mem)]
+	if j.fsK > 0 {
+		FastSigmoidShifted(buf, mem, th, j.fsK)
+		return buf
+	}
+	for i, m := range mem {
+		buf[i] = m - th[i]
+	}
+	j.sgf(buf, buf)
+	return buf
+}
+
+// chunkOf returns the chunk that owns flat element off of a step: the
+// inverse of runChunk's row ranges.
+func (j *scanJob) chunkOf(off int) int {
+	b := off / j.N
+	c := b * j.chunks / j.B
+	for c+1 < j.chunks && (c+1)*j.B/j.chunks <= b {
+		c++
+	}
+	for c > 0 && c*j.B/j.chunks > b {
+		c--
+	}
+	return c
 }
 
 func (j *scanJob) fail(reason string) {
@@ -159,6 +210,13 @@ func (j *scanJob) run() {
 			j.scratch = make([]float32, need)
 		}
 		j.scratch = j.scratch[:(numPar+1)*j.n]
+		if j.sg == nil && (j.sgf != nil || j.fsK > 0) {
+			if need := j.chunks * scanSeg; cap(j.sgBuf) < need {
+				j.sgBuf = make([]float32, need)
+			} else {
+				j.sgBuf = j.sgBuf[:need]
+			}
+		}
 	}
 	runChunks(j.chunks, j)
 	if !j.fwd {
