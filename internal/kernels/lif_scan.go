@@ -62,7 +62,7 @@ type scanJob struct {
 	ds, dm, sg                          []float32
 	dIn, dSyn0, dMem0, dSpk0            []float32
 
-	constIn bool                  // in and dIn hold one step (LIFScan.ConstIn)
+	constIn bool                   // in and dIn hold one step (LIFScan.ConstIn)
 	sgf     func(dst, x []float32) // the surrogate derivative when sg is nil
 	fsK     float32                // > 0: the built-in fast sigmoid of this slope instead of sgf
 	sgBuf   []float32              // per-chunk segment buffers for sgf, [chunks*scanSeg]
