@@ -107,7 +107,7 @@ var (
 	gemmKC        = 512
 	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
 	gemmBBlock    = 128 * 1024 // floats of packed B per job and K block (512 KiB)
-	gemmMinJobs   = 6          // jobs worth having when the problem is big enough
+	gemmMinJobs   = 24         // jobs worth having when the problem is big enough (fine enough for 2-3 threads to balance)
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
 	gemmBAlias    = 1024       // B row strides (bytes) that are multiples of this get packed
