@@ -102,7 +102,15 @@ type LoopConfig struct {
 	Patience        int     `yaml:"patience" help:"early stopping: stop after this many epochs without a better test accuracy (0: off)"`
 	Threads         int     `yaml:"threads" help:"threads of the kernels (0: all cores)"`
 	LogEvery        int     `yaml:"log_every" help:"record the training loss every N steps"`
-	EvalBatchSize   int     `yaml:"eval_batch_size" help:"samples per batch when evaluating"`
+	EvalBatchSize   int     `yaml:"eval_batch_size" help:"samples per batch when evaluating (0: batch_size); larger batches need more memory"`
+}
+
+// evalBatch is the evaluation batch size: EvalBatchSize, or BatchSize when 0.
+func (l LoopConfig) evalBatch() int {
+	if l.EvalBatchSize > 0 {
+		return l.EvalBatchSize
+	}
+	return l.BatchSize
 }
 
 // DefaultConfig returns the defaults: the synthetic Randman task (Zenke and
@@ -122,7 +130,7 @@ func DefaultConfig() Config {
 			Init: "pytorch", Bias: true},
 		Train: LoopConfig{Epochs: 5, BatchSize: 128, Optimizer: "adam", LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
 			Schedule: "constant", StepSize: 1000, Gamma: 0.5, Loss: "max_membrane_ce", CorrectRate: 0.8, IncorrectRate: 0.2,
-			Predict: "membrane_max", RateBoundWeight: 1, LogEvery: 10, EvalBatchSize: 500},
+			Predict: "membrane_max", RateBoundWeight: 1, LogEvery: 10, EvalBatchSize: 0},
 	}
 }
 
@@ -550,7 +558,7 @@ func (c *Config) Validate() error {
 		atLeast("train.patience", l.Patience, 0),
 		atLeast("train.threads", l.Threads, 0),
 		atLeast("train.log_every", l.LogEvery, 1),
-		atLeast("train.eval_batch_size", l.EvalBatchSize, 1),
+		atLeast("train.eval_batch_size", l.EvalBatchSize, 0),
 	}
 	for _, err := range checks {
 		if err != nil {

@@ -243,7 +243,7 @@ func TestConfigOutOfRange(t *testing.T) {
 		{"train.patience", "-1", ""},
 		{"train.threads", "-1", ""},
 		{"train.log_every", "0", ""},
-		{"train.eval_batch_size", "0", ""},
+		{"train.eval_batch_size", "-1", ""},
 	} {
 		c := DefaultConfig()
 		if err := c.Set(tc.key, tc.value); err != nil {

@@ -188,5 +188,5 @@ func EvaluateRun(ctx context.Context, runDir string, log io.Writer) (*Evaluation
 	if err := r.setupObjective(); err != nil {
 		return nil, err
 	}
-	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.EvalBatchSize, nil)
+	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), nil)
 }

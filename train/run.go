@@ -696,7 +696,7 @@ func (r *run) endEpoch(ctx context.Context) error {
 	r.skip = 0
 	r.epLoss, r.epCorrect, r.epSeen, r.logSum, r.logN = 0, 0, 0, 0, 0
 	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
-	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.EvalBatchSize, r.tape)
+	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.evalBatch(), r.tape)
 	if err != nil {
 		return err
 	}
