@@ -149,6 +149,8 @@ var edgeSizes = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 
 func TestSgemmMatchesRef(t *testing.T) {
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(7, uint64(len(gemmKernels))))
+		// alpha and beta: the special values 1 and 0 (overwrite) and a few
+		// arbitrary signed scales, cycled so every form meets each pair.
 		alphas := []float32{1, -0.5, 2, 0.75}
 		betas := []float32{0, 1, -1.5, 0.25}
 		n := 0
@@ -183,6 +185,8 @@ func TestSgemmBlocking(t *testing.T) {
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
 		iter := 0
+		// K blocks of 1 (every step its own block), 7 (a ragged last block)
+		// and 64; parallel threshold 0 (always the job grid) or 2^40 (never).
 		for _, kc := range []int{1, 7, 64} {
 			for _, par := range []int{0, 1 << 40} {
 				// Slabs of packed A: one panel, about 30 rows, or all rows.
@@ -193,6 +197,9 @@ func TestSgemmBlocking(t *testing.T) {
 				gemmBAlias = []int{4, 1024}[iter%2]
 				iter++
 				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+					// Sizes off every tile multiple, a narrow n that takes the
+					// swapped orientation, a short m, and exact multiples of
+					// 8 and 32 (64 rows, 96 columns) with k one past 128.
 					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}} {
 						tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2],
 							alpha: 1.5, beta: -0.5, padA: 1, padB: 2, padC: 3}
@@ -212,6 +219,8 @@ func TestSgemmBetaZeroIgnoresC(t *testing.T) {
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			// The tile path, the swapped tile path, the dot-product path
+			// (n <= 15, k >= 64) and a single element.
 			for _, s := range [][3]int{{13, 50, 40}, {100, 3, 20}, {9, 7, 100}, {1, 1, 1}} {
 				tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0}
 				o := makeOperands(rng, tc)
@@ -311,6 +320,8 @@ func TestSgemmThreadsBitIdentical(t *testing.T) {
 	testPaths(t, false, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			// Tiles with two K blocks (k = 600 > gemmKC), the narrow paths
+			// (n = 10), and the k = 10 layer shape.
 			for _, s := range [][3]int{{70, 300, 600}, {200, 10, 90}, {128, 1000, 10}} {
 				tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2], alpha: 0.5, beta: 2, padC: 1}
 				o := makeOperands(rng, tc)
@@ -391,6 +402,7 @@ func TestTranspose8(t *testing.T) {
 			continue
 		}
 		transposeAsm = useAsm
+		// Lengths below, at and around the 8-column blocks.
 		for _, n := range []int{1, 7, 8, 9, 16, 23, 64} {
 			ss, ds := n+3, 13
 			src := randSlice(rng, 7*ss+n)
@@ -424,8 +436,11 @@ func TestSgemmDotPath(t *testing.T) {
 		for _, par := range []int{0, 1 << 40} {
 			gemmParFlops = par
 			for _, transB := range []bool{false, true} {
+				// m around the 4-row groups, n around the 5-column groups up
+				// to gemmDotMaxN = 15.
 				for _, m := range []int{1, 3, 4, 5, 9, 33} {
 					for _, n := range []int{1, 4, 5, 6, 10, 11, 15} {
+						// k from the 64 minimum, around the 16-lane blocks.
 						k := []int{64, 65, 79, 80, 203}[rng.IntN(5)]
 						tc := gemmCase{transB: transB, m: m, n: n, k: k,
 							alpha: []float32{1, -2}[rng.IntN(2)], beta: []float32{0, 0.5}[rng.IntN(2)],
