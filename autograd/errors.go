@@ -14,6 +14,7 @@ type ShapeError struct {
 	Msg    string  // what is wrong, e.g. "inner dimensions differ"
 }
 
+// Error returns the message of the ShapeError.
 func (e *ShapeError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "autograd: %s: %s (shapes", e.Op, e.Msg)
@@ -35,6 +36,7 @@ type TapeError struct {
 	Msg string
 }
 
+// Error returns the message of the TapeError.
 func (e *TapeError) Error() string { return "autograd: " + e.Op + ": " + e.Msg }
 
 func shapeErr(op, msg string, vs ...*Var) *ShapeError {

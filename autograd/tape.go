@@ -67,6 +67,7 @@ func (v *Var) Item() float32 {
 	return v.Data[0]
 }
 
+// String describes the Var by its shape, as in "Var[2 3]".
 func (v *Var) String() string {
 	return fmt.Sprintf("Var%v", v.Shape())
 }

@@ -32,6 +32,7 @@ type FormatError struct {
 	Err    error
 }
 
+// Error returns the message of the FormatError.
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("datasets: %s: byte %d: %s", e.File, e.Offset, e.Msg)
 	if e.Err != nil {
@@ -56,6 +57,7 @@ type ChecksumError struct {
 	Want, Got string
 }
 
+// Error returns the message of the ChecksumError.
 func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("datasets: %s: %s checksum mismatch: want %s, got %s", e.File, e.Algorithm, e.Want, e.Got)
 }
@@ -78,6 +80,7 @@ type ResolveError struct {
 	Attempts []Attempt
 }
 
+// Error returns the message of the ResolveError.
 func (e *ResolveError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "datasets: %s not found; tried %d places:", e.Name, len(e.Attempts))
@@ -105,6 +108,7 @@ type ShapeError struct {
 	Msg string
 }
 
+// Error returns the message of the ShapeError.
 func (e *ShapeError) Error() string { return "datasets: " + e.Op + ": " + e.Msg }
 
 func shapePanic(op, format string, args ...any) {

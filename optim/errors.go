@@ -21,6 +21,7 @@ type HyperparamError struct {
 	Want  string  // the valid range, e.g. "in [0, 1)"
 }
 
+// Error returns the message of the HyperparamError.
 func (e *HyperparamError) Error() string {
 	return fmt.Sprintf("optim: %s: %s = %v, want %s", e.Op, e.Field, e.Value, e.Want)
 }
@@ -39,6 +40,7 @@ type ParamError struct {
 	Msg   string // what is wrong
 }
 
+// Error returns the message of the ParamError.
 func (e *ParamError) Error() string {
 	if e.Param == "" {
 		return "optim: " + e.Op + ": " + e.Msg

@@ -36,6 +36,7 @@ func (f FastSigmoid) Smooth(x float32) float32 {
 	return float32(fastSigmoidCum(k, float64(x)))
 }
 
+// String names the surrogate with its hyperparameters.
 func (f FastSigmoid) String() string { return "FastSigmoid(slope=" + fmtParam(f.Slope, 25) + ")" }
 
 func fastSigmoidGrad(k, x float32) float32 {
@@ -104,6 +105,7 @@ func (f SparseFastSigmoid) Cutoff() float32 {
 	return -b
 }
 
+// String names the surrogate with its hyperparameters.
 func (f SparseFastSigmoid) String() string {
 	return "SparseFastSigmoid(slope=" + fmtParam(f.Slope, 100) + ", B=" + fmtParam(f.B, 0.2) + ")"
 }
@@ -170,6 +172,7 @@ func (f SLAYER) Smooth(x float32) float32 {
 	return float32(e)
 }
 
+// String names the surrogate with its hyperparameters.
 func (f SLAYER) String() string {
 	return "SLAYER(tauRho=" + fmtParam(f.TauRho, 1) + ", scaleRho=" + fmtParam(f.ScaleRho, 1) +
 		", theta=" + fmtParam(f.Theta, 1) + ")"
@@ -218,6 +221,7 @@ func (f Atan) Smooth(x float32) float32 {
 	return float32(math.Atan2(1, -c*float64(x)) / math.Pi)
 }
 
+// String names the surrogate with its hyperparameters.
 func (f Atan) String() string { return "Atan(alpha=" + fmtParam(f.Alpha, 2) + ")" }
 
 // atanGrad is half/(1 + (c x)²); for |c x| beyond 1.8e19 the square is +Inf
@@ -261,6 +265,7 @@ func (f Sigmoid) Smooth(x float32) float32 {
 	return float32(e / (1 + e))
 }
 
+// String names the surrogate with its hyperparameters.
 func (f Sigmoid) String() string { return "Sigmoid(slope=" + fmtParam(f.Slope, 25) + ")" }
 
 func sigmoidGrad(k float64, x float32) float32 {
@@ -331,6 +336,7 @@ func (f Triangle) Cutoff() float32 {
 	return -a
 }
 
+// String names the surrogate with its hyperparameters.
 func (f Triangle) String() string {
 	return "Triangle(halfWidth=" + fmtParam(f.HalfWidth, 1) + ", height=" + fmtParam(f.Height, 1) + ")"
 }
@@ -387,6 +393,7 @@ func (f Boxcar) Cutoff() float32 {
 	return -a
 }
 
+// String names the surrogate with its hyperparameters.
 func (f Boxcar) String() string {
 	return "Boxcar(halfWidth=" + fmtParam(f.HalfWidth, 0.5) + ", height=" + fmtParam(f.Height, 1) + ")"
 }
@@ -423,6 +430,7 @@ func (StraightThrough) Grad(x float32) float32 { return 1 }
 // Smooth returns x + 1/2.
 func (StraightThrough) Smooth(x float32) float32 { return float32(float64(x) + 0.5) }
 
+// String names the surrogate with its hyperparameters.
 func (StraightThrough) String() string { return "StraightThrough" }
 
 // Gaussian is the Gaussian surrogate, a normal density in x (the "G" option
@@ -464,6 +472,7 @@ func (f Gaussian) Smooth(x float32) float32 {
 	return float32(math.Erfc(-float64(x)/(f.sigma()*math.Sqrt2)) / 2)
 }
 
+// String names the surrogate with its hyperparameters.
 func (f Gaussian) String() string { return "Gaussian(sigma=" + fmtParam(f.Sigma, 0.5) + ")" }
 
 func gaussianGrad(c1, c2 float64, x float32) float32 {
@@ -541,6 +550,7 @@ func (f MultiGaussian) Smooth(x float32) float32 {
 	return float32(p.gamma * ((1+p.h)*phi(xd/p.sigma) - p.h*phi((xd-p.sigma)/w) - p.h*phi((xd+p.sigma)/w)))
 }
 
+// String names the surrogate with its hyperparameters.
 func (f MultiGaussian) String() string {
 	return "MultiGaussian(sigma=" + fmtParam(f.Sigma, 0.5) + ", h=" + fmtParam(f.H, 0.15) +
 		", s=" + fmtParam(f.S, 6) + ", gamma=" + fmtParam(f.Gamma, 0.5) + ")"

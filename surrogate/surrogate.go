@@ -47,6 +47,7 @@ type ParamError struct {
 	Msg   string  // what is wrong, e.g. "= -1: must be positive and finite"
 }
 
+// Error returns the message of the ParamError.
 func (e *ParamError) Error() string { return "surrogate: " + e.Op + ": " + e.Name + " " + e.Msg }
 
 // Validate reports whether f's hyperparameters are usable: it returns the

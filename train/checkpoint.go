@@ -230,6 +230,7 @@ type RestoreError struct {
 	Duplicate  []string        // names given to more than one Param
 }
 
+// Error returns the message of the RestoreError.
 func (e *RestoreError) Error() string {
 	var b strings.Builder
 	b.WriteString("train: ")

@@ -144,6 +144,7 @@ type ConfigError struct {
 	Msg   string // e.g. "must be >= 1"
 }
 
+// Error returns the message of the ConfigError.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	b.WriteString("config")

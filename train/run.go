@@ -43,6 +43,7 @@ type NonFiniteError struct {
 	Where string // "loss", or the layer or parameter, e.g. "lif1 (membrane)" or "fc1.weight (gradient)"
 }
 
+// Error returns the message of the NonFiniteError.
 func (e *NonFiniteError) Error() string {
 	return fmt.Sprintf("train: step %d: non-finite values (NaN or Inf) in %s; the last good checkpoint is kept", e.Step, e.Where)
 }

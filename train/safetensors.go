@@ -146,6 +146,7 @@ type FormatError struct {
 	Err    error
 }
 
+// Error returns the message of the FormatError.
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("train: ")

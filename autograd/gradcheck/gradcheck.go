@@ -37,6 +37,7 @@ type Mismatch struct {
 	Checked  int // elements checked
 }
 
+// Error returns the message of the Mismatch.
 func (m *Mismatch) Error() string {
 	return fmt.Sprintf("gradcheck: %d of %d gradient elements out of tolerance; worst: %s[%d] analytic %.6g, numeric %.6g",
 		m.Failed, m.Checked, m.Param, m.Index, m.Analytic, m.Numeric)

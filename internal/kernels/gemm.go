@@ -18,6 +18,7 @@ type SgemmError struct {
 	Reason         string
 }
 
+// Error returns the message of the SgemmError.
 func (e *SgemmError) Error() string {
 	form := [2]string{"N", "T"}
 	f := func(t bool) string {

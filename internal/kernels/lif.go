@@ -59,6 +59,7 @@ type ScanError struct {
 	Reason  string
 }
 
+// Error returns the message of the ScanError.
 func (e *ScanError) Error() string {
 	return fmt.Sprintf("kernels: %s [T=%d, B=%d, N=%d]: %s", e.Op, e.T, e.B, e.N, e.Reason)
 }

@@ -287,6 +287,7 @@ type SpikeError struct {
 	Reason string
 }
 
+// Error returns the message of the SpikeError.
 func (e *SpikeError) Error() string { return "kernels: " + e.Op + ": " + e.Reason }
 
 // checkMat panics unless x can hold a [rows, cols] matrix with row stride ld.

@@ -67,6 +67,7 @@ const (
 var propertyNames = [...]string{"invalid case", "derivative", "finite", "non-negative",
 	"peak value", "peak bound", "monotone", "sparse cutoff", "continuous"}
 
+// String returns the name of the Property, as used in messages and configs.
 func (p Property) String() string {
 	if p >= 0 && int(p) < len(propertyNames) {
 		return propertyNames[p]
@@ -89,6 +90,7 @@ type Failure struct {
 	Msg      string   // what was computed, in words
 }
 
+// Error returns the message of the Failure.
 func (f *Failure) Error() string {
 	if f.Property == InvalidCase {
 		return fmt.Sprintf("surrogatetest: %s: invalid case: %s", f.Func, f.Msg)
