@@ -289,7 +289,7 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
 	// The assembly loop does the leading multiple of 16 elements; the Go
 	// loops below do the rest (v) and the initial-state outputs use all k.
-	v := lifBackwardAsm(j.reset, j.resetGrad, j.dpar[parBeta] != nil || j.dpar[parThr] != nil, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	v := lifBackwardAsm(j.reset, j.resetGrad, j.sums(), aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	j.lifBackwardGo(v, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	if j.constIn {
 		sum := j.dIn[off : off+k]
@@ -307,50 +307,39 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 
 // lifBackwardGo runs the backward step of one segment from element v on in
 // Go (equations on LIFScan). All slices have the length of dIn.
+//
+// The step is split into two loops that each stream through at most eight
+// arrays: the rows of a [T, B, N] sequence are often a multiple of 4 KiB
+// apart, so all arrays map to the same L1 cache sets, and one loop over all
+// of them would evict its own lines before it has used them.
 func (j *scanJob) lifBackwardGo(v int, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt []float32) {
 	k := len(dIn)
-	aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt = aNext[v:k], ds[v:k], dm[v:k], sg[v:k], mt[v:k], rNext[v:k], pm[v:k], r[v:k], dIn[v:k], be[v:k], th[v:k], db[v:k], dt[v:k]
-	switch {
-	case j.reset == ResetSubtract && j.resetGrad:
-		for i := range dIn {
-			gs := ds[i] + -aNext[i]*th[i]
-			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
-			dIn[i] = ai
-			db[i] += ai * pm[i]
-			dt[i] -= gs*sg[i] + ai*r[i]
-		}
-	case j.reset == ResetSubtract:
-		for i := range dIn {
-			gs := ds[i]
-			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
-			dIn[i] = ai
-			db[i] += ai * pm[i]
-			dt[i] -= gs*sg[i] + ai*r[i]
-		}
-	case j.reset == ResetZero && j.resetGrad:
-		for i := range dIn {
-			gs := ds[i] + -aNext[i]*be[i]*mt[i]
-			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]*(1-rNext[i])
-			dIn[i] = ai
-			db[i] += ai * pm[i] * (1 - r[i])
-			dt[i] -= gs * sg[i]
-		}
-	case j.reset == ResetZero:
-		for i := range dIn {
-			gs := ds[i]
-			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]*(1-rNext[i])
-			dIn[i] = ai
-			db[i] += ai * pm[i] * (1 - r[i])
-			dt[i] -= gs * sg[i]
-		}
-	default:
-		for i := range dIn {
-			gs := ds[i]
-			ai := dm[i] + gs*sg[i] + aNext[i]*be[i]
-			dIn[i] = ai
-			db[i] += ai * pm[i]
-			dt[i] -= gs * sg[i]
-		}
+	aNext, ds, dm, sg, mt, rNext, dIn, be, th = aNext[v:k], ds[v:k], dm[v:k], sg[v:k], mt[v:k], rNext[v:k], dIn[v:k], be[v:k], th[v:k]
+	pm, r, db, dt = pm[v:k:k], r[v:k:k], db[v:k:k], dt[v:k:k]
+	var rs, rz, rg float32
+	switch j.reset {
+	case ResetSubtract:
+		rs = 1
+	case ResetZero:
+		rz = 1
+	}
+	if j.resetGrad {
+		rg = 1
+	}
+	var gsg [scanSeg]float32 // G[t]*SG[t]
+	g := gsg[:len(dIn)]
+	for i := range dIn {
+		gs := ds[i] - rg*aNext[i]*(rs*th[i]+rz*be[i]*mt[i])
+		g[i] = gs * sg[i]
+		dIn[i] = dm[i] + g[i] + aNext[i]*be[i]*(1-rz*rNext[i])
+	}
+	if !j.sums() {
+		return
+	}
+	pm, r, db, dt = pm[:len(dIn)], r[:len(dIn)], db[:len(dIn)], dt[:len(dIn)]
+	for i, ai := range dIn {
+		db[i] += ai * pm[i] * (1 - rz*r[i])
+		dt[i] -= g[i] + rs*ai*r[i]
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 // beta = 0.95 and thr = 1 shared, reset by subtraction, detached reset.
 // LIF/backward computes the input gradient only (benchmark A learns neither
 // beta nor thr); the other backward runs also sum the parameter gradients.
+// The -go variants switch the AVX-512 loops off, as on CPUs without them.
 // neuron-steps/s counts T*B*N per call.
 func BenchmarkScan(b *testing.B) {
 	for _, th := range []int{1, 2} {
@@ -51,6 +52,25 @@ func BenchmarkScan(b *testing.B) {
 			})
 			b.Run(name+"/LIF/backward+params", func(b *testing.B) {
 				g := LIFGrad{DSpk: ds, SG: sg, DIn: dIn, DBeta: dBeta, DThr: dThr}
+				b.ReportAllocs()
+				for b.Loop() {
+					lif.Backward(nil, nil, mem, spk, &g)
+				}
+				report(b)
+			})
+			b.Run(name+"/LIF/forward-go", func(b *testing.B) {
+				defer func(on bool) { lifAsm = on }(lifAsm)
+				lifAsm = false
+				b.ReportAllocs()
+				for b.Loop() {
+					lif.Forward(in, nil, nil, mem, spk)
+				}
+				report(b)
+			})
+			b.Run(name+"/LIF/backward-go", func(b *testing.B) {
+				defer func(on bool) { lifAsm = on }(lifAsm)
+				lifAsm = false
+				g := LIFGrad{DSpk: ds, SG: sg, DIn: dIn}
 				b.ReportAllocs()
 				for b.Loop() {
 					lif.Backward(nil, nil, mem, spk, &g)

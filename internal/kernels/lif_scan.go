@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Shared machinery of the neuron scans: argument checks, the work partition
 // and the parameter-gradient reductions.
@@ -73,11 +70,14 @@ type scanJob struct {
 	scratch []float32
 }
 
-var scanJobs = sync.Pool{New: func() any { return new(scanJob) }}
+// scanJobs holds idle jobs with their scratch buffers. Unlike a sync.Pool it
+// is not emptied by the garbage collector, so the scratch survives between
+// training steps.
+var scanJobs freeList[scanJob]
 
 // newScanJob returns a pooled job for a [T, B, N] scan.
 func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
-	j := scanJobs.Get().(*scanJob)
+	j := scanJobs.get()
 	scr := j.scratch
 	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr}
 	if T < 0 || B < 0 || N < 0 {
@@ -91,7 +91,7 @@ func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 func (j *scanJob) release() {
 	scr, sgb := j.scratch, j.sgBuf
 	*j = scanJob{scratch: scr, sgBuf: sgb}
-	scanJobs.Put(j)
+	scanJobs.put(j)
 }
 
 // inAt is the input of the segment at flat offset o (element off of its
@@ -323,6 +323,11 @@ func (j *scanJob) runChunk(c int) {
 			off += l
 		}
 	}
+}
+
+// sums reports whether any parameter gradient is wanted.
+func (j *scanJob) sums() bool {
+	return j.dpar[parAlpha] != nil || j.dpar[parBeta] != nil || j.dpar[parThr] != nil
 }
 
 // acc is the per-element gradient sum of parameter q over [off, off+l).

@@ -113,24 +113,25 @@ func (j *scanJob) synForward(t, off, l int, al, be, th []float32) {
 	x, y, m, s := j.in[o:o+l], j.syn[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
 	k := len(m)
 	x, py, pm, ps, al, be, th, y, s = x[:k], py[:k], pm[:k], ps[:k], al[:k], be[:k], th[:k], y[:k], s[:k]
+	// Two loops of at most eight arrays each: see lifBackwardGo.
+	for i := range y {
+		y[i] = float32(al[i]*py[i]) + x[i]
+	}
 	switch j.reset {
 	case ResetSubtract:
 		for i := range m {
-			yi := float32(al[i]*py[i]) + x[i]
-			v := float32(be[i]*pm[i]) + yi - float32(ps[i]*th[i])
-			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
+			v := float32(be[i]*pm[i]) + y[i] - float32(ps[i]*th[i])
+			m[i], s[i] = v, heaviside(v, th[i])
 		}
 	case ResetZero:
 		for i := range m {
-			yi := float32(al[i]*py[i]) + x[i]
-			v := float32(be[i]*pm[i])*(1-ps[i]) + yi
-			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
+			v := float32(be[i]*pm[i])*(1-ps[i]) + y[i]
+			m[i], s[i] = v, heaviside(v, th[i])
 		}
 	default:
 		for i := range m {
-			yi := float32(al[i]*py[i]) + x[i]
-			v := float32(be[i]*pm[i]) + yi
-			y[i], m[i], s[i] = yi, v, heaviside(v, th[i])
+			v := float32(be[i]*pm[i]) + y[i]
+			m[i], s[i] = v, heaviside(v, th[i])
 		}
 	}
 }
@@ -156,6 +157,7 @@ func (j *scanJob) synBackward(t, off, l int, al, be, th []float32) {
 	ds, dm, sg := part(j.ds, o, k), part(j.dm, o, k), j.sg[o:o+k]
 	da, db, dt := j.acc(parAlpha, off, k), j.acc(parBeta, off, k), j.acc(parThr, off, k)
 	py, pm, r, carry, qNext, al, be, th = py[:k], pm[:k], r[:k], carry[:k], qNext[:k], al[:k], be[:k], th[:k]
+	ds, dm, sg, mt, rNext, da, db, dt = ds[:k], dm[:k], sg[:k], mt[:k], rNext[:k], da[:k], db[:k], dt[:k]
 	// Reset kinds as factors: rs = 1 for subtract, rz = 1 for zero (both 0
 	// for none); rg = 1 when the gradient flows through the reset.
 	var rs, rz, rg float32
@@ -168,17 +170,27 @@ func (j *scanJob) synBackward(t, off, l int, al, be, th []float32) {
 	if j.resetGrad {
 		rg = 1
 	}
-	for i := range dIn {
+	// Loops of at most eight arrays each: see lifBackwardGo. gsg holds
+	// G[t]*SG[t] between them.
+	var gsg [scanSeg]float32
+	g := gsg[:k]
+	for i := range g {
 		aN := carry[i]
 		gs := ds[i] - rg*aN*(rs*th[i]+rz*be[i]*mt[i])
-		ai := dm[i] + gs*sg[i] + aN*be[i]*(1-rz*rNext[i])
-		qi := ai + qNext[i]*al[i]
-		dIn[i] = qi
-		carry[i] = ai
-		keep := 1 - rz*r[i]
-		da[i] += qi * py[i]
-		db[i] += ai * pm[i] * keep
-		dt[i] -= gs*sg[i] + rs*ai*r[i]
+		g[i] = gs * sg[i]
+		carry[i] = dm[i] + g[i] + aN*be[i]*(1-rz*rNext[i])
+	}
+	for i, ai := range carry {
+		dIn[i] = ai + qNext[i]*al[i]
+	}
+	if j.sums() {
+		for i, qi := range dIn {
+			da[i] += qi * py[i]
+		}
+		for i, ai := range carry {
+			db[i] += ai * pm[i] * (1 - rz*r[i])
+			dt[i] -= g[i] + rs*ai*r[i]
+		}
 	}
 	if t > 0 {
 		return

@@ -179,13 +179,13 @@ func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta 
 	if m == 0 || n == 0 {
 		return
 	}
-	j := spikeJobs.Get().(*spikeJob)
+	j := spikeJobs.get()
 	*j = spikeJob{transposed: false, n: n, alpha: alpha, beta: beta, s: s, x: w, ldx: ldw, y: c, ldy: ldc, rk: rowImpl}
 	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
 	j.blocks = (m + spikeRowsBlock - 1) / spikeRowsBlock
 	runChunks(j.tiles*j.blocks, j)
 	*j = spikeJob{}
-	spikeJobs.Put(j)
+	spikeJobs.put(j)
 }
 
 // SpikeTMatMul computes the weight-gradient product
@@ -217,13 +217,13 @@ func SpikeTMatMul(n int, alpha float32, s *SpikeRows, d []float32, ldd int, beta
 	if k == 0 || n == 0 {
 		return
 	}
-	j := spikeJobs.Get().(*spikeJob)
+	j := spikeJobs.get()
 	*j = spikeJob{transposed: true, n: n, alpha: alpha, beta: beta, s: s, x: d, ldx: ldd, y: g, ldy: ldg, rk: rowImpl}
 	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
 	j.blocks = 1
 	runChunks(j.tiles, j)
 	*j = spikeJob{}
-	spikeJobs.Put(j)
+	spikeJobs.put(j)
 }
 
 // spikeJob is one SpikeMatMul or SpikeTMatMul call split into chunks: chunk
@@ -241,7 +241,38 @@ type spikeJob struct {
 	rk          rowKernels
 }
 
-var spikeJobs = sync.Pool{New: func() any { return new(spikeJob) }}
+var spikeJobs freeList[spikeJob]
+
+// freeList keeps up to freeListMax idle values for reuse. It is not emptied
+// by the garbage collector (unlike sync.Pool), so the buffers that values
+// hold survive between calls.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+const freeListMax = 8
+
+// get returns an idle value, or a new zero one.
+func (f *freeList[T]) get() *T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.items); n > 0 {
+		x := f.items[n-1]
+		f.items = f.items[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+// put returns x for reuse; beyond freeListMax idle values it is dropped.
+func (f *freeList[T]) put(x *T) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.items) < freeListMax {
+		f.items = append(f.items, x)
+	}
+}
 
 func (j *spikeJob) runChunk(t int) {
 	s := j.s
