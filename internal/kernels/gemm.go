@@ -94,11 +94,13 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
 //     so the scratch stays bounded for tall matrices; each slab packs its A
 //     once, shared by all jobs;
+//   - B is packed once per call into nr-wide panels shared by all jobs
+//     (full-width panels of a non-transposed B are read in place instead);
 //   - each slab of C is cut into a fixed grid of jobs: column chunks of whole
-//     nr-panels whose B block (kc x width) fits in about half of L2, and,
-//     when there are few column chunks, row chunks. A job packs its B block
-//     (full-width panels of a non-transposed B are read in place instead)
-//     and runs its tiles in the order (row panel, column panel).
+//     nr-panels whose B block (kc x width) fits in about half of L2, and, for
+//     a parallel call, row chunks until there are about gemmMinJobs jobs. A
+//     job runs its tiles in the order (row panel, column panel), so an A
+//     micro-panel stays in L1 across its chunk's B panels, which stay in L2.
 //
 // The partition depends only on the shape and the chosen micro-kernel, and
 // every output element is summed over the same K blocks in the same order
@@ -108,7 +110,7 @@ var (
 	gemmKC        = 512
 	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
 	gemmBBlock    = 128 * 1024 // floats of packed B per job and K block (512 KiB)
-	gemmMinJobs   = 24         // jobs worth having when the problem is big enough (fine enough for 2-3 threads to balance)
+	gemmMinJobs   = 24         // jobs of a parallel call: fine enough for 2 or 3 threads to balance
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
 	gemmBAlias    = 1024       // B row strides (bytes) that are multiples of this get packed
@@ -132,19 +134,26 @@ type gemmCall struct {
 	s0, mEnd           int  // the current slab: rows [s0, mEnd)
 	mPanels, nPanels   int  // row panels of the slab, column panels of C
 	rowChunks, colChks int  // the slab's job grid
-	packingA           bool // runChunk packs A rather than running jobs
+	phase              int  // what runChunk does: phasePackB, phasePackA or phaseJobs
 	bInPlace           bool // full-width B panels are read from b, not packed
 
-	aPackBuf []float32
-	aPack    []float32 // 64-byte aligned view of aPackBuf
+	aPackBuf, aPack []float32 // packed A of the slab; aPack is the 64-byte aligned view
+	bPackBuf, bPack []float32 // packed B panels (only the edge panel when bInPlace)
 }
+
+// The phases of a parallel SGEMM: B is packed once per call, A once per
+// slab, then the slab's jobs run; each phase ends before the next starts.
+const (
+	phasePackB = iota
+	phasePackA
+	phaseJobs
+)
 
 var gemmCalls = sync.Pool{New: func() any { return new(gemmCall) }}
 
-// gemmScratch is one job's packed B block and edge tile.
+// gemmScratch is one job's edge tile.
 type gemmScratch struct {
-	bBuf, tBuf []float32
-	b, t       []float32 // 64-byte aligned views
+	tBuf, t []float32 // t is the 64-byte aligned view
 }
 
 var gemmScratches = sync.Pool{New: func() any { return new(gemmScratch) }}
@@ -235,9 +244,19 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	g.slabRows = slabPanels * mr
 	g.par = 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops)
 	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*k)
+	// Packed B: every panel, or with bInPlace only the partial last one.
+	bFloats := g.nPanels * nr * k
+	if g.bInPlace {
+		bFloats = nr * k
+	}
+	g.bPackBuf, g.bPack = alignedFloats(g.bPackBuf, bFloats)
 }
 
-// setSlab prepares the job grid for the slab of rows starting at s0.
+// setSlab prepares the job grid for the slab of rows starting at s0:
+// column chunks of whole panels whose B block (kb x width) fits gemmBBlock,
+// so that an A micro-panel, once in L1, meets every B micro-panel of its
+// chunk; then, for a parallel call, row chunks until there are about
+// gemmMinJobs jobs.
 func (g *gemmCall) setSlab(s0 int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	g.s0, g.mEnd = s0, min(g.m, s0+g.slabRows)
@@ -246,16 +265,23 @@ func (g *gemmCall) setSlab(s0 int) {
 	g.colChks = (g.nPanels + panelsPerChunk - 1) / panelsPerChunk
 	g.rowChunks = 1
 	if g.par {
-		if g.colChks < gemmMinJobs {
-			g.colChks = min(g.nPanels, gemmMinJobs)
-		}
-		if g.colChks < gemmMinJobs {
-			g.rowChunks = min(g.mPanels, (gemmMinJobs+g.colChks-1)/g.colChks)
-		}
+		g.rowChunks = max(1, min(g.mPanels, (gemmMinJobs+g.colChks-1)/g.colChks))
 	}
 }
 
+// packChunks is the number of chunks of a parallel packing phase over n
+// panels.
+func packChunks(n int) int {
+	return max(1, min(n, gemmMinJobs))
+}
+
 func (g *gemmCall) run() {
+	if !g.par {
+		g.packBPanels(0, g.nPanels)
+	} else {
+		g.phase = phasePackB
+		runChunks(packChunks(g.nPanels), g)
+	}
 	for s0 := 0; s0 < g.m; s0 += g.slabRows {
 		g.setSlab(s0)
 		if !g.par {
@@ -265,20 +291,57 @@ func (g *gemmCall) run() {
 			}
 			continue
 		}
-		g.packingA = true
-		runChunks(min(g.mPanels, gemmMinJobs), g)
-		g.packingA = false
+		g.phase = phasePackA
+		runChunks(packChunks(g.mPanels), g)
+		g.phase = phaseJobs
 		runChunks(g.rowChunks*g.colChks, g)
 	}
 }
 
 func (g *gemmCall) runChunk(i int) {
-	if g.packingA {
-		chunks := min(g.mPanels, gemmMinJobs)
-		g.packAPanels(i*g.mPanels/chunks, (i+1)*g.mPanels/chunks)
-		return
+	switch g.phase {
+	case phasePackB:
+		c := packChunks(g.nPanels)
+		g.packBPanels(i*g.nPanels/c, (i+1)*g.nPanels/c)
+	case phasePackA:
+		c := packChunks(g.mPanels)
+		g.packAPanels(i*g.mPanels/c, (i+1)*g.mPanels/c)
+	default:
+		g.job(i)
 	}
-	g.job(i)
+}
+
+// bPanel returns column panel jp of op(B) for the K block starting at p0
+// (kc rows) and its row stride: the rows of b themselves for a full panel
+// read in place, else the packed panel.
+func (g *gemmCall) bPanel(p0, kc, jp int) ([]float32, int) {
+	nr := g.kern.nr
+	if g.bInPlace {
+		if j0 := jp * nr; j0+nr <= g.n {
+			return g.b[p0*g.ldb+j0:], g.ldb
+		}
+		return g.bPack[p0*nr:], nr
+	}
+	return g.bPack[p0*g.nPanels*nr+jp*kc*nr:], nr
+}
+
+// packBPanels packs the column panels [jp0, jp1) of op(B) for every K block
+// (with bInPlace, only a partial last panel).
+func (g *gemmCall) packBPanels(jp0, jp1 int) {
+	nr := g.kern.nr
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nv := min(nr, g.n-j0)
+		if g.bInPlace && nv == nr {
+			continue
+		}
+		for kbi := 0; kbi < g.nkb; kbi++ {
+			p0 := kbi * g.kb
+			kc := min(g.kb, g.k-p0)
+			dst, _ := g.bPanel(p0, kc, jp)
+			packB(dst[:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
+		}
+	}
 }
 
 // packAPanels packs the row panels [ip0, ip1) of op(A) for every K block.
@@ -309,21 +372,12 @@ func (g *gemmCall) job(i int) {
 		return
 	}
 	s := gemmScratches.Get().(*gemmScratch)
-	s.bBuf, s.b = alignedFloats(s.bBuf, g.kb*(jp1-jp0)*nr)
 	s.tBuf, s.t = alignedFloats(s.tBuf, mr*nr)
 	mPad := g.mPanels * mr
 	fn := g.kern.fn
 	for kbi := 0; kbi < g.nkb; kbi++ {
 		p0 := kbi * g.kb
 		kc := min(g.kb, g.k-p0)
-		// Pack the B block, except full-width panels of a B whose rows are
-		// contiguous: the kernel reads those rows in place.
-		for jp := jp0; jp < jp1; jp++ {
-			j0 := jp * nr
-			if nv := min(nr, g.n-j0); !g.bInPlace || nv < nr {
-				packB(s.b[(jp-jp0)*kc*nr:][:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
-			}
-		}
 		beta := g.beta
 		if kbi > 0 {
 			beta = 1
@@ -335,10 +389,7 @@ func (g *gemmCall) job(i int) {
 			for jp := jp0; jp < jp1; jp++ {
 				j0 := jp * nr
 				nv := min(nr, g.n-j0)
-				bp, ldb := s.b[(jp-jp0)*kc*nr:], nr
-				if g.bInPlace && nv == nr {
-					bp, ldb = g.b[p0*g.ldb+j0:], g.ldb
-				}
+				bp, ldb := g.bPanel(p0, kc, jp)
 				if !g.swap && mv == mr && nv == nr {
 					fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta)
 					continue
