@@ -37,34 +37,42 @@ func BenchmarkScan(b *testing.B) {
 			lif := LIFScan{T: sh.T, B: sh.B, N: sh.N, Beta: beta, Thr: thr}
 			b.Run(name+"/LIF/forward", func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					lif.Forward(in, nil, nil, mem, spk)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/LIF/backward", func(b *testing.B) {
 				g := LIFGrad{DSpk: ds, SG: sg, DIn: dIn}
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					lif.Backward(nil, nil, mem, spk, &g)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/LIF/backward+params", func(b *testing.B) {
 				g := LIFGrad{DSpk: ds, SG: sg, DIn: dIn, DBeta: dBeta, DThr: dThr}
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					lif.Backward(nil, nil, mem, spk, &g)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/LIF/forward-go", func(b *testing.B) {
 				defer func(on bool) { lifAsm = on }(lifAsm)
 				lifAsm = false
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					lif.Forward(in, nil, nil, mem, spk)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/LIF/backward-go", func(b *testing.B) {
@@ -72,41 +80,51 @@ func BenchmarkScan(b *testing.B) {
 				lifAsm = false
 				g := LIFGrad{DSpk: ds, SG: sg, DIn: dIn}
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					lif.Backward(nil, nil, mem, spk, &g)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			sy := SynapticScan{T: sh.T, B: sh.B, N: sh.N, Alpha: []float32{0.9}, Beta: beta, Thr: thr}
 			b.Run(name+"/Synaptic/forward", func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					sy.Forward(in, nil, nil, nil, syn, mem, spk)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/Synaptic/backward", func(b *testing.B) {
 				g := SynapticGrad{DSpk: ds, SG: sg, DIn: dIn, DAlpha: dAlpha, DBeta: dBeta, DThr: dThr}
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					sy.Backward(nil, nil, nil, syn, mem, spk, &g)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			li := LIScan{T: sh.T, B: sh.B, N: sh.N, Beta: beta}
 			b.Run(name+"/LI/forward", func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					li.Forward(in, nil, mem)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 			b.Run(name+"/LI/backward", func(b *testing.B) {
 				g := LIGrad{DMem: ds, DIn: dIn, DBeta: dBeta}
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					li.Backward(nil, mem, &g)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
 		}

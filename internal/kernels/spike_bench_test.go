@@ -4,7 +4,21 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
+
+// startCPU and reportCPU bracket a benchmark loop and report the process CPU
+// time per call (processCPU, gemm_cputime_*_test.go) as cpu-ms/op. On a
+// shared machine it leaves out the time spent waiting for a core, so for one
+// thread it is steadier than ns/op; with two threads it is the sum over both.
+func startCPU() (time.Duration, bool) { return processCPU() }
+
+func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
+	cpu1, _ := processCPU()
+	if ok && cpu1 > cpu0 {
+		b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+	}
+}
 
 // The layer shapes of benchmark A (docs/benchmarks.md): T*B = 25*128 = 3200
 // rows; layer 1 is 784 -> 1000, layer 2 is 1000 -> 10.
@@ -40,9 +54,11 @@ func BenchmarkSpikeMatMul(b *testing.B) {
 					var s SpikeRows
 					s.FromDense(x, sh.m, sh.k)
 					b.ReportAllocs()
+					cpu0, cpuOK := startCPU()
 					for b.Loop() {
 						SpikeMatMul(sh.n, 1, &s, w, sh.n, 0, c, sh.n)
 					}
+					reportCPU(b, cpu0, cpuOK)
 					sec := b.Elapsed().Seconds() / float64(b.N)
 					b.ReportMetric(float64(s.NNZ())*float64(sh.n)/sec, "synops/s")
 					b.ReportMetric(2*float64(sh.m)*float64(sh.k)*float64(sh.n)/sec/1e9, "dense-GFLOP/s")
@@ -64,9 +80,11 @@ func BenchmarkSpikeDense(b *testing.B) {
 				w := randMat(rng, sh.k*sh.n)
 				c := make([]float32, sh.m*sh.n)
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					Sgemm(false, false, sh.m, sh.n, sh.k, 1, x, sh.k, w, sh.n, 0, c, sh.n)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				sec := b.Elapsed().Seconds() / float64(b.N)
 				b.ReportMetric(2*float64(sh.m)*float64(sh.k)*float64(sh.n)/sec/1e9, "GFLOP/s")
 			})
@@ -86,9 +104,11 @@ func BenchmarkSpikeFromDense(b *testing.B) {
 				var s SpikeRows
 				s.FromDense(x, sh.m, sh.k)
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					s.FromDense(x, sh.m, sh.k)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				sec := b.Elapsed().Seconds() / float64(b.N)
 				b.ReportMetric(float64(sh.m*sh.k)/sec, "values/s")
 			})
@@ -116,25 +136,31 @@ func BenchmarkSpikeTMatMul(b *testing.B) {
 			flops := 2 * float64(sh.m) * float64(sh.k) * float64(sh.n)
 			b.Run(fmt.Sprintf("%s/act=%d%%/scatter", sh.name, pct), func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					SpikeTMatMul(sh.n, 1, &s, d, sh.n, 0, g, sh.n)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				b.ReportMetric(flops/(b.Elapsed().Seconds()/float64(b.N))/1e9, "dense-GFLOP/s")
 			})
 			b.Run(fmt.Sprintf("%s/act=%d%%/transpose+gather", sh.name, pct), func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
 				for b.Loop() {
 					s.Transpose(&st)
 					SpikeMatMul(sh.n, 1, &st, d, sh.n, 0, g, sh.n)
 				}
+				reportCPU(b, cpu0, cpuOK)
 				b.ReportMetric(flops/(b.Elapsed().Seconds()/float64(b.N))/1e9, "dense-GFLOP/s")
 			})
 			if pct == 5 {
 				b.Run(fmt.Sprintf("%s/dense", sh.name), func(b *testing.B) {
 					b.ReportAllocs()
+					cpu0, cpuOK := startCPU()
 					for b.Loop() {
 						Sgemm(true, false, sh.k, sh.n, sh.m, 1, x, sh.k, d, sh.n, 0, g, sh.n)
 					}
+					reportCPU(b, cpu0, cpuOK)
 					b.ReportMetric(flops/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
 				})
 			}
