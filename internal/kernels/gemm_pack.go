@@ -106,10 +106,27 @@ func transpose8Go(dst []float32, ds int, src []float32, ss, n int) {
 func packB(dst []float32, trans bool, b []float32, ldb, p0, kc, j0, nv, nr int) {
 	dst = dst[:kc*nr]
 	if !trans {
-		for p := 0; p < kc; p++ {
-			d := dst[p*nr : p*nr+nr]
-			copy(d[:nv], b[(p0+p)*ldb+j0:][:nv])
-			clear(d[nv:])
+		// Whole rows of the common widths as fixed-size copies, which
+		// compile to vector moves instead of a call per row.
+		switch {
+		case nv == 48 && nr == 48:
+			for p := 0; p < kc; p++ {
+				*(*[48]float32)(dst[p*48:]) = *(*[48]float32)(b[(p0+p)*ldb+j0:])
+			}
+		case nv == 32 && nr == 32:
+			for p := 0; p < kc; p++ {
+				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
+			}
+		case nv == 16 && nr == 16:
+			for p := 0; p < kc; p++ {
+				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
+			}
+		default:
+			for p := 0; p < kc; p++ {
+				d := dst[p*nr : p*nr+nr]
+				copy(d[:nv], b[(p0+p)*ldb+j0:][:nv])
+				clear(d[nv:])
+			}
 		}
 		return
 	}
