@@ -16,7 +16,9 @@ type benchShape struct {
 
 // The layer shapes of a 784-1000-10 network at batch 128 (the benchmark of
 // /work/shared/REFERENCE.md): forward NN, weight gradient TN, input gradient
-// NT, for both layers, and the classic square 1024^3.
+// NT, for both layers; the same for all T*B = 25*128 = 3200 rows of a
+// sequence at once, as the multi-step layers run them; and the classic
+// square 1024^3.
 var benchShapes = []benchShape{
 	{"L1fwd_NN_128x1000x784", false, false, 128, 1000, 784},
 	{"L1dW_TN_784x1000x128", true, false, 784, 1000, 128},
@@ -24,6 +26,12 @@ var benchShapes = []benchShape{
 	{"L2fwd_NN_128x10x1000", false, false, 128, 10, 1000},
 	{"L2dW_TN_1000x10x128", true, false, 1000, 10, 128},
 	{"L2dX_NT_128x1000x10", false, true, 128, 1000, 10},
+	{"T25_L1fwd_NN_3200x1000x784", false, false, 3200, 1000, 784},
+	{"T25_L1dW_TN_784x1000x3200", true, false, 784, 1000, 3200},
+	{"T25_L1dX_NT_3200x784x1000", false, true, 3200, 784, 1000},
+	{"T25_L2fwd_NN_3200x10x1000", false, false, 3200, 10, 1000},
+	{"T25_L2dW_TN_1000x10x3200", true, false, 1000, 10, 3200},
+	{"T25_L2dX_NT_3200x1000x10", false, true, 3200, 1000, 10},
 	{"Square_NN_1024", false, false, 1024, 1024, 1024},
 }
 
