@@ -19,6 +19,11 @@ type rowKernels struct {
 	// every k in idx.
 	gather func(dst, w []float32, ldw int, idx []int32, ncols int, alpha, beta float32)
 
+	// gather4, when not nil, does gather for four consecutive rows at once
+	// with 1 <= ncols <= 16: row r gets the indices idx[ptr[r]:ptr[r+1]] and
+	// the destination dst[r*ldc:], with the same result bits as gather.
+	gather4 func(dst []float32, ldc int, w []float32, ldw int, idx, ptr []int32, ncols int, alpha, beta float32)
+
 	// scatter adds alpha*d[j] (rounded to float32 first) to g[k*ldg+j] for
 	// every k in idx, in the order of idx, for j < ncols. The caller
 	// guarantees len(d) >= ncols and int(k)*ldg+ncols <= len(g).

@@ -13,6 +13,9 @@ func gatherSum512(dst, w *float32, ldw int, idx *int32, nidx, ncols int, alpha, 
 func scatterAdd512(gr *float32, ldg int, idx *int32, nidx int, d *float32, ncols int, alpha float32)
 
 //go:noescape
+func gatherRows4x16(dst *float32, ldc int, w *float32, ldw int, idx, ptr *int32, ncols int, alpha, beta float32, combine int)
+
+//go:noescape
 func nonzeroIdx512(x *float32, n int, out *int32) int
 
 //go:noescape
@@ -25,7 +28,7 @@ func scatterAdd256(gr *float32, ldg int, idx *int32, nidx int, d *float32, ncols
 func nonzeroIdx256(x *float32, n int, out *int32) int
 
 var (
-	avx512RowKernels = rowKernels{name: "avx512", gather: gather512, scatter: scatter512, nonzero: nonzero512}
+	avx512RowKernels = rowKernels{name: "avx512", gather: gather512, gather4: gather4x512, scatter: scatter512, nonzero: nonzero512}
 	avx2RowKernels   = rowKernels{name: "avx2", gather: gather256, scatter: scatter256, nonzero: nonzero256}
 )
 
@@ -64,6 +67,16 @@ func gather512(dst, w []float32, ldw int, idx []int32, ncols int, alpha, beta fl
 	}
 	ip, wp := idxPtr(idx), floatPtr(w)
 	gatherSum512(&dst[0], wp, ldw, ip, len(idx), ncols, alpha, beta, combine)
+}
+
+func gather4x512(dst []float32, ldc int, w []float32, ldw int, idx, ptr []int32, ncols int, alpha, beta float32) {
+	combine := 0
+	if beta != 0 {
+		combine = 1
+	}
+	_ = ptr[4]
+	_ = dst[3*ldc+ncols-1]
+	gatherRows4x16(&dst[0], ldc, floatPtr(w), ldw, idxPtr(idx), &ptr[0], ncols, alpha, beta, combine)
 }
 
 func scatter512(g []float32, ldg int, idx []int32, d []float32, ncols int, alpha float32) {

@@ -454,3 +454,159 @@ s256idx8:
 s256done:
 	VZEROUPPER
 	RET
+
+// func gatherRows4x16(dst *float32, ldc int, w *float32, ldw int, idx, ptr *int32, ncols int, alpha, beta float32, combine int)
+//
+// gatherSum512 for four consecutive rows at once, for ncols <= 16 (one
+// masked zmm per row): row r (r = 0..3) sums the rows of w listed in
+// idx[ptr[r]:ptr[r+1]] into its own accumulator, in list order, and stores
+// alpha*acc (+ beta*old when combine != 0) to dst + r*ldc. The four
+// independent chains hide the latency of the additions; each row's result is
+// the same as gatherSum512's.
+TEXT ·gatherRows4x16(SB), NOSPLIT, $0-72
+	MOVQ ncols+48(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ ldw+24(FP), CX
+	SHLQ $2, CX
+	MOVQ w+16(FP), DX
+	MOVQ idx+32(FP), AX
+	MOVQ ptr+40(FP), BX
+	MOVLQSX 0(BX), R8
+	MOVLQSX 4(BX), R12
+	MOVLQSX 8(BX), R13
+	MOVLQSX 12(BX), R14
+	MOVLQSX 16(BX), R15
+	LEAQ (AX)(R8*4), R8
+	LEAQ (AX)(R12*4), R12
+	LEAQ (AX)(R13*4), R13
+	LEAQ (AX)(R14*4), R14
+	LEAQ (AX)(R15*4), R15
+	MOVQ R12, R9
+	MOVQ R13, R10
+	MOVQ R14, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+	// BX = the shortest of the four lists, in entries.
+	MOVQ R12, BX
+	SUBQ R8, BX
+	MOVQ R13, AX
+	SUBQ R9, AX
+	CMPQ AX, BX
+	CMOVQLT AX, BX
+	MOVQ R14, AX
+	SUBQ R10, AX
+	CMPQ AX, BX
+	CMOVQLT AX, BX
+	MOVQ R15, AX
+	SUBQ R11, AX
+	CMPQ AX, BX
+	CMOVQLT AX, BX
+	SHRQ $2, BX
+	TESTQ BX, BX
+	JZ   gr4tail0
+
+gr4loop:
+	MOVLQSX (R8), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z0, K1, Z0
+	MOVLQSX (R9), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z1, K1, Z1
+	MOVLQSX (R10), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z2, K1, Z2
+	MOVLQSX (R11), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z3, K1, Z3
+	ADDQ $4, R8
+	ADDQ $4, R9
+	ADDQ $4, R10
+	ADDQ $4, R11
+	DECQ BX
+	JNZ  gr4loop
+
+gr4tail0:
+	CMPQ R8, R12
+	JGE  gr4tail0done
+	MOVLQSX (R8), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z0, K1, Z0
+	ADDQ $4, R8
+	JMP  gr4tail0
+
+gr4tail0done:
+gr4tail1:
+	CMPQ R9, R13
+	JGE  gr4tail1done
+	MOVLQSX (R9), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z1, K1, Z1
+	ADDQ $4, R9
+	JMP  gr4tail1
+
+gr4tail1done:
+gr4tail2:
+	CMPQ R10, R14
+	JGE  gr4tail2done
+	MOVLQSX (R10), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z2, K1, Z2
+	ADDQ $4, R10
+	JMP  gr4tail2
+
+gr4tail2done:
+gr4tail3:
+	CMPQ R11, R15
+	JGE  gr4tail3done
+	MOVLQSX (R11), AX
+	IMULQ CX, AX
+	VADDPS (DX)(AX*1), Z3, K1, Z3
+	ADDQ $4, R11
+	JMP  gr4tail3
+
+gr4tail3done:
+	VBROADCASTSS alpha+56(FP), Z30
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	MOVQ dst+0(FP), DI
+	MOVQ ldc+8(FP), SI
+	SHLQ $2, SI
+	MOVQ combine+64(FP), AX
+	TESTQ AX, AX
+	JZ   gr4store
+	VBROADCASTSS beta+60(FP), Z31
+	MOVQ DI, BX
+	VMOVUPS.Z (BX), K1, Z8
+	VMULPS Z8, Z31, Z8
+	VADDPS Z8, Z0, Z0
+	ADDQ SI, BX
+	VMOVUPS.Z (BX), K1, Z8
+	VMULPS Z8, Z31, Z8
+	VADDPS Z8, Z1, Z1
+	ADDQ SI, BX
+	VMOVUPS.Z (BX), K1, Z8
+	VMULPS Z8, Z31, Z8
+	VADDPS Z8, Z2, Z2
+	ADDQ SI, BX
+	VMOVUPS.Z (BX), K1, Z8
+	VMULPS Z8, Z31, Z8
+	VADDPS Z8, Z3, Z3
+
+gr4store:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ SI, DI
+	VMOVUPS Z1, K1, (DI)
+	ADDQ SI, DI
+	VMOVUPS Z2, K1, (DI)
+	ADDQ SI, DI
+	VMOVUPS Z3, K1, (DI)
+	VZEROUPPER
+	RET

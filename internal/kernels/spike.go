@@ -8,8 +8,10 @@ import (
 
 // SpikeRows is a binary matrix stored as the list of its active (one)
 // entries per row, in compressed sparse row form. Row r's active columns are
-// Idx[Ptr[r]:Ptr[r+1]], strictly ascending. Every listed entry has the value
-// 1 and every other entry 0; there are no stored values.
+// Idx[Ptr[r]:Ptr[r+1]]. Every listed entry has the value 1 and every other
+// entry 0; there are no stored values. FromDense and Transpose list each row
+// strictly ascending; the products accept any order (a column listed twice
+// counts twice) and add in list order.
 //
 // The buffers are reused: FromDense grows Ptr and Idx only when they are too
 // small, so converting batches of similar activity allocates nothing in
@@ -18,7 +20,7 @@ import (
 type SpikeRows struct {
 	Rows, Cols int     // shape [Rows, Cols]
 	Ptr        []int32 // length Rows+1; Ptr[0] = 0, non-decreasing
-	Idx        []int32 // length Ptr[Rows]; column numbers, ascending per row
+	Idx        []int32 // length >= Ptr[Rows]; column numbers in [0, Cols)
 }
 
 // FromDense sets s to the binary matrix x [rows, cols] (row-major, row stride
@@ -114,8 +116,9 @@ func (s *SpikeRows) Transpose(dst *SpikeRows) {
 }
 
 // check panics unless s is well formed: Ptr of length Rows+1 starting at 0
-// and non-decreasing, Idx long enough, column numbers in [0, Cols) and
-// strictly ascending within each row. The assembly kernels rely on it.
+// and non-decreasing, Idx long enough and every listed column in [0, Cols).
+// The assembly kernels rely on it for memory safety. It costs O(Rows) plus a
+// branch-free pass over the indices.
 func (s *SpikeRows) check(op string) {
 	if s.Rows < 0 || s.Cols < 0 || len(s.Ptr) != s.Rows+1 || s.Ptr[0] != 0 {
 		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: shape [%d, %d], len(Ptr) = %d", s.Rows, s.Cols, len(s.Ptr))})
@@ -123,18 +126,33 @@ func (s *SpikeRows) check(op string) {
 	if int(s.Ptr[s.Rows]) > len(s.Idx) {
 		panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: Ptr[%d] = %d > len(Idx) = %d", s.Rows, s.Ptr[s.Rows], len(s.Idx))})
 	}
-	cols := int32(s.Cols)
 	for r := range s.Rows {
-		lo, hi := s.Ptr[r], s.Ptr[r+1]
-		if lo > hi {
+		if s.Ptr[r] > s.Ptr[r+1] {
 			panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: Ptr decreases at row %d", r)})
 		}
-		prev := int32(-1)
-		for _, k := range s.Idx[lo:hi] {
-			if k <= prev || k >= cols {
-				panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: row %d lists column %d after %d (Cols = %d)", r, k, prev, s.Cols)})
+	}
+	idx := s.Idx[:s.Ptr[s.Rows]]
+	// The largest index as uint32 (negative ones become huge), with eight
+	// independent maxima.
+	var m [8]uint32
+	i := 0
+	for ; i+8 <= len(idx); i += 8 {
+		v := idx[i : i+8 : i+8]
+		for q := range m {
+			m[q] = max(m[q], uint32(v[q]))
+		}
+	}
+	for ; i < len(idx); i++ {
+		m[0] = max(m[0], uint32(idx[i]))
+	}
+	mx := max(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7])
+	if len(idx) > 0 && mx >= uint32(s.Cols) {
+		for r := range s.Rows {
+			for _, k := range s.Idx[s.Ptr[r]:s.Ptr[r+1]] {
+				if k < 0 || int(k) >= s.Cols {
+					panic(&SpikeError{Op: op, Reason: fmt.Sprintf("malformed SpikeRows: row %d lists column %d (Cols = %d)", r, k, s.Cols)})
+				}
 			}
-			prev = k
 		}
 	}
 }
@@ -161,7 +179,7 @@ const (
 // Row i of S*W is the sum of the rows of W listed in row i of S. Each output
 // element is computed as
 //
-//	acc = ((0 + W[k1][j]) + W[k2][j]) + ...   (k1 < k2 < ... the active columns)
+//	acc = ((0 + W[k1][j]) + W[k2][j]) + ...   (k1, k2, ... the active columns in list order)
 //	C[i][j] = alpha*acc + beta*C[i][j]         (each product rounded, no fused multiply-add)
 //
 // in float32, the same on every CPU path and for any number of threads. The
@@ -284,7 +302,16 @@ func (j *spikeJob) runChunk(t int) {
 		if s.Cols > 0 {
 			wt = j.x[j0:]
 		}
-		for i := r0; i < min(r0+spikeRowsBlock, s.Rows); i++ {
+		r1 := min(r0+spikeRowsBlock, s.Rows)
+		i := r0
+		if g4 := j.rk.gather4; g4 != nil && nc <= 16 {
+			// Narrow outputs: four rows at a time, so that four
+			// independent chains of additions overlap.
+			for ; i+4 <= r1; i += 4 {
+				g4(j.y[i*j.ldy+j0:], j.ldy, wt, j.ldx, s.Idx, s.Ptr[i:i+5], nc, j.alpha, j.beta)
+			}
+		}
+		for ; i < r1; i++ {
 			j.rk.gather(j.y[i*j.ldy+j0:], wt, j.ldx, s.Idx[s.Ptr[i]:s.Ptr[i+1]], nc, j.alpha, j.beta)
 		}
 		return
