@@ -78,8 +78,8 @@ var scanJobs freeList[scanJob]
 // newScanJob returns a pooled job for a [T, B, N] scan.
 func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 	j := scanJobs.get()
-	scr := j.scratch
-	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr}
+	scr, sgb := j.scratch, j.sgBuf
+	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr, sgBuf: sgb}
 	if T < 0 || B < 0 || N < 0 {
 		j.fail("negative size")
 	}
