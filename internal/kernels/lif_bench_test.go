@@ -87,6 +87,31 @@ func BenchmarkScan(b *testing.B) {
 				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
+			// Benchmark A's own configuration: the hidden layer's input is
+			// the image projection, constant over time (ConstIn, n values),
+			// and the backward computes the fast-sigmoid surrogate (slope
+			// 25) per segment instead of reading a precomputed SG.
+			lifC := lif
+			lifC.ConstIn = true
+			b.Run(name+"/LIF/forward-constin", func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
+				for b.Loop() {
+					lifC.Forward(in[:n], nil, nil, mem, spk)
+				}
+				reportCPU(b, cpu0, cpuOK)
+				report(b)
+			})
+			b.Run(name+"/LIF/backward-constin-fastsigmoid", func(b *testing.B) {
+				g := LIFGrad{DSpk: ds, FastSigmoid: 25, DIn: dIn[:n]}
+				b.ReportAllocs()
+				cpu0, cpuOK := startCPU()
+				for b.Loop() {
+					lifC.Backward(nil, nil, mem, spk, &g)
+				}
+				reportCPU(b, cpu0, cpuOK)
+				report(b)
+			})
 			sy := SynapticScan{T: sh.T, B: sh.B, N: sh.N, Alpha: []float32{0.9}, Beta: beta, Thr: thr}
 			b.Run(name+"/Synaptic/forward", func(b *testing.B) {
 				b.ReportAllocs()
