@@ -94,8 +94,10 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
 //     so the scratch stays bounded for tall matrices; each slab packs its A
 //     once, shared by all jobs;
-//   - B is packed once per call into nr-wide panels shared by all jobs
-//     (full-width panels of a non-transposed B are read in place instead);
+//   - B is packed once per call into nr-wide panels shared by all jobs; for
+//     fewer than gemmBPackRows rows of C, full-width panels of a
+//     non-transposed B are read in place instead (the scratch for packed B
+//     is then one panel wide; otherwise it is as large as op(B));
 //   - each slab of C is cut into a fixed grid of jobs: column chunks of whole
 //     nr-panels whose B block (kc x width) fits in about half of L2, and, for
 //     a parallel call, row chunks until there are about gemmMinJobs jobs. A
@@ -109,7 +111,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 var (
 	gemmKC        = 512
 	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
-	gemmBBlock    = 128 * 1024 // floats of packed B per job and K block (512 KiB)
+	gemmBBlock    = 128 * 1024 // floats of B per column chunk and K block (512 KiB)
 	gemmMinJobs   = 24         // jobs of a parallel call: fine enough for 2 or 3 threads to balance
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
