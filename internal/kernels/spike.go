@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // SpikeRows is a binary matrix stored as the list of its active (one)
@@ -198,11 +199,12 @@ func SpikeMatMul(n int, alpha float32, s *SpikeRows, w []float32, ldw int, beta 
 		return
 	}
 	j := spikeJobs.get()
-	*j = spikeJob{transposed: false, n: n, alpha: alpha, beta: beta, s: s, x: w, ldx: ldw, y: c, ldy: ldc, rk: rowImpl}
+	j.reset()
+	j.transposed, j.n, j.alpha, j.beta, j.s, j.x, j.ldx, j.y, j.ldy, j.rk = false, n, alpha, beta, s, w, ldw, c, ldc, rowImpl
 	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
 	j.blocks = (m + spikeRowsBlock - 1) / spikeRowsBlock
 	runChunks(j.tiles*j.blocks, j)
-	*j = spikeJob{}
+	j.reset()
 	spikeJobs.put(j)
 }
 
@@ -236,11 +238,12 @@ func SpikeTMatMul(n int, alpha float32, s *SpikeRows, d []float32, ldd int, beta
 		return
 	}
 	j := spikeJobs.get()
-	*j = spikeJob{transposed: true, n: n, alpha: alpha, beta: beta, s: s, x: d, ldx: ldd, y: g, ldy: ldg, rk: rowImpl}
+	j.reset()
+	j.transposed, j.n, j.alpha, j.beta, j.s, j.x, j.ldx, j.y, j.ldy, j.rk = true, n, alpha, beta, s, d, ldd, g, ldg, rowImpl
 	j.tiles = (n + spikeTileCols - 1) / spikeTileCols
 	j.blocks = 1
 	runChunks(j.tiles, j)
-	*j = spikeJob{}
+	j.reset()
 	spikeJobs.put(j)
 }
 
@@ -257,6 +260,16 @@ type spikeJob struct {
 	tiles       int
 	blocks      int
 	rk          rowKernels
+
+	// pad is kept between calls (reset keeps it): the padded copies of D
+	// and G of a narrow SpikeTMatMul.
+	pad []float32
+}
+
+// reset clears the job for reuse, keeping its padding buffer.
+func (j *spikeJob) reset() {
+	pad := j.pad
+	*j = spikeJob{pad: pad}
 }
 
 var spikeJobs freeList[spikeJob]
@@ -316,6 +329,10 @@ func (j *spikeJob) runChunk(t int) {
 		}
 		return
 	}
+	if j.n < 16 && j.rk.name != goRowKernels.name {
+		j.scatterNarrow(nc)
+		return
+	}
 	g, ldg := j.y, j.ldy
 	if beta := j.beta; beta != 1 {
 		for p := range s.Cols {
@@ -334,6 +351,54 @@ func (j *spikeJob) runChunk(t int) {
 		if lo < hi {
 			j.rk.scatter(g[j0:], ldg, s.Idx[lo:hi], j.x[i*j.ldx+j0:], nc, j.alpha)
 		}
+	}
+}
+
+// scatterNarrow is SpikeTMatMul for n < 16 (nc = n, one tile) on the vector
+// paths: D and G are copied into rows of 16 floats, one aligned cache line
+// each, padded with zeros, so that every addition is a whole-vector load, add
+// and store rather than a masked one across two lines; G is copied back at the
+// end. The additions are the same, in the same order, so the result bits are
+// those of the direct scatter.
+func (j *spikeJob) scatterNarrow(nc int) {
+	const w = 16
+	s, m, k := j.s, j.s.Rows, j.s.Cols
+	need := (m+k)*w + w // + room to align to 64 bytes
+	if cap(j.pad) < need {
+		j.pad = make([]float32, need)
+	}
+	buf := j.pad[:need]
+	a := int(uintptr(unsafe.Pointer(&buf[0]))&63) / 4
+	if a != 0 {
+		a = w - a
+	}
+	dp, gp := buf[a:a+m*w], buf[a+m*w:a+(m+k)*w]
+	clear(dp)
+	for i := range m {
+		copy(dp[i*w:i*w+nc], j.x[i*j.ldx:i*j.ldx+nc])
+	}
+	g, ldg, beta := j.y, j.ldy, j.beta
+	clear(gp)
+	for p := range k {
+		row, pr := g[p*ldg:p*ldg+nc], gp[p*w:p*w+nc]
+		switch beta {
+		case 0:
+		case 1:
+			copy(pr, row)
+		default:
+			for q := range row {
+				pr[q] = row[q] * beta
+			}
+		}
+	}
+	for i := range m {
+		lo, hi := s.Ptr[i], s.Ptr[i+1]
+		if lo < hi {
+			j.rk.scatter(gp, w, s.Idx[lo:hi], dp[i*w:], w, j.alpha)
+		}
+	}
+	for p := range k {
+		copy(g[p*ldg:p*ldg+nc], gp[p*w:p*w+nc])
 	}
 }
 

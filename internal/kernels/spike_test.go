@@ -423,7 +423,8 @@ func TestSpikeMatMulNoAllocs(t *testing.T) {
 
 // Every implementation gives the same bits as the Go one, including the
 // four-row kernel for narrow outputs (n <= 16) with row lists of unequal
-// length, empty rows and a row count that is not a multiple of four.
+// length, empty rows and a row count that is not a multiple of four, and the
+// padded scatter of SpikeTMatMul for n < 16.
 func TestSpikeMatMulImplsBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	saved := rowImpl
@@ -431,7 +432,7 @@ func TestSpikeMatMulImplsBitIdentical(t *testing.T) {
 	for _, n := range []int{1, 5, 10, 16, 17, 40} {
 		for _, m := range []int{3, 7, 70} {
 			for _, p := range []float64{0, 0.1, 0.6} {
-				for _, ab := range [][2]float32{{1, 0}, {0.5, 1.5}} {
+				for _, ab := range [][2]float32{{1, 0}, {0.5, 1.5}, {2, 1}} {
 					k := 50
 					x := randSpikes(rng, m, k, p)
 					for i := 0; i < m; i += 5 {
@@ -442,17 +443,24 @@ func TestSpikeMatMulImplsBitIdentical(t *testing.T) {
 					ldw, ldc := n+1, n+3
 					w := randMat(rng, k*ldw)
 					c0 := randMat(rng, m*ldc)
-					var want []float32
+					d := randMat(rng, m*ldc)
+					g0 := randMat(rng, k*ldw)
+					var want, wantG []float32
 					for _, impl := range availableRowKernels() {
 						rowImpl = impl
 						c := slices.Clone(c0)
 						SpikeMatMul(n, ab[0], &s, w, ldw, ab[1], c, ldc)
+						g := slices.Clone(g0)
+						SpikeTMatMul(n, ab[0], &s, d, ldc, ab[1], g, ldw)
 						if want == nil {
-							want = c
+							want, wantG = c, g
 							continue
 						}
 						if i := firstDiff(c, want); i >= 0 {
-							t.Fatalf("%s n=%d m=%d p=%g alpha=%g beta=%g: C[%d] = %g, go gives %g", impl.name, n, m, p, ab[0], ab[1], i, c[i], want[i])
+							t.Fatalf("%s SpikeMatMul n=%d m=%d p=%g alpha=%g beta=%g: C[%d] = %g, go gives %g", impl.name, n, m, p, ab[0], ab[1], i, c[i], want[i])
+						}
+						if i := firstDiff(g, wantG); i >= 0 {
+							t.Fatalf("%s SpikeTMatMul n=%d m=%d p=%g alpha=%g beta=%g: G[%d] = %g, go gives %g", impl.name, n, m, p, ab[0], ab[1], i, g[i], wantG[i])
 						}
 					}
 				}
