@@ -405,8 +405,13 @@ func TestSpikeProductsThreadInvariant(t *testing.T) {
 }
 
 func TestSpikeMatMulNoAllocs(t *testing.T) {
+	for _, n := range []int{600, 10} {
+		testSpikeMatMulNoAllocs(t, 200, 100, n)
+	}
+}
+
+func testSpikeMatMulNoAllocs(t *testing.T, m, k, n int) {
 	rng := rand.New(rand.NewPCG(17, 18))
-	m, k, n := 200, 100, 600
 	var s SpikeRows
 	s.FromDense(randSpikes(rng, m, k, 0.1), m, k)
 	w, c := randMat(rng, k*n), make([]float32, m*n)
@@ -417,7 +422,7 @@ func TestSpikeMatMulNoAllocs(t *testing.T) {
 		SpikeMatMul(n, 1, &s, w, n, 0, c, n)
 		SpikeTMatMul(n, 1, &s, d, n, 0, g, n)
 	}); a != 0 {
-		t.Fatalf("SpikeMatMul and SpikeTMatMul allocated %g times per call pair, want 0", a)
+		t.Fatalf("n=%d: SpikeMatMul and SpikeTMatMul allocated %g times per call pair, want 0", n, a)
 	}
 }
 
