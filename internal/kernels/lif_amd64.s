@@ -259,3 +259,255 @@ lifBwdNAloop:
 lifBwdNAdone:
 	VZEROUPPER
 	RET
+
+// AVX-512 inner loops of the Synaptic scan (lif_synaptic.go), with the same
+// conventions as the LIF loops above.
+
+// func synFwdSub512(n int, x, py, pm, ps, al, be, th, y, m, s *float32)
+//
+// y = al*py + x; mem = (be*pm + y) - ps*th; s = mem > th.
+TEXT ·synFwdSub512(SB), NOSPLIT, $0-88
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ py+16(FP), BX
+	MOVQ pm+24(FP), DX
+	MOVQ ps+32(FP), SI
+	MOVQ al+40(FP), DI
+	MOVQ be+48(FP), R8
+	MOVQ th+56(FP), R9
+	MOVQ y+64(FP), R10
+	MOVQ m+72(FP), R11
+	MOVQ s+80(FP), R12
+	XORQ R13, R13
+
+synFwdSub512loop:
+	CMPQ CX, $16
+	JLT  synFwdSub512done
+	VMOVUPS (DI)(R13*4), Z4
+	VMULPS (BX)(R13*4), Z4, Z4
+	VADDPS (AX)(R13*4), Z4, Z4
+	VMOVUPS Z4, (R10)(R13*4)
+	VMOVUPS (R8)(R13*4), Z0
+	VMULPS (DX)(R13*4), Z0, Z0
+	VMOVUPS (R9)(R13*4), Z1
+	VADDPS Z4, Z0, Z0
+	VMULPS (SI)(R13*4), Z1, Z2
+	VSUBPS Z2, Z0, Z0
+	VMOVUPS Z0, (R11)(R13*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R12)(R13*4)
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  synFwdSub512loop
+
+synFwdSub512done:
+	VZEROUPPER
+	RET
+
+// func synFwdZero512(n int, x, py, pm, ps, al, be, th, y, m, s *float32)
+//
+// y = al*py + x; mem = (be*pm)*(1-ps) + y; s = mem > th.
+TEXT ·synFwdZero512(SB), NOSPLIT, $0-88
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ py+16(FP), BX
+	MOVQ pm+24(FP), DX
+	MOVQ ps+32(FP), SI
+	MOVQ al+40(FP), DI
+	MOVQ be+48(FP), R8
+	MOVQ th+56(FP), R9
+	MOVQ y+64(FP), R10
+	MOVQ m+72(FP), R11
+	MOVQ s+80(FP), R12
+	XORQ R13, R13
+
+synFwdZero512loop:
+	CMPQ CX, $16
+	JLT  synFwdZero512done
+	VMOVUPS (DI)(R13*4), Z4
+	VMULPS (BX)(R13*4), Z4, Z4
+	VADDPS (AX)(R13*4), Z4, Z4
+	VMOVUPS Z4, (R10)(R13*4)
+	VMOVUPS (R8)(R13*4), Z0
+	VMULPS (DX)(R13*4), Z0, Z0
+	VMOVUPS (R9)(R13*4), Z1
+	VSUBPS (SI)(R13*4), Z31, Z2
+	VMULPS Z2, Z0, Z0
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (R11)(R13*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R12)(R13*4)
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  synFwdZero512loop
+
+synFwdZero512done:
+	VZEROUPPER
+	RET
+
+// func synFwdNone512(n int, x, py, pm, ps, al, be, th, y, m, s *float32)
+//
+// y = al*py + x; mem = be*pm + y; s = mem > th.
+TEXT ·synFwdNone512(SB), NOSPLIT, $0-88
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), AX
+	MOVQ py+16(FP), BX
+	MOVQ pm+24(FP), DX
+	MOVQ ps+32(FP), SI
+	MOVQ al+40(FP), DI
+	MOVQ be+48(FP), R8
+	MOVQ th+56(FP), R9
+	MOVQ y+64(FP), R10
+	MOVQ m+72(FP), R11
+	MOVQ s+80(FP), R12
+	XORQ R13, R13
+
+synFwdNone512loop:
+	CMPQ CX, $16
+	JLT  synFwdNone512done
+	VMOVUPS (DI)(R13*4), Z4
+	VMULPS (BX)(R13*4), Z4, Z4
+	VADDPS (AX)(R13*4), Z4, Z4
+	VMOVUPS Z4, (R10)(R13*4)
+	VMOVUPS (R8)(R13*4), Z0
+	VMULPS (DX)(R13*4), Z0, Z0
+	VMOVUPS (R9)(R13*4), Z1
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (R11)(R13*4)
+	VCMPPS $0x1e, Z1, Z0, K1
+	VMOVAPS.Z Z31, K1, Z3
+	VMOVUPS Z3, (R12)(R13*4)
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  synFwdNone512loop
+
+synFwdNone512done:
+	VZEROUPPER
+	RET
+
+// func synBwdA512(n int, carry, ds, dm, sg, mt, rN, be, th, gsg *float32, rs, rz, rg float32)
+//
+// First half of a Synaptic backward step (factors as in lifBwd512):
+//
+//	aN    = carry                       (A[t+1])
+//	gs    = ds - rg*aN*(rs*th + rz*be*mt)
+//	g     = gs*sg
+//	carry = dm + g + aN*be*(1 - rz*rN)   (A[t])
+TEXT ·synBwdA512(SB), NOSPLIT, $0-92
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ carry+8(FP), AX
+	MOVQ ds+16(FP), BX
+	MOVQ dm+24(FP), DX
+	MOVQ sg+32(FP), SI
+	MOVQ mt+40(FP), DI
+	MOVQ rN+48(FP), R8
+	MOVQ be+56(FP), R9
+	MOVQ th+64(FP), R10
+	MOVQ gsg+72(FP), R11
+	VBROADCASTSS rs+80(FP), Z30
+	VBROADCASTSS rz+84(FP), Z29
+	VBROADCASTSS rg+88(FP), Z28
+	XORQ R13, R13
+
+synBwdAloop:
+	CMPQ CX, $16
+	JLT  synBwdAdone
+	VMOVUPS (AX)(R13*4), Z0
+	VMOVUPS (R9)(R13*4), Z1
+	VMOVUPS (R10)(R13*4), Z2
+	VMULPS Z29, Z1, Z3
+	VMULPS (DI)(R13*4), Z3, Z3
+	VFMADD231PS Z30, Z2, Z3
+	VMULPS Z0, Z3, Z3
+	VMOVUPS (BX)(R13*4), Z4
+	VFNMADD231PS Z28, Z3, Z4
+	VMULPS (SI)(R13*4), Z4, Z7
+	VMOVUPS Z7, (R11)(R13*4)
+	VMOVAPS Z31, Z5
+	VFNMADD231PS (R8)(R13*4), Z29, Z5
+	VMULPS Z1, Z0, Z6
+	VMULPS Z5, Z6, Z6
+	VADDPS (DX)(R13*4), Z7, Z8
+	VADDPS Z6, Z8, Z8
+	VMOVUPS Z8, (AX)(R13*4)
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  synBwdAloop
+
+synBwdAdone:
+	VZEROUPPER
+	RET
+
+// func synBwdB512(n int, carry, qN, al, dIn, py, pm, r, da, db, dt, gsg *float32, rs, rz float32, sums int)
+//
+// Second half of a Synaptic backward step, with ai = carry (A[t]):
+//
+//	q    = ai + qN*al                    (Q[t])
+//	dIn  = q
+//	da  += q*py                          (when sums != 0, also:)
+//	db  += ai*pm*(1 - rz*r)
+//	dt  -= g + rs*ai*r
+TEXT ·synBwdB512(SB), NOSPLIT, $0-112
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVQ n+0(FP), CX
+	MOVQ carry+8(FP), AX
+	MOVQ qN+16(FP), BX
+	MOVQ al+24(FP), DX
+	MOVQ dIn+32(FP), SI
+	MOVQ py+40(FP), DI
+	MOVQ pm+48(FP), R8
+	MOVQ r+56(FP), R9
+	MOVQ da+64(FP), R10
+	MOVQ db+72(FP), R11
+	MOVQ dt+80(FP), R12
+	MOVQ gsg+88(FP), R14
+	VBROADCASTSS rs+96(FP), Z30
+	VBROADCASTSS rz+100(FP), Z29
+	MOVQ sums+104(FP), R15
+	XORQ R13, R13
+
+synBwdBloop:
+	CMPQ CX, $16
+	JLT  synBwdBdone
+	VMOVUPS (AX)(R13*4), Z0
+	VMOVUPS (BX)(R13*4), Z1
+	VMULPS (DX)(R13*4), Z1, Z1
+	VADDPS Z1, Z0, Z1
+	VMOVUPS Z1, (SI)(R13*4)
+	TESTQ R15, R15
+	JZ   synBwdBnext
+	VMULPS (DI)(R13*4), Z1, Z2
+	VADDPS (R10)(R13*4), Z2, Z2
+	VMOVUPS Z2, (R10)(R13*4)
+	VMOVAPS Z31, Z3
+	VFNMADD231PS (R9)(R13*4), Z29, Z3
+	VMULPS (R8)(R13*4), Z0, Z4
+	VMULPS Z3, Z4, Z4
+	VADDPS (R11)(R13*4), Z4, Z4
+	VMOVUPS Z4, (R11)(R13*4)
+	VMULPS Z30, Z0, Z5
+	VMULPS (R9)(R13*4), Z5, Z5
+	VADDPS (R14)(R13*4), Z5, Z5
+	VMOVUPS (R12)(R13*4), Z6
+	VSUBPS Z5, Z6, Z6
+	VMOVUPS Z6, (R12)(R13*4)
+
+synBwdBnext:
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  synBwdBloop
+
+synBwdBdone:
+	VZEROUPPER
+	RET

@@ -113,6 +113,9 @@ func (j *scanJob) synForward(t, off, l int, al, be, th []float32) {
 	x, y, m, s := j.in[o:o+l], j.syn[o:o+l], j.mem[o:o+l], j.spk[o:o+l]
 	k := len(m)
 	x, py, pm, ps, al, be, th, y, s = x[:k], py[:k], pm[:k], ps[:k], al[:k], be[:k], th[:k], y[:k], s[:k]
+	if v := synForwardAsm(j.reset, x, py, pm, ps, al, be, th, y, m, s); v > 0 {
+		x, py, pm, ps, al, be, th, y, m, s = x[v:], py[v:], pm[v:], ps[v:], al[v:], be[v:], th[v:], y[v:], m[v:], s[v:]
+	}
 	// Two loops of at most eight arrays each: see lifBackwardGo.
 	for i := range y {
 		y[i] = float32(al[i]*py[i]) + x[i]
@@ -174,20 +177,23 @@ func (j *scanJob) synBackward(t, off, l int, al, be, th []float32) {
 	// G[t]*SG[t] between them.
 	var gsg [scanSeg]float32
 	g := gsg[:k]
-	for i := range g {
+	// The assembly loops do the leading multiple of 16 elements.
+	v := synBackwardAsm(rs, rz, rg, j.sums(), carry, ds, dm, sg, mt, rNext, be, th, g, qNext, al, dIn, py, pm, r, da, db, dt)
+	for i := v; i < k; i++ {
 		aN := carry[i]
 		gs := ds[i] - rg*aN*(rs*th[i]+rz*be[i]*mt[i])
 		g[i] = gs * sg[i]
 		carry[i] = dm[i] + g[i] + aN*be[i]*(1-rz*rNext[i])
 	}
-	for i, ai := range carry {
-		dIn[i] = ai + qNext[i]*al[i]
+	for i := v; i < k; i++ {
+		dIn[i] = carry[i] + qNext[i]*al[i]
 	}
 	if j.sums() {
-		for i, qi := range dIn {
-			da[i] += qi * py[i]
+		for i := v; i < k; i++ {
+			da[i] += dIn[i] * py[i]
 		}
-		for i, ai := range carry {
+		for i := v; i < k; i++ {
+			ai := carry[i]
 			db[i] += ai * pm[i] * (1 - rz*r[i])
 			dt[i] -= g[i] + rs*ai*r[i]
 		}
