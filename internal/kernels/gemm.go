@@ -172,8 +172,11 @@ func alignedFloats(buf []float32, n int) (backing, view []float32) {
 	return buf, buf[off : off+n]
 }
 
-// sgemmGo is the pure-Go SGEMM: Sgemm's contract, packed panels, cache
-// blocking and assembly micro-kernels where the CPU has them.
+// sgemmGo is the pure-Go SGEMM with Sgemm's contract. It takes one of three
+// paths: the dot-product kernel for narrow outputs (useDot), or the tile
+// kernels on packed panels (plan), either on C or, when that wastes fewer
+// lanes (narrow n), on C^T = op(B)^T op(A)^T. The active micro-kernels come
+// from the CPU features (AVX-512, AVX2+FMA, or portable Go).
 func sgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
