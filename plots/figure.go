@@ -58,6 +58,16 @@ type Figure struct {
 	// Notes are lines of text under the legend, such as where a run's
 	// values stopped being finite.
 	Notes []string
+	// Panels are further plots drawn beside Plot, which comes first, in a
+	// grid of Cols columns filled row by row (SweepScatter draws one panel
+	// per parameter). Nil for a figure of one plot.
+	Panels []*plot.Plot
+	// Cols is the number of columns of the grid of Plot and Panels; 0 or
+	// less puts them side by side in one row.
+	Cols int
+	// ColorBar, if set, is drawn to the right of the plot area, as tall as
+	// it, and explains the colours of an image (weights, counts).
+	ColorBar *ColorBar
 	// Width and Height are the size of the whole figure, legend included.
 	Width, Height vg.Length
 	// DPI is the resolution of raster output (PNG), in dots per inch.
@@ -74,6 +84,16 @@ type LegendEntry struct {
 // newFigure returns a figure of the default size with a new plot whose
 // texts use the package's fonts and sizes.
 func newFigure(name, title, xlabel, ylabel string, integerX bool) *Figure {
+	p := newPlot(title, xlabel, ylabel)
+	p.X.Tick.Marker = niceTicks{integer: integerX}
+	p.Y.Tick.Marker = niceTicks{}
+	p.Add(newGrid())
+	return &Figure{Name: name, Plot: p, Width: DefaultWidth, Height: DefaultHeight, DPI: DefaultDPI}
+}
+
+// newPlot returns a plot whose texts use the package's fonts and sizes,
+// without grid or tick placement.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.Title.TextStyle.Font = font.From(sans, titleSize)
@@ -85,10 +105,7 @@ func newFigure(name, title, xlabel, ylabel string, integerX bool) *Figure {
 		a.Tick.Label.Font = font.From(sans, tickSize)
 		a.Label.Padding = vg.Points(4)
 	}
-	p.X.Tick.Marker = niceTicks{integer: integerX}
-	p.Y.Tick.Marker = niceTicks{}
-	p.Add(newGrid())
-	return &Figure{Name: name, Plot: p, Width: DefaultWidth, Height: DefaultHeight, DPI: DefaultDPI}
+	return p
 }
 
 // legendStyle returns the text style of legend labels.
@@ -183,7 +200,7 @@ func (f *Figure) Draw(c draw.Canvas) {
 		c.SetColor(f.Plot.BackgroundColor)
 		c.Fill(c.Rectangle.Path())
 	}
-	f.Plot.Draw(draw.Crop(c, 0, -marginRight, band, -marginTop))
+	f.drawPlots(draw.Crop(c, 0, -marginRight, band, -marginTop))
 	sty := legendStyle()
 	rowh := rowHeight()
 	h := sty.Height("Ag")
@@ -212,6 +229,39 @@ func (f *Figure) Draw(c draw.Canvas) {
 		top -= vg.Length(g.rows) * rowh
 	}
 }
+
+// drawPlots draws Plot and Panels into c in a grid, and the colour bar to
+// the right of Plot's data area.
+func (f *Figure) drawPlots(c draw.Canvas) {
+	ps := append([]*plot.Plot{f.Plot}, f.Panels...)
+	cols := f.Cols
+	if cols <= 0 || cols > len(ps) {
+		cols = len(ps)
+	}
+	rows := (len(ps) + cols - 1) / cols
+	w := c.Size().X / vg.Length(cols)
+	h := c.Size().Y / vg.Length(rows)
+	for i, p := range ps {
+		r, col := i/cols, i%cols
+		cell := c
+		cell.Min = vg.Point{X: c.Min.X + vg.Length(col)*w, Y: c.Max.Y - vg.Length(r+1)*h}
+		cell.Max = vg.Point{X: cell.Min.X + w, Y: cell.Min.Y + h}
+		if len(ps) > 1 && col < cols-1 {
+			// Air between neighbouring panels.
+			cell = draw.Crop(cell, 0, -panelGap, 0, 0)
+		}
+		if i == 0 && f.ColorBar != nil {
+			pc := draw.Crop(cell, 0, -f.ColorBar.width(), 0, 0)
+			p.Draw(pc)
+			f.ColorBar.draw(c, p.DataCanvas(pc))
+			continue
+		}
+		p.Draw(cell)
+	}
+}
+
+// panelGap is the space between the panels of a grid, in points.
+const panelGap = 10
 
 // Format is an output file format.
 type Format int
@@ -273,6 +323,14 @@ func (f *Figure) Encode(w io.Writer, format Format) error {
 			return err
 		}
 		out := bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans;"), []byte(svgFamily))
+		// gonum/plot labels the PNGs it embeds (images of matrices, colour
+		// bars) as JPEG, which strict viewers refuse; leaves SVG's default
+		// preserveAspectRatio, which letterboxes an image whose pixel
+		// proportions differ from its rectangle (a colour bar 16 pixels
+		// wide shrank to two thirds of its height in librsvg); and lets
+		// viewers smooth the pixels, which blurs the edges of cells.
+		out = bytes.ReplaceAll(out, []byte(`xlink:href="data:image/jpg;base64,`),
+			[]byte(`preserveAspectRatio="none" style="image-rendering:pixelated" xlink:href="data:image/png;base64,`))
 		_, err := w.Write(out)
 		return err
 	}
