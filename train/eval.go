@@ -28,14 +28,17 @@ type Evaluation struct {
 type LayerRate struct {
 	Layer string
 	Rate  float64
+	// Neurons holds each neuron's firing rate: the fraction of its
+	// sample-steps in which it spiked. Rate is their mean.
+	Neurons []float64
 }
 
 // Evaluate runs net over every sample of ds in batches of batchSize with
 // gradient recording off (steps: the time steps of a static input) and
-// returns the mean loss, the accuracy, each spiking layer's firing rate and
-// the confusion matrix. tape may be nil; passing the training tape reuses
-// its memory. A rate-encoded set is encoded with the same random spikes at
-// every call.
+// returns the mean loss, the accuracy, each spiking layer's firing rate (of
+// the layer and of each neuron) and the confusion matrix. tape may be nil;
+// passing the training tape reuses its memory. A rate-encoded set is
+// encoded with the same random spikes at every call.
 func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, pred Predict, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
 	if tape == nil {
 		tape = autograd.NewTape()
@@ -51,6 +54,7 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 	ev := &Evaluation{}
 	var lossSum float64
 	var spikes, neuronSteps []float64
+	var perNeuron [][]float64 // per layer, per neuron: spikes
 	var names []string
 	var preds []int
 	var scores []float32
@@ -100,14 +104,20 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 			if !lt.Neuron || !lt.Out.Binary() {
 				continue
 			}
+			n := lt.Out.Dim(lt.Out.Dims() - 1)
 			if len(names) <= k {
 				names = append(names, lt.Name)
 				spikes = append(spikes, 0)
 				neuronSteps = append(neuronSteps, 0)
+				perNeuron = append(perNeuron, make([]float64, n))
 			}
 			var s float64
-			for _, v := range lt.Out.Data {
-				s += float64(v)
+			acc := perNeuron[k]
+			for row := lt.Out.Data; len(row) >= n; row = row[n:] {
+				for j, v := range row[:n] {
+					acc[j] += float64(v)
+					s += float64(v)
+				}
 			}
 			spikes[k] += s
 			neuronSteps[k] += float64(lt.Out.Len())
@@ -123,7 +133,13 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 	ev.Loss = lossSum / float64(ev.Samples)
 	ev.Accuracy = float64(correct) / float64(ev.Samples)
 	for i, n := range names {
-		ev.Rates = append(ev.Rates, LayerRate{Layer: n, Rate: spikes[i] / neuronSteps[i]})
+		// Each neuron has neuronSteps / N sample-steps.
+		per := perNeuron[i]
+		steps := neuronSteps[i] / float64(len(per))
+		for j := range per {
+			per[j] /= steps
+		}
+		ev.Rates = append(ev.Rates, LayerRate{Layer: n, Rate: spikes[i] / neuronSteps[i], Neurons: per})
 	}
 	return ev, nil
 }
