@@ -399,8 +399,8 @@ func (g *gemmCall) job(i int) {
 				j0 := jp * nr
 				nv := min(nr, g.n-j0)
 				bp, ldb := g.bPanel(p0, kc, jp)
-				if !g.swap && mv == mr && nv == nr {
-					fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta)
+				if !g.swap && (g.kern.partial || mv == mr && nv == nr) {
+					fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta, mv, nv)
 					continue
 				}
 				g.edgeTile(s.t, kc, ap, bp, ldb, i0, mv, j0, nv, beta)
@@ -411,8 +411,8 @@ func (g *gemmCall) job(i int) {
 }
 
 // edgeTile runs the micro-kernel on the scratch tile t for an output tile
-// that is partial (mv < mr or nv < nr) or transposed (swap), copying the
-// valid part of C in and out. The arithmetic is the kernel's own, so edge
+// that is transposed (swap), or partial (mv < mr or nv < nr) for a kernel
+// that cannot store partial tiles, copying the valid part of C in and out. The arithmetic is the kernel's own, so edge
 // outputs round exactly like interior ones.
 func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, ldb, i0, mv, j0, nv int, beta float32) {
 	nr := g.kern.nr
@@ -432,7 +432,7 @@ func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, ldb, i0, mv, 
 				}
 			}
 		}
-		g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta)
+		g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta, g.kern.mr, nr)
 		if mv >= 8 {
 			interleaveRows(ct, ldc, t, nr, mv, nv)
 			return
@@ -449,7 +449,7 @@ func (g *gemmCall) edgeTile(t []float32, kc int, ap, bp []float32, ldb, i0, mv, 
 			copy(t[ii*nr:ii*nr+nv], c[(i0+ii)*ldc+j0:])
 		}
 	}
-	g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta)
+	g.kern.fn(kc, &ap[0], &bp[0], ldb, &t[0], nr, g.alpha, beta, g.kern.mr, nr)
 	for ii := 0; ii < mv; ii++ {
 		copy(c[(i0+ii)*ldc+j0:(i0+ii)*ldc+j0+nv], t[ii*nr:ii*nr+nv])
 	}

@@ -8,13 +8,13 @@ package kernels
 //go:generate go run gemm_asmgen.go
 
 //go:noescape
-func kernAVX512_8x48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_8x48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 
 //go:noescape
-func kernAVX512_12x32(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_12x32(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 
 //go:noescape
-func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 
 // transpose8x8 writes dst[p*dstStride+i] = src[i*srcStride+p] for i < 8
 // and p < n; n is a positive multiple of 8. It needs AVX.
@@ -32,8 +32,8 @@ func dotAVX512_4x5(kv int, a *float32, lda int, b *float32, ldb int, out *float3
 const asmAvailable = true
 
 var (
-	avx512Kernel8x48  = &microKernel{name: "avx512_8x48", mr: 8, nr: 48, fn: kernAVX512_8x48}
-	avx512Kernel12x32 = &microKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: kernAVX512_12x32}
+	avx512Kernel8x48  = &microKernel{name: "avx512_8x48", mr: 8, nr: 48, partial: true, fn: kernAVX512_8x48}
+	avx512Kernel12x32 = &microKernel{name: "avx512_12x32", mr: 12, nr: 32, partial: true, fn: kernAVX512_12x32}
 	avx2Kernel6x16    = &microKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernAVX2_6x16}
 )
 

@@ -6,18 +6,19 @@
 //
 // Every kernel has the Go signature
 //
-//	func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+//	func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 //
 // and computes, for an mr x nr tile of C with row stride ldc (in elements),
 //
 //	C = alpha * (Apanel * Bpanel) + beta * C    (beta == 0: C is not read)
 //
-// where Apanel holds kc columns of mr packed values (a[p*mr+i]) and Bpanel
-// kc rows of nr values with row stride ldb (b[p*ldb+j]; ldb == nr for a
-// packed panel). The sum over p runs in order
-// p = 0, 1, ..., kc-1 with one fused multiply-add per step into each lane, so
-// a tile's result depends only on its panels, never on where the tile sits.
-// kc must be at least 1.
+// for its first rows x cols elements (the AVX-512 kernels; the AVX2 kernel
+// needs rows == mr and cols == nr), where Apanel holds kc columns of mr
+// packed values (a[p*mr+i]) and Bpanel kc rows of nr values with row stride
+// ldb (b[p*ldb+j]; ldb == nr for a packed panel). The sum over p runs in
+// order p = 0, 1, ..., kc-1 with one fused multiply-add per step into each
+// lane, so a tile's result depends only on its panels, never on where the
+// tile sits or how much of it is stored. kc must be at least 1.
 package main
 
 import (
@@ -43,21 +44,21 @@ func (g *gen) p(format string, args ...any) {
 
 // avx512 writes an mr x (16*nv) kernel with zmm accumulators. B rows are
 // loaded into Z(mr*nv)...; A values are broadcast straight from memory by the
-// fused multiply-adds (embedded broadcast), so no register holds A.
-func (g *gen) avx512(mr, nv int, bcastReg bool) {
+// fused multiply-adds (embedded broadcast), so no register holds A. A partial
+// tile (rows < mr or cols < nr) is stored under opmasks K1.. (one per
+// vector of a row) and a row count, so it needs no scratch tile; masked-off
+// elements of C are neither read nor written.
+func (g *gen) avx512(mr, nv int) {
 	const unroll = 4 // browAddr reaches 4 rows
 	nr := 16 * nv
-	if mr*nv+nv*2 > 30 {
+	if mr*nv+nv*2 > 30 || nv > 7 {
 		panic("too many registers")
 	}
 	name := fmt.Sprintf("kernAVX512_%dx%d", mr, nr)
-	if bcastReg {
-		name += "r"
-	}
 	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
 	bregs := func(u, v int) string { return fmt.Sprintf("Z%d", mr*nv+(u%2)*nv+v) }
-	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
 	g.p("\tMOVQ kc+0(FP), CX")
 	g.p("\tMOVQ a+8(FP), SI")
 	g.p("\tMOVQ b+16(FP), DI")
@@ -68,7 +69,7 @@ func (g *gen) avx512(mr, nv int, bcastReg bool) {
 	g.p("\tLEAQ (R10)(R10*2), R11")
 	g.p("\tSHLQ $2, R8")
 	// Prefetch the C tile; it is needed only at the end, but its lines then
-	// arrive while the FMAs run.
+	// arrive while the FMAs run (a prefetch never faults, even past C).
 	g.p("\tMOVQ DX, R9")
 	for i := 0; i < mr; i++ {
 		for off := 0; off < nr*4; off += 64 {
@@ -88,14 +89,6 @@ func (g *gen) avx512(mr, nv int, bcastReg bool) {
 			g.p("\tVMOVUPS %d%s, %s", 64*v, browAddr(u), bregs(u, v))
 		}
 		for i := 0; i < mr; i++ {
-			if bcastReg {
-				ar := fmt.Sprintf("Z%d", 30+i%2)
-				g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, ar)
-				for v := 0; v < nv; v++ {
-					g.p("\tVFMADD231PS %s, %s, %s", bregs(u, v), ar, acc(i, v))
-				}
-				continue
-			}
 			for v := 0; v < nv; v++ {
 				g.p("\tVFMADD231PS.BCST %d(SI), %s, %s", (u*mr+i)*4, bregs(u, v), acc(i, v))
 			}
@@ -123,10 +116,18 @@ func (g *gen) avx512(mr, nv int, bcastReg bool) {
 	g.p("\tJNZ %s_tailloop", name)
 	g.p("%s_store:", name)
 	g.p("\tVBROADCASTSS alpha+48(FP), Z30")
-	g.p("\tMOVL beta+52(FP), AX")
-	g.p("\tANDL $0x7fffffff, AX")
-	g.p("\tJZ %s_nobeta", name)
 	g.p("\tVBROADCASTSS beta+52(FP), Z31")
+	g.p("\tMOVL beta+52(FP), R9")
+	g.p("\tANDL $0x7fffffff, R9") // R9 == 0: beta is +-0, C is not read
+	g.p("\tMOVQ rows+56(FP), R12")
+	g.p("\tMOVQ cols+64(FP), R13")
+	g.p("\tCMPQ R12, $%d", mr)
+	g.p("\tJNE %s_partial", name)
+	g.p("\tCMPQ R13, $%d", nr)
+	g.p("\tJNE %s_partial", name)
+	// Full tile.
+	g.p("\tTESTL R9, R9")
+	g.p("\tJZ %s_nobeta", name)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
@@ -151,6 +152,39 @@ func (g *gen) avx512(mr, nv int, bcastReg bool) {
 	}
 	g.p("\tVZEROUPPER")
 	g.p("\tRET")
+	// Partial tile: mask Kv+1 keeps columns 16v .. min(cols, 16v+16)-1.
+	g.p("%s_partial:", name)
+	for v := 0; v < nv; v++ {
+		g.p("\tMOVQ R13, CX")
+		g.p("\tSUBQ $%d, CX", 16*v)
+		g.p("\tXORQ AX, AX")
+		g.p("\tCMPQ CX, AX")
+		g.p("\tCMOVQLT AX, CX")
+		g.p("\tMOVQ $16, AX")
+		g.p("\tCMPQ CX, AX")
+		g.p("\tCMOVQGT AX, CX")
+		g.p("\tMOVL $1, AX")
+		g.p("\tSHLL CX, AX")
+		g.p("\tDECL AX")
+		g.p("\tKMOVW AX, K%d", v+1)
+	}
+	for i := 0; i < mr; i++ {
+		g.p("\tCMPQ R12, $%d", i)
+		g.p("\tJLE %s_done", name)
+		for v := 0; v < nv; v++ {
+			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
+			g.p("\tTESTL R9, R9")
+			g.p("\tJZ %s_p%d_%d", name, i, v)
+			g.p("\tVMOVUPS.Z %d(DX), K%d, Z24", 64*v, v+1)
+			g.p("\tVFMADD231PS Z24, Z31, %s", acc(i, v))
+			g.p("%s_p%d_%d:", name, i, v)
+			g.p("\tVMOVUPS %s, K%d, %d(DX)", acc(i, v), v+1, 64*v)
+		}
+		g.p("\tADDQ R8, DX")
+	}
+	g.p("%s_done:", name)
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
 	g.p("")
 }
 
@@ -166,8 +200,9 @@ func (g *gen) avx2(mr, nv int) {
 	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*nv+v) }
 	breg := func(v int) string { return fmt.Sprintf("Y%d", mr*nv+v) }
 	areg := func(i int) string { return fmt.Sprintf("Y%d", mr*nv+nv+i%2) }
-	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)", name)
+	g.p("// (full tiles only: rows and cols are not read)")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
 	g.p("\tMOVQ kc+0(FP), CX")
 	g.p("\tMOVQ a+8(FP), SI")
 	g.p("\tMOVQ b+16(FP), DI")
@@ -375,8 +410,8 @@ func main() {
 	g.p("")
 	g.p("#include \"textflag.h\"")
 	g.p("")
-	g.avx512(8, 3, false)
-	g.avx512(12, 2, false)
+	g.avx512(8, 3)
+	g.avx512(12, 2)
 	g.avx2(6, 2)
 	g.transpose8()
 	g.dot(4, 5)

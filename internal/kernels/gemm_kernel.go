@@ -9,6 +9,10 @@ import (
 //
 //	C = alpha * (Apanel * Bpanel) + beta * C    (beta == 0: C is not read)
 //
+// and stores its first rows x cols elements; a kernel without partial
+// accepts only rows == mr and cols == nr (the caller then goes through a
+// scratch tile). Elements outside rows x cols are neither read nor written.
+//
 // from kc packed columns of A (a[p*mr+i]) and kc rows of nr values of B with
 // row stride ldb (b[p*ldb+j]: ldb == nr for a packed panel, or the matrix's
 // own stride when B's rows are used in place); c points at the tile's first
@@ -16,9 +20,10 @@ import (
 // multiply-add per step into each output, so a tile's result depends only on
 // its packed panels, never on where the tile sits or who computes it.
 type microKernel struct {
-	name   string
-	mr, nr int
-	fn     func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+	name    string
+	mr, nr  int
+	partial bool // fn handles rows < mr and cols < nr
+	fn      func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 }
 
 // gemmPath names a family of micro-kernels.
@@ -43,13 +48,13 @@ func (p gemmPath) String() string {
 }
 
 // goKernel4x8 is the portable micro-kernel.
-var goKernel4x8 = &microKernel{name: "go_4x8", mr: 4, nr: 8, fn: goKern4x8}
+var goKernel4x8 = &microKernel{name: "go_4x8", mr: 4, nr: 8, partial: true, fn: goKern4x8}
 
-func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, beta float32) {
+func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, beta float32, rows, cols int) {
 	const mr, nr = 4, 8
 	a := unsafe.Slice(ap, kc*mr)
 	b := unsafe.Slice(bp, (kc-1)*ldb+nr)
-	c := unsafe.Slice(cp, (mr-1)*ldc+nr)
+	c := unsafe.Slice(cp, (rows-1)*ldc+cols)
 	var acc [mr][nr]float32
 	for p := 0; p < kc; p++ {
 		av := a[p*mr : p*mr+mr : p*mr+mr]
@@ -67,9 +72,9 @@ func goKern4x8(kc int, ap, bp *float32, ldb int, cp *float32, ldc int, alpha, be
 			r[7] += x * bv[7]
 		}
 	}
-	for i := range mr {
-		row := c[i*ldc : i*ldc+nr : i*ldc+nr]
-		for j := range nr {
+	for i := range rows {
+		row := c[i*ldc : i*ldc+cols : i*ldc+cols]
+		for j := range cols {
 			t := acc[i][j] * alpha
 			if beta != 0 {
 				t += beta * row[j]

@@ -21,7 +21,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 					bp := randSlice(rng, kc*kern.nr)
 					c := randSlice(rng, kern.mr*kern.nr)
 					for b.Loop() {
-						kern.fn(kc, &a[0], &bp[0], kern.nr, &c[0], kern.nr, 1, 1)
+						kern.fn(kc, &a[0], &bp[0], kern.nr, &c[0], kern.nr, 1, 1, kern.mr, kern.nr)
 					}
 					flops := 2 * float64(kc*kern.mr*kern.nr)
 					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
