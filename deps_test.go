@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"":                          {},
 	"internal/kernels":          {"internal/kernels/openblas"},
 	"internal/kernels/openblas": {},
+	"internal/slurmtest":        {},
 	"autograd":                  {"internal/kernels"},
 	"autograd/gradcheck":        {"autograd"},
 	"surrogate":                 {"autograd"},
