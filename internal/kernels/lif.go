@@ -279,24 +279,48 @@ func (j *scanJob) lifBackward(t, off, l int, be, th []float32) {
 	k := len(dIn)
 	rNext, mt := j.spk[o:o+k], j.mem[o:o+k]
 	ds, dm := part(j.ds, o, k), part(j.dm, o, k)
-	var sg []float32
-	if j.sg != nil {
-		sg = j.sg[o : o+k]
-	} else {
-		sg = j.sgSegment(off, mt, th[:k])
-	}
 	db, dt := j.acc(parBeta, off, k), j.acc(parThr, off, k)
 	pm, r, aNext, be, th = pm[:k], r[:k], aNext[:k], be[:k], th[:k]
+	var sum []float32 // the time sum of dL/dx with ConstIn
+	if j.constIn {
+		sum = j.dIn[off : off+k]
+	}
 	// The assembly loop does the leading multiple of 16 elements; the Go
 	// loops below do the rest (v) and the initial-state outputs use all k.
-	v := lifBackwardAsm(j.reset, j.resetGrad, j.sums(), aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	// Without parameter gradients one loop also computes the built-in fast
+	// sigmoid and the time sum of a constant input's gradient, with the
+	// same operations as the separate passes below.
+	v, fused := 0, false
+	if !j.sums() && (j.sg != nil || j.fsK > 0) {
+		var sg []float32
+		if j.sg != nil {
+			sg = j.sg[o : o+k]
+		}
+		v = lifBackwardFastAsm(j.reset, j.resetGrad, j.fsK, t == j.T-1, aNext, ds, dm, sg, mt, rNext, dIn, be, th, sum)
+		fused = true
+	}
+	var sg []float32
+	switch {
+	case j.sg != nil:
+		sg = j.sg[o : o+k]
+	case v < k:
+		// Only the elements the fused loop left over need the surrogate.
+		sg = j.sgSegment(off, v, mt, th)
+	default:
+		sg = zeroSeg[:k] // the fused loop did every element: not read
+	}
+	if !fused {
+		v = lifBackwardAsm(j.reset, j.resetGrad, j.sums(), aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
+	}
 	j.lifBackwardGo(v, aNext, ds, dm, sg, mt, rNext, pm, r, dIn, be, th, db, dt)
 	if j.constIn {
-		sum := j.dIn[off : off+k]
+		if !fused {
+			v = 0
+		}
 		if t == j.T-1 {
-			copy(sum, dIn)
+			copy(sum[v:], dIn[v:])
 		} else {
-			Add(sum, dIn)
+			Add(sum[v:], dIn[v:])
 		}
 	}
 	if t > 0 {

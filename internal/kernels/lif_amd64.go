@@ -17,6 +17,9 @@ func lifBwd512(n int, aN, ds, dm, sg, mt, rN, pm, r, dIn, be, th, db, dt *float3
 //go:noescape
 func lifBwdNoAcc512(n int, aN, ds, dm, sg, mt, rN, dIn, be, th *float32, rs, rz, rg float32)
 
+//go:noescape
+func lifBwdFast512(n int, aN, ds, dm, sg, mt, rN, dIn, be, th, sum *float32, rs, rz, rg, k float32, flags int)
+
 // lifAsm selects the AVX-512 loops of the LIF and Synaptic scans; tests
 // switch it off to check the Go loops.
 var lifAsm = cpu.X86.HasAVX512F
@@ -123,4 +126,47 @@ func synBackwardAsm(rs, rz, rg float32, sums bool, carry, ds, dm, sg, mt, rN, be
 	}
 	synBwdB512(k, &carry[0], &qN[0], &al[0], &dIn[0], &py[0], &pm[0], &r[0], &da[0], &db[0], &dt[0], &g[0], rs, rz, s)
 	return k
+}
+
+// lifBackwardFastAsm runs lifBwdFast512 on the leading multiple of 16
+// elements of dIn, when the assembly loops are available, and returns how
+// many it did. With k > 0 it computes the fast-sigmoid surrogate of slope k
+// itself and sg is not read; with sum not nil it also sets (first) or adds
+// the input gradient into sum. All other slices must be at least as long as
+// dIn.
+func lifBackwardFastAsm(reset ResetMode, resetGrad bool, k float32, first bool, aN, ds, dm, sg, mt, rN, dIn, be, th, sum []float32) int {
+	v := len(dIn) &^ 15
+	if !lifAsm || v == 0 {
+		return 0
+	}
+	_, _, _, _, _, _, _ = aN[v-1], ds[v-1], dm[v-1], mt[v-1], rN[v-1], be[v-1], th[v-1]
+	flags := 0
+	sgp := (*float32)(nil)
+	if k > 0 {
+		flags |= 1
+	} else {
+		_ = sg[v-1]
+		sgp = &sg[0]
+	}
+	sp := (*float32)(nil)
+	if sum != nil {
+		_ = sum[v-1]
+		sp = &sum[0]
+		flags |= 2
+		if first {
+			flags |= 4
+		}
+	}
+	var rs, rz, rg float32
+	switch reset {
+	case ResetSubtract:
+		rs = 1
+	case ResetZero:
+		rz = 1
+	}
+	if resetGrad {
+		rg = 1
+	}
+	lifBwdFast512(v, &aN[0], &ds[0], &dm[0], sgp, &mt[0], &rN[0], &dIn[0], &be[0], &th[0], sp, rs, rz, rg, k, flags)
+	return v
 }

@@ -511,3 +511,91 @@ synBwdBnext:
 synBwdBdone:
 	VZEROUPPER
 	RET
+
+// func lifBwdFast512(n int, aN, ds, dm, sg, mt, rN, dIn, be, th, sum *float32, rs, rz, rg, k float32, flags int)
+//
+// lifBwdNoAcc512 for the training path of a constant-input layer: with
+// flags&1 the surrogate derivative is computed in the loop as the fast
+// sigmoid of slope k, with the operations of fastSigmoidShifted512
+// (elementwise_amd64.s), instead of being read from sg:
+//
+//	x = |mt - th|;  sg = (1/(k*x + 1))^2
+//
+// and with flags&2 the input gradient is also summed over time into sum
+// (flags&4: sum = dIn, the first step of the reverse scan; else
+// sum += dIn), as Add does.
+TEXT ·lifBwdFast512(SB), NOSPLIT, $0-112
+	MOVL $0x3f800000, CX
+	VPBROADCASTD CX, Z31
+	MOVL $0x7fffffff, CX
+	VPBROADCASTD CX, Z26
+	MOVQ n+0(FP), CX
+	MOVQ aN+8(FP), AX
+	MOVQ ds+16(FP), BX
+	MOVQ dm+24(FP), DX
+	MOVQ sg+32(FP), SI
+	MOVQ mt+40(FP), DI
+	MOVQ rN+48(FP), R8
+	MOVQ dIn+56(FP), R11
+	MOVQ be+64(FP), R12
+	MOVQ th+72(FP), R9
+	MOVQ sum+80(FP), R10
+	VBROADCASTSS rs+88(FP), Z30
+	VBROADCASTSS rz+92(FP), Z29
+	VBROADCASTSS rg+96(FP), Z28
+	VBROADCASTSS k+100(FP), Z27
+	MOVQ flags+104(FP), R14
+	XORQ R13, R13
+
+lifBwdFloop:
+	CMPQ CX, $16
+	JLT  lifBwdFdone
+	VMOVUPS (AX)(R13*4), Z0
+	VMOVUPS (R12)(R13*4), Z1
+	VMOVUPS (R9)(R13*4), Z2
+	VMULPS Z29, Z1, Z3
+	VMULPS (DI)(R13*4), Z3, Z3
+	VFMADD231PS Z30, Z2, Z3
+	VMULPS Z0, Z3, Z3
+	VMOVUPS (BX)(R13*4), Z4
+	VFNMADD231PS Z28, Z3, Z4
+	TESTQ $1, R14
+	JZ   lifBwdFload
+	VMOVUPS (DI)(R13*4), Z9
+	VSUBPS Z2, Z9, Z9
+	VPANDD Z26, Z9, Z9
+	VMULPS Z27, Z9, Z9
+	VADDPS Z31, Z9, Z9
+	VDIVPS Z9, Z31, Z9
+	VMULPS Z9, Z9, Z9
+	JMP  lifBwdFsg
+
+lifBwdFload:
+	VMOVUPS (SI)(R13*4), Z9
+
+lifBwdFsg:
+	VMOVAPS Z31, Z5
+	VFNMADD231PS (R8)(R13*4), Z29, Z5
+	VMULPS Z1, Z0, Z6
+	VMULPS Z5, Z6, Z6
+	VMULPS Z9, Z4, Z7
+	VADDPS (DX)(R13*4), Z7, Z8
+	VADDPS Z6, Z8, Z8
+	VMOVUPS Z8, (R11)(R13*4)
+	TESTQ $2, R14
+	JZ   lifBwdFnext
+	TESTQ $4, R14
+	JNZ  lifBwdFinit
+	VADDPS (R10)(R13*4), Z8, Z8
+
+lifBwdFinit:
+	VMOVUPS Z8, (R10)(R13*4)
+
+lifBwdFnext:
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JMP  lifBwdFloop
+
+lifBwdFdone:
+	VZEROUPPER
+	RET

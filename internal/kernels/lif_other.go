@@ -20,3 +20,8 @@ func synForwardAsm(reset ResetMode, x, py, pm, ps, al, be, th, y, m, s []float32
 func synBackwardAsm(rs, rz, rg float32, sums bool, carry, ds, dm, sg, mt, rN, be, th, g, qN, al, dIn, py, pm, r, da, db, dt []float32) int {
 	return 0
 }
+
+// lifBackwardFastAsm does nothing here; the Go loops do all the work.
+func lifBackwardFastAsm(reset ResetMode, resetGrad bool, k float32, first bool, aN, ds, dm, sg, mt, rN, dIn, be, th, sum []float32) int {
+	return 0
+}

@@ -111,18 +111,21 @@ func (j *scanJob) carry(off, l int) []float32 {
 }
 
 // sgSegment computes the surrogate derivative of one segment, sgf(mem -
-// thr), into the buffer of the chunk that owns element off.
-func (j *scanJob) sgSegment(off int, mem, th []float32) []float32 {
+// thr) or the built-in fast sigmoid, for elements v and up, into the buffer of
+// the chunk that owns element off. The result has the length of mem; its
+// first v entries are not set.
+func (j *scanJob) sgSegment(off, v int, mem, th []float32) []float32 {
 	c := j.chunkOf(off)
 	buf := j.sgBuf[c*scanSeg : c*scanSeg+len(mem)]
+	b, m, t := buf[v:], mem[v:], th[v:len(mem)]
 	if j.fsK > 0 {
-		FastSigmoidShifted(buf, mem, th, j.fsK)
+		FastSigmoidShifted(b, m, t, j.fsK)
 		return buf
 	}
-	for i, m := range mem {
-		buf[i] = m - th[i]
+	for i, x := range m {
+		b[i] = x - t[i]
 	}
-	j.sgf(buf, buf)
+	j.sgf(b, b)
 	return buf
 }
 

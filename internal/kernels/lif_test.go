@@ -550,3 +550,78 @@ func TestResetModeString(t *testing.T) {
 		}
 	}
 }
+
+// The built-in fast-sigmoid surrogate (LIFGrad.FastSigmoid), computed inside
+// the backward loop, gives the same bits as passing SG = FastSigmoidShifted(mem,
+// thr) precomputed, with and without a constant input and parameter
+// gradients, on both loop paths.
+func TestLIFBackwardBuiltinFastSigmoid(t *testing.T) {
+	withLIFPaths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(31, 32))
+		for _, sh := range []scanShape{{3, 2, 5}, {4, 3, 700}, {2, 1, 1100}} {
+			for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+				for _, constIn := range []bool{false, true} {
+					for _, params := range []bool{false, true} {
+						name := fmt.Sprintf("%+v reset=%v constIn=%v params=%v", sh, reset, constIn, params)
+						n := sh.B * sh.N
+						tn := sh.T * n
+						p := LIFScan{T: sh.T, B: sh.B, N: sh.N, Beta: []float32{0.9}, Thr: par32(rng, true, sh.N, 0.5, 1.5),
+							Reset: reset, ResetGrad: reset != ResetNone, ConstIn: constIn}
+						in := randMat(rng, tn)
+						if constIn {
+							in = in[:n]
+						}
+						mem, spk := make([]float32, tn), make([]float32, tn)
+						p.Forward(in, nil, nil, mem, spk)
+						thr := make([]float32, tn)
+						for i := range thr {
+							thr[i] = p.Thr[i%sh.N]
+						}
+						sg := make([]float32, tn)
+						FastSigmoidShifted(sg, mem, thr, 25)
+						ds := randMat(rng, tn)
+						dInLen := tn
+						if constIn {
+							dInLen = n
+						}
+						grads := func(g *LIFGrad) [][]float32 {
+							g.DSpk, g.DIn = ds, make([]float32, dInLen)
+							g.DMem0, g.DSpk0 = make([]float32, n), make([]float32, n)
+							if params {
+								g.DBeta, g.DThr = make([]float32, 1), make([]float32, sh.N)
+							}
+							p.Backward(nil, nil, mem, spk, g)
+							return [][]float32{g.DIn, g.DMem0, g.DSpk0, g.DBeta, g.DThr}
+						}
+						want := grads(&LIFGrad{SG: sg})
+						got := grads(&LIFGrad{FastSigmoid: 25})
+						for q := range want {
+							if i := firstDiff(got[q], want[q]); i >= 0 {
+								t.Fatalf("%s: output %d element %d = %g, with precomputed SG %g", name, q, i, got[q][i], want[q][i])
+							}
+						}
+						if !constIn {
+							continue
+						}
+						// The constant input's gradient is the per-step input
+						// gradient of the repeated input summed over time, in
+						// the scan's order (t = T-1 first).
+						seq := p
+						seq.ConstIn = false
+						g := LIFGrad{SG: sg, DSpk: ds, DIn: make([]float32, tn)}
+						seq.Backward(nil, nil, mem, spk, &g)
+						sum := slices.Clone(g.DIn[(sh.T-1)*n:])
+						for s := sh.T - 2; s >= 0; s-- {
+							for i := range sum {
+								sum[i] += g.DIn[s*n+i]
+							}
+						}
+						if i := firstDiff(got[0], sum); i >= 0 {
+							t.Fatalf("%s: constant-input gradient element %d = %g, summed per-step gradient %g", name, i, got[0][i], sum[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
