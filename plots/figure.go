@@ -58,6 +58,9 @@ type Figure struct {
 	// Notes are lines of text under the legend, such as where a run's
 	// values stopped being finite.
 	Notes []string
+	// Title, if set, is drawn centred above Plot and Panels: the title of
+	// a grid of panels. A single plot carries its title in Plot.Title.
+	Title string
 	// Panels are further plots drawn beside Plot, which comes first, in a
 	// grid of Cols columns filled row by row (SweepScatter draws one panel
 	// per parameter). Nil for a figure of one plot.
@@ -233,6 +236,12 @@ func (f *Figure) Draw(c draw.Canvas) {
 // drawPlots draws Plot and Panels into c in a grid, and the colour bar to
 // the right of Plot's data area.
 func (f *Figure) drawPlots(c draw.Canvas) {
+	if f.Title != "" {
+		sty := text.Style{Color: color.Black, Font: font.From(sans, titleSize), Handler: plot.DefaultTextHandler,
+			XAlign: text.XCenter, YAlign: text.YTop}
+		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, f.Title)
+		c.Max.Y -= sty.Height(f.Title) + vg.Points(6)
+	}
 	ps := append([]*plot.Plot{f.Plot}, f.Panels...)
 	cols := f.Cols
 	if cols <= 0 || cols > len(ps) {
