@@ -6,6 +6,8 @@
 //	spikegrad eval RUN_DIR                                    evaluate a run's model on its test set
 //	spikegrad plot RUN_DIR                                    draw a run's learning curves
 //	spikegrad bench [--config run.yaml] [--threads 1,2]       measure step time and throughput
+//	spikegrad sweep SWEEP.yaml [--dir DIR]                    run a hyperparameter sweep
+//	spikegrad sweep report DIR                                rank a sweep's trials
 //
 // With no arguments, train runs the default: a 100-128-10 LIF network on the
 // synthetic Randman task, which needs no download. Every config key is also
@@ -64,6 +66,8 @@ Usage:
   spikegrad eval RUN_DIR                              evaluate a run's final model on its test set
   spikegrad plot RUN_DIR                              draw a run's learning curves into RUN_DIR/plots
   spikegrad bench [--config FILE] [--threads 1,2]     measure training-step time and inference throughput
+  spikegrad sweep SWEEP.yaml [--dir DIR]              run a hyperparameter sweep (resumable)
+  spikegrad sweep report DIR                          rank a sweep's trials, write the table and best.yaml
 
 Run 'spikegrad COMMAND --help' for a command's options.
 `
@@ -82,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPlot(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
+	case "sweep":
+		return cmdSweep(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errUsageShown
