@@ -625,3 +625,43 @@ func TestLIFBackwardBuiltinFastSigmoid(t *testing.T) {
 		}
 	})
 }
+
+// ForwardEvents gives the same membranes and spikes as Forward and the same
+// index lists as FromDense of the spikes, for every segment layout (N below
+// and above the segment length, N not dividing it), chunk count and thread
+// count, and reuses the lists' buffers.
+func TestLIFForwardEvents(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	defer SetThreads(SetThreads(1))
+	for _, sh := range []scanShape{{1, 1, 1}, {3, 5, 7}, {4, 9, 100}, {2, 70, 600}, {3, 3, 1100}, {0, 3, 4}, {2, 0, 5}} {
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			n := sh.B * sh.N
+			tn := sh.T * n
+			p := LIFScan{T: sh.T, B: sh.B, N: sh.N, Beta: []float32{0.8}, Thr: []float32{0.5}}
+			in := make([]float32, tn)
+			for i := range in {
+				in[i] = float32(0.6 * rng.Float64())
+			}
+			mem1, spk1 := make([]float32, tn), make([]float32, tn)
+			p.Forward(in, nil, nil, mem1, spk1)
+			mem2, spk2 := make([]float32, tn), make([]float32, tn)
+			ev := SpikeRows{Ptr: []int32{9, 9}, Idx: []int32{7}} // stale contents must go
+			p.ForwardEvents(in, nil, nil, mem2, spk2, &ev)
+			if firstDiff(mem1, mem2) >= 0 || firstDiff(spk1, spk2) >= 0 {
+				t.Fatalf("%+v threads=%d: ForwardEvents changed the trajectories", sh, th)
+			}
+			var want SpikeRows
+			want.FromDense(spk1, sh.T*sh.B, sh.N)
+			if ev.Rows != want.Rows || ev.Cols != want.Cols || !slices.Equal(ev.Ptr, want.Ptr) || !slices.Equal(ev.Idx, want.Idx) {
+				t.Fatalf("%+v threads=%d: events [%d, %d] Ptr %v Idx %v, FromDense gives [%d, %d] Ptr %v Idx %v",
+					sh, th, ev.Rows, ev.Cols, ev.Ptr, ev.Idx, want.Rows, want.Cols, want.Ptr, want.Idx)
+			}
+			if tn > 0 && th == 1 {
+				if a := testing.AllocsPerRun(3, func() { p.ForwardEvents(in, nil, nil, mem2, spk2, &ev) }); a != 0 {
+					t.Fatalf("%+v: ForwardEvents allocated %g times per call", sh, a)
+				}
+			}
+		}
+	}
+}
