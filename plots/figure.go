@@ -242,30 +242,44 @@ func (f *Figure) drawPlots(c draw.Canvas) {
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, f.Title)
 		c.Max.Y -= sty.Height(f.Title) + vg.Points(6)
 	}
+	if f.ColorBar != nil {
+		c = draw.Crop(c, 0, -f.ColorBar.width(), 0, 0)
+	}
 	ps := append([]*plot.Plot{f.Plot}, f.Panels...)
+	if len(ps) == 1 {
+		f.Plot.Draw(c)
+		if f.ColorBar != nil {
+			f.ColorBar.draw(c, f.Plot.DataCanvas(c))
+		}
+		return
+	}
 	cols := f.Cols
 	if cols <= 0 || cols > len(ps) {
 		cols = len(ps)
 	}
 	rows := (len(ps) + cols - 1) / cols
-	w := c.Size().X / vg.Length(cols)
-	h := c.Size().Y / vg.Length(rows)
-	for i, p := range ps {
-		r, col := i/cols, i%cols
-		cell := c
-		cell.Min = vg.Point{X: c.Min.X + vg.Length(col)*w, Y: c.Max.Y - vg.Length(r+1)*h}
-		cell.Max = vg.Point{X: cell.Min.X + w, Y: cell.Min.Y + h}
-		if len(ps) > 1 && col < cols-1 {
-			// Air between neighbouring panels.
-			cell = draw.Crop(cell, 0, -panelGap, 0, 0)
+	grid := make([][]*plot.Plot, rows)
+	for r := range grid {
+		grid[r] = make([]*plot.Plot, cols)
+		for col := range grid[r] {
+			if i := r*cols + col; i < len(ps) {
+				grid[r][col] = ps[i]
+			}
 		}
-		if i == 0 && f.ColorBar != nil {
-			pc := draw.Crop(cell, 0, -f.ColorBar.width(), 0, 0)
-			p.Draw(pc)
-			f.ColorBar.draw(c, p.DataCanvas(pc))
-			continue
+	}
+	// Align sizes the cells so that every data area has the same size
+	// and the areas line up across rows and columns.
+	cells := plot.Align(grid, draw.Tiles{Rows: rows, Cols: cols, PadX: panelGap, PadY: panelGap}, c)
+	for r, row := range grid {
+		for col, p := range row {
+			if p == nil {
+				continue
+			}
+			p.Draw(cells[r][col])
+			if r == 0 && col == 0 && f.ColorBar != nil {
+				f.ColorBar.draw(c, p.DataCanvas(cells[r][col]))
+			}
 		}
-		p.Draw(cell)
 	}
 }
 

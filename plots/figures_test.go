@@ -91,10 +91,21 @@ func TestMembraneTracesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.Plot.Y.Label.Text; got != "membrane potential (threshold units)" {
-		t.Errorf("y label %q", got)
+	// A spiking layer: one panel per neuron, in threshold units.
+	if f.Title != "Membrane potential — lif1 (threshold units)" || len(f.Panels) != 2 || f.Plot.Y.Label.Text != "neuron 2" {
+		t.Errorf("title %q, %d extra panels, first labelled %q; want threshold units, 2, neuron 2", f.Title, len(f.Panels), f.Plot.Y.Label.Text)
 	}
 	checkGolden(t, "membrane", f)
+
+	// A read-out without threshold: overlaid, as they are.
+	f, err = MembraneTraces("out", mem[:30], []int{0, 4, 8}, nil, nil, TimeStep{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Panels) != 0 || len(f.Legend) != 3 || f.Plot.Y.Label.Text != "membrane potential" {
+		t.Errorf("%d extra panels, %d legend entries, y label %q; want one plot, 3 entries, membrane potential", len(f.Panels), len(f.Legend), f.Plot.Y.Label.Text)
+	}
+	checkGolden(t, "membrane_readout", f)
 }
 
 func TestRateHistogramsGolden(t *testing.T) {

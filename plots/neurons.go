@@ -105,14 +105,22 @@ func SpikeRaster(layer string, spikes [][]float32, ts TimeStep) (*Figure, error)
 
 // MembraneTraces draws the membrane potential of chosen neurons of one
 // layer over time: mem is [T][N], neurons the indices to draw (nil: all),
-// at most 10, one colour each. threshold holds the firing threshold, one
-// value for the layer or one per neuron; with it the potentials are drawn
-// in threshold units, v/θ, and the threshold is a dashed grey line at 1.
-// Without (nil, a non-spiking read-out) they are drawn as they are.
-// spikes, if not nil, is the layer's [T][N] output: each spike is marked
-// by a dot on its neuron's trace at its step. Step t is drawn at the middle
-// of its column, t + 1/2 (in ts units), as in SpikeRaster. The figure's
-// Name is "membrane_<layer>".
+// at most 10, one colour each. Step t is drawn at the middle of its
+// column, t + 1/2 (in ts units), as in SpikeRaster.
+//
+// threshold holds the firing threshold of a spiking layer, one value for
+// the layer or one per neuron. With it, each neuron gets a panel of its
+// own, stacked over a shared time axis and a shared vertical range, its
+// potential drawn in threshold units, v/θ, under a dashed grey threshold
+// line at 1: spiking traces cross each other too often to be read
+// overlaid. spikes, if not nil, is the layer's [T][N] output: each spike
+// is marked by a dot on the trace at its step.
+//
+// Without threshold (nil: a non-spiking read-out, whose potentials are
+// compared with each other), the traces are overlaid in one plot as they
+// are, and the legend names the neurons.
+//
+// The figure's Name is "membrane_<layer>".
 func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []float64, spikes [][]float32, ts TimeStep) (*Figure, error) {
 	T, N, err := checkSeq("membrane traces", layer, mem)
 	if err != nil {
@@ -160,25 +168,31 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 			return nil, fmt.Errorf("plots: membrane traces of %q: threshold %g of neuron %d must be positive and finite", layer, th, n)
 		}
 	}
-	ylabel := "membrane potential"
-	if threshold != nil {
-		ylabel = "membrane potential (threshold units)"
-	}
-	f := newFigure("membrane_"+layer, "Membrane potential — "+layer, ts.label(), ylabel, ts.Dt == 0)
-	f.Plot.X.Tick.Marker = niceTicks{integer: ts.Dt == 0}
+	stacked := threshold != nil
 	w := ts.width()
-	if threshold != nil {
-		sty := draw.LineStyle{Color: keyColor, Width: vg.Points(plainWidth), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
-		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: float64(T) * w, Y: 1}})
-		if err != nil {
-			return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
-		}
-		l.LineStyle = sty
-		f.Plot.Add(l)
-		f.Key = append(f.Key, LegendEntry{Label: "threshold", Thumbs: []plot.Thumbnailer{lineThumb{sty}}})
-	}
+	title := "Membrane potential — " + layer
+	f := newFigure("membrane_"+layer, title, ts.label(), "membrane potential", ts.Dt == 0)
+	thrSty := draw.LineStyle{Color: keyColor, Width: vg.Points(plainWidth), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+	ylo, yhi := math.Inf(1), math.Inf(-1)
 	var dots int
+	var panels []*plot.Plot
 	for i, n := range neurons {
+		p := f.Plot
+		if stacked {
+			if i > 0 {
+				p = newFigure("", "", "", "", ts.Dt == 0).Plot
+			}
+			p.Title.Text = ""
+			p.X.Label.Text = ts.label()
+			p.Y.Label.Text = fmt.Sprintf("neuron %d", n)
+			l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: float64(T) * w, Y: 1}})
+			if err != nil {
+				return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
+			}
+			l.LineStyle = thrSty
+			p.Add(l)
+			panels = append(panels, p)
+		}
 		col := palette[i]
 		th := thr(n)
 		xys := make(plotter.XYs, 0, T)
@@ -190,6 +204,7 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 			}
 			xy := plotter.XY{X: (float64(t) + 0.5) * w, Y: v}
 			xys = append(xys, xy)
+			ylo, yhi = min(ylo, v), max(yhi, v)
 			if spikes != nil && spikes[t][n] != 0 {
 				hits = append(hits, xy)
 			}
@@ -203,26 +218,63 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 			return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
 		}
 		l.LineStyle = sty
-		f.Plot.Add(l)
-		thumbs := []plot.Thumbnailer{lineThumb{sty}}
+		p.Add(l)
 		if len(hits) > 0 {
 			sc, err := plotter.NewScatter(hits)
 			if err != nil {
 				return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
 			}
 			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(markerSize), Shape: draw.CircleGlyph{}}
-			f.Plot.Add(sc)
+			p.Add(sc)
 			dots += len(hits)
 		}
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("neuron %d", n), Thumbs: thumbs})
+		if !stacked {
+			f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("neuron %d", n), Thumbs: []plot.Thumbnailer{lineThumb{sty}}})
+		}
+	}
+	if stacked {
+		ylo, yhi = min(ylo, 0), max(yhi, 1)
+		f.Key = append(f.Key, LegendEntry{Label: "threshold", Thumbs: []plot.Thumbnailer{lineThumb{thrSty}}})
 	}
 	if dots > 0 {
 		g := draw.GlyphStyle{Color: keyColor, Radius: vg.Points(markerSize), Shape: draw.CircleGlyph{}}
 		f.Key = append(f.Key, LegendEntry{Label: "spike", Thumbs: []plot.Thumbnailer{glyphThumb{g}}})
 	}
-	f.Plot.X.Min, f.Plot.X.Max = 0, float64(T)*w
-	padY(f.Plot)
+	if !stacked {
+		panels = []*plot.Plot{f.Plot}
+	}
+	if ylo > yhi {
+		ylo, yhi = 0, 1
+	}
+	for i, p := range panels {
+		p.X.Min, p.X.Max = 0, float64(T)*w
+		p.Y.Min, p.Y.Max = ylo, yhi
+		padY(p)
+		if stacked && i < len(panels)-1 {
+			// One time axis, under the last panel.
+			p.X.Label.Text = ""
+			p.X.Tick.Marker = unlabelled{p.X.Tick.Marker}
+		}
+	}
+	if stacked {
+		f.Title = title + " (threshold units)"
+		f.Plot, f.Panels, f.Cols = panels[0], panels[1:], 1
+		f.Height = max(DefaultHeight, vg.Length(len(panels))*1.2*vg.Inch+1.3*vg.Inch)
+	}
 	return f, nil
+}
+
+// unlabelled keeps the positions of another ticker's ticks and drops their
+// labels (the time axis of all but the lowest of stacked panels).
+type unlabelled struct{ plot.Ticker }
+
+// Ticks implements plot.Ticker.
+func (u unlabelled) Ticks(lo, hi float64) []plot.Tick {
+	ts := u.Ticker.Ticks(lo, hi)
+	for i := range ts {
+		ts[i].Label = ""
+	}
+	return ts
 }
 
 // padY widens the vertical range by 4 % on each side, so that no line runs
@@ -249,8 +301,8 @@ const rateBins = 20
 // RateHistograms draws the distribution of per-neuron firing rates of one
 // or more layers, overlaid, one colour per layer, in the order given. The
 // horizontal axis is the rate in percent of time steps, from 0 to the
-// smallest of 1, 2, 5, 10, 20, 50 and 100 % that holds the highest rate,
-// in 20 bins (the first bin closed on both sides); the vertical axis is
+// smallest of 1, 2, 4, 5, 10, 20, 30, 40, 50, 60, 80 and 100 % that holds
+// the highest rate (so that the bins have round widths), in 20 bins (the first bin closed on both sides); the vertical axis is
 // the share of each layer's neurons in a bin, so that layers of different
 // sizes compare. A note per layer gives its mean rate and how many of its
 // neurons never spiked (silent) or spiked at every step (saturated). The
@@ -275,7 +327,7 @@ func RateHistograms(layers []LayerRates) (*Figure, error) {
 		}
 	}
 	top := 100.0
-	for _, c := range []float64{1, 2, 5, 10, 20, 50, 100} {
+	for _, c := range []float64{1, 2, 4, 5, 10, 20, 30, 40, 50, 60, 80, 100} {
 		if 100*hi <= c {
 			top = c
 			break

@@ -24,6 +24,16 @@ var runFigures = []string{"loss", "accuracy", "rate/", "samples_per_s", "lr"}
 // A missing metrics file, or one without records, is an error that names
 // the file.
 func SaveRunPlots(runDir string) ([]string, error) {
+	figs, err := RunCurves(runDir)
+	if err != nil {
+		return nil, err
+	}
+	return SaveFigures(filepath.Join(runDir, "plots"), figs, PNG, SVG)
+}
+
+// RunCurves reads runDir/metrics.jsonl and returns the figures SaveRunPlots
+// writes, in the same order, without writing them.
+func RunCurves(runDir string) ([]*Figure, error) {
 	path := filepath.Join(runDir, "metrics.jsonl")
 	ms, err := ReadMetrics(path)
 	if err != nil {
@@ -38,21 +48,32 @@ func SaveRunPlots(runDir string) ([]string, error) {
 	if _, ok := StepsPerEpoch(ms); !ok {
 		opt.X = ByStep
 	}
-	outDir := filepath.Join(runDir, "plots")
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("plots: run plots: %w", err)
-	}
-	var written []string
+	var figs []*Figure
 	for _, metric := range runFigures {
 		f, err := MetricCurves(runs, metric, opt)
 		if errors.Is(err, ErrNoMetrics) {
 			continue
 		}
 		if err != nil {
-			return written, err
+			return nil, err
 		}
-		for _, ext := range []string{".png", ".svg"} {
-			p := filepath.Join(outDir, f.Name+ext)
+		figs = append(figs, f)
+	}
+	return figs, nil
+}
+
+// SaveFigures writes every figure to dir/<Name>.<format> in each of the
+// formats, creating dir if needed, and returns the paths written, in order
+// (figure by figure); after an error, the paths written before it. Every
+// file is written atomically (see Figure.Save).
+func SaveFigures(dir string, figs []*Figure, formats ...Format) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	var written []string
+	for _, f := range figs {
+		for _, format := range formats {
+			p := filepath.Join(dir, f.Name+"."+format.String())
 			if err := f.Save(p); err != nil {
 				return written, err
 			}

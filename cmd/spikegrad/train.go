@@ -195,24 +195,6 @@ func relAll(dir string, paths []string) []string {
 	return out
 }
 
-func cmdPlot(args []string, stdout, stderr io.Writer) error {
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stdout, "Usage: spikegrad plot RUN_DIR\n\nDraws the learning curves of a run directory into RUN_DIR/plots (PNG and SVG).")
-			return errUsageShown
-		}
-		return &usageError{"plot: usage: spikegrad plot RUN_DIR"}
-	}
-	paths, err := plots.SaveRunPlots(args[0])
-	if err != nil {
-		return err
-	}
-	for _, p := range paths {
-		fmt.Fprintln(stdout, p)
-	}
-	return nil
-}
-
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {

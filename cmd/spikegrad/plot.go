@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/train"
+)
+
+const plotUsage = `Usage: spikegrad plot [--sample N] [--neurons 1,2,3] [--format png,svg] RUN_DIR
+
+Draws the figures of a run directory into RUN_DIR/plots: the learning curves
+(loss, accuracy, firing rates, throughput, learning rate) and, once the run has
+a final model, what the network does: for one test sample the spike raster and
+the membrane traces of every neuron layer, the firing-rate histograms and the
+confusion matrix over the test set, and the weights of every linear layer.
+
+Options:
+  --sample N          the test sample of the raster and traces (default 0)
+  --neurons LIST      neurons whose membranes are drawn, e.g. 1,2,3, at most 10
+                      (default: the 5 most active of each hidden layer and every
+                      output neuron, up to 10)
+  --format LIST       png, svg or both (default png,svg)
+`
+
+const plotShortUsage = "usage: spikegrad plot RUN_DIR (options: --sample N, --neurons LIST, --format LIST)"
+
+// plotArgs are the parsed arguments of plot.
+type plotArgs struct {
+	dir     string
+	sample  int
+	neurons []int
+	formats []plots.Format
+}
+
+func parsePlot(args []string, stdout io.Writer) (*plotArgs, error) {
+	pa := &plotArgs{formats: []plots.Format{plots.PNG, plots.SVG}}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			if pa.dir != "" {
+				return nil, &usageError{fmt.Sprintf("plot: one directory expected, got %q and %q; %s", pa.dir, a, plotShortUsage)}
+			}
+			pa.dir = a
+			continue
+		}
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if key == "h" || key == "help" {
+			fmt.Fprint(stdout, plotUsage)
+			return nil, errUsageShown
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return nil, &usageError{fmt.Sprintf("plot: --%s needs a value", key)}
+			}
+			i++
+			val = args[i]
+		}
+		switch key {
+		case "sample":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 {
+				return nil, &usageError{fmt.Sprintf("plot: --sample %q: must be a whole number >= 0", val)}
+			}
+			pa.sample = n
+		case "neurons":
+			pa.neurons = nil
+			for _, f := range strings.Split(val, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || n < 0 {
+					return nil, &usageError{fmt.Sprintf("plot: --neurons %q: want neuron indices >= 0 separated by commas", val)}
+				}
+				pa.neurons = append(pa.neurons, n)
+			}
+			if len(pa.neurons) > 10 {
+				return nil, &usageError{fmt.Sprintf("plot: --neurons: %d neurons, at most 10 (one colour each)", len(pa.neurons))}
+			}
+		case "format":
+			pa.formats = nil
+			for _, f := range strings.Split(val, ",") {
+				format, err := plots.FormatOf("x." + strings.TrimSpace(f))
+				if err != nil {
+					return nil, &usageError{fmt.Sprintf("plot: --format %q: want png, svg or png,svg", val)}
+				}
+				if !slices.Contains(pa.formats, format) {
+					pa.formats = append(pa.formats, format)
+				}
+			}
+		default:
+			return nil, &usageError{fmt.Sprintf("plot: unknown option --%s\n\n%s", key, plotUsage)}
+		}
+	}
+	if pa.dir == "" {
+		return nil, &usageError{"plot: " + plotShortUsage}
+	}
+	return pa, nil
+}
+
+// cmdPlot runs spikegrad plot. It takes no context (its signature is the
+// one run dispatches to): drawing is not interruptible, and the test set
+// it loads for the network figures is generated (Randman) or read from
+// disk, or downloaded if the run's config allows it.
+func cmdPlot(args []string, stdout, stderr io.Writer) error {
+	ctx := context.Background()
+	pa, err := parsePlot(args, stdout)
+	if err != nil {
+		return err
+	}
+	if isSweepDir(pa.dir) {
+		return fmt.Errorf("plot: %s is a sweep directory, not a run directory; this version draws run directories only", pa.dir)
+	}
+	if _, err := os.Stat(filepath.Join(pa.dir, "metrics.jsonl")); err != nil {
+		return fmt.Errorf("plot: %s is not a run directory: %w", pa.dir, err)
+	}
+	paths, err := saveRunFigures(ctx, pa, stderr)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return err
+}
+
+// isSweepDir reports whether dir holds a sweep (sweep.yaml or plan.json).
+func isSweepDir(dir string) bool {
+	for _, name := range []string{"sweep.yaml", "plan.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// saveRunFigures writes the standard set of a run directory: the learning
+// curves, and, if the run has a final model, the figures of a probe of it.
+// A run without a final model (still training, or failed) gets its curves
+// and a note on stderr.
+func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]string, error) {
+	figs, err := plots.RunCurves(pa.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(pa.dir, "plots")
+	paths, err := plots.SaveFigures(out, figs, pa.formats...)
+	if err != nil {
+		return paths, err
+	}
+	if _, err := os.Stat(filepath.Join(pa.dir, train.ModelArch)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "plot: %s has no final model yet: learning curves only\n", pa.dir)
+		return paths, nil
+	}
+	pr, err := train.Probe(ctx, pa.dir, pa.sample, stderr)
+	if err != nil {
+		return paths, err
+	}
+	figs, err = probeFigures(pr, pa.neurons)
+	if err != nil {
+		return paths, err
+	}
+	more, err := plots.SaveFigures(out, figs, pa.formats...)
+	return append(paths, more...), err
+}
+
+// probeFigures draws what a probe found: per neuron layer the raster (of
+// a spiking layer) and the membrane traces, the rate histograms of the
+// spiking layers, the weights, and the confusion matrix.
+func probeFigures(pr *train.ProbeResult, neurons []int) ([]*plots.Figure, error) {
+	var figs []*plots.Figure
+	sampleNote := fmt.Sprintf("test sample %d: class %d, predicted %d", pr.Sample, pr.Label, pr.Predicted)
+	for i, np := range pr.Neurons {
+		output := i == len(pr.Neurons)-1
+		if np.Spiking {
+			f, err := plots.SpikeRaster(np.Layer, np.Spikes, plots.TimeStep{})
+			if err != nil {
+				return nil, err
+			}
+			f.Notes = append([]string{sampleNote}, f.Notes...)
+			figs = append(figs, f)
+		}
+		chosen, err := chooseNeurons(np, neurons, output)
+		if err != nil {
+			return nil, err
+		}
+		f, err := plots.MembraneTraces(np.Layer, np.Mem, chosen, np.Thresholds, np.Spikes, plots.TimeStep{})
+		if err != nil {
+			return nil, err
+		}
+		f.Notes = append(f.Notes, sampleNote)
+		if neurons == nil && !output {
+			f.Notes = append(f.Notes, fmt.Sprintf("the %d neurons with the most spikes for this sample", len(chosen)))
+		}
+		figs = append(figs, f)
+	}
+	var rates []plots.LayerRates
+	for _, r := range pr.Eval.Rates {
+		rates = append(rates, plots.LayerRates{Layer: r.Layer, Rates: r.Neurons})
+	}
+	if len(rates) > 0 {
+		f, err := plots.RateHistograms(rates)
+		if err != nil {
+			return nil, err
+		}
+		f.Plot.Title.Text += fmt.Sprintf(" — test set (%d samples)", pr.Eval.Samples)
+		figs = append(figs, f)
+	}
+	for _, w := range pr.Weights {
+		f, err := plots.WeightImage(w.Name, w.Data, w.Rows, w.Cols)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, f)
+	}
+	f, err := plots.ConfusionMatrix(pr.Eval.Confusion, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	figs = append(figs, f)
+	return figs, nil
+}
+
+// maxTraces is the number of neurons whose membranes are drawn by default
+// in a hidden layer.
+const maxTraces = 5
+
+// chooseNeurons returns the neurons whose membranes are drawn: the ones
+// asked for (those the layer has), else every neuron of the output layer
+// up to 10, else the maxTraces neurons that spiked most for the sample
+// (ties: the higher peak membrane first, then the lower index).
+func chooseNeurons(np train.NeuronProbe, asked []int, output bool) ([]int, error) {
+	n := len(np.Mem[0])
+	if asked != nil {
+		var in []int
+		for _, a := range asked {
+			if a < n {
+				in = append(in, a)
+			}
+		}
+		if len(in) == 0 {
+			return nil, fmt.Errorf("plot: --neurons %v: layer %s has neurons 0 to %d", asked, np.Layer, n-1)
+		}
+		return in, nil
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	if output {
+		return all[:min(n, 10)], nil
+	}
+	count := make([]int, n)
+	peak := make([]float32, n)
+	for t, row := range np.Mem {
+		for j, v := range row {
+			if np.Spikes != nil && np.Spikes[t][j] != 0 {
+				count[j]++
+			}
+			if t == 0 || v > peak[j] {
+				peak[j] = v
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b int) int {
+		switch {
+		case count[a] != count[b]:
+			return count[b] - count[a]
+		case peak[a] > peak[b]:
+			return -1
+		case peak[a] < peak[b]:
+			return 1
+		}
+		return 0
+	})
+	chosen := all[:min(n, maxTraces)]
+	slices.Sort(chosen)
+	return chosen, nil
+}
