@@ -34,6 +34,15 @@ type SweepTrial struct {
 	State string
 }
 
+// SweepMetric names the metric that ranks a sweep's trials.
+type SweepMetric struct {
+	// Name is "split/name" as in metrics.jsonl ("test/accuracy"), or a
+	// bare name; accuracy and rates are drawn in percent.
+	Name string
+	// Minimize says that smaller values are better (a loss).
+	Minimize bool
+}
+
 // SweepParam is a swept parameter: its name and whether its values are
 // drawn on a logarithmic axis (a parameter sampled log-uniformly, such as
 // a learning rate).
@@ -188,12 +197,11 @@ const failedBand = 0.12
 // trials are filled discs; trials with a value that did not finish
 // (stopped by successive halving, running, interrupted) are grey rings;
 // trials without a value (failed, diverged, pending) are red crosses in a
-// band along the bottom of each panel. metric names the metric
-// ("test/accuracy"); accuracy is drawn in percent. The figure's Name is
-// "sweep_scatter".
+// band along the bottom of each panel. Accuracy is drawn in percent. The
+// figure's Name is "sweep_scatter".
 //
 // It returns an error for no trials, or a parameter that no trial has.
-func SweepScatter(trials []SweepTrial, params []SweepParam, metric string) (*Figure, error) {
+func SweepScatter(trials []SweepTrial, params []SweepParam, metric SweepMetric) (*Figure, error) {
 	if len(trials) == 0 {
 		return nil, fmt.Errorf("plots: sweep scatter: no trials")
 	}
@@ -203,7 +211,7 @@ func SweepScatter(trials []SweepTrial, params []SweepParam, metric string) (*Fig
 	if len(params) == 0 {
 		return nil, fmt.Errorf("plots: sweep scatter: no parameters")
 	}
-	label, scale := metricLabel(metric)
+	label, scale := metricLabel(metric.Name)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	var nDone, nPartial, nFailed int
 	for _, t := range trials {
@@ -409,21 +417,21 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 // smallest value (bottom) to its largest (top), logarithmically for log
 // parameters, categories evenly spaced; its ends and categories are
 // labelled beside it. A trial's line is coloured by its metric (Viridis,
-// the colour bar gives the values) and the best trial's line is drawn
+// yellow at the better end; the colour bar gives the values) and the best
+// trial's line (the largest value, or the smallest with Minimize) is drawn
 // thicker, on top. Trials without a value are dashed red lines across the
-// parameter axes that end in a cross below the metric axis. metric names
-// the metric ("test/accuracy"); accuracy is drawn in percent. The figure's
-// Name is "sweep_parallel".
+// parameter axes that end in a cross below the metric axis. Accuracy is
+// drawn in percent. The figure's Name is "sweep_parallel".
 //
 // It returns an error for no trials, or a parameter that no trial has.
-func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric string) (*Figure, error) {
+func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepMetric) (*Figure, error) {
 	if len(trials) == 0 {
 		return nil, fmt.Errorf("plots: parallel coordinates: no trials")
 	}
 	if params == nil {
 		params = SweepParams(trials)
 	}
-	label, scale := metricLabel(metric)
+	label, scale := metricLabel(metric.Name)
 	var axes []sweepAxis
 	for _, prm := range params {
 		ax, err := newSweepAxis(trials, prm)
@@ -433,22 +441,14 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric string
 		axes = append(axes, ax)
 	}
 	// The metric axis.
+	lower := metric.Minimize
 	mlo, mhi := math.Inf(1), math.Inf(-1)
 	best := -1
 	for i, t := range trials {
 		if t.hasValue() {
 			v := t.Metric * scale
 			mlo, mhi = min(mlo, v), max(mhi, v)
-			if best < 0 || t.Metric > trials[best].Metric {
-				best = i
-			}
-		}
-	}
-	// Loss-like metrics are better when smaller.
-	lower := strings.Contains(metric, "loss")
-	if lower {
-		for i, t := range trials {
-			if t.hasValue() && t.Metric < trials[best].Metric {
+			if best < 0 || (!lower && t.Metric > trials[best].Metric) || (lower && t.Metric < trials[best].Metric) {
 				best = i
 			}
 		}

@@ -56,7 +56,7 @@ func TestSweepParams(t *testing.T) {
 }
 
 func TestSweepScatterGolden(t *testing.T) {
-	f, err := SweepScatter(sweepTrials(), nil, "test/accuracy")
+	f, err := SweepScatter(sweepTrials(), nil, SweepMetric{Name: "test/accuracy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSweepScatterGolden(t *testing.T) {
 }
 
 func TestParallelCoordinatesGolden(t *testing.T) {
-	f, err := ParallelCoordinates(sweepTrials(), nil, "test/accuracy")
+	f, err := ParallelCoordinates(sweepTrials(), nil, SweepMetric{Name: "test/accuracy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +88,20 @@ func TestParallelCoordinatesGolden(t *testing.T) {
 		t.Errorf("legend %q, want best: t0003 first", f.Legend[0].Label)
 	}
 	checkGolden(t, "sweep_parallel", f)
+
+	// A loss, smaller is better: with the values 1 − accuracy, the best
+	// trial is t0003 again.
+	ts := sweepTrials()
+	for i := range ts {
+		ts[i].Metric = 1 - ts[i].Metric
+	}
+	f, err = ParallelCoordinates(ts, nil, SweepMetric{Name: "test/loss", Minimize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Legend[0].Label != "best: t0003" || f.ColorBar.Label != "test loss" {
+		t.Errorf("loss: legend %q, colour bar %q; want best: t0003 and test loss", f.Legend[0].Label, f.ColorBar.Label)
+	}
 }
 
 func TestLogTicks(t *testing.T) {

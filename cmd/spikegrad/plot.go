@@ -16,12 +16,17 @@ import (
 )
 
 const plotUsage = `Usage: spikegrad plot [--sample N] [--neurons 1,2,3] [--format png,svg] RUN_DIR
+       spikegrad plot [--format png,svg] SWEEP_DIR
 
 Draws the figures of a run directory into RUN_DIR/plots: the learning curves
 (loss, accuracy, firing rates, throughput, learning rate) and, once the run has
 a final model, what the network does: for one test sample the spike raster and
 the membrane traces of every neuron layer, the firing-rate histograms and the
 confusion matrix over the test set, and the weights of every linear layer.
+
+On a sweep directory (one with sweep.yaml or plan.json) it draws into
+SWEEP_DIR/plots the learning curves of the best 10 trials overlaid, the sweep
+metric against each parameter, and the parallel coordinates of all trials.
 
 Options:
   --sample N          the test sample of the raster and traces (default 0)
@@ -115,7 +120,11 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if isSweepDir(pa.dir) {
-		return fmt.Errorf("plot: %s is a sweep directory, not a run directory; this version draws run directories only", pa.dir)
+		paths, err := saveSweepFigures(pa)
+		for _, p := range paths {
+			fmt.Fprintln(stdout, p)
+		}
+		return err
 	}
 	if _, err := os.Stat(filepath.Join(pa.dir, "metrics.jsonl")); err != nil {
 		return fmt.Errorf("plot: %s is not a run directory: %w", pa.dir, err)
@@ -129,7 +138,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 
 // isSweepDir reports whether dir holds a sweep (sweep.yaml or plan.json).
 func isSweepDir(dir string) bool {
-	for _, name := range []string{"sweep.yaml", "plan.json"} {
+	for _, name := range []string{train.SweepFile, train.PlanFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return true
 		}
@@ -279,4 +288,86 @@ func chooseNeurons(np train.NeuronProbe, asked []int, output bool) ([]int, error
 	chosen := all[:min(n, maxTraces)]
 	slices.Sort(chosen)
 	return chosen, nil
+}
+
+// maxOverlaid is the number of trials whose learning curves a sweep's
+// overlay draws: the best ones; more colours would repeat.
+const maxOverlaid = 10
+
+// saveSweepFigures writes the sweep set into DIR/plots: the learning
+// curves of the best trials overlaid, the metric against each parameter,
+// and the parallel coordinates of all trials.
+func saveSweepFigures(pa *plotArgs) ([]string, error) {
+	if pa.neurons != nil || pa.sample != 0 {
+		return nil, &usageError{fmt.Sprintf("plot: %s is a sweep directory: --sample and --neurons apply to run directories", pa.dir)}
+	}
+	rep, err := train.SweepReport(pa.dir)
+	if err != nil {
+		return nil, err
+	}
+	metric := plots.SweepMetric{Name: rep.Metric.String(), Minimize: rep.Metric.Goal == "min"}
+	var trials []plots.SweepTrial
+	var runs []plots.Run
+	var ranked int
+	for _, row := range rep.Rows {
+		trials = append(trials, plots.SweepTrial{ID: row.Trial.ID, Params: row.Trial.Params, Metric: row.Final, State: row.State})
+		// Rows come best first; the overlay takes the best trials that
+		// have completed an epoch.
+		if len(runs) == maxOverlaid {
+			continue
+		}
+		ms, err := plots.ReadMetrics(filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID, train.MetricsFile))
+		if err != nil {
+			continue
+		}
+		if _, ok := plots.StepsPerEpoch(ms); ok {
+			runs = append(runs, plots.Run{Label: row.Trial.ID, Metrics: ms})
+			ranked++
+		}
+	}
+	// Log axes: the sweep file's log-uniform parameters, and numeric
+	// values spread over more than a factor 20.
+	auto := map[string]bool{}
+	for _, p := range plots.SweepParams(trials) {
+		auto[p.Name] = p.Log
+	}
+	var params []plots.SweepParam
+	for _, p := range rep.Plan.Sweep.Params {
+		params = append(params, plots.SweepParam{Name: p.Key, Log: p.Kind == train.ParamLogUniform || auto[p.Key]})
+	}
+	var figs []*plots.Figure
+	if len(runs) > 0 {
+		curves, err := plots.LearningCurves(runs, plots.CurveOptions{X: plots.ByEpoch})
+		if err != nil && !errors.Is(err, plots.ErrNoMetrics) {
+			return nil, err
+		}
+		for _, f := range curves {
+			f.Name = "trials_" + f.Name
+			if n := countWithMetrics(pa.dir, rep); n > ranked {
+				f.Notes = append(f.Notes, fmt.Sprintf("the best %d of %d trials by %s", ranked, n, metric.Name))
+			}
+			figs = append(figs, f)
+		}
+	}
+	sc, err := plots.SweepScatter(trials, params, metric)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := plots.ParallelCoordinates(trials, params, metric)
+	if err != nil {
+		return nil, err
+	}
+	figs = append(figs, sc, pc)
+	return plots.SaveFigures(filepath.Join(pa.dir, "plots"), figs, pa.formats...)
+}
+
+// countWithMetrics returns the number of trials with a metrics file.
+func countWithMetrics(dir string, rep *train.Report) int {
+	n := 0
+	for _, row := range rep.Rows {
+		if _, err := os.Stat(filepath.Join(dir, train.TrialsDir, row.Trial.ID, train.MetricsFile)); err == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -75,6 +75,45 @@ func TestPlotRun(t *testing.T) {
 	}
 }
 
+func TestPlotSweep(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "run.yaml", tinyYAML)
+	sweep := writeFile(t, dir, "sweep.yaml", `name: plot
+base_config: run.yaml
+strategy: {name: random, trials: 3, seed: 1}
+parameters:
+  train.lr: {log_uniform: [1e-3, 1e-2]}
+  model.beta: {values: [0.9, 0.95]}
+`)
+	sd := filepath.Join(dir, "out")
+	if _, stderr, err := cmd(context.Background(), "sweep", sweep, "--dir", sd, "--workers", "2"); err != nil {
+		t.Fatalf("sweep: %v\n%s", err, stderr)
+	}
+	out, stderr, err := cmd(context.Background(), "plot", "--format", "svg", sd)
+	if err != nil {
+		t.Fatalf("plot: %v\n%s", err, stderr)
+	}
+	var got []string
+	for _, p := range strings.Fields(out) {
+		got = append(got, filepath.Base(p))
+	}
+	want := []string{"trials_loss.svg", "trials_accuracy.svg", "sweep_scatter.svg", "sweep_parallel.svg"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plot wrote %q, want %q", got, want)
+	}
+	// The sweep file samples train.lr log-uniformly: a log axis.
+	b, err := os.ReadFile(filepath.Join(sd, "plots", "sweep_scatter.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "train.lr (log scale)") {
+		t.Error("the scatter's learning-rate axis is not logarithmic")
+	}
+	if _, _, err := cmd(context.Background(), "plot", "--sample", "2", sd); err == nil || exitCode(err) != 2 {
+		t.Errorf("plot --sample on a sweep: %v, want a usage error", err)
+	}
+}
+
 func TestPlotErrors(t *testing.T) {
 	ctx := context.Background()
 	sweep := t.TempDir()
@@ -90,7 +129,7 @@ func TestPlotErrors(t *testing.T) {
 		{[]string{"plot", "--neurons", "1,x", "x"}, 2, `--neurons "1,x"`},
 		{[]string{"plot", "--neurons", "0,1,2,3,4,5,6,7,8,9,10", "x"}, 2, "at most 10"},
 		{[]string{"plot", "--colour", "red", "x"}, 2, "unknown option --colour"},
-		{[]string{"plot", sweep}, 1, "not a run directory"},
+		{[]string{"plot", sweep}, 1, "sweep.yaml"},
 	} {
 		_, _, err := cmd(ctx, tc.args...)
 		if err == nil || exitCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
