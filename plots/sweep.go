@@ -233,7 +233,10 @@ func SweepScatter(trials []SweepTrial, params []SweepParam, metric SweepMetric) 
 	if r == 0 {
 		r = math.Max(math.Abs(hi), 1)
 	}
-	ymin, ymax := lo-(0.04+failedBand)*r, hi+0.04*r
+	ymin, ymax := lo-0.04*r, hi+0.04*r
+	if nFailed > 0 {
+		ymin -= failedBand * r
+	}
 
 	cols := min(3, len(params))
 	rows := (len(params) + cols - 1) / cols
@@ -473,7 +476,11 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 	p.Y.Min, p.Y.Max = -0.12, 1.04
 	var names []plot.Tick
 	for i, ax := range axes {
-		names = append(names, plot.Tick{Value: float64(i), Label: lastKey(ax.param.Name)})
+		name := lastKey(ax.param.Name)
+		if ax.param.Log {
+			name += " (log)"
+		}
+		names = append(names, plot.Tick{Value: float64(i), Label: name})
 	}
 	names = append(names, plot.Tick{Value: float64(k), Label: label})
 	p.X.Tick.Marker = plot.ConstantTicks(names)
@@ -551,12 +558,15 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 	p.Add(&pcAxes{axes: axes, mlo: mlo, mhi: mhi})
 
 	f := &Figure{Name: "sweep_parallel", Plot: p, Width: max(DefaultWidth, vg.Length(k+1)*1.35*vg.Inch), Height: DefaultHeight, DPI: DefaultDPI}
-	lo, hi, cmap := mlo, mhi, ColorMap(Viridis)
-	if lo == hi {
-		lo, hi = lo-0.5, hi+0.5
+	// The colour bar spans the plot area's height, like the metric axis,
+	// and is scaled like it: a value sits at the same height on both.
+	span := mhi - mlo
+	if span == 0 {
+		span = 1
 	}
-	if lower {
-		cmap = func(t float64) color.NRGBA { return Viridis(1 - t) }
+	lo, hi := mlo+p.Y.Min*span, mlo+p.Y.Max*span
+	cmap := func(t float64) color.NRGBA {
+		return colorFor(metricNorm(lo+t*(hi-lo)), lower)
 	}
 	f.ColorBar = &ColorBar{Label: label, Min: lo, Max: hi, Map: cmap}
 	if best >= 0 {
@@ -571,8 +581,9 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 }
 
 // colorFor returns the Viridis colour of a metric at position t of its
-// range: yellow is the better end.
+// range, clamped to [0, 1]: yellow is the better end.
 func colorFor(t float64, lower bool) color.NRGBA {
+	t = math.Min(1, math.Max(0, t))
 	if lower {
 		t = 1 - t
 	}
