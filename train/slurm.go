@@ -306,8 +306,12 @@ func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 		return err
 	}
 	// The array is submitted held, so that no task can start (and write
-	// its running status) before its pending status names its task.
-	out, err := e.slurmCmd(ctx, dir, "sbatch", "--parsable", "--hold", script)
+	// its running status) before its pending status names its task. The
+	// submission is not cut short by ctx (a job submitted but not known
+	// here would stay held for ever); an interruption during it is handled
+	// by the wait below.
+	sub := context.WithoutCancel(ctx)
+	out, err := e.slurmCmd(sub, dir, "sbatch", "--parsable", "--hold", script)
 	if err != nil {
 		return err
 	}
@@ -316,9 +320,9 @@ func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 		return fmt.Errorf("sweep: sbatch --parsable %s printed %q, not a job id", script, out)
 	}
 	a := &slurmArray{e: e, dir: dir, job: job, cluster: cluster, jobs: jobs}
-	if err := a.start(ctx, name); err != nil {
+	if err := a.start(sub, name); err != nil {
 		// Nothing of the array may run: the statuses do not name it.
-		a.scancel(context.WithoutCancel(ctx))
+		a.scancel(sub)
 		return err
 	}
 	e.logf("submitted job array %s (%d trials): %s", job, len(jobs), script)
@@ -466,6 +470,7 @@ type arrayPoll struct {
 	// interruptedAt is when the sweep was interrupted (zero: it was not);
 	// a task seen ended after it is interrupted, whatever its state.
 	interruptedAt time.Time
+	lastErr       string // the last squeue error, logged once
 }
 
 func newArrayPoll(a *slurmArray) *arrayPoll {
@@ -495,8 +500,12 @@ func (p *arrayPoll) until(ctx context.Context, limit, poll time.Duration) bool {
 func (p *arrayPoll) step(ctx context.Context) bool {
 	a := p.a
 	tasks, qerr := a.e.squeue(ctx, a.dir, a.job, a.cluster, len(a.jobs))
+	if qerr != nil && qerr.Error() != p.lastErr {
+		a.e.logf("%v (asking again at each poll)", qerr)
+	}
+	p.lastErr = ""
 	if qerr != nil {
-		a.e.logf("%v (will ask again)", qerr)
+		p.lastErr = qerr.Error()
 	}
 	settle := a.e.Settle
 	if settle == 0 {
