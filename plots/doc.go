@@ -4,9 +4,20 @@
 // It imports nothing from the rest of spikegrad: it reads what a training run
 // leaves on disk, chiefly metrics.jsonl, whose format (docs/design.md, "Run
 // directories and the metrics contract") is the only contract between the
-// training loop and this package. The figures available today are the
-// curves of logged metrics over training: loss, accuracy, firing rates per
-// layer, throughput and learning rate.
+// training loop and this package, and otherwise takes plain data (slices,
+// matrices, trial records) that the caller extracts (spikegrad plot uses
+// train.Probe and train.SweepReport). The figures are
+//
+//   - curves of logged metrics over training: loss, accuracy, firing rates
+//     per layer, throughput and learning rate (LearningCurves,
+//     MetricCurves, SaveRunPlots);
+//   - what a network does: a spike raster of a layer for one sample
+//     (SpikeRaster), membrane traces of chosen neurons with the threshold
+//     (MembraneTraces), per-neuron firing-rate histograms per layer
+//     (RateHistograms), weight matrices as images (WeightImage), the
+//     confusion matrix (ConfusionMatrix);
+//   - sweeps: the metric against each parameter (SweepScatter) and the
+//     parallel coordinates of all trials (ParallelCoordinates).
 //
 // # Reading metrics
 //
@@ -81,6 +92,49 @@
 // discards the earlier points from that step on: the latest attempt is
 // drawn.
 //
+// # Network figures
+//
+// Sequences are [T][N], time-major as everywhere in spikegrad: spikes[t][n]
+// is neuron n at step t. Step t is drawn as the column [t, t+1] of a
+// raster and at t + 1/2 on a trace, so both line up; TimeStep gives the
+// axis a duration per step and a unit ("time (ms)") instead of "time step".
+//
+//   - SpikeRaster: neurons from the bottom, a spike a black cell; a note
+//     counts spikes, the rate and the silent neurons.
+//   - MembraneTraces: with thresholds (a spiking layer), one panel per
+//     neuron, stacked over one time axis and a shared range, in threshold
+//     units (v/θ) under a dashed line at 1, spikes as dots; without (a
+//     non-spiking read-out), the traces overlaid as they are.
+//   - RateHistograms: per layer, the share of its neurons in each of 20
+//     rate bins, as outlined steps over a light fill; notes give the mean
+//     rate and the silent and saturated neurons.
+//   - WeightImage: a Linear weight [In, Out] with input i as row i from
+//     the top and output j as column j, in the diverging map (blue, white
+//     at 0, red) symmetric about 0, with a colour bar.
+//   - ConfusionMatrix: true class down, predicted across, counts or
+//     percent of the true class, in Blues with a colour bar; up to 20
+//     classes every cell carries its number.
+//
+// Matrices (weights, the confusion matrix, the raster) are drawn as an
+// image of cells rasterised at the output's resolution, one colour per
+// cell, not as gonum's HeatMap, whose cells leave hairline seams. When the
+// matrix has more cells than the image has pixels, a pixel shows the mean
+// of its cells (weights) or their maximum (a raster, so no spike vanishes).
+//
+// # Sweep figures
+//
+// A SweepTrial is a trial's parameter values as text, its metric value and
+// its state; a parameter whose values all parse as numbers is numeric, else
+// categorical. SweepParams lists the parameters and puts a numeric one on a
+// log axis when its values are positive and span a factor of 20 or more.
+// SweepScatter draws one panel per parameter with a shared metric axis:
+// finished trials as discs, unfinished ones with a value as grey rings,
+// trials without a value as red crosses in a band labelled "no value".
+// ParallelCoordinates draws each trial as a line across one axis per
+// parameter and the metric, coloured by the metric (Viridis, yellow at the
+// better end), the best trial thick and on top; its colour bar is scaled
+// like the metric axis. Accuracy is drawn in percent in both.
+//
 // # Figures
 //
 // A Figure is a gonum *plot.Plot plus its legend. The legend is drawn in a
@@ -88,7 +142,9 @@
 // hides data whatever the curves do; Figure.Legend (what colours mean),
 // Figure.Key (what line styles mean) and Figure.Notes are stacked in that
 // band. The plot can be changed before saving (its title, axis ranges,
-// more plotters).
+// more plotters). A figure may hold further panels (Figure.Panels), laid
+// out in a grid whose data areas are aligned and equal in size, under one
+// Figure.Title, and a ColorBar to the right of the plot area.
 //
 // Text is Liberation Sans, which gonum/plot embeds, so rendering does not
 // depend on the fonts of the machine: 13 pt titles, 11 pt axis labels,
@@ -106,7 +162,16 @@
 // add about half a megabyte per file); it names the family as
 // 'Liberation Sans', Arial, Helvetica, sans-serif, whose first three share
 // their advance widths, so labels keep their layout wherever one of them is
-// installed.
+// installed. Images (matrices, colour bars) are embedded as PNG at 150 dpi,
+// each cell a whole number of pixels; gonum/plot's SVG writer labels them
+// image/jpg and leaves SVG's default preserveAspectRatio, so Encode
+// rewrites the label, stretches each image to its rectangle and asks for
+// unsmoothed pixels (checked with librsvg's rsvg-convert: the images are
+// upright and fill their rectangles).
+//
+// SaveFigures writes figures in the chosen formats into a directory;
+// RunCurves returns the curve figures of a run directory without writing
+// them.
 //
 // # Run directories
 //
@@ -123,7 +188,11 @@
 // # Tests
 //
 // The figures are checked against golden files in testdata/golden, written
-// from the hand-made 3-epoch run testdata/run3/metrics.jsonl. SVGs are
+// from the hand-made 3-epoch run testdata/run3/metrics.jsonl and, for the
+// network and sweep figures, from small hand-built inputs (a raster with a
+// silent and a saturated neuron, LIF traces simulated in the test, a
+// 12 × 8 weight matrix, a 4-class confusion matrix, a 12-trial sweep); each
+// of those is compared as SVG and as PNG. SVGs are
 // compared as text, exactly: they are produced by the same code with
 // numbers printed to 5 significant digits. loss.png is compared pixel by
 // pixel: at most 0.1 % of the pixels may differ by more than 24 of 255

@@ -155,18 +155,18 @@ func (b *ColorBar) draw(c draw.Canvas, da draw.Canvas) {
 	}
 }
 
-// Reduce says how a pixel that covers several cells of a matrix image gets
-// its value.
-type Reduce int
+// reduction says how a pixel that covers several cells of a matrix image
+// gets its value.
+type reduction int
 
 // The reductions.
 const (
-	// Mean draws the mean of the finite cells under the pixel: a weight
-	// matrix larger than the image shows its local averages.
-	Mean Reduce = iota
-	// Max draws the largest: a single spike among the cells under a pixel
-	// stays visible in a raster.
-	Max
+	// reduceMean draws the mean of the finite cells under the pixel: a
+	// weight matrix larger than the image shows its local averages.
+	reduceMean reduction = iota
+	// reduceMax draws the largest: a single spike among the cells under a
+	// pixel stays visible in a raster.
+	reduceMax
 )
 
 // cellImage is a plotter that draws a matrix of values as an image of
@@ -180,7 +180,7 @@ type cellImage struct {
 	rows, cols int
 	vals       []float64 // row-major; NaN is drawn in nanColor
 	color      func(v float64) color.NRGBA
-	reduce     Reduce
+	reduce     reduction
 	cellW      float64 // width of a column in data units; 0 means 1
 }
 
@@ -248,7 +248,7 @@ func (m *cellImage) value(r0, r1, c0, c1 int) float64 {
 	switch {
 	case n == 0:
 		return math.NaN()
-	case m.reduce == Max:
+	case m.reduce == reduceMax:
 		return best
 	}
 	return sum / float64(n)

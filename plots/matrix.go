@@ -42,7 +42,7 @@ func WeightImage(name string, w []float32, rows, cols int) (*Figure, error) {
 	bar := &ColorBar{Label: "weight", Min: -m, Max: m, Map: Diverging}
 	p := newMatrixPlot(fmt.Sprintf("Weights — %s (%d inputs × %d outputs)", name, rows, cols),
 		"output neuron", "input neuron", rows, cols, nil, nil)
-	p.Add(&cellImage{rows: rows, cols: cols, vals: vals, reduce: Mean,
+	p.Add(&cellImage{rows: rows, cols: cols, vals: vals, reduce: reduceMean,
 		color: func(v float64) color.NRGBA { return Diverging((v + m) / (2 * m)) }})
 	return &Figure{Name: "weights_" + name, Plot: p, ColorBar: bar,
 		Width: DefaultWidth, Height: DefaultHeight, DPI: DefaultDPI}, nil
@@ -123,7 +123,7 @@ func ConfusionMatrix(counts [][]int, classNames []string, normalize bool) (*Figu
 	}
 	p := newMatrixPlot(title, "predicted class", "true class", n, n, names, names)
 	colorOf := func(v float64) color.NRGBA { return Blues(v / hi) }
-	p.Add(&cellImage{rows: n, cols: n, vals: vals, color: colorOf, reduce: Mean})
+	p.Add(&cellImage{rows: n, cols: n, vals: vals, color: colorOf, reduce: reduceMean})
 	if n <= maxAnnotated {
 		p.Add(&cellLabels{n: n, vals: vals, color: colorOf, percent: normalize})
 	}

@@ -90,7 +90,7 @@ func SpikeRaster(layer string, spikes [][]float32, ts TimeStep) (*Figure, error)
 	p.X.Padding, p.Y.Padding = 0, 0
 	p.X.Min, p.X.Max = 0, float64(T)*ts.width()
 	p.Y.Min, p.Y.Max = 0, float64(N)
-	p.Add(&cellImage{rows: N, cols: T, vals: vals, reduce: Max, cellW: ts.width(),
+	p.Add(&cellImage{rows: N, cols: T, vals: vals, reduce: reduceMax, cellW: ts.width(),
 		color: func(v float64) color.NRGBA {
 			if v > 0 {
 				return color.NRGBA{0x10, 0x10, 0x10, 0xff}
