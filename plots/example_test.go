@@ -79,3 +79,33 @@ func ExampleLearningCurves() {
 	// loss: "Loss", x: "wall time (s)", y: "loss"
 	// accuracy: "Accuracy", x: "wall time (s)", y: "accuracy (%)"
 }
+
+// The figures of a network's activity take plain slices: here a layer of
+// three neurons over four steps, [T][N].
+func ExampleSpikeRaster() {
+	spikes := [][]float32{
+		{1, 0, 0},
+		{0, 0, 1},
+		{1, 0, 0},
+		{0, 0, 1},
+	}
+	f, err := plots.SpikeRaster("lif1", spikes, plots.TimeStep{Dt: 1, Unit: "ms"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "raster")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := f.Save(filepath.Join(dir, f.Name+".png")); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Name)
+	fmt.Println(f.Plot.X.Label.Text, "/", f.Plot.Y.Label.Text)
+	fmt.Println(f.Notes[0])
+	// Output:
+	// raster_lif1
+	// time (ms) / neuron index
+	// 4 spikes in 4 steps × 3 neurons: 33.33 % of neuron-steps; 1 of 3 neurons silent
+}

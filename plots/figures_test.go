@@ -258,3 +258,46 @@ func TestMatrixErrors(t *testing.T) {
 		t.Errorf("rate 1.5: %v", err)
 	}
 }
+
+// TestSpans checks the pixel-to-cell mapping of matrix images: every cell
+// is covered, none twice when downsampling, and upsampled cells get equal
+// whole pixel counts.
+func TestSpans(t *testing.T) {
+	// 10 cells into 4 pixels: [0,2) [2,5) [5,7) [7,10) (i·10/4 floored).
+	f := spans(10, 4)
+	var got [][2]int
+	for i := range 4 {
+		lo, hi := f(i)
+		got = append(got, [2]int{lo, hi})
+	}
+	want := [][2]int{{0, 2}, {2, 5}, {5, 7}, {7, 10}}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("spans(10, 4)(%d) = %v, want %v", i, got[i], want[i])
+		}
+	}
+	// 3 cells into 9 pixels: 3 pixels per cell, by the pixel centres.
+	f = spans(3, 9)
+	for i := range 9 {
+		if lo, hi := f(i); lo != i/3 || hi != i/3+1 {
+			t.Errorf("spans(3, 9)(%d) = [%d, %d), want [%d, %d)", i, lo, hi, i/3, i/3+1)
+		}
+	}
+	// SVG: 7 cells in 100 dots get 15 pixels each (105 ≥ 100); PNG the dots.
+	if n := pixels(7, 100, false); n != 105 {
+		t.Errorf("pixels(7, 100, svg) = %d, want 105", n)
+	}
+	if n := pixels(7, 100.4, true); n != 100 {
+		t.Errorf("pixels(7, 100.4, png) = %d, want 100", n)
+	}
+	// Downsampling keeps the mean of a weight block and the maximum of a
+	// raster block: cells {1, 2, NaN, 5} → mean 8/3, max 5.
+	m := &cellImage{rows: 2, cols: 2, vals: []float64{1, 2, math.NaN(), 5}}
+	if v := m.value(0, 2, 0, 2); math.Abs(v-8.0/3) > 1e-15 {
+		t.Errorf("mean = %v, want 8/3", v)
+	}
+	m.reduce = reduceMax
+	if v := m.value(0, 2, 0, 2); v != 5 {
+		t.Errorf("max = %v, want 5", v)
+	}
+}
