@@ -2,10 +2,12 @@ package plots
 
 import (
 	"bytes"
+	"encoding/base64"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,8 +30,51 @@ func encodeBoth(t *testing.T, f *Figure) (svg, pngb []byte) {
 func checkGolden(t *testing.T, name string, f *Figure) {
 	t.Helper()
 	svg, pngb := encodeBoth(t, f)
-	golden(t, name+".svg", svg, sameText)
+	golden(t, name+".svg", svg, sameSVG)
 	golden(t, name+".png", pngb, samePNG)
+}
+
+// embedded matches an image embedded in an SVG by Figure.Encode.
+var embedded = regexp.MustCompile(`data:image/png;base64,([A-Za-z0-9+/=]+)`)
+
+// sameSVG compares SVGs as text, except that embedded PNGs are compared by
+// their pixels, within the PNG tolerance of pngLevel: their bytes depend on
+// the zlib compressor of the Go release, their pixels only on this package.
+func sameSVG(t *testing.T, got, want []byte) {
+	t.Helper()
+	gi, wi := embedded.FindAllSubmatch(got, -1), embedded.FindAllSubmatch(want, -1)
+	if len(gi) != len(wi) {
+		t.Errorf("%d embedded images, golden has %d", len(gi), len(wi))
+		return
+	}
+	for i := range gi {
+		g, err := decodePNG64(gi[i][1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := decodePNG64(wi[i][1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Bounds() != w.Bounds() {
+			t.Errorf("embedded image %d: size %v, golden %v", i, g.Bounds(), w.Bounds())
+			return
+		}
+		if n, worst := pixelDiff(g, w); n > 0 {
+			t.Errorf("embedded image %d: %d pixels differ (worst by %d levels)", i, n, worst)
+		}
+	}
+	placeholder := []byte("data:image/png;base64,…")
+	sameText(t, embedded.ReplaceAll(got, placeholder), embedded.ReplaceAll(want, placeholder))
+}
+
+// decodePNG64 decodes a base64 PNG.
+func decodePNG64(b []byte) (image.Image, error) {
+	raw, err := base64.StdEncoding.DecodeString(string(b))
+	if err != nil {
+		return nil, err
+	}
+	return png.Decode(bytes.NewReader(raw))
 }
 
 // rasterSpikes is a hand-made [40][30] raster: neuron n spikes at the
