@@ -201,6 +201,20 @@ func probeFigures(pr *train.ProbeResult, neurons []int) ([]*plots.Figure, error)
 			return nil, err
 		}
 		f.Notes = append(f.Notes, sampleNote)
+		if output {
+			// The read-out's neurons are the classes: say which is which.
+			for j := range f.Legend {
+				switch f.Legend[j].Label {
+				case fmt.Sprintf("neuron %d", pr.Label):
+					f.Legend[j].Label += " (true class)"
+					if pr.Predicted == pr.Label {
+						f.Legend[j].Label = fmt.Sprintf("neuron %d (true, predicted)", pr.Label)
+					}
+				case fmt.Sprintf("neuron %d", pr.Predicted):
+					f.Legend[j].Label += " (predicted)"
+				}
+			}
+		}
 		if neurons == nil && !output {
 			f.Notes = append(f.Notes, fmt.Sprintf("the %d neurons with the most spikes for this sample", len(chosen)))
 		}

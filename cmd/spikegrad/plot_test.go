@@ -49,6 +49,13 @@ func TestPlotRun(t *testing.T) {
 	if !strings.Contains(string(raster), "test sample 5: class ") {
 		t.Error("the raster does not name its test sample")
 	}
+	traces, err := os.ReadFile(filepath.Join(dir, "plots", "membrane_out.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(traces), "(true") {
+		t.Error("the read-out's traces do not say which neuron is the true class")
+	}
 
 	// Chosen neurons: those the layer has (lif1 has 16, out 10).
 	out, _, err = cmd(ctx, "plot", "--neurons", "3,12", "--format=png", dir)
