@@ -276,8 +276,19 @@ func prepareSweepDir(p *SweepPlan, dir string) (*planJSON, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("sweep: %s is not empty and holds no %s: choose another --dir", dir, SweepFile)
+	// A directory that holds something else is not ours to fill; one with
+	// only the plan and an empty trials folder is a start that stopped
+	// before it wrote sweep.yaml.
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if e.Name() == PlanFile {
+				continue
+			}
+			if sub, err := os.ReadDir(filepath.Join(dir, TrialsDir)); e.Name() == TrialsDir && err == nil && len(sub) == 0 {
+				continue
+			}
+			return nil, fmt.Errorf("sweep: %s is not empty and holds no %s: choose another --dir", dir, SweepFile)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, TrialsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
