@@ -149,7 +149,7 @@ func newExecutor(backend string, plan *train.SweepPlan, stderr io.Writer) (train
 		return &train.LocalExecutor{Workers: r.Workers, MemoryBudget: int64(r.MemoryMB) << 20,
 			TrialMemory: int64(r.TrialMemoryMB) << 20, Threads: r.ThreadsPerTrial, Log: stderr}, nil
 	case "slurm":
-		return nil, errors.New("sweep: the slurm backend is not built in")
+		return train.NewSlurmExecutor(r, stderr), nil
 	}
 	return nil, &usageError{fmt.Sprintf("sweep: --backend %q: must be local or slurm", backend)}
 }
