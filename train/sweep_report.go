@@ -26,6 +26,7 @@ type ReportRow struct {
 	Trial     SweepTrial
 	State     string
 	Error     string
+	Job       string  // the Slurm task of the trial's last run, or ""
 	Epochs    int     // completed epochs
 	Final     float64 // the metric's last value (NaN: none)
 	Best      float64 // the metric's best value over the run (NaN: none)
@@ -49,7 +50,7 @@ func SweepReport(dir string) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		row := ReportRow{Trial: t, State: st.State, Error: st.Error, Epochs: st.Epochs}
+		row := ReportRow{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
 		if ms, err := ReadMetrics(filepath.Join(trialDir(dir, t.ID), MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
@@ -82,6 +83,29 @@ func (row *ReportRow) stat(m SweepMetric) (final, best float64, bestEpoch int) {
 		}
 	}
 	return final, best, bestEpoch
+}
+
+// SlurmUnsettled returns the trials whose status says pending or running
+// under a Slurm task: only Slurm knows whether the task still lives (see
+// SlurmExecutor.CheckSlurmTrials).
+func (r *Report) SlurmUnsettled() []string {
+	var ids []string
+	for _, row := range r.Rows {
+		if row.Job != "" && (row.State == StateRunning || row.State == StatePending) {
+			ids = append(ids, row.Trial.ID)
+		}
+	}
+	return ids
+}
+
+// Update replaces the state and error of the trials in sts (statuses as
+// they stand, e.g. from SlurmExecutor.CheckSlurmTrials).
+func (r *Report) Update(sts map[string]TrialStatus) {
+	for i := range r.Rows {
+		if st, ok := sts[r.Rows[i].Trial.ID]; ok {
+			r.Rows[i].State, r.Rows[i].Error = st.State, st.Error
+		}
+	}
 }
 
 // SortBy ranks the rows by the final value of m, best first; rows without

@@ -562,3 +562,29 @@ func TestTrialStatusFile(t *testing.T) {
 		t.Errorf("bad state: %v", err)
 	}
 }
+
+func TestSweepReportSlurmTrials(t *testing.T) {
+	p := planOf(t, "name: sl\n"+tinySweepBase+"parameters:\n  train.lr: {values: [1e-3, 2e-3]}\n")
+	dir := filepath.Join(t.TempDir(), "s")
+	if err := RunSweep(context.Background(), p, dir, &scriptExecutor{acc: func(string, int) float64 { return 0.5 }}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A trial running under a Slurm task on another node: its pid says
+	// nothing here, so the report keeps it running until Slurm is asked.
+	if err := WriteTrialStatus(dir, "t0001", TrialStatus{State: StateRunning, Epochs: 1, Host: "node7", PID: 1, Job: "41_1"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := SweepReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := rep.SlurmUnsettled(); fmt.Sprint(ids) != "[t0001]" {
+		t.Fatalf("SlurmUnsettled = %v, want [t0001]", ids)
+	}
+	rep.Update(map[string]TrialStatus{"t0001": {State: StateInterrupted, Error: "Slurm task 41_1 ended without a result (state CANCELLED)"}})
+	for _, r := range rep.Rows {
+		if r.Trial.ID == "t0001" && (r.State != StateInterrupted || !strings.Contains(r.Error, "CANCELLED")) {
+			t.Errorf("after Update: %s %q", r.State, r.Error)
+		}
+	}
+}

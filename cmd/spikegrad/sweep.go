@@ -86,7 +86,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 {
 		switch args[0] {
 		case "report":
-			return cmdSweepReport(args[1:], stdout)
+			return cmdSweepReport(ctx, args[1:], stdout, stderr)
 		case "run-trial":
 			return cmdRunTrial(ctx, args[1:], stdout, stderr)
 		}
@@ -130,7 +130,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := os.Stat(filepath.Join(dir, train.PlanFile)); err != nil {
 		return runErr // the directory was not made: nothing to report
 	}
-	rep, err := train.SweepReport(dir)
+	rep, err := sweepReport(ctx, dir, stderr)
 	if err == nil {
 		err = rep.Write()
 	}
@@ -177,7 +177,26 @@ func printReportSummary(w io.Writer, rep *train.Report) {
 	}
 }
 
-func cmdSweepReport(args []string, stdout io.Writer) error {
+// sweepReport reads a sweep directory's report and asks Slurm, where the
+// trials ran on it, which of their tasks still live, so that a lost task
+// shows as failed or interrupted rather than running for ever.
+func sweepReport(ctx context.Context, dir string, stderr io.Writer) (*train.Report, error) {
+	rep, err := train.SweepReport(dir)
+	if err != nil {
+		return nil, err
+	}
+	if ids := rep.SlurmUnsettled(); len(ids) > 0 {
+		sts, err := train.NewSlurmExecutor(rep.Plan.Sweep.Resources, stderr).CheckSlurmTrials(ctx, dir, ids)
+		if err != nil {
+			fmt.Fprintf(stderr, "spikegrad: sweep report: asking Slurm about %d trials: %v (their states are as their status files say)\n", len(ids), err)
+		} else {
+			rep.Update(sts)
+		}
+	}
+	return rep, nil
+}
+
+func cmdSweepReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pos, flags, err := flagArgs("sweep report", args, map[string]bool{"metric": true}, stdout)
 	if err != nil {
 		return err
@@ -193,7 +212,7 @@ func cmdSweepReport(args []string, stdout io.Writer) error {
 		}
 		metric = &sm
 	}
-	rep, err := train.SweepReport(pos[0])
+	rep, err := sweepReport(ctx, pos[0], stderr)
 	if err != nil {
 		return err
 	}
