@@ -41,6 +41,10 @@ const SlurmDir = "slurm"
 // OUT_OF_MEMORY) — a crash, a kill -9 or the out-of-memory killer. So no
 // trial is left without an outcome.
 //
+// A trial that is already pending or running in a live task of an earlier
+// array of the directory (submitted with Detach) for the same epochs is
+// followed, not submitted again.
+//
 // When ctx is done, Execute cancels the array's pending tasks, sends SIGINT
 // to the running ones (the trial saves a checkpoint and records itself
 // interrupted), cancels whatever still runs after Grace, records the trials
@@ -66,9 +70,11 @@ type SlurmExecutor struct {
 	// MaxParallel limits the tasks that run at once (--array=...%N; 0: as
 	// many as Slurm schedules).
 	MaxParallel int
-	// Detach makes Execute return as soon as the array is submitted and
-	// the trials' statuses name their tasks, leaving the array to run; the
-	// sweep directory's report follows it (see CheckSlurmTrials).
+	// Detach makes Execute return an error wrapping ErrDetached as soon as
+	// the array is submitted and the trials' statuses name their tasks,
+	// leaving the array to run; CheckSlurmTrials follows it, and running
+	// the sweep again waits for its live tasks instead of submitting them
+	// anew.
 	Detach bool
 	// Poll is the interval between two looks at the tasks (0: 10 s).
 	Poll time.Duration
@@ -275,8 +281,16 @@ func (e *SlurmError) Error() string {
 // Unwrap returns the underlying error.
 func (e *SlurmError) Unwrap() error { return e.Err }
 
-// Execute submits the jobs as one job array and, unless Detach, waits until
-// every trial has an outcome or ctx is done.
+// ErrDetached is returned (wrapped) by Execute with Detach once the trials
+// are submitted: they run on in Slurm, and their outcomes come later.
+var ErrDetached = errors.New("the trials run on in Slurm (detached)")
+
+// Execute runs the jobs and, unless Detach, waits until every trial has an
+// outcome or ctx is done. A job whose trial is already pending or running
+// in a live Slurm task for the same epochs (a detached earlier run of the
+// sweep) is followed instead of submitted again; the others are submitted
+// as one job array. With Detach it returns an error wrapping ErrDetached
+// right after the submission.
 func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob) error {
 	if len(jobs) == 0 {
 		return nil
@@ -291,7 +305,6 @@ func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 	if strings.ContainsAny(dir, "\"\r\n") {
 		return fmt.Errorf("sweep: the sweep directory %q holds a quote or a line break, which #SBATCH lines cannot carry", dir)
 	}
-	var list strings.Builder
 	for _, j := range jobs {
 		if !trialIDRE.MatchString(j.ID) {
 			return fmt.Errorf("sweep: trial id %q: a Slurm array needs ids of letters, digits, '.', '_' and '-'", j.ID)
@@ -299,37 +312,178 @@ func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 		if j.Epochs < 1 {
 			return fmt.Errorf("sweep: trial %s: %d epochs: must be >= 1", j.ID, j.Epochs)
 		}
+	}
+	tasks, fresh, err := e.adopt(ctx, dir, jobs)
+	if err != nil {
+		return err
+	}
+	if len(fresh) > 0 {
+		// Not cut short by ctx: a job submitted but not known here would
+		// stay held for ever. An interruption meanwhile is handled by the
+		// wait below.
+		sub, err := e.submit(context.WithoutCancel(ctx), dir, fresh)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, sub...)
+	}
+	if e.Detach {
+		return fmt.Errorf("sweep: %w; spikegrad sweep report %s follows them", ErrDetached, dir)
+	}
+	return e.wait(ctx, dir, tasks)
+}
+
+// slurmTask is a trial in a Slurm array task.
+type slurmTask struct {
+	id      string // the trial
+	job     string // the array's job id
+	cluster string // the cluster sbatch named, if any
+	task    int    // the array task id
+	own     bool   // the array was submitted by this Execute with only our trials
+}
+
+func (t slurmTask) name() string { return t.job + "_" + strconv.Itoa(t.task) }
+
+// clusterArgs puts the cluster option, if any, before a Slurm command's
+// arguments.
+func clusterArgs(cluster string, args ...string) []string {
+	if cluster != "" {
+		return append([]string{"--clusters=" + cluster}, args...)
+	}
+	return args
+}
+
+// adopt splits the jobs into those whose trial is pending or running in a
+// live Slurm task that was submitted for the same epochs (returned as
+// tasks to follow) and the others.
+func (e *SlurmExecutor) adopt(ctx context.Context, dir string, jobs []TrialJob) (tasks []slurmTask, fresh []TrialJob, err error) {
+	arrays := map[string]*slurmArrayFile{} // by job id
+	states := map[string][]string{}        // squeue's answer, by job id
+	for _, j := range jobs {
+		st, err := ReadTrialStatus(dir, j.ID)
+		job, task, ok := parseSlurmTask(st.Job)
+		if err != nil || st.final() || !ok {
+			fresh = append(fresh, j)
+			continue
+		}
+		if _, seen := arrays[job]; !seen {
+			arrays[job] = findSlurmArray(dir, job)
+		}
+		a := arrays[job]
+		if a == nil || task >= len(a.trials) || a.trials[task] != (TrialJob{ID: j.ID, Epochs: j.Epochs}) {
+			fresh = append(fresh, j)
+			continue
+		}
+		if _, seen := states[job]; !seen {
+			s, err := e.squeue(ctx, dir, job, a.cluster, len(a.trials))
+			if err != nil {
+				return nil, nil, err
+			}
+			states[job] = s
+		}
+		if state := states[job][task]; slurmActive(state) {
+			e.logf("%s: already in Slurm task %s_%d (%s); following it", j.ID, job, task, state)
+			tasks = append(tasks, slurmTask{id: j.ID, job: job, cluster: a.cluster, task: task})
+			continue
+		}
+		fresh = append(fresh, j)
+	}
+	return tasks, fresh, nil
+}
+
+// parseSlurmTask splits a status's job "J_i".
+func parseSlurmTask(s string) (job string, task int, ok bool) {
+	job, t, ok := strings.Cut(s, "_")
+	if !ok {
+		return "", 0, false
+	}
+	task, err := strconv.Atoi(t)
+	if _, err2 := strconv.Atoi(job); err != nil || err2 != nil || task < 0 {
+		return "", 0, false
+	}
+	return job, task, true
+}
+
+// slurmArrayFile is an array of slurm/: its job and its trial list.
+type slurmArrayFile struct {
+	cluster string
+	trials  []TrialJob // by task
+}
+
+// findSlurmArray returns the array of the sweep directory that was
+// submitted as job, or nil.
+func findSlurmArray(dir, job string) *slurmArrayFile {
+	files, _ := filepath.Glob(filepath.Join(dir, SlurmDir, "array-*.job"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		id, cluster, _ := strings.Cut(strings.TrimSpace(string(b)), ";")
+		if id != job {
+			continue
+		}
+		list, err := os.ReadFile(strings.TrimSuffix(f, ".job") + ".trials")
+		if err != nil {
+			return nil
+		}
+		a := &slurmArrayFile{cluster: cluster}
+		for _, line := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+			var j TrialJob
+			if _, err := fmt.Sscanf(line, "%s %d", &j.ID, &j.Epochs); err != nil {
+				return nil
+			}
+			a.trials = append(a.trials, j)
+		}
+		return a
+	}
+	return nil
+}
+
+// submit writes and submits an array of the jobs, marks every trial
+// pending under its task, and releases the array.
+func (e *SlurmExecutor) submit(ctx context.Context, dir string, jobs []TrialJob) ([]slurmTask, error) {
+	var list strings.Builder
+	for _, j := range jobs {
 		fmt.Fprintf(&list, "%s %d\n", j.ID, j.Epochs)
 	}
 	name, script, err := e.writeArray(dir, list.String(), len(jobs))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The array is submitted held, so that no task can start (and write
-	// its running status) before its pending status names its task. The
-	// submission is not cut short by ctx (a job submitted but not known
-	// here would stay held for ever); an interruption during it is handled
-	// by the wait below.
-	sub := context.WithoutCancel(ctx)
-	out, err := e.slurmCmd(sub, dir, "sbatch", "--parsable", "--hold", script)
+	// its running status) before its pending status names its task.
+	out, err := e.slurmCmd(ctx, dir, "sbatch", "--parsable", "--hold", script)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	job, cluster, _ := strings.Cut(strings.TrimSpace(out), ";")
+	parsable := strings.TrimSpace(out)
+	job, cluster, _ := strings.Cut(parsable, ";")
 	if _, err := strconv.Atoi(job); err != nil {
-		return fmt.Errorf("sweep: sbatch --parsable %s printed %q, not a job id", script, out)
+		return nil, fmt.Errorf("sweep: sbatch --parsable %s printed %q, not a job id", script, out)
 	}
-	a := &slurmArray{e: e, dir: dir, job: job, cluster: cluster, jobs: jobs}
-	if err := a.start(sub, name); err != nil {
-		// Nothing of the array may run: the statuses do not name it.
-		a.scancel(sub)
-		return err
+	tasks := make([]slurmTask, len(jobs))
+	for i, j := range jobs {
+		tasks[i] = slurmTask{id: j.ID, job: job, cluster: cluster, task: i, own: true}
+	}
+	err = writeBytesAtomic(filepath.Join(dir, SlurmDir, name+".job"), []byte(parsable+"\n"))
+	for i := 0; err == nil && i < len(jobs); i++ {
+		st, rerr := ReadTrialStatus(dir, jobs[i].ID)
+		if rerr != nil {
+			st = TrialStatus{} // a broken status is replaced
+		}
+		err = WriteTrialStatus(dir, jobs[i].ID, TrialStatus{State: StatePending, Epochs: st.Epochs, Job: tasks[i].name()})
+	}
+	if err == nil {
+		_, err = e.slurmCmd(ctx, dir, "scontrol", clusterArgs(cluster, "release", job)...)
+	}
+	if err != nil {
+		// Nothing of the array may run: the statuses do not all name it.
+		e.slurmCmd(ctx, dir, "scancel", clusterArgs(cluster, job)...)
+		return nil, err
 	}
 	e.logf("submitted job array %s (%d trials): %s", job, len(jobs), script)
-	if e.Detach {
-		return nil
-	}
-	return a.wait(ctx)
+	return tasks, nil
 }
 
 // writeArray writes slurm/array-<n>.trials and slurm/array-<n>.sbatch for
@@ -362,108 +516,71 @@ func (e *SlurmExecutor) writeArray(dir, list string, k int) (name, script string
 	return name, script, os.Chmod(script, 0o755)
 }
 
-// slurmArray is a submitted job array.
-type slurmArray struct {
-	e       *SlurmExecutor
-	dir     string
-	job     string // the array's job id
-	cluster string // the cluster sbatch named, if any
-	jobs    []TrialJob
+// taskGroup is the tasks of one array job among those followed.
+type taskGroup struct {
+	job, cluster string
+	k            int  // 1 + the largest task id
+	own          bool // every task of the array is ours
+	names        []string
 }
 
-func (a *slurmArray) task(i int) string { return a.job + "_" + strconv.Itoa(i) }
-
-// args adds the cluster option to a Slurm command's arguments.
-func (a *slurmArray) args(args ...string) []string {
-	if a.cluster != "" {
-		args = append([]string{"--clusters=" + a.cluster}, args...)
-	}
-	return args
-}
-
-// start records the job, marks every trial pending under its task and
-// releases the held array.
-func (a *slurmArray) start(ctx context.Context, name string) error {
-	if err := writeBytesAtomic(filepath.Join(a.dir, SlurmDir, name+".job"), []byte(a.job+"\n")); err != nil {
-		return err
-	}
-	for i, j := range a.jobs {
-		st, err := ReadTrialStatus(a.dir, j.ID)
-		if err != nil {
-			st = TrialStatus{} // a broken status is replaced
+// groups returns the tasks by array job, in order of first appearance.
+func groups(tasks []slurmTask) []*taskGroup {
+	var gs []*taskGroup
+	by := map[string]*taskGroup{}
+	for _, t := range tasks {
+		g := by[t.job]
+		if g == nil {
+			g = &taskGroup{job: t.job, cluster: t.cluster, own: t.own}
+			by[t.job] = g
+			gs = append(gs, g)
 		}
-		st = TrialStatus{State: StatePending, Epochs: st.Epochs, Job: a.task(i)}
-		if err := WriteTrialStatus(a.dir, j.ID, st); err != nil {
-			return err
-		}
+		g.k = max(g.k, t.task+1)
+		g.own = g.own && t.own
+		g.names = append(g.names, t.name())
 	}
-	_, err := a.e.slurmCmd(ctx, a.dir, "scontrol", a.args("release", a.job)...)
-	return err
+	return gs
 }
 
-// scancel cancels the whole array (SIGTERM, then SIGKILL after Slurm's
-// KillWait).
-func (a *slurmArray) scancel(ctx context.Context) error {
-	_, err := a.e.slurmCmd(ctx, a.dir, "scancel", a.args(a.job)...)
-	return err
+// scancel runs scancel with args on every group's tasks: the whole array
+// when it is ours, else the listed tasks.
+func (e *SlurmExecutor) scancel(ctx context.Context, dir string, tasks []slurmTask, args ...string) {
+	for _, g := range groups(tasks) {
+		ids := g.names
+		if g.own {
+			ids = []string{g.job}
+		}
+		if _, err := e.slurmCmd(ctx, dir, "scancel", clusterArgs(g.cluster, append(args, ids...)...)...); err != nil {
+			e.logf("%v", err)
+		}
+	}
 }
 
 // wait polls the tasks until every trial has an outcome.
-func (a *slurmArray) wait(ctx context.Context) error {
-	poll := a.e.Poll
+func (e *SlurmExecutor) wait(ctx context.Context, dir string, tasks []slurmTask) error {
+	poll := e.Poll
 	if poll <= 0 {
 		poll = 10 * time.Second
 	}
-	p := newArrayPoll(a)
+	p := &taskPoll{e: e, dir: dir, tasks: tasks, done: make([]bool, len(tasks)),
+		ended: make([]time.Time, len(tasks)), state: make([]string, len(tasks))}
 	for {
 		if p.step(ctx) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return a.interrupt(ctx, p, poll)
+			return p.interrupt(ctx, poll)
 		case <-time.After(poll):
 		}
 	}
 }
 
-// interrupt stops the array after ctx is done: pending tasks are
-// cancelled, running ones get SIGINT and, after Grace, are cancelled.
-func (a *slurmArray) interrupt(ctx context.Context, p *arrayPoll, poll time.Duration) error {
-	bg := context.WithoutCancel(ctx)
-	grace := a.e.Grace
-	if grace <= 0 {
-		grace = time.Minute
-	}
-	poll = min(poll, time.Second)
-	p.interruptedAt = time.Now()
-	a.e.logf("interrupted: cancelling the pending tasks of job %s and sending SIGINT to its running ones", a.job)
-	if _, err := a.e.slurmCmd(bg, a.dir, "scancel", a.args("--state=PENDING", a.job)...); err != nil {
-		a.e.logf("%v", err)
-	}
-	// --batch: the signal goes to the batch step, which is the trial's
-	// process (the script execs it).
-	if _, err := a.e.slurmCmd(bg, a.dir, "scancel", a.args("--signal=INT", "--batch", a.job)...); err != nil {
-		a.e.logf("%v", err)
-	}
-	if p.until(bg, grace, poll) {
-		return fmt.Errorf("sweep: Slurm job %s stopped: %w", a.job, ctx.Err())
-	}
-	a.e.logf("cancelling job %s: trials still running %v after SIGINT", a.job, grace)
-	if err := a.scancel(bg); err != nil {
-		a.e.logf("%v", err)
-	}
-	if !p.until(bg, grace, poll) {
-		// Slurm did not report the tasks as ended: record them anyway, so
-		// that the sweep can be resumed.
-		p.forceInterrupted()
-	}
-	return fmt.Errorf("sweep: Slurm job %s cancelled: %w", a.job, ctx.Err())
-}
-
-// arrayPoll follows the tasks of an array until each trial has an outcome.
-type arrayPoll struct {
-	a     *slurmArray
+// taskPoll follows Slurm tasks until each trial has an outcome.
+type taskPoll struct {
+	e     *SlurmExecutor
+	dir   string
+	tasks []slurmTask
 	done  []bool
 	ended []time.Time // when Slurm was first seen to report the task ended
 	state []string    // Slurm's last word on the task
@@ -473,14 +590,44 @@ type arrayPoll struct {
 	lastErr       string // the last squeue error, logged once
 }
 
-func newArrayPoll(a *slurmArray) *arrayPoll {
-	k := len(a.jobs)
-	return &arrayPoll{a: a, done: make([]bool, k), ended: make([]time.Time, k), state: make([]string, k)}
+// interrupt stops the tasks after ctx is done: pending ones are cancelled,
+// running ones get SIGINT and, after Grace, are cancelled.
+func (p *taskPoll) interrupt(ctx context.Context, poll time.Duration) error {
+	e := p.e
+	bg := context.WithoutCancel(ctx)
+	grace := e.Grace
+	if grace <= 0 {
+		grace = time.Minute
+	}
+	poll = min(poll, time.Second)
+	p.interruptedAt = time.Now()
+	var live []slurmTask
+	for i, t := range p.tasks {
+		if !p.done[i] {
+			live = append(live, t)
+		}
+	}
+	e.logf("interrupted: cancelling the pending tasks and sending SIGINT to the running ones")
+	e.scancel(bg, p.dir, live, "--state=PENDING")
+	// --batch: the signal goes to the batch step, which is the trial's
+	// process (the script execs it).
+	e.scancel(bg, p.dir, live, "--signal=INT", "--batch")
+	if p.until(bg, grace, poll) {
+		return fmt.Errorf("sweep: Slurm tasks stopped: %w", ctx.Err())
+	}
+	e.logf("cancelling the tasks: trials still running %v after SIGINT", grace)
+	e.scancel(bg, p.dir, live)
+	if !p.until(bg, grace, poll) {
+		// Slurm did not report the tasks as ended: record them anyway, so
+		// that the sweep can be resumed.
+		p.forceInterrupted()
+	}
+	return fmt.Errorf("sweep: Slurm tasks cancelled: %w", ctx.Err())
 }
 
 // until steps every poll until all trials have an outcome (true) or limit
 // has passed.
-func (p *arrayPoll) until(ctx context.Context, limit, poll time.Duration) bool {
+func (p *taskPoll) until(ctx context.Context, limit, poll time.Duration) bool {
 	deadline := time.Now().Add(limit)
 	for {
 		if p.step(ctx) {
@@ -497,39 +644,53 @@ func (p *arrayPoll) until(ctx context.Context, limit, poll time.Duration) bool {
 // a task that Slurm reports as ended has made its last write before), and
 // records an outcome for trials whose task ended without one. It reports
 // whether every trial has an outcome.
-func (p *arrayPoll) step(ctx context.Context) bool {
-	a := p.a
-	tasks, qerr := a.e.squeue(ctx, a.dir, a.job, a.cluster, len(a.jobs))
+func (p *taskPoll) step(ctx context.Context) bool {
+	e := p.e
+	var pending []slurmTask
+	for i, t := range p.tasks {
+		if !p.done[i] {
+			pending = append(pending, t)
+		}
+	}
+	states := map[string][]string{}
+	var qerr error
+	for _, g := range groups(pending) {
+		s, err := e.squeue(ctx, p.dir, g.job, g.cluster, g.k)
+		if err != nil {
+			qerr = err
+			break
+		}
+		states[g.job] = s
+	}
 	if qerr != nil && qerr.Error() != p.lastErr {
-		a.e.logf("%v (asking again at each poll)", qerr)
+		e.logf("%v (asking again at each poll)", qerr)
 	}
 	p.lastErr = ""
 	if qerr != nil {
 		p.lastErr = qerr.Error()
 	}
-	settle := a.e.Settle
+	settle := e.Settle
 	if settle == 0 {
 		settle = 5 * time.Second
 	}
 	now := time.Now()
 	all := true
-	for i, j := range a.jobs {
+	for i, t := range p.tasks {
 		if p.done[i] {
 			continue
 		}
-		st, err := ReadTrialStatus(a.dir, j.ID)
+		st, err := ReadTrialStatus(p.dir, t.id)
 		if err == nil && st.final() {
 			p.done[i] = true
-			a.e.logTrial(j.ID, st)
+			e.logTrial(t.id, st)
 			continue
 		}
 		all = false
 		if qerr != nil {
 			continue
 		}
-		state := tasks[i]
-		p.state[i] = state
-		if slurmActive(state) {
+		p.state[i] = states[t.job][t.task]
+		if slurmActive(p.state[i]) {
 			p.ended[i] = time.Time{}
 			continue
 		}
@@ -541,7 +702,7 @@ func (p *arrayPoll) step(ctx context.Context) bool {
 		}
 		interrupted := !p.interruptedAt.IsZero() && !p.ended[i].Before(p.interruptedAt)
 		if err := p.record(i, st, err, interrupted); err != nil {
-			a.e.logf("%v", err)
+			e.logf("%v", err)
 			continue
 		}
 		p.done[i] = true
@@ -549,51 +710,59 @@ func (p *arrayPoll) step(ctx context.Context) bool {
 	return all
 }
 
-// record writes the outcome of trial i, whose task ended without one.
-func (p *arrayPoll) record(i int, st TrialStatus, readErr error, interrupted bool) error {
-	a := p.a
-	j := a.jobs[i]
-	state := p.state[i]
-	if state == "" {
-		state = "unknown to Slurm"
+// lostStatus is the status of a trial whose Slurm task ended in state
+// (squeue's %T; "" when Slurm does not know it) without a result:
+// interrupted if Slurm stopped the task or forgot it, or if the sweep was
+// interrupted; failed if its process ended by itself.
+func lostStatus(st TrialStatus, task, state string, interrupted bool) TrialStatus {
+	word := state
+	if word == "" {
+		word = "unknown to Slurm"
 	}
+	st.Job = task
+	st.Error = fmt.Sprintf("Slurm task %s ended without a result (state %s)", task, word)
+	st.State = StateFailed
+	if interrupted || slurmStopped(state) {
+		st.State = StateInterrupted
+	}
+	if interrupted {
+		st.Error += " after the sweep was interrupted"
+	}
+	return st
+}
+
+// record writes the outcome of trial i, whose task ended without one.
+func (p *taskPoll) record(i int, st TrialStatus, readErr error, interrupted bool) error {
+	t := p.tasks[i]
 	if readErr != nil {
 		st = TrialStatus{}
 	}
-	st.Job = a.task(i)
+	st = lostStatus(st, t.name(), p.state[i], interrupted)
 	st.Finished = time.Now().UTC()
-	st.Error = fmt.Sprintf("Slurm task %s ended without a result (state %s)", a.task(i), state)
-	if interrupted || slurmStopped(p.state[i]) {
-		st.State = StateInterrupted
-		if interrupted {
-			st.Error += " after the sweep was interrupted"
-		}
-	} else {
-		st.State = StateFailed
-	}
 	if readErr != nil {
 		st.Error += "; its status could not be read: " + readErr.Error()
 	}
-	if last := lastLine(filepath.Join(trialDir(a.dir, j.ID), TrialLogFile)); last != "" && st.State == StateFailed {
+	td := trialDir(p.dir, t.id)
+	if last := lastLine(filepath.Join(td, TrialLogFile)); last != "" && st.State == StateFailed {
 		st.Error += "; its log ends: " + last
 	}
-	if n, ok := completedEpochs(trialDir(a.dir, j.ID)); ok {
+	if n, ok := completedEpochs(td); ok {
 		st.Epochs = n
 	}
-	if err := WriteTrialStatus(a.dir, j.ID, st); err != nil {
+	if err := WriteTrialStatus(p.dir, t.id, st); err != nil {
 		return err
 	}
-	a.e.logTrial(j.ID, st)
+	p.e.logTrial(t.id, st)
 	return nil
 }
 
 // forceInterrupted records every trial without an outcome as interrupted.
-func (p *arrayPoll) forceInterrupted() {
-	for i, j := range p.a.jobs {
+func (p *taskPoll) forceInterrupted() {
+	for i, t := range p.tasks {
 		if p.done[i] {
 			continue
 		}
-		st, err := ReadTrialStatus(p.a.dir, j.ID)
+		st, err := ReadTrialStatus(p.dir, t.id)
 		if err == nil && st.final() {
 			continue
 		}
@@ -602,7 +771,7 @@ func (p *arrayPoll) forceInterrupted() {
 		}
 		p.state[i] += ", still not ended after scancel"
 		if err := p.record(i, st, err, true); err != nil {
-			p.a.e.logf("%v", err)
+			p.e.logf("%v", err)
 		}
 	}
 }
@@ -703,62 +872,46 @@ func parseSqueueTasks(out string, k int) ([]string, error) {
 	return states, nil
 }
 
-// CheckSlurmTrials looks at the trials among ids whose status.json says
-// pending or running under a Slurm task (its Job) and returns, for those
-// whose task Slurm reports as ended or no longer knows, the status they
-// stand at: interrupted or failed as Execute would record it. It writes
-// nothing; a report shows these in place of the files' states, so that a
-// lost task is never a trial that runs forever. It asks squeue once per
-// array job.
+// CheckSlurmTrials asks Slurm about the trials among ids whose status.json
+// says pending or running under a Slurm task (its job "J_i") and returns
+// their statuses as they stand: as the file says while Slurm still has the
+// task pending or running, and interrupted or failed, as Execute would
+// record it, once Slurm reports the task ended or no longer knows it. It
+// writes nothing. A report shows these in place of the files' states, so
+// that a lost task is never a trial that runs for ever; a pending or
+// running status returned is a live task. It asks squeue once per array
+// job.
 func (e *SlurmExecutor) CheckSlurmTrials(ctx context.Context, dir string, ids []string) (map[string]TrialStatus, error) {
-	type ref struct {
-		id   string
-		task int
-		st   TrialStatus
-	}
-	byJob := map[string][]ref{}
-	var order []string
+	var tasks []slurmTask
+	sts := map[string]TrialStatus{}
 	for _, id := range ids {
 		st, err := ReadTrialStatus(dir, id)
-		if err != nil || st.final() || st.Job == "" {
+		job, task, ok := parseSlurmTask(st.Job)
+		if err != nil || st.final() || !ok {
 			continue
 		}
-		job, task, ok := strings.Cut(st.Job, "_")
-		t, err := strconv.Atoi(task)
-		if !ok || err != nil {
-			continue
+		cluster := ""
+		if a := findSlurmArray(dir, job); a != nil {
+			cluster = a.cluster
 		}
-		if byJob[job] == nil {
-			order = append(order, job)
-		}
-		byJob[job] = append(byJob[job], ref{id, t, st})
+		tasks = append(tasks, slurmTask{id: id, job: job, cluster: cluster, task: task})
+		sts[id] = st
 	}
 	out := map[string]TrialStatus{}
-	for _, job := range order {
-		refs := byJob[job]
-		k := 0
-		for _, r := range refs {
-			k = max(k, r.task+1)
-		}
-		states, err := e.squeue(ctx, dir, job, "", k)
+	for _, g := range groups(tasks) {
+		states, err := e.squeue(ctx, dir, g.job, g.cluster, g.k)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range refs {
-			state := states[r.task]
-			if slurmActive(state) {
+		for _, t := range tasks {
+			if t.job != g.job {
 				continue
 			}
-			st := r.st
-			if state == "" {
-				state = "unknown to Slurm"
+			st, state := sts[t.id], states[t.task]
+			if !slurmActive(state) {
+				st = lostStatus(st, t.name(), state, false)
 			}
-			st.Error = fmt.Sprintf("Slurm task %s ended without a result (state %s)", st.Job, state)
-			st.State = StateFailed
-			if slurmStopped(states[r.task]) {
-				st.State = StateInterrupted
-			}
-			out[r.id] = st
+			out[t.id] = st
 		}
 	}
 	return out, nil

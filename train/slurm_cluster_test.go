@@ -207,9 +207,13 @@ func TestSlurmLostTasks(t *testing.T) {
 }
 
 // TestSlurmDetached submits an array with Detach: Execute returns at once
-// with every trial pending under its task, the report shows them, and once
-// the array is cancelled before any task could start, CheckSlurmTrials
-// reports them interrupted instead of pending for ever.
+// (ErrDetached) with every trial pending under its task, and
+// CheckSlurmTrials reports them live. A second Execute of the same jobs
+// follows the live tasks instead of submitting them again. Once the array
+// is cancelled before any task could start, CheckSlurmTrials reports the
+// trials interrupted instead of pending for ever, and a third Execute
+// submits them anew; there the spikegrad command is missing, and each trial
+// is failed with the shell's complaint from its log.
 func TestSlurmDetached(t *testing.T) {
 	c := slurmtest.Start(t)
 	plan := slurmPlan(t, "detached", slurmSweepBase)
@@ -217,13 +221,12 @@ func TestSlurmDetached(t *testing.T) {
 	if _, err := prepareSweepDir(plan, dir); err != nil {
 		t.Fatal(err)
 	}
-	// --begin an hour from now: the tasks stay pending. The binary is
-	// never run.
+	// --begin an hour from now: the tasks stay pending.
 	e := &SlurmExecutor{Binary: "/nonexistent/spikegrad", Env: c.Env(), Detach: true,
 		SlurmConfig: SlurmConfig{Extra: []string{"--begin=now+3600"}}}
 	jobs := []TrialJob{{"t0000", 2}, {"t0001", 2}, {"t0002", 2}}
-	if err := e.Execute(context.Background(), dir, jobs); err != nil {
-		t.Fatal(err)
+	if err := e.Execute(context.Background(), dir, jobs); !errors.Is(err, ErrDetached) {
+		t.Fatalf("detached Execute: %v, want ErrDetached", err)
 	}
 	job := jobOf(t, dir, "t0000")
 	ids := []string{"t0000", "t0001", "t0002"}
@@ -234,23 +237,55 @@ func TestSlurmDetached(t *testing.T) {
 		}
 	}
 	got, err := e.CheckSlurmTrials(context.Background(), dir, ids)
-	if err != nil || len(got) != 0 {
-		t.Errorf("CheckSlurmTrials of pending tasks: %v, %v; want nothing ended", got, err)
+	if err != nil || len(got) != 3 || got["t0000"].State != StatePending {
+		t.Errorf("CheckSlurmTrials of pending tasks: %v, %v; want all three pending", got, err)
 	}
+	// The same jobs again: followed, not submitted.
+	if err := e.Execute(context.Background(), dir, jobs); !errors.Is(err, ErrDetached) {
+		t.Fatalf("second detached Execute: %v, want ErrDetached", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, SlurmDir, "array-1.sbatch")); err == nil {
+		t.Error("the second Execute submitted the live trials again (slurm/array-1.sbatch)")
+	}
+
 	if out, err := c.Command(context.Background(), "scancel", job).CombinedOutput(); err != nil {
 		t.Fatalf("scancel: %v: %s", err, out)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(got) < 3 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		if got, err = e.CheckSlurmTrials(context.Background(), dir, ids); err != nil {
+	ended := func() bool {
+		got, err = e.CheckSlurmTrials(context.Background(), dir, ids)
+		if err != nil {
 			t.Fatal(err)
 		}
+		for _, st := range got {
+			if !st.final() {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(30 * time.Second); !ended() && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
 	}
 	for i, id := range ids {
 		want := "Slurm task " + job + "_" + strconv.Itoa(i) + " ended without a result (state CANCELLED)"
 		if st := got[id]; st.State != StateInterrupted || st.Error != want {
 			t.Errorf("%s after scancel: %+v; want interrupted: %s", id, st, want)
+		}
+	}
+
+	// Submitted anew, without --begin and without a spikegrad to run.
+	e2 := &SlurmExecutor{Binary: "/nonexistent/spikegrad", Env: c.Env(), Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e2.Execute(ctx, dir, jobs); err != nil {
+		t.Fatal(err)
+	}
+	job2 := jobOf(t, dir, "t0000")
+	for i, id := range ids {
+		st, err := ReadTrialStatus(dir, id)
+		want := "Slurm task " + job2 + "_" + strconv.Itoa(i) + " ended without a result (state FAILED); its log ends: "
+		if err != nil || st.State != StateFailed || !strings.HasPrefix(st.Error, want) || !strings.Contains(st.Error, "/nonexistent/spikegrad") {
+			t.Errorf("%s without a spikegrad command: %+v, %v; want failed: %s... /nonexistent/spikegrad ...", id, st, err, want)
 		}
 	}
 }
