@@ -31,7 +31,7 @@ metric against each parameter, and the parallel coordinates of all trials.
 Options:
   --sample N          the test sample of the raster and traces (default 0)
   --neurons LIST      neurons whose membranes are drawn, e.g. 1,2,3, at most 10
-                      (default: the 5 most active of each hidden layer and every
+                      (default: 5 intermittently firing neurons of each hidden layer and every
                       output neuron, up to 10)
   --format LIST       png, svg or both (default png,svg)
 `
@@ -216,7 +216,7 @@ func probeFigures(pr *train.ProbeResult, neurons []int) ([]*plots.Figure, error)
 			}
 		}
 		if neurons == nil && !output {
-			f.Notes = append(f.Notes, fmt.Sprintf("the %d neurons with the most spikes for this sample", len(chosen)))
+			f.Notes = append(f.Notes, fmt.Sprintf("%d neurons that fire on about a third of this sample's steps", len(chosen)))
 		}
 		figs = append(figs, f)
 	}
@@ -253,8 +253,8 @@ const maxTraces = 5
 
 // chooseNeurons returns the neurons whose membranes are drawn: the ones
 // asked for (those the layer has), else every neuron of the output layer
-// up to 10, else the maxTraces neurons that spiked most for the sample
-// (ties: the higher peak membrane first, then the lower index).
+// up to 10, else maxTraces neurons that fire on about a third of the
+// sample's steps (neurons that fire always or never come last).
 func chooseNeurons(np train.NeuronProbe, asked []int, output bool) ([]int, error) {
 	n := len(np.Mem[0])
 	if asked != nil {
@@ -276,29 +276,30 @@ func chooseNeurons(np train.NeuronProbe, asked []int, output bool) ([]int, error
 	if output {
 		return all[:min(n, 10)], nil
 	}
+	// Neurons that fire on every step (or never) show no dynamics: prefer
+	// those that fire on about a third of the steps, where integration and
+	// reset are both visible; ties go to the lower index.
+	T := len(np.Mem)
 	count := make([]int, n)
-	peak := make([]float32, n)
-	for t, row := range np.Mem {
-		for j, v := range row {
+	for t := range np.Mem {
+		for j := range count {
 			if np.Spikes != nil && np.Spikes[t][j] != 0 {
 				count[j]++
 			}
-			if t == 0 || v > peak[j] {
-				peak[j] = v
-			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b int) int {
-		switch {
-		case count[a] != count[b]:
-			return count[b] - count[a]
-		case peak[a] > peak[b]:
-			return -1
-		case peak[a] < peak[b]:
-			return 1
+	score := func(j int) int {
+		c := count[j]
+		d := 3*c - T // 0 when c = T/3
+		if d < 0 {
+			d = -d
 		}
-		return 0
-	})
+		if c == 0 || c == T {
+			d += 3 * T // after every intermittent neuron
+		}
+		return d
+	}
+	slices.SortStableFunc(all, func(a, b int) int { return score(a) - score(b) })
 	chosen := all[:min(n, maxTraces)]
 	slices.Sort(chosen)
 	return chosen, nil
