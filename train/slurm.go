@@ -76,7 +76,8 @@ type SlurmExecutor struct {
 	// the sweep again waits for its live tasks instead of submitting them
 	// anew.
 	Detach bool
-	// Poll is the interval between two looks at the tasks (0: 10 s).
+	// Poll is the interval between two questions to Slurm about the tasks
+	// (0: 10 s); the status files are read every second.
 	Poll time.Duration
 	// Grace is how long interrupted trials may take to save a checkpoint
 	// before they are cancelled (0: one minute).
@@ -562,16 +563,25 @@ func (e *SlurmExecutor) wait(ctx context.Context, dir string, tasks []slurmTask)
 	if poll <= 0 {
 		poll = 10 * time.Second
 	}
+	// The status files are read every second (or Poll, if shorter), so
+	// that Execute returns soon after the last trial's outcome; Slurm is
+	// asked every Poll.
+	tick := min(poll, time.Second)
 	p := &taskPoll{e: e, dir: dir, tasks: tasks, done: make([]bool, len(tasks)),
 		ended: make([]time.Time, len(tasks)), state: make([]string, len(tasks))}
+	var asked time.Time
 	for {
-		if p.step(ctx) {
+		ask := time.Since(asked) >= poll
+		if ask {
+			asked = time.Now()
+		}
+		if p.step(ctx, ask) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return p.interrupt(ctx, poll)
-		case <-time.After(poll):
+		case <-time.After(tick):
 		}
 	}
 }
@@ -630,7 +640,7 @@ func (p *taskPoll) interrupt(ctx context.Context, poll time.Duration) error {
 func (p *taskPoll) until(ctx context.Context, limit, poll time.Duration) bool {
 	deadline := time.Now().Add(limit)
 	for {
-		if p.step(ctx) {
+		if p.step(ctx, true) {
 			return true
 		}
 		if time.Now().After(deadline) {
@@ -642,13 +652,14 @@ func (p *taskPoll) until(ctx context.Context, limit, poll time.Duration) bool {
 
 // step looks at Slurm's tasks, then at the trials' statuses (in this order:
 // a task that Slurm reports as ended has made its last write before), and
-// records an outcome for trials whose task ended without one. It reports
-// whether every trial has an outcome.
-func (p *taskPoll) step(ctx context.Context) bool {
+// records an outcome for trials whose task ended without one. Without ask
+// it only reads the statuses. It reports whether every trial has an
+// outcome.
+func (p *taskPoll) step(ctx context.Context, ask bool) bool {
 	e := p.e
 	var pending []slurmTask
 	for i, t := range p.tasks {
-		if !p.done[i] {
+		if !p.done[i] && ask {
 			pending = append(pending, t)
 		}
 	}
@@ -665,9 +676,11 @@ func (p *taskPoll) step(ctx context.Context) bool {
 	if qerr != nil && qerr.Error() != p.lastErr {
 		e.logf("%v (asking again at each poll)", qerr)
 	}
-	p.lastErr = ""
-	if qerr != nil {
-		p.lastErr = qerr.Error()
+	if ask {
+		p.lastErr = ""
+		if qerr != nil {
+			p.lastErr = qerr.Error()
+		}
 	}
 	settle := e.Settle
 	if settle == 0 {
@@ -686,7 +699,7 @@ func (p *taskPoll) step(ctx context.Context) bool {
 			continue
 		}
 		all = false
-		if qerr != nil {
+		if qerr != nil || !ask {
 			continue
 		}
 		p.state[i] = states[t.job][t.task]
