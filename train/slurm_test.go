@@ -163,6 +163,32 @@ func TestParseSqueueTasks(t *testing.T) {
 	}
 }
 
+// FuzzParseSqueueTasks feeds squeue output of any shape: the parser must
+// not panic and must return one state per task, each either "" or a word
+// of the output.
+func FuzzParseSqueueTasks(f *testing.F) {
+	f.Add("N/A|CANCELLED\n1|FAILED\n0|FAILED\n", 4)
+	f.Add("0-3%2|PENDING\n", 4)
+	f.Add("2,4-6|RUNNING\n", 8)
+	f.Fuzz(func(t *testing.T, out string, k int) {
+		if k < 0 || k > 1000 {
+			return
+		}
+		states, err := parseSqueueTasks(out, k)
+		if err != nil {
+			return
+		}
+		if len(states) != k {
+			t.Fatalf("%d states for %d tasks", len(states), k)
+		}
+		for _, s := range states {
+			if s != "" && !strings.Contains(out, s) {
+				t.Fatalf("state %q is not in the output %q", s, out)
+			}
+		}
+	})
+}
+
 // The tests below run against a real single-node Slurm cluster
 // (internal/slurmtest) and the real spikegrad command.
 

@@ -131,7 +131,11 @@ func Start(t testing.TB) *Cluster {
 	if shared == nil && skipped == "" && failed == nil {
 		skipped = unavailable()
 		if skipped == "" {
+			begin := time.Now()
 			shared, failed = start()
+			if failed == nil {
+				t.Logf("slurmtest: cluster of node %s (%d CPUs) up in %v: SLURM_CONF=%s", shared.Node, shared.CPUs, time.Since(begin).Round(time.Millisecond), shared.Conf)
+			}
 		}
 	}
 	c, skip, err := shared, skipped, failed
