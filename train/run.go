@@ -41,11 +41,18 @@ var ErrInterrupted = errors.New("training interrupted")
 type NonFiniteError struct {
 	Step  int
 	Where string // "loss", or the layer or parameter, e.g. "lif1 (membrane)" or "fc1.weight (gradient)"
+	// Checkpoint is the last good checkpoint, kept as it was, or "" when the
+	// run had saved none yet.
+	Checkpoint string
 }
 
 // Error returns the message of the NonFiniteError.
 func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("train: step %d: non-finite values (NaN or Inf) in %s; the last good checkpoint is kept", e.Step, e.Where)
+	kept := "no checkpoint had been saved yet"
+	if e.Checkpoint != "" {
+		kept = "the last good checkpoint is kept: " + e.Checkpoint
+	}
+	return fmt.Sprintf("train: step %d: non-finite values (NaN or Inf) in %s; %s", e.Step, e.Where, kept)
 }
 
 // Options are the parts of a run that are not in its config.
@@ -467,14 +474,14 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	for r.epoch < l.Epochs {
 		stop, err := r.trainEpoch(ctx, loader, nb, total)
 		if err != nil {
-			return nil, err
+			return nil, r.nameCheckpoint(err)
 		}
 		if stop != "" && r.skip < nb { // stopped inside the epoch, checkpoint saved
 			res.Stopped = stop
 			break
 		}
 		if err := r.endEpoch(ctx); err != nil {
-			return nil, err
+			return nil, r.nameCheckpoint(err)
 		}
 		if stop != "" && r.epoch < l.Epochs { // stopped at the epoch's end, saved by endEpoch
 			res.Stopped = stop
@@ -497,6 +504,18 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 		return res, fmt.Errorf("train: %w at epoch %d, step %d; resume with the run directory %s", ErrInterrupted, r.epoch+1, r.step, r.dir)
 	}
 	return res, nil
+}
+
+// nameCheckpoint fills in the last good checkpoint of a *NonFiniteError.
+func (r *run) nameCheckpoint(err error) error {
+	var nf *NonFiniteError
+	if errors.As(err, &nf) {
+		p := filepath.Join(r.dir, LastCheckpoint)
+		if _, serr := os.Stat(p); serr == nil {
+			nf.Checkpoint = p
+		}
+	}
+	return err
 }
 
 // trainEpoch runs the batches of one epoch from r.skip on. It returns a
@@ -700,6 +719,9 @@ func (r *run) endEpoch(ctx context.Context) error {
 	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.evalBatch(), r.tape)
 	if err != nil {
 		return err
+	}
+	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+		return &NonFiniteError{Step: r.step, Where: "the test loss"}
 	}
 	r.lastTestAcc, r.lastTestLoss = ev.Accuracy, ev.Loss
 	for _, m := range []struct {
