@@ -423,10 +423,24 @@ func TestNonFinite(t *testing.T) {
 	if nf.Step < tinyBatches || !strings.ContainsAny(nf.Where, "0123456789") && !strings.Contains(nf.Where, "out") {
 		t.Errorf("error %q: want a step >= %d and a layer or parameter", err, tinyBatches)
 	}
+	if want := filepath.Join(dir, LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q names checkpoint %q, want %q", err, nf.Checkpoint, want)
+	}
 	for _, f := range []string{LastCheckpoint, BestCheckpoint} {
 		if !bytes.Equal(good[f], readFile(t, filepath.Join(dir, f))) {
 			t.Errorf("%s changed", f)
 		}
+	}
+}
+
+// TestNonFiniteFirstStep: a run that diverges before any checkpoint says so.
+func TestNonFiniteFirstStep(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Train.LR = 1e37
+	_, err := runWith(cfg, t.TempDir(), Options{})
+	var nf *NonFiniteError
+	if !errors.As(err, &nf) || nf.Checkpoint != "" || !strings.Contains(err.Error(), "no checkpoint had been saved yet") {
+		t.Fatalf("Run: %v, want a *NonFiniteError saying no checkpoint was saved", err)
 	}
 }
 
