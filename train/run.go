@@ -613,21 +613,22 @@ func (r *run) trainStep(b *datasets.Batch) (float64, int, error) {
 		return 0, 0, &NonFiniteError{Step: r.step, Where: "loss (" + firstNonFinite(tr) + ")"}
 	}
 	t.Backward(loss)
-	for _, p := range r.params {
-		if !p.Frozen && !finite(p.Grad) {
-			return 0, 0, &NonFiniteError{Step: r.step, Where: p.Name + " (gradient)"}
-		}
-	}
 	if c := r.cfg.Train.ClipGradNorm; c > 0 {
 		optim.ClipGradNorm(r.params, c)
 	}
 	r.opt_.Step()
-	r.opt_.ZeroGrad()
+	// A non-finite gradient reaches the weights through the update, so one
+	// check of the weights after it finds both; the gradient then tells which.
 	for _, p := range r.params {
 		if !finite(p.Data) {
-			return 0, 0, &NonFiniteError{Step: r.step, Where: p.Name + " (after the optimizer step)"}
+			where := p.Name + " (after the optimizer step)"
+			if !finite(p.Grad) {
+				where = p.Name + " (gradient)"
+			}
+			return 0, 0, &NonFiniteError{Step: r.step, Where: where}
 		}
 	}
+	r.opt_.ZeroGrad()
 	r.preds = growInts(r.preds, b.Size)
 	r.scores = growFloats(r.scores, b.Size*r.data.Classes)
 	r.predict.Classes(tr, r.preds, r.scores)
