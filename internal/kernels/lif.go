@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Fused neuron scans.
 //
@@ -162,35 +159,6 @@ func (p *LIFScan) Forward(in, mem0, spk0, mem, spk []float32) {
 	j.spk0 = j.state("spk0", spk0, false)
 	j.mem = j.seq("mem", mem, true)
 	j.spk = j.seq("spk", spk, true)
-	j.run()
-}
-
-// ForwardEvents is Forward that also sets ev to the spikes as index lists:
-// the binary [T*B, N] matrix spk (row t*B+b), exactly as ev.FromDense(spk,
-// T*B, N) would, but collected while each step's spikes are still in the
-// cache instead of by a second pass over spk. ev's buffers are reused like
-// FromDense's.
-func (p *LIFScan) ForwardEvents(in, mem0, spk0, mem, spk []float32, ev *SpikeRows) {
-	j := newScanJob(scanLIF, true, "LIFScan.ForwardEvents", p.T, p.B, p.N)
-	j.reset = p.Reset
-	j.setParam(1, "Beta", p.Beta, nil)
-	j.setParam(2, "Thr", p.Thr, nil)
-	if j.constIn = p.ConstIn; j.constIn {
-		j.in = j.state("in", in, true)
-	} else {
-		j.in = j.seq("in", in, true)
-	}
-	j.mem0 = j.state("mem0", mem0, false)
-	j.spk0 = j.state("spk0", spk0, false)
-	j.mem = j.seq("mem", mem, true)
-	j.spk = j.seq("spk", spk, true)
-	if ev == nil {
-		j.fail("ev is nil")
-	}
-	if p.T*p.B*p.N > math.MaxInt32 {
-		j.fail("more than MaxInt32 entries")
-	}
-	j.ev = ev
 	j.run()
 }
 

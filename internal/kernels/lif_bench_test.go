@@ -102,36 +102,6 @@ func BenchmarkScan(b *testing.B) {
 				reportCPU(b, cpu0, cpuOK)
 				report(b)
 			})
-			// The forward with the spikes also wanted as index lists for the
-			// next layer's event-driven product: collected during the scan,
-			// or by FromDense afterwards.
-			var ev SpikeRows
-			b.Run(name+"/LIF/forward-events", func(b *testing.B) {
-				b.ReportAllocs()
-				// One untimed call first: it touches the output pages, so the
-				// timed calls do not pay the first-use page faults.
-				lif.ForwardEvents(in, nil, nil, mem, spk, &ev)
-				cpu0, cpuOK := startCPU()
-				for b.Loop() {
-					lif.ForwardEvents(in, nil, nil, mem, spk, &ev)
-				}
-				reportCPU(b, cpu0, cpuOK)
-				report(b)
-			})
-			b.Run(name+"/LIF/forward+FromDense", func(b *testing.B) {
-				b.ReportAllocs()
-				// One untimed call first: it touches the output pages, so the
-				// timed calls do not pay the first-use page faults.
-				lif.Forward(in, nil, nil, mem, spk)
-				ev.FromDense(spk, sh.T*sh.B, sh.N)
-				cpu0, cpuOK := startCPU()
-				for b.Loop() {
-					lif.Forward(in, nil, nil, mem, spk)
-					ev.FromDense(spk, sh.T*sh.B, sh.N)
-				}
-				reportCPU(b, cpu0, cpuOK)
-				report(b)
-			})
 			// Benchmark A's own configuration: the hidden layer's input is
 			// the image projection, constant over time (ConstIn, n values),
 			// and the backward computes the fast-sigmoid surrogate (slope

@@ -68,15 +68,6 @@ type scanJob struct {
 	// the Synaptic membrane-gradient carry [n]. It is kept with the pooled
 	// job, so steady-state calls do not allocate.
 	scratch []float32
-
-	// ev, when not nil, receives the forward spikes as index lists
-	// (ForwardEvents). Each chunk appends the active columns of its rows to
-	// evBuf[c] (t outer, rows ascending) and their numbers to evCount[row];
-	// run then assembles ev. evBuf and evCount are kept like scratch.
-	ev      *SpikeRows
-	evBuf   [maxScanChunks][]int32
-	evLen   [maxScanChunks]int
-	evCount []int32
 }
 
 // scanJobs holds idle jobs with their scratch buffers. Unlike a sync.Pool it
@@ -87,8 +78,8 @@ var scanJobs freeList[scanJob]
 // newScanJob returns a pooled job for a [T, B, N] scan.
 func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 	j := scanJobs.get()
-	scr, sgb, evb, evc := j.scratch, j.sgBuf, j.evBuf, j.evCount
-	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr, sgBuf: sgb, evBuf: evb, evCount: evc}
+	scr, sgb := j.scratch, j.sgBuf
+	*j = scanJob{kind: kind, fwd: fwd, op: op, T: T, B: B, N: N, scratch: scr, sgBuf: sgb}
 	if T < 0 || B < 0 || N < 0 {
 		j.fail("negative size")
 	}
@@ -98,8 +89,8 @@ func newScanJob(kind scanKind, fwd bool, op string, T, B, N int) *scanJob {
 
 // release returns the job to the pool, keeping its scratch buffers.
 func (j *scanJob) release() {
-	scr, sgb, evb, evc := j.scratch, j.sgBuf, j.evBuf, j.evCount
-	*j = scanJob{scratch: scr, sgBuf: sgb, evBuf: evb, evCount: evc}
+	scr, sgb := j.scratch, j.sgBuf
+	*j = scanJob{scratch: scr, sgBuf: sgb}
 	scanJobs.put(j)
 }
 
@@ -203,17 +194,6 @@ func part(x []float32, o, l int) []float32 {
 // run executes the job on the thread pool and returns it to the pool.
 func (j *scanJob) run() {
 	if j.n == 0 || j.T == 0 {
-		if ev := j.ev; ev != nil {
-			// No elements: T*B empty rows (or none).
-			rows := j.T * j.B
-			ev.Rows, ev.Cols = rows, j.N
-			if cap(ev.Ptr) < rows+1 {
-				ev.Ptr = make([]int32, rows+1)
-			}
-			ev.Ptr = ev.Ptr[:rows+1]
-			clear(ev.Ptr)
-			ev.Idx = ev.Idx[:0]
-		}
 		if !j.fwd {
 			// No steps (or no elements): the initial state has no influence.
 			clear(j.dSyn0)
@@ -241,81 +221,11 @@ func (j *scanJob) run() {
 			}
 		}
 	}
-	if j.ev != nil {
-		rows := j.T * j.B
-		if cap(j.evCount) < rows {
-			j.evCount = make([]int32, rows)
-		}
-		j.evCount = j.evCount[:rows]
-	}
 	runChunks(j.chunks, j)
 	if !j.fwd {
 		j.reduceGrads()
 	}
-	if j.ev != nil {
-		j.assembleEvents()
-	}
 	j.release()
-}
-
-// collectEvents appends the active columns of the spikes of step t in
-// [off, off+l) to chunk c's event buffer, row by row.
-func (j *scanJob) collectEvents(c, t, off, l int) {
-	s := j.spk[t*j.n+off : t*j.n+off+l]
-	nz := rowImpl.nonzero
-	for pos := off; pos < off+l; {
-		b, f := pos/j.N, pos%j.N
-		pl := min(j.N-f, off+l-pos)
-		buf, n0 := j.evBuf[c], j.evLen[c]
-		if cap(buf)-n0 < pl+16 {
-			grown := make([]int32, max(2*cap(buf), n0+pl+16, 4096))
-			copy(grown, buf[:n0])
-			j.evBuf[c] = grown
-			buf = grown
-		}
-		buf = buf[:cap(buf)]
-		cnt := nz(s[pos-off:pos-off+pl], buf[n0:])
-		if f != 0 {
-			for i := range buf[n0 : n0+cnt] {
-				buf[n0+i] += int32(f)
-			}
-		}
-		j.evLen[c] = n0 + cnt
-		if row := t*j.B + b; f == 0 {
-			j.evCount[row] = int32(cnt)
-		} else {
-			j.evCount[row] += int32(cnt)
-		}
-		pos += pl
-	}
-}
-
-// assembleEvents sets ev from the chunks' event buffers: rows in order t*B+b,
-// each chunk contributing its rows of every step in turn.
-func (j *scanJob) assembleEvents() {
-	ev, rows := j.ev, j.T*j.B
-	ev.Rows, ev.Cols = rows, j.N
-	if cap(ev.Ptr) < rows+1 {
-		ev.Ptr = make([]int32, rows+1)
-	}
-	ev.Ptr = ev.Ptr[:rows+1]
-	ev.Ptr[0] = 0
-	for r, cnt := range j.evCount {
-		ev.Ptr[r+1] = ev.Ptr[r] + cnt
-	}
-	nnz := int(ev.Ptr[rows])
-	if cap(ev.Idx) < nnz {
-		ev.Idx = make([]int32, nnz)
-	}
-	ev.Idx = ev.Idx[:nnz]
-	var rd [maxScanChunks]int
-	for t := range j.T {
-		for c := range j.chunks {
-			b0, b1 := c*j.B/j.chunks, (c+1)*j.B/j.chunks
-			lo, hi := ev.Ptr[t*j.B+b0], ev.Ptr[t*j.B+b1]
-			rd[c] += copy(ev.Idx[lo:hi], j.evBuf[c][rd[c]:])
-		}
-	}
 }
 
 // reduceGrads adds the per-element gradient sums to the parameter
@@ -366,7 +276,6 @@ func (j *scanJob) runChunk(c int) {
 		}
 	}
 	lo, hi := c*j.B/j.chunks*j.N, (c+1)*j.B/j.chunks*j.N
-	j.evLen[c] = 0
 	if !j.fwd {
 		// Sums of unwanted gradients and the carry of models without one
 		// are written but never read.
@@ -413,9 +322,6 @@ func (j *scanJob) runChunk(c int) {
 				j.synBackward(t, off, l, ps[parAlpha], ps[parBeta], ps[parThr])
 			default:
 				j.liBackward(t, off, l, ps[parBeta])
-			}
-			if j.fwd && j.ev != nil {
-				j.collectEvents(c, t, off, l)
 			}
 			off += l
 		}
