@@ -19,10 +19,13 @@ import "fmt"
 // surrogate g, [T*n]. Input gradients are overwritten; parameter gradients are
 // accumulated (added to the slice given).
 //
-// The scans split the work over features (N >= 128) or run as one piece
-// (smaller N) by a partition that depends on the shape alone, and each
-// parameter gradient is summed in a fixed order, so results are bit-identical
-// for any thread count.
+// The scans run time as the outer loop and split each step's n values into
+// chunks of whole batch rows, by a partition that depends on the shape alone
+// (about one chunk per 32768 values, at most 8); each parameter gradient is
+// summed in a fixed order, so results are bit-identical for any thread count.
+// On amd64 CPUs with AVX-512 the LIF and Synaptic scans run assembly loops;
+// their forward gives the same bits as the Go loops, their backward (which
+// uses fused multiply-adds) may differ in the last bits.
 
 // ResetMode selects how a spike resets the membrane at the next step.
 type ResetMode uint8
