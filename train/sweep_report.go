@@ -204,7 +204,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteMarkdown writes a title, the best trial and the table in Markdown.
+// WriteMarkdown writes a title, the best trial and the table in Markdown;
+// real-valued parameters are shown with four significant digits.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	s := r.Plan.Sweep
 	var b strings.Builder
@@ -240,15 +241,33 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
+	np := len(r.Plan.Sweep.Params)
 	for i := range r.Rows {
 		b.WriteString("|")
-		for _, c := range r.cells(i) {
+		for j, c := range r.cells(i) {
+			if j >= 4 && j < 4+np {
+				c = shortNumber(c)
+			}
 			b.WriteString(" " + esc(c) + " |")
 		}
 		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shortNumber writes a sampled real number (0.001000522239253608) with
+// four significant digits for reading; other text is returned as it is.
+// report.csv keeps the exact values.
+func shortNumber(s string) string {
+	if _, err := strconv.Atoi(s); err == nil {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || len(s) <= 6 {
+		return s
+	}
+	return strconv.FormatFloat(f, 'g', 4, 64)
 }
 
 func joinInts(v []int) string {
