@@ -169,6 +169,9 @@ func (p *SweepParam) sample(rng *rand.Rand) string {
 	} else {
 		v = p.Lo + rng.Float64()*(p.Hi-p.Lo)
 	}
+	if p.Int { // the nearest whole number inside the range
+		v = min(max(math.Round(v), math.Ceil(p.Lo)), math.Floor(p.Hi))
+	}
 	return p.format(v)
 }
 
@@ -698,7 +701,11 @@ func (s *Sweep) plan() (*SweepPlan, error) {
 	// The ends of continuous ranges must be valid too, whatever is sampled.
 	for _, q := range s.Params {
 		if !q.discrete() {
-			for _, v := range []float64{q.Lo, q.Hi} {
+			lo, hi := q.Lo, q.Hi
+			if q.Int {
+				lo, hi = math.Ceil(lo), math.Floor(hi)
+			}
+			for _, v := range []float64{lo, hi} {
 				if err := s.checkValue(q, q.format(v)); err != nil {
 					return nil, err
 				}
