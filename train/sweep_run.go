@@ -505,6 +505,11 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 			continue
 		}
 		execErr := exec.Execute(ctx, dir, jobs)
+		if errors.Is(execErr, ErrDetached) {
+			// Submitted and left running (SlurmExecutor.Detach): the trials
+			// have no outcome yet, and a later run of the sweep follows them.
+			return execErr
+		}
 		interrupted, err := settle(ctx, dir, jobs)
 		if err != nil {
 			return err

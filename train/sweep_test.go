@@ -588,3 +588,34 @@ func TestSweepReportSlurmTrials(t *testing.T) {
 		}
 	}
 }
+
+// detachExecutor submits its trials (records them pending under a job id)
+// and returns ErrDetached, as SlurmExecutor does with Detach.
+type detachExecutor struct{}
+
+func (detachExecutor) Execute(_ context.Context, dir string, jobs []TrialJob) error {
+	for i, j := range jobs {
+		if err := WriteTrialStatus(dir, j.ID, TrialStatus{State: StatePending, Job: fmt.Sprintf("77_%d", i)}); err != nil {
+			return err
+		}
+	}
+	return ErrDetached
+}
+
+// TestSweepDetached: a sweep whose executor returns right after submitting
+// leaves its trials pending (the array still runs them), not failed.
+func TestSweepDetached(t *testing.T) {
+	p := planOf(t, "name: d\n"+tinySweepBase+`strategy: {name: grid}
+parameters:
+  train.lr: {values: [1e-3, 2e-3]}
+`)
+	dir := filepath.Join(t.TempDir(), "sweep")
+	if err := RunSweep(context.Background(), p, dir, detachExecutor{}, nil); !errors.Is(err, ErrDetached) {
+		t.Fatalf("RunSweep: %v, want ErrDetached", err)
+	}
+	for _, id := range []string{"t0000", "t0001"} {
+		if st, _ := ReadTrialStatus(dir, id); st.State != StatePending || st.Job == "" {
+			t.Errorf("%s after a detached submission: %+v, want pending with its job", id, st)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/spikegrad/spikegrad/train"
 )
 
-const sweepUsage = `Usage: spikegrad sweep SWEEP.yaml [--dir DIR] [--backend local|slurm] [--workers N]
+const sweepUsage = `Usage: spikegrad sweep SWEEP.yaml [--dir DIR] [--backend local|slurm] [--no-wait] [--workers N]
        spikegrad sweep report DIR [--metric [train/|test/]NAME[:max|min]]
        spikegrad sweep run-trial DIR ID [--epochs E]
 
@@ -27,6 +27,7 @@ workers, which save a checkpoint. At the end, the report is written.
 Options of spikegrad sweep SWEEP.yaml:
   --dir DIR         the sweep directory (default: sweeps/<name>)
   --backend B       local (worker processes on this machine) or slurm (an sbatch job array)
+  --no-wait         with slurm: submit the array and return without waiting for it
   --workers N       trials at once (default: resources.workers of the sweep file, 0: the cores)
 
 spikegrad sweep report DIR writes DIR/report.csv, DIR/report.md (every trial with
@@ -91,7 +92,16 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdRunTrial(ctx, args[1:], stdout, stderr)
 		}
 	}
-	pos, flags, err := flagArgs("sweep", args, map[string]bool{"dir": true, "backend": true, "workers": true}, stdout)
+	noWait := false
+	var rest []string
+	for _, a := range args {
+		if a == "--no-wait" || a == "-no-wait" {
+			noWait = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	pos, flags, err := flagArgs("sweep", rest, map[string]bool{"dir": true, "backend": true, "workers": true}, stdout)
 	if err != nil {
 		return err
 	}
@@ -125,8 +135,19 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if noWait {
+		se, ok := exec.(*train.SlurmExecutor)
+		if !ok {
+			return &usageError{"sweep: --no-wait applies to --backend slurm: local trials run in this process's workers"}
+		}
+		se.Detach = true
+	}
 	fmt.Fprintf(stderr, "sweep %s: %d trials (%s), directory %s\n", plan.Sweep.Name, len(plan.Trials), plan.Sweep.Strategy.Name, dir)
 	runErr := train.RunSweep(ctx, plan, dir, exec, stderr)
+	if errors.Is(runErr, train.ErrDetached) {
+		fmt.Fprintf(stderr, "submitted: 'spikegrad sweep report %s' shows the trials while the array runs; run this command again to follow them (and to go on with the next rung of successive halving)\n", dir)
+		runErr = nil
+	}
 	if _, err := os.Stat(filepath.Join(dir, train.PlanFile)); err != nil {
 		return runErr // the directory was not made: nothing to report
 	}

@@ -98,6 +98,7 @@ func TestSweepCommandErrors(t *testing.T) {
 		{[]string{"sweep", good, "--backend", "pbs"}, 2, `--backend "pbs": must be local or slurm`},
 		{[]string{"sweep", good, "--workers", "-1"}, 2, `--workers "-1"`},
 		{[]string{"sweep", good, "--frobnicate", "1"}, 2, "unknown option --frobnicate"},
+		{[]string{"sweep", good, "--no-wait"}, 2, "--no-wait applies to --backend slurm"},
 		{[]string{"sweep", bad}, 1, `parameters.train.lr = "-1": must be > 0`},
 		{[]string{"sweep", "report"}, 2, "usage: spikegrad sweep report DIR"},
 		{[]string{"sweep", "report", dir}, 1, train.SweepFile},
