@@ -273,6 +273,11 @@ func parseSweep(b []byte, file string) (*Sweep, error) {
 			err = decodeNode(v, reflect.ValueOf(&s.Strategy).Elem(), "strategy", file)
 		case "resources":
 			err = decodeNode(v, reflect.ValueOf(&s.Resources).Elem(), "resources", file)
+			if err == nil {
+				if verr := s.Resources.Slurm.Validate(); verr != nil {
+					err = sweepErr(file, v, "resources.slurm", strings.TrimPrefix(verr.Error(), "sweep: "))
+				}
+			}
 		case "base":
 			baseNode = v
 		case "base_config":

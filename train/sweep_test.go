@@ -619,3 +619,13 @@ parameters:
 		}
 	}
 }
+
+func TestSweepBadSlurmResources(t *testing.T) {
+	_, err := PlanSweep(writeSweep(t, "name: s\n"+tinySweepBase+`resources: {slurm: {time: "soon"}}
+parameters:
+  train.lr: {values: [1e-3]}
+`))
+	if err == nil || !strings.Contains(err.Error(), `resources.slurm.time "soon"`) {
+		t.Fatalf("PlanSweep: %v, want an error naming resources.slurm.time", err)
+	}
+}
