@@ -109,10 +109,20 @@ func TestDefaultsValidate(t *testing.T) {
 	}
 }
 
-// TestExampleConfigs reads the configs of the examples folder.
+// TestExampleConfigs reads the configs of the examples folder, and plans its
+// sweep files (sweep-*.yaml).
 func TestExampleConfigs(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.yaml")
+	if len(files) < 3 {
+		t.Fatalf("examples: %v, want the two tutorial configs and a sweep", files)
+	}
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "sweep-") {
+			if _, err := PlanSweep(f); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+			continue
+		}
 		c := DefaultConfig()
 		b, err := os.ReadFile(f)
 		if err != nil {
