@@ -27,7 +27,8 @@ GLOBL spikeIota<>(SB), RODATA|NOPTR, $64
 // For each group of 16 values: compare with zero (not-equal, unordered: NaN
 // counts), compress the selected lane numbers into a register and store the
 // whole register (out needs 16 spare entries), then advance by the popcount.
-// The last partial group uses a masked load.
+// The main loop does two groups at a time; the last partial group uses a
+// masked load.
 TEXT ·nonzeroIdx512(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
@@ -37,6 +38,31 @@ TEXT ·nonzeroIdx512(SB), NOSPLIT, $0-32
 	VMOVDQU32 spikeIota<>(SB), Z1
 	MOVL $16, AX
 	VPBROADCASTD AX, Z2
+	MOVL $32, AX
+	VPBROADCASTD AX, Z6
+
+	// Two groups per iteration: their popcounts are independent, so only
+	// one pointer update per 32 values is on the dependency chain.
+nz512loop32:
+	CMPQ CX, $32
+	JLT  nz512loop
+	VCMPPS $4, (SI), Z0, K1
+	VCMPPS $4, 64(SI), Z0, K2
+	VPCOMPRESSD Z1, K1, Z3
+	VPADDD Z2, Z1, Z5
+	VPCOMPRESSD Z5, K2, Z4
+	KMOVW K1, AX
+	KMOVW K2, BX
+	POPCNTL AX, AX
+	POPCNTL BX, BX
+	VMOVDQU32 Z3, (DI)
+	VMOVDQU32 Z4, (DI)(AX*4)
+	ADDQ AX, BX
+	LEAQ (DI)(BX*4), DI
+	VPADDD Z6, Z1, Z1
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  nz512loop32
 
 nz512loop:
 	CMPQ CX, $16
