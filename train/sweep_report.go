@@ -161,7 +161,22 @@ func (r *Report) header() []string {
 		h = append(h, q.Key)
 	}
 	ms := r.Metric.String()
-	return append(h, ms+" final", ms+" best", "best epoch", "test/accuracy", "test/loss", "seconds", "error")
+	h = append(h, ms+" final", ms+" best", "best epoch")
+	acc, loss := r.extraCols()
+	if acc {
+		h = append(h, "test/accuracy")
+	}
+	if loss {
+		h = append(h, "test/loss")
+	}
+	return append(h, "seconds", "error")
+}
+
+// extraCols reports whether the table shows the final test accuracy and
+// test loss besides the ranked metric: not when the metric is one of them.
+func (r *Report) extraCols() (acc, loss bool) {
+	ms := r.Metric.String()
+	return ms != "test/accuracy", ms != "test/loss"
 }
 
 func fmtValue(v float64) string {
@@ -185,8 +200,15 @@ func (r *Report) cells(i int) []string {
 	if !math.IsNaN(row.Best) {
 		be = strconv.Itoa(row.BestEpoch)
 	}
-	return append(c, fmtValue(row.Final), fmtValue(row.Best), be, fmtValue(row.TestAcc), fmtValue(row.TestLoss),
-		strconv.FormatFloat(row.Seconds, 'f', 1, 64), row.Error)
+	c = append(c, fmtValue(row.Final), fmtValue(row.Best), be)
+	acc, loss := r.extraCols()
+	if acc {
+		c = append(c, fmtValue(row.TestAcc))
+	}
+	if loss {
+		c = append(c, fmtValue(row.TestLoss))
+	}
+	return append(c, strconv.FormatFloat(row.Seconds, 'f', 1, 64), row.Error)
 }
 
 // WriteCSV writes the table as CSV: a header and one line per trial.

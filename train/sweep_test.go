@@ -406,11 +406,13 @@ parameters:
 	csv := string(readFile(t, filepath.Join(dir, ReportCSVFile)))
 	// The values are plan.json's numbers. Lowest loss first: t0001 (0.2), t0002 (0.4), t0000 (0.5), then the
 	// failed trial without a value.
-	want := `rank,id,state,epochs,train.lr,model.beta,test/loss final,test/loss best,best epoch,test/accuracy,test/loss,seconds,error
-1,t0001,done,2,0.002,0.9,0.2,0.2,1,0.8,0.2,2.0,
-2,t0002,done,2,0.003,0.9,0.4,0.4,1,0.6,0.4,2.0,
-3,t0000,done,2,0.001,0.9,0.5,0.5,1,0.5,0.5,2.0,
-,t0003,failed,0,0.004,0.9,,,,,,0.0,scripted failure
+	// The ranked metric is the test loss, so it is not repeated after the
+	// test accuracy.
+	want := `rank,id,state,epochs,train.lr,model.beta,test/loss final,test/loss best,best epoch,test/accuracy,seconds,error
+1,t0001,done,2,0.002,0.9,0.2,0.2,1,0.8,2.0,
+2,t0002,done,2,0.003,0.9,0.4,0.4,1,0.6,2.0,
+3,t0000,done,2,0.001,0.9,0.5,0.5,1,0.5,2.0,
+,t0003,failed,0,0.004,0.9,,,,,0.0,scripted failure
 `
 	if csv != want {
 		t.Errorf("report.csv:\n%s\nwant:\n%s", csv, want)
