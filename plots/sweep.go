@@ -558,13 +558,13 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 	p.Add(&pcAxes{axes: axes, mlo: mlo, mhi: mhi})
 
 	f := &Figure{Name: "sweep_parallel", Plot: p, Width: max(DefaultWidth, vg.Length(k+1)*1.35*vg.Inch), Height: DefaultHeight, DPI: DefaultDPI}
-	// The colour bar spans the plot area's height, like the metric axis,
-	// and is scaled like it: a value sits at the same height on both.
-	span := mhi - mlo
-	if span == 0 {
-		span = 1
+	// The colour bar spans the metric's range, from the worst trial to the
+	// best: padding it to line up with the plot's margins would show values
+	// no trial has (a negative loss).
+	lo, hi := mlo, mhi
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
 	}
-	lo, hi := mlo+p.Y.Min*span, mlo+p.Y.Max*span
 	cmap := func(t float64) color.NRGBA {
 		return colorFor(metricNorm(lo+t*(hi-lo)), lower)
 	}
