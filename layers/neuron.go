@@ -154,9 +154,7 @@ func addGrad(t *autograd.Tape, v *autograd.Var, g []float32) {
 		return
 	}
 	if dst := t.GradOf(v); dst != nil {
-		for i, x := range g {
-			dst[i] += x
-		}
+		kernels.Add(dst, g)
 	}
 }
 

@@ -70,17 +70,9 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	if err != nil {
 		return nil, err
 	}
-	if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
+	if err := r.build(rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
 		return nil, err
 	}
-	r.params = r.net.Params()
-	if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
-		return nil, err
-	}
-	if err := r.setupObjective(); err != nil {
-		return nil, err
-	}
-	r.tape = autograd.NewTape()
 	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: cfg.Train.BatchSize, Shuffle: true, DropLast: true},
 		rand.New(rand.NewPCG(cfg.Seed, streamShuffle)))
 	if err != nil {
@@ -137,15 +129,19 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 
 // peakRSS returns the process's peak resident set size in bytes (VmHWM of
 // /proc/self/status), or 0 where that is not available.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
+func peakRSS() int64 { return procKB("/proc/self/status", "VmHWM:") }
+
+// procKB returns, in bytes, the "<key> <n> kB" line of a Linux /proc file
+// such as /proc/meminfo, or 0 where the file or the line is missing.
+func procKB(path, key string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err == nil {
 				return kb * 1024

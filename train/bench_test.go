@@ -37,17 +37,9 @@ func BenchmarkTutorialStep(b *testing.B) {
 				if r.data, err = syntheticData(cfg, 128); err != nil {
 					b.Fatal(err)
 				}
-				if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, rand.New(rand.NewPCG(1, 1))); err != nil {
+				if err := r.build(rand.New(rand.NewPCG(1, 1))); err != nil {
 					b.Fatal(err)
 				}
-				r.params = r.net.Params()
-				if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
-					b.Fatal(err)
-				}
-				if err := r.setupObjective(); err != nil {
-					b.Fatal(err)
-				}
-				r.tape = autograd.NewTape()
 				batch := datasets.NewBatch(1, 128, 784)
 				idx := make([]int, 128)
 				for i := range idx {

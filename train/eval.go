@@ -67,13 +67,7 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 		var tr *layers.Trace
 		var loss *autograd.Var
 		if err := catch(func() {
-			var x *autograd.Var
-			if b.Steps > 1 {
-				x = tape.Constant(b.X, b.Steps, b.Size, b.Features)
-			} else {
-				x = tape.Constant(b.X, b.Size, b.Features)
-			}
-			tr = net.Forward(tape, x, steps)
+			tr = net.Forward(tape, batchInput(tape, b), steps)
 			loss = obj.Compute(tape, tr, b.Labels[:b.Size])
 		}); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
@@ -192,17 +186,29 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 // EvaluateRun evaluates a run directory's final model on the test set of its
 // config.
 func EvaluateRun(ctx context.Context, runDir string, log io.Writer) (*Evaluation, error) {
-	cfg, net, err := LoadModel(runDir)
+	r, net, err := loadForEval(ctx, runDir, log)
 	if err != nil {
 		return nil, err
+	}
+	cfg, data := &r.cfg, r.data
+	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), nil)
+}
+
+// loadForEval loads a run directory's final model, its config's data and
+// objective: what evaluating the model needs. The run holds the config, the
+// data and the objective.
+func loadForEval(ctx context.Context, runDir string, log io.Writer) (*run, *layers.Sequential, error) {
+	cfg, net, err := LoadModel(runDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	data, err := LoadData(ctx, cfg.Data, cfg.Seed, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r := &run{cfg: *cfg}
+	r := &run{cfg: *cfg, data: data}
 	if err := r.setupObjective(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), nil)
+	return r, net, nil
 }

@@ -71,20 +71,13 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 	if log == nil {
 		log = io.Discard
 	}
-	cfg, net, err := LoadModel(runDir)
+	r, net, err := loadForEval(ctx, runDir, log)
 	if err != nil {
 		return nil, err
 	}
-	data, err := LoadData(ctx, cfg.Data, cfg.Seed, log)
-	if err != nil {
-		return nil, err
-	}
+	cfg, data := &r.cfg, r.data
 	if n := data.Test.Len(); sample < 0 || sample >= n {
 		return nil, fmt.Errorf("train: probe %s: sample %d outside the test set [0, %d)", runDir, sample, n)
-	}
-	r := &run{cfg: *cfg}
-	if err := r.setupObjective(); err != nil {
-		return nil, err
 	}
 	tape := autograd.NewTape()
 	ev, err := Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), tape)
@@ -103,13 +96,7 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 	defer tape.SetGrad(was)
 	var tr *layers.Trace
 	if err := catch(func() {
-		var x *autograd.Var
-		if b.Steps > 1 {
-			x = tape.Constant(b.X, b.Steps, 1, b.Features)
-		} else {
-			x = tape.Constant(b.X, 1, b.Features)
-		}
-		tr = net.Forward(tape, x, data.Steps)
+		tr = net.Forward(tape, batchInput(tape, b), data.Steps)
 	}); err != nil {
 		return nil, fmt.Errorf("train: probe %s: %w", runDir, err)
 	}

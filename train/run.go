@@ -238,28 +238,37 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 		return nil, &ConfigError{Key: "train.batch_size", Value: strconv.Itoa(cfg.Train.BatchSize),
 			Msg: fmt.Sprintf("with train.drop_last leaves no batch of the %d training samples", n)}
 	}
-	initRNG := rand.New(rand.NewPCG(cfg.Seed, streamInit))
-	if r.net, err = Network(cfg.Model, r.data.Features, r.data.Classes, initRNG); err != nil {
-		return nil, err
-	}
-	r.params = r.net.Params()
-	if r.opt_, err = NewOptimizer(cfg.Train, r.params); err != nil {
+	if err := r.build(rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
 		return nil, err
 	}
 	r.shuffleSrc = rand.NewPCG(cfg.Seed, streamShuffle)
-	if err := r.setupObjective(); err != nil {
-		return nil, err
-	}
 	if err := r.openDir(); err != nil {
 		return nil, err
 	}
 	defer r.metrics.Close()
-	r.tape = autograd.NewTape()
 	res, err := r.loop(ctx)
 	if res != nil {
 		res.RunDir = r.dir
 	}
 	return res, err
+}
+
+// build makes the network for r.data (initial weights from rng), its
+// optimizer, the objective and the tape.
+func (r *run) build(rng *rand.Rand) error {
+	var err error
+	if r.net, err = Network(r.cfg.Model, r.data.Features, r.data.Classes, rng); err != nil {
+		return err
+	}
+	r.params = r.net.Params()
+	if r.opt_, err = NewOptimizer(r.cfg.Train, r.params); err != nil {
+		return err
+	}
+	if err := r.setupObjective(); err != nil {
+		return err
+	}
+	r.tape = autograd.NewTape()
+	return nil
 }
 
 func (r *run) setupObjective() error {
@@ -455,11 +464,15 @@ func (r *run) restore(ck *Checkpoint) error {
 
 // input makes the tape's input Var for a batch: a sequence [T, B, F], or a
 // static [B, F] presented at every step.
-func (r *run) input(b *datasets.Batch) *autograd.Var {
+func (r *run) input(b *datasets.Batch) *autograd.Var { return batchInput(r.tape, b) }
+
+// batchInput wraps a batch's inputs on t: a sequence [T, B, F], or a static
+// [B, F] (one step) that the network presents at every step.
+func batchInput(t *autograd.Tape, b *datasets.Batch) *autograd.Var {
 	if b.Steps == 1 {
-		return r.tape.Constant(b.X, b.Size, b.Features)
+		return t.Constant(b.X, b.Size, b.Features)
 	}
-	return r.tape.Constant(b.X, b.Steps, b.Size, b.Features)
+	return t.Constant(b.X, b.Steps, b.Size, b.Features)
 }
 
 func (r *run) loop(ctx context.Context) (*Result, error) {

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -232,23 +231,7 @@ func lastLine(path string) string {
 
 // availableMemory is MemAvailable of /proc/meminfo in bytes, or 0 where
 // unknown.
-func availableMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
-}
+func availableMemory() int64 { return procKB("/proc/meminfo", "MemAvailable:") }
 
 func mib(b int64) string {
 	if b <= 0 {
