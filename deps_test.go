@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"autograd/gradcheck":        {"autograd"},
 	"surrogate":                 {"autograd"},
 	"surrogate/surrogatetest":   {"surrogate", "autograd"},
+	"model":                     {},
 	"layers":                    {"autograd", "surrogate", "internal/kernels"},
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
