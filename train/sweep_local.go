@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spikegrad/spikegrad/internal/procmem"
 )
 
 // LocalExecutor runs trials as child processes on this machine, several at
@@ -231,7 +233,7 @@ func lastLine(path string) string {
 
 // availableMemory is MemAvailable of /proc/meminfo in bytes, or 0 where
 // unknown.
-func availableMemory() int64 { return procKB("/proc/meminfo", "MemAvailable:") }
+func availableMemory() int64 { return procmem.Available() }
 
 func mib(b int64) string {
 	if b <= 0 {
