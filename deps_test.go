@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "internal/procmem"},
+	"sweep":                     {"train", "internal/procmem"},
 	"plots":                     {},
 	"infer":                     {"datasets"},
 	"nir":                       {"infer"},
