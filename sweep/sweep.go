@@ -197,10 +197,10 @@ func sweepErr(file string, n *yaml.Node, key, msg string) error {
 	return e
 }
 
-// Read parses the sweep file at path strictly: an unknown key, a value
-// of the wrong type, an unknown parameter, an empty range or a strategy
-// that cannot be satisfied is a *train.ConfigError naming the dotted key and its
-// line. It does not sample trials; ReadPlan does.
+// Read parses the sweep file at path strictly: an unknown key, a value of
+// the wrong type, an unknown parameter, an empty range or a strategy that
+// cannot be satisfied is a *train.ConfigError naming the dotted key and its
+// line. It does not sample trials; Spec.Plan does.
 func Read(path string) (*Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -209,6 +209,15 @@ func Read(path string) (*Spec, error) {
 	return parseSpec(b, path)
 }
 
+// sections are the parts of a sweep file that are read after the top
+// level: the base config, given inline or as a file, and the parameters.
+type sections struct {
+	base, baseConfig, params *yaml.Node
+}
+
+// parseSpec parses a sweep file's text b, read from file, and checks it
+// whole: the top level, the base config, the name and metric, the
+// parameters, then the resources and the strategy against the parameters.
 func parseSpec(b []byte, file string) (*Spec, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -217,25 +226,51 @@ func parseSpec(b []byte, file string) (*Spec, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &train.ConfigError{File: file, Key: "(document)", Msg: "empty sweep file: it needs base or base_config, and parameters"}
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, sweepErr(file, root, "(document)", "must be a mapping of keys to values")
-	}
 	s := &Spec{File: file, Base: train.DefaultConfig(),
 		Metric:    Metric{Name: "accuracy", Split: train.SplitTest, Goal: ""},
 		Strategy:  Strategy{Name: "grid", Eta: 3},
 		Resources: Resources{ThreadsPerTrial: 1}, lines: map[string]int{}}
-	var baseNode, paramsNode, baseCfgNode *yaml.Node
-	seen := map[string]bool{}
+	sec, err := s.readTop(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readBase(sec); err != nil {
+		return nil, err
+	}
+	if s.Name == "" {
+		s.Name = s.Base.Name
+	}
+	if s.Name == "" || strings.ContainsAny(s.Name, `/\`) {
+		return nil, &train.ConfigError{File: file, Key: "name", Value: strconv.Quote(s.Name), Msg: "must be non-empty and contain no path separator"}
+	}
+	if s.Metric.Goal == "" {
+		s.Metric.Goal = defaultGoal(s.Metric.Name)
+	}
+	for _, check := range []func() error{s.checkMetric, func() error { return s.readParams(sec.params) }, s.checkResources, s.checkStrategy} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// readTop reads the top level of a sweep file: name, metric, strategy,
+// resources and base_config into s, and the nodes of the sections read
+// after it.
+func (s *Spec) readTop(root *yaml.Node) (sections, error) {
+	var sec sections
+	file := s.File
+	if root.Kind != yaml.MappingNode {
+		return sec, sweepErr(file, root, "(document)", "must be a mapping of keys to values")
+	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if !slices.Contains(topKeys, k.Value) {
-			return nil, keyErr(file, k, k.Value, "unknown key (allowed: "+strings.Join(topKeys, ", ")+")")
+			return sec, keyErr(file, k, k.Value, "unknown key (allowed: "+strings.Join(topKeys, ", ")+")")
 		}
-		if seen[k.Value] {
-			return nil, keyErr(file, k, k.Value, "key given twice")
+		if _, seen := s.lines[k.Value]; seen {
+			return sec, keyErr(file, k, k.Value, "key given twice")
 		}
-		seen[k.Value] = true
 		s.lines[k.Value] = k.Line
 		var err error
 		switch k.Value {
@@ -253,89 +288,85 @@ func parseSpec(b []byte, file string) (*Spec, error) {
 				}
 			}
 		case "base":
-			baseNode = v
+			sec.base = v
 		case "base_config":
-			baseCfgNode = v
+			sec.baseConfig = v
 			err = train.DecodeYAML(v, &s.baseConfig, "base_config", file)
 		case "parameters":
-			paramsNode = v
+			sec.params = v
 		}
 		if err != nil {
-			return nil, err
+			return sec, err
 		}
 	}
+	return sec, nil
+}
+
+// readBase resolves the base config, from base (inline, its keys named
+// base.*) or base_config (a file relative to the sweep file), on top of
+// the defaults, and validates it.
+func (s *Spec) readBase(sec sections) error {
+	file := s.File
 	switch {
-	case baseNode != nil && baseCfgNode != nil:
-		return nil, sweepErr(file, baseCfgNode, "base_config", "give either base or base_config, not both")
-	case baseCfgNode != nil:
+	case sec.base != nil && sec.baseConfig != nil:
+		return sweepErr(file, sec.baseConfig, "base_config", "give either base or base_config, not both")
+	case sec.baseConfig != nil:
 		p := s.baseConfig
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(file), p)
 		}
 		cb, err := os.ReadFile(p)
 		if err != nil {
-			return nil, sweepErr(file, baseCfgNode, "base_config", err.Error())
+			return sweepErr(file, sec.baseConfig, "base_config", err.Error())
 		}
 		if err := s.Base.ReadYAML(cb, p); err != nil {
-			return nil, err
+			return err
 		}
-	case baseNode != nil:
-		if baseNode.Tag != "!!null" {
-			if err := train.DecodeYAML(baseNode, &s.Base, "base", file); err != nil {
-				return nil, err
+	case sec.base != nil:
+		if sec.base.Tag != "!!null" {
+			if err := train.DecodeYAML(sec.base, &s.Base, "base", file); err != nil {
+				return err
 			}
 		}
 	default:
-		return nil, &train.ConfigError{File: file, Key: "base", Msg: "missing: give the base training config (base: {...}) or a file (base_config: run.yaml)"}
+		return &train.ConfigError{File: file, Key: "base", Msg: "missing: give the base training config (base: {...}) or a file (base_config: run.yaml)"}
 	}
 	if err := s.Base.Validate(); err != nil {
-		if ce, ok := err.(*train.ConfigError); ok && baseCfgNode == nil {
+		if ce, ok := err.(*train.ConfigError); ok && sec.baseConfig == nil {
 			e := *ce
 			e.File, e.Key = file, "base."+ce.Key
-			return nil, &e
+			return &e
 		}
-		return nil, fmt.Errorf("sweep %s: base_config %s: %w", file, s.baseConfig, err)
+		return fmt.Errorf("sweep %s: base_config %s: %w", file, s.baseConfig, err)
 	}
-	if s.Name == "" {
-		s.Name = s.Base.Name
-	}
-	if s.Name == "" || strings.ContainsAny(s.Name, `/\`) {
-		return nil, &train.ConfigError{File: file, Key: "name", Value: strconv.Quote(s.Name), Msg: "must be non-empty and contain no path separator"}
-	}
-	if s.Metric.Goal == "" {
-		s.Metric.Goal = defaultGoal(s.Metric.Name)
-	}
-	if err := s.checkMetric(); err != nil {
-		return nil, err
-	}
-	if paramsNode == nil || paramsNode.Kind != yaml.MappingNode || len(paramsNode.Content) == 0 {
-		return nil, sweepErr(file, paramsNode, "parameters", "must map at least one config key to its values, e.g. train.lr: {log_uniform: [1e-4, 1e-2]}")
+	return nil
+}
+
+// readParams reads the parameters section into s.Params, in file order.
+func (s *Spec) readParams(n *yaml.Node) error {
+	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return sweepErr(s.File, n, "parameters", "must map at least one config key to its values, e.g. train.lr: {log_uniform: [1e-4, 1e-2]}")
 	}
 	opts := map[string]train.Option{}
 	for _, o := range s.Base.Options() {
 		opts[o.Key] = o
 	}
-	for i := 0; i+1 < len(paramsNode.Content); i += 2 {
-		p, err := parseParam(paramsNode.Content[i], paramsNode.Content[i+1], opts, file)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		p, err := parseParam(n.Content[i], n.Content[i+1], opts, s.File)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, q := range s.Params {
 			if q.Key == p.Key {
-				return nil, keyErr(file, paramsNode.Content[i], "parameters."+p.Key, "key given twice")
+				return keyErr(s.File, n.Content[i], "parameters."+p.Key, "key given twice")
 			}
 		}
 		s.Params = append(s.Params, p)
 	}
-	if err := s.checkResources(); err != nil {
-		return nil, err
-	}
-	if err := s.checkStrategy(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil
 }
 
+// checkMetric checks the metric that ranks the trials.
 func (s *Spec) checkMetric() error {
 	m := s.Metric
 	bad := func(key, val, msg string) error {
@@ -352,6 +383,7 @@ func (s *Spec) checkMetric() error {
 	return nil
 }
 
+// checkResources checks the resources' counts and sizes.
 func (s *Spec) checkResources() error {
 	r := s.Resources
 	for _, c := range []struct {
@@ -367,62 +399,21 @@ func (s *Spec) checkResources() error {
 	return nil
 }
 
-// parseParam reads one entry of parameters.
+// parseParam reads one entry of parameters: the config key k and the
+// mapping v that gives its values.
 func parseParam(k, v *yaml.Node, opts map[string]train.Option, file string) (Param, error) {
 	key := "parameters." + k.Value
 	p := Param{Key: k.Value, Line: k.Line}
-	opt, ok := opts[k.Value]
-	if !ok {
-		// model.surrogate_params.slope: an entry of a map-valued option.
-		if i := strings.LastIndex(k.Value, "."); i > 0 {
-			if o, ok2 := opts[k.Value[:i]]; ok2 && o.Type == "key=value,..." && k.Value[i+1:] != "" {
-				opt, ok = train.Option{Key: k.Value, Type: "float"}, true
-			}
-		}
+	opt, err := paramOption(k, opts, file)
+	if err != nil {
+		return p, err
 	}
-	if !ok {
-		msg := "unknown config key"
-		probe := train.DefaultConfig()
-		if ce, isCE := probe.Set(k.Value, "").(*train.ConfigError); isCE && ce.Value == "" {
-			msg = ce.Msg
-			if ce.Key != k.Value {
-				msg = ce.Key + ": " + msg
-			}
-		}
-		return p, keyErr(file, k, key, msg)
-	}
-	switch k.Value {
-	case "name", "out":
-		return p, keyErr(file, k, key, "cannot be varied: each trial runs in its own directory of the sweep")
-	}
-	numeric := opt.Type == "int" || opt.Type == "float"
 	p.Int = opt.Type == "int"
-	if v.Kind != yaml.MappingNode {
-		return p, sweepErr(file, v, key, "must be a mapping with one of values, range (and step), uniform, log_uniform")
-	}
-	var kindNode, stepNode *yaml.Node
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		kk, vv := v.Content[i], v.Content[i+1]
-		switch kk.Value {
-		case "values", "range", "uniform", "log_uniform":
-			if kindNode != nil {
-				return p, keyErr(file, kk, key+"."+kk.Value, "give only one of values, range, uniform, log_uniform")
-			}
-			kindNode = vv
-			p.Kind = ParamKind(slices.Index(paramKindNames[:], kk.Value))
-		case "step":
-			stepNode = vv
-		default:
-			return p, keyErr(file, kk, key+"."+kk.Value, "unknown key (allowed: log_uniform, range, step, uniform, values)")
-		}
-	}
-	if kindNode == nil {
-		return p, sweepErr(file, v, key, "needs one of values, range (and step), uniform, log_uniform")
+	kindNode, stepNode, err := p.readKind(v, file)
+	if err != nil {
+		return p, err
 	}
 	kkey := key + "." + p.Kind.String()
-	if stepNode != nil && p.Kind != ParamRange {
-		return p, sweepErr(file, stepNode, key+".step", "only a range has a step")
-	}
 	if kindNode.Kind != yaml.SequenceNode {
 		return p, sweepErr(file, kindNode, kkey, "must be a list")
 	}
@@ -439,59 +430,144 @@ func parseParam(k, v *yaml.Node, opts map[string]train.Option, file string) (Par
 		}
 		return p, nil
 	}
-	if !numeric {
+	if opt.Type != "int" && opt.Type != "float" {
 		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("%s is not a number (%s): give its values", k.Value, opt.Type))
 	}
-	if len(kindNode.Content) != 2 {
-		return p, sweepErr(file, kindNode, kkey, "must be [low, high]")
+	if err := p.readBounds(kindNode, kkey, file); err != nil {
+		return p, err
+	}
+	if p.Kind == ParamRange {
+		return p, p.readRange(kindNode, stepNode, file)
+	}
+	return p, nil
+}
+
+// paramOption returns the config option that the parameter key k names: a
+// key of opts, or an entry of a map-valued one (model.surrogate_params.slope,
+// a number). A key that is not an option, or one that every trial must
+// leave alone (name, out), is an error.
+func paramOption(k *yaml.Node, opts map[string]train.Option, file string) (train.Option, error) {
+	key := "parameters." + k.Value
+	opt, ok := opts[k.Value]
+	if !ok {
+		if i := strings.LastIndex(k.Value, "."); i > 0 {
+			if o, ok2 := opts[k.Value[:i]]; ok2 && o.Type == "key=value,..." && k.Value[i+1:] != "" {
+				opt, ok = train.Option{Key: k.Value, Type: "float"}, true
+			}
+		}
+	}
+	if !ok {
+		// Config.Set names the part of the key that is wrong and what
+		// is allowed there.
+		msg := "unknown config key"
+		probe := train.DefaultConfig()
+		if ce, isCE := probe.Set(k.Value, "").(*train.ConfigError); isCE && ce.Value == "" {
+			msg = ce.Msg
+			if ce.Key != k.Value {
+				msg = ce.Key + ": " + msg
+			}
+		}
+		return opt, keyErr(file, k, key, msg)
+	}
+	switch k.Value {
+	case "name", "out":
+		return opt, keyErr(file, k, key, "cannot be varied: each trial runs in its own directory of the sweep")
+	}
+	return opt, nil
+}
+
+// readKind reads the keys of a parameter's mapping v: exactly one of
+// values, range, uniform and log_uniform (its kind, set in p), and a step
+// for a range. It returns the nodes of the kind's list and of the step (nil
+// if none).
+func (p *Param) readKind(v *yaml.Node, file string) (kindNode, stepNode *yaml.Node, err error) {
+	key := "parameters." + p.Key
+	if v.Kind != yaml.MappingNode {
+		return nil, nil, sweepErr(file, v, key, "must be a mapping with one of values, range (and step), uniform, log_uniform")
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		kk, vv := v.Content[i], v.Content[i+1]
+		switch kk.Value {
+		case "values", "range", "uniform", "log_uniform":
+			if kindNode != nil {
+				return nil, nil, keyErr(file, kk, key+"."+kk.Value, "give only one of values, range, uniform, log_uniform")
+			}
+			kindNode = vv
+			p.Kind = ParamKind(slices.Index(paramKindNames[:], kk.Value))
+		case "step":
+			stepNode = vv
+		default:
+			return nil, nil, keyErr(file, kk, key+"."+kk.Value, "unknown key (allowed: log_uniform, range, step, uniform, values)")
+		}
+	}
+	if kindNode == nil {
+		return nil, nil, sweepErr(file, v, key, "needs one of values, range (and step), uniform, log_uniform")
+	}
+	if stepNode != nil && p.Kind != ParamRange {
+		return nil, nil, sweepErr(file, stepNode, key+".step", "only a range has a step")
+	}
+	return kindNode, stepNode, nil
+}
+
+// readBounds reads [low, high] of a range or a continuous parameter into
+// p.Lo and p.Hi and checks that they hold a value of the parameter's type
+// (and a positive low for a log-uniform one). kkey names the list.
+func (p *Param) readBounds(n *yaml.Node, kkey, file string) error {
+	if len(n.Content) != 2 {
+		return sweepErr(file, n, kkey, "must be [low, high]")
 	}
 	var lohi [2]float64
-	for i, e := range kindNode.Content {
+	for i, e := range n.Content {
 		f, err := strconv.ParseFloat(e.Value, 64)
 		if e.Kind != yaml.ScalarNode || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return p, sweepErr(file, e, kkey, "must be [low, high] with finite numbers")
+			return sweepErr(file, e, kkey, "must be [low, high] with finite numbers")
 		}
 		lohi[i] = f
 	}
 	p.Lo, p.Hi = lohi[0], lohi[1]
-	if p.Hi < p.Lo {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("is an empty range: high %g < low %g", p.Hi, p.Lo))
+	switch {
+	case p.Hi < p.Lo:
+		return sweepErr(file, n, kkey, fmt.Sprintf("is an empty range: high %g < low %g", p.Hi, p.Lo))
+	case p.Kind == ParamLogUniform && p.Lo <= 0:
+		return sweepErr(file, n, kkey, fmt.Sprintf("low %g must be > 0 for a log-uniform range", p.Lo))
+	case p.Int && p.Kind != ParamRange && math.Ceil(p.Lo) > math.Floor(p.Hi):
+		return sweepErr(file, n, kkey, fmt.Sprintf("holds no whole number for %s", p.Key))
 	}
-	if p.Kind == ParamLogUniform && p.Lo <= 0 {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("low %g must be > 0 for a log-uniform range", p.Lo))
+	return nil
+}
+
+// readRange turns the range p.Lo to p.Hi with the step of stepNode (1 for
+// whole numbers when nil) into p.Values: lo, lo + step, ... up to hi.
+func (p *Param) readRange(n, stepNode *yaml.Node, file string) error {
+	key := "parameters." + p.Key
+	kkey := key + ".range"
+	step := 1.0
+	if stepNode != nil {
+		f, err := strconv.ParseFloat(stepNode.Value, 64)
+		if err != nil || !(f > 0) || math.IsInf(f, 0) {
+			return sweepErr(file, stepNode, key+".step", "must be a number > 0")
+		}
+		step = f
+	} else if !p.Int {
+		return sweepErr(file, n, kkey, "a range of a real-valued key needs a step (or use uniform or log_uniform)")
 	}
-	if p.Int && p.Kind != ParamRange && math.Ceil(p.Lo) > math.Floor(p.Hi) {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("holds no whole number for %s", k.Value))
+	if p.Int && (step != math.Trunc(step) || p.Lo != math.Trunc(p.Lo)) {
+		return sweepErr(file, n, kkey, "a range of a whole-number key needs whole-number low and step")
 	}
-	if p.Kind == ParamRange {
-		step := 1.0
-		if stepNode != nil {
-			f, err := strconv.ParseFloat(stepNode.Value, 64)
-			if err != nil || !(f > 0) || math.IsInf(f, 0) {
-				return p, sweepErr(file, stepNode, key+".step", "must be a number > 0")
-			}
-			step = f
-		} else if !p.Int {
-			return p, sweepErr(file, kindNode, kkey, "a range of a real-valued key needs a step (or use uniform or log_uniform)")
-		}
-		if p.Int && (step != math.Trunc(step) || p.Lo != math.Trunc(p.Lo)) {
-			return p, sweepErr(file, kindNode, kkey, "a range of a whole-number key needs whole-number low and step")
-		}
-		// lo + i·step up to hi, with a tolerance of 1e-9 steps for the
-		// rounding of decimal steps (0.1 + 0.1 + 0.1 > 0.3 in binary).
-		n := int(math.Floor((p.Hi-p.Lo)/step+1e-9)) + 1
-		if n > 100000 {
-			return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("has %d values; use a larger step or uniform", n))
-		}
-		for i := range n {
-			// 12 significant digits drop the rounding of lo + i·step
-			// (1e-4 + 2·1e-4 = 0.00030000000000000003).
-			v, _ := strconv.ParseFloat(strconv.FormatFloat(p.Lo+float64(i)*step, 'g', 12, 64), 64)
-			p.Values = append(p.Values, p.format(v))
-		}
-		p.Lo, p.Hi = 0, 0
+	// lo + i·step up to hi, with a tolerance of 1e-9 steps for the
+	// rounding of decimal steps (0.1 + 0.1 + 0.1 > 0.3 in binary).
+	count := int(math.Floor((p.Hi-p.Lo)/step+1e-9)) + 1
+	if count > 100000 {
+		return sweepErr(file, n, kkey, fmt.Sprintf("has %d values; use a larger step or uniform", count))
 	}
-	return p, nil
+	for i := range count {
+		// 12 significant digits drop the rounding of lo + i·step
+		// (1e-4 + 2·1e-4 = 0.00030000000000000003).
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(p.Lo+float64(i)*step, 'g', 12, 64), 64)
+		p.Values = append(p.Values, p.format(v))
+	}
+	p.Lo, p.Hi = 0, 0
+	return nil
 }
 
 // valueText converts a YAML value into train.Config.Set's text form: scalars as
