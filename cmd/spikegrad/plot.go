@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/sweep"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -138,7 +139,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 
 // isSweepDir reports whether dir holds a sweep (sweep.yaml or plan.json).
 func isSweepDir(dir string) bool {
-	for _, name := range []string{train.SweepFile, train.PlanFile} {
+	for _, name := range []string{sweep.SweepFile, sweep.PlanFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return true
 		}
@@ -316,7 +317,7 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 	if pa.neurons != nil || pa.sample != 0 {
 		return nil, &usageError{fmt.Sprintf("plot: %s is a sweep directory: --sample and --neurons apply to run directories", pa.dir)}
 	}
-	rep, err := train.SweepReport(pa.dir)
+	rep, err := sweep.ReadReport(pa.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +332,7 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 		if len(runs) == maxOverlaid {
 			continue
 		}
-		ms, err := plots.ReadMetrics(filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID, train.MetricsFile))
+		ms, err := plots.ReadMetrics(filepath.Join(pa.dir, sweep.TrialsDir, row.Trial.ID, train.MetricsFile))
 		if err != nil {
 			continue
 		}
@@ -347,8 +348,8 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 		auto[p.Name] = p.Log
 	}
 	var params []plots.SweepParam
-	for _, p := range rep.Plan.Sweep.Params {
-		params = append(params, plots.SweepParam{Name: p.Key, Log: p.Kind == train.ParamLogUniform || auto[p.Key]})
+	for _, p := range rep.Plan.Spec.Params {
+		params = append(params, plots.SweepParam{Name: p.Key, Log: p.Kind == sweep.ParamLogUniform || auto[p.Key]})
 	}
 	var figs []*plots.Figure
 	if len(runs) > 0 {
@@ -377,10 +378,10 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 }
 
 // countWithMetrics returns the number of trials with a metrics file.
-func countWithMetrics(dir string, rep *train.Report) int {
+func countWithMetrics(dir string, rep *sweep.Report) int {
 	n := 0
 	for _, row := range rep.Rows {
-		if _, err := os.Stat(filepath.Join(dir, train.TrialsDir, row.Trial.ID, train.MetricsFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, sweep.TrialsDir, row.Trial.ID, train.MetricsFile)); err == nil {
 			n++
 		}
 	}
