@@ -147,11 +147,12 @@ func jsonFields(t reflect.Type) []string {
 	return fs
 }
 
-// Validate checks the model: a known format, and layers with unique
-// non-empty names whose configs decode into their kind's payload and hold
-// valid values. Its errors name the layer (a *LayerError).
+// Validate checks the model: its format (Format, or empty for a Model
+// built in code), and layers with unique non-empty names whose configs
+// decode into their kind's payload and hold valid values. Its errors name
+// the layer (a *LayerError).
 func (m *Model) Validate() error {
-	if m.Format != Format {
+	if m.Format != Format && m.Format != "" {
 		return fmt.Errorf("model: format %q, want %s", m.Format, Format)
 	}
 	seen := make(map[string]bool, len(m.Layers))
