@@ -11,6 +11,7 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/model"
 )
 
 // Evaluation is the result of running a network over a dataset without
@@ -155,11 +156,11 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w (has the run finished?)", err)
 	}
-	specs, err := layers.UnmarshalModel(ab)
+	m, err := model.Unmarshal(ab)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
 	}
-	net, err := layers.Build(specs, rand.New(rand.NewPCG(0, 0)))
+	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
 	}

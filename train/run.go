@@ -16,6 +16,7 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/optim"
 )
 
@@ -87,57 +88,44 @@ type Result struct {
 	Stopped       string  // "", "early stopping", "interrupted", "max steps"
 }
 
-// Network builds the network that the model config describes for inputs of
-// the given features and classes:
+// NetworkModel describes the network of the model config for inputs of the
+// given features and classes:
 //
 //	fc1 → lif1 → fc2 → lif2 … → fcN → out
 //
 // with Linear layers named fc1, fc2, … and neuron layers lif1 (or syn1), …;
 // the read-out is a LIF or LI layer named out.
-func Network(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
-	init, err := layers.ParseInit(m.Init)
-	if err != nil {
-		return nil, &ConfigError{Key: "model.init", Value: m.Init, Msg: err.Error()}
-	}
-	reset, err := layers.ParseReset(m.Reset)
-	if err != nil {
-		return nil, &ConfigError{Key: "model.reset", Value: m.Reset, Msg: err.Error()}
-	}
-	sur, err := layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}.Func()
-	if err != nil {
-		return nil, &ConfigError{Key: "model.surrogate", Value: m.Surrogate, Msg: err.Error()}
-	}
-	lc := layers.LIFConfig{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: reset,
-		ResetGrad: m.ResetGrad, Surrogate: sur, LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold,
-		PerNeuron: m.PerNeuron}
-	var ls []layers.Layer
+func NetworkModel(m ModelConfig, features, classes int) *model.Model {
+	lif := model.LIF{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: m.Reset, ResetGrad: m.ResetGrad,
+		Surrogate: model.Surrogate{Name: m.Surrogate, Params: m.SurrogateParams},
+		LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold, PerNeuron: m.PerNeuron}
+	md := &model.Model{Format: model.Format}
 	in := features
 	sizes := append(append([]int(nil), m.Hidden...), classes)
 	for i, n := range sizes {
-		fc, err := layers.NewLinear(fmt.Sprintf("fc%d", i+1), in, n, m.Bias, init, rng)
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, fc)
-		last := i == len(sizes)-1
-		var nl layers.Layer
-		switch {
+		md.Layers = append(md.Layers, model.NewLayer(fmt.Sprintf("fc%d", i+1), model.Linear{In: in, Out: n, Bias: m.Bias, Init: m.Init}))
+		lif.N = n
+		var nl model.Layer
+		switch last := i == len(sizes)-1; {
 		case last && m.Readout == "li":
-			nl, err = layers.NewLI("out", n, float32(m.Beta), m.LearnBeta, m.PerNeuron)
+			nl = model.NewLayer("out", model.LI{N: n, Beta: float32(m.Beta), LearnBeta: m.LearnBeta, PerNeuron: m.PerNeuron})
 		case last:
-			nl, err = layers.NewLIF("out", n, lc)
+			nl = model.NewLayer("out", lif)
 		case m.Neuron == "synaptic":
-			nl, err = layers.NewSynaptic(fmt.Sprintf("syn%d", i+1), n, layers.SynapticConfig{LIFConfig: lc, Alpha: float32(m.Alpha), LearnAlpha: m.LearnBeta})
+			nl = model.NewLayer(fmt.Sprintf("syn%d", i+1), model.Synaptic{LIF: lif, Alpha: float32(m.Alpha), LearnAlpha: m.LearnBeta})
 		default:
-			nl, err = layers.NewLIF(fmt.Sprintf("lif%d", i+1), n, lc)
+			nl = model.NewLayer(fmt.Sprintf("lif%d", i+1), lif)
 		}
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, nl)
+		md.Layers = append(md.Layers, nl)
 		in = n
 	}
-	return layers.NewSequential(ls...)
+	return md
+}
+
+// Network builds the network of the model config (see NetworkModel) with
+// initial weights from rng.
+func Network(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
+	return layers.Build(NetworkModel(m, features, classes), rng)
 }
 
 // NewOptimizer makes the optimizer that the loop config names.
@@ -288,7 +276,7 @@ func (r *run) setupObjective() error {
 // openDir creates the run directory, or opens it and restores the last
 // checkpoint when resuming.
 func (r *run) openDir() error {
-	arch, err := layers.MarshalModel(r.net.Specs())
+	arch, err := model.Marshal(r.net.Model())
 	if err != nil {
 		return err
 	}
@@ -301,7 +289,7 @@ func (r *run) openDir() error {
 		if err != nil {
 			return fmt.Errorf("train: resuming %s: %w", r.dir, err)
 		}
-		if got := ck.Meta[MetaArchitecture]; got != string(arch) {
+		if got := canonicalArchitecture(ck.Meta[MetaArchitecture]); got != string(arch) {
 			return fmt.Errorf("train: resuming %s: the checkpoint %s holds another architecture than the config describes:\ncheckpoint: %s\nconfig:     %s",
 				r.dir, ck.Path, compactJSON(got), compactJSON(string(arch)))
 		}
@@ -356,6 +344,26 @@ func (r *run) openDir() error {
 	return err
 }
 
+// canonicalArchitecture returns the architecture JSON of a checkpoint as
+// model.Marshal writes the network it describes, so that a checkpoint of an
+// earlier model format (or one that omits a default) compares equal to the
+// same network. A text that does not build is returned as it is.
+func canonicalArchitecture(s string) string {
+	m, err := model.Unmarshal([]byte(s))
+	if err != nil {
+		return s
+	}
+	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return s
+	}
+	b, err := model.Marshal(net.Model())
+	if err != nil {
+		return s
+	}
+	return string(b)
+}
+
 func compactJSON(s string) string {
 	var b []byte
 	for _, c := range []byte(s) {
@@ -383,7 +391,7 @@ const (
 
 func (r *run) checkpoint() (*Checkpoint, error) {
 	ck := CheckpointFromParams(r.params)
-	arch, err := layers.MarshalModel(r.net.Specs())
+	arch, err := model.Marshal(r.net.Model())
 	if err != nil {
 		return nil, err
 	}
@@ -777,7 +785,7 @@ func (r *run) write(split, name string, v float64) error {
 // writeModel writes the final model: the weights as safetensors and the
 // architecture as JSON.
 func (r *run) writeModel() error {
-	arch, err := layers.MarshalModel(r.net.Specs())
+	arch, err := model.Marshal(r.net.Model())
 	if err != nil {
 		return err
 	}
@@ -791,5 +799,5 @@ func (r *run) writeModel() error {
 	for i, p := range r.params {
 		ts[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return SaveSafetensors(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+	return SaveSafetensors(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": model.Format})
 }
