@@ -159,6 +159,9 @@ func (l *LIF) Name() string { return l.name }
 // Params returns the decay factor and the threshold (Frozen unless learnable).
 func (l *LIF) Params() []*autograd.Param { return []*autograd.Param{l.Beta, l.Threshold} }
 
+// SpikeThreshold returns the Threshold parameter.
+func (l *LIF) SpikeThreshold() *autograd.Param { return l.Threshold }
+
 // Forward returns the spikes of Scan.
 func (l *LIF) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	spk, _ := l.Scan(t, x)

@@ -78,6 +78,15 @@ type Neuron interface {
 	Scan(t *autograd.Tape, x *autograd.Var) (out, mem *autograd.Var)
 }
 
+// Spiking is a neuron layer whose output is spikes, emitted when the
+// membrane exceeds a threshold: LIF and Synaptic. SpikeThreshold returns the
+// threshold parameter, [1] or [N]; the forward pass uses it clamped to
+// [0, ∞). Tools that show membranes against thresholds use it.
+type Spiking interface {
+	Neuron
+	SpikeThreshold() *autograd.Param
+}
+
 // Stateful is the contract that every neuron model keeps, with S its state
 // type (LIFState, SynapticState, LIState): the state between time steps or
 // sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
@@ -107,6 +116,8 @@ type Stateful[S any] interface {
 }
 
 var (
+	_ Spiking                 = (*LIF)(nil)
+	_ Spiking                 = (*Synaptic)(nil)
 	_ Stateful[LIFState]      = (*LIF)(nil)
 	_ Stateful[SynapticState] = (*Synaptic)(nil)
 	_ Stateful[LIState]       = (*LI)(nil)

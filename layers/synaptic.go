@@ -99,6 +99,9 @@ func (l *Synaptic) Params() []*autograd.Param {
 	return []*autograd.Param{l.Alpha, l.Beta, l.Threshold}
 }
 
+// SpikeThreshold returns the Threshold parameter.
+func (l *Synaptic) SpikeThreshold() *autograd.Param { return l.Threshold }
+
 // Forward returns the spikes of Scan.
 func (l *Synaptic) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	spk, _ := l.Scan(t, x)
