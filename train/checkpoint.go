@@ -74,8 +74,8 @@ func CheckpointFromParams(params []*autograd.Param) *Checkpoint {
 	return c
 }
 
-// SaveCheckpoint writes c to path as a safetensors file, atomically (see
-// WriteFileAtomic): after a crash, path holds either the previous checkpoint
+// SaveCheckpoint writes c to path as a safetensors file, atomically
+// (temporary file, sync, rename): after a crash, path holds either the previous checkpoint
 // or this one. Meta is written with MetaVersion set to CheckpointVersion,
 // whatever c.Meta holds under that key; c itself is not modified.
 func SaveCheckpoint(path string, c *Checkpoint) error {

@@ -14,6 +14,6 @@
 // MetricsWriter, one JSON object per line as docs/design.md fixes it, with
 // null for a value that is not finite; ReadMetrics ignores a torn last line
 // and TruncateMetrics drops the records after a resumed checkpoint's step.
-// Every file of the run directory is replaced through WriteFileAtomic, and
+// Every file of the run directory is replaced atomically, and
 // every reader reports a bad file as a *FormatError naming the file.
 package train

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // The splits of a metrics record.
@@ -220,7 +222,7 @@ func ReadMetrics(path string) ([]Metric, error) {
 
 // TruncateMetrics removes from the metrics file at path every record with a
 // Step greater than step, and a torn last line, keeping the other lines
-// byte for byte; it rewrites the file atomically (see WriteFileAtomic). A
+// byte for byte; it rewrites the file atomically (temporary file, sync, rename). A
 // missing file is left missing.
 //
 // A run resumed from the checkpoint of step s calls TruncateMetrics(path, s)
@@ -240,7 +242,7 @@ func TruncateMetrics(path string, step int) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		for _, r := range recs {
 			if r.m.Step > step {
 				continue

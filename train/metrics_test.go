@@ -152,7 +152,10 @@ func TestMetricsResume(t *testing.T) {
 			t.Fatalf("record %d: %+v, want %+v", i, back[i], all[i])
 		}
 	}
-	checkOnlyFiles(t, dir, "resumed.jsonl", "straight.jsonl")
+	// No temporary file of the rewrite may survive.
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("directory holds %d files, want resumed.jsonl and straight.jsonl", len(entries))
+	}
 }
 
 // TestOpenMetricsRepairsTail checks the two ways a crash can leave the last

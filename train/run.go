@@ -15,6 +15,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
 )
@@ -315,10 +316,7 @@ func (r *run) openDir() error {
 		// the config the run uses.
 		cfgPath := filepath.Join(r.dir, ConfigFile)
 		if old, err := os.ReadFile(cfgPath); err != nil || !bytes.Equal(old, r.cfg.YAML()) {
-			if err := WriteFileAtomic(cfgPath, func(w io.Writer) error {
-				_, err := w.Write(r.cfg.YAML())
-				return err
-			}); err != nil {
+			if err := atomicfile.WriteBytes(cfgPath, r.cfg.YAML()); err != nil {
 				return err
 			}
 			r.prog.line("%s updated to the config of the resumed run", cfgPath)
@@ -339,10 +337,7 @@ func (r *run) openDir() error {
 				return fmt.Errorf("train: %s already holds a run (%s); resume it or choose another directory", r.dir, f)
 			}
 		}
-		if err := WriteFileAtomic(filepath.Join(r.dir, ConfigFile), func(w io.Writer) error {
-			_, err := w.Write(r.cfg.YAML())
-			return err
-		}); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(r.dir, ConfigFile), r.cfg.YAML()); err != nil {
 			return err
 		}
 		r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
@@ -781,10 +776,7 @@ func (r *run) writeModel() error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(r.dir, ModelArch), func(w io.Writer) error {
-		_, err := w.Write(append(arch, '\n'))
-		return err
-	}); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(r.dir, ModelArch), append(arch, '\n')); err != nil {
 		return err
 	}
 	ts := make([]Tensor, len(r.params))

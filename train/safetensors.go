@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // The safetensors format, as specified by Hugging Face
@@ -388,9 +390,9 @@ func LoadSafetensors(path string) (*SafetensorsFile, error) {
 }
 
 // SaveSafetensors writes tensors and meta to the safetensors file at path,
-// atomically (see WriteFileAtomic), as WriteSafetensors does.
+// atomically (temporary file, sync, rename), as WriteSafetensors does.
 func SaveSafetensors(path string, tensors []Tensor, meta map[string]string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
 }
 
 // ReadSafetensors reads and validates the header of the safetensors data of

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // Report summarises a sweep directory: one row per trial of the plan (a
@@ -303,17 +305,17 @@ func joinInts(v []int) string {
 // Write writes report.csv, report.md and, if a trial finished, best.yaml
 // into the sweep directory, each atomically.
 func (r *Report) Write() error {
-	if err := WriteFileAtomic(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
 		return err
 	}
 	c, row, ok := r.BestConfig()
 	if !ok {
 		return nil
 	}
-	return WriteFileAtomic(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
 		fmt.Fprintf(w, "# The best trial of sweep %s: %s %s,\n# %s %s after %d epochs.\n#   spikegrad train --config %s\n",
 			r.Plan.Sweep.Name, row.Trial.ID, formatParams(r.Plan.Sweep, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
 		_, err := w.Write(c.YAML())

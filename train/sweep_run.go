@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // Files and folders of a sweep directory (docs/design.md, "Sweeps").
@@ -112,10 +114,7 @@ func WriteTrialStatus(dir, id string, s TrialStatus) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(d, StatusFile), func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return atomicfile.WriteBytes(filepath.Join(d, StatusFile), append(b, '\n'))
 }
 
 // currentStatus is a trial's status as it stands: a running status whose
@@ -178,10 +177,7 @@ func writePlanJSON(dir string, pj *planJSON) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, PlanFile), func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return atomicfile.WriteBytes(filepath.Join(dir, PlanFile), append(b, '\n'))
 }
 
 func readPlanJSON(dir string) (*planJSON, error) {
@@ -305,10 +301,7 @@ func prepareSweepDir(p *SweepPlan, dir string) (*planJSON, error) {
 }
 
 func writeBytesAtomic(path string, b []byte) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return atomicfile.WriteBytes(path, b)
 }
 
 // firstDiff describes the first line where a and b differ.
