@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "internal/atomicfile"},
-	"plots":                     {},
+	"plots":                     {"internal/atomicfile"},
 	"infer":                     {"datasets"},
 	"nir":                       {"infer"},
 	"cmd/spikegrad":             {"*"},
