@@ -19,9 +19,10 @@ import (
 // gives it mode 0644, renames it over path, and syncs the directory so that
 // the rename itself survives a crash. If write or any step before the rename
 // fails (or write panics), the temporary file is removed, the old file is
-// left untouched, and the error is returned wrapped with the path, as
-// "writing <path>: <step>: <error>". An error from the final directory sync
-// is returned too, though the new file is in place by then.
+// left untouched, and the error is returned wrapped with the path:
+// "writing <path>: <error of write>", or "writing <path>: <step>: <error>"
+// for a step of its own such as "sync" or "rename". An error from the final
+// directory sync is returned too, though the new file is in place by then.
 func Write(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp")
@@ -41,7 +42,7 @@ func Write(path string, write func(io.Writer) error) error {
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
 	if err := write(bw); err != nil {
-		return fail("write", err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fail("write", err)

@@ -97,8 +97,8 @@ func TestWriteFailures(t *testing.T) {
 		w.Write(big)
 		return errDisk
 	})
-	if !errors.Is(err, errDisk) {
-		t.Errorf("error %v does not wrap the writer's", err)
+	if want := "writing " + path + ": disk full"; !errors.Is(err, errDisk) || err.Error() != want {
+		t.Errorf("error %v, want %q wrapping the writer's", err, want)
 	}
 	func() {
 		defer func() {
