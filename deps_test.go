@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"surrogate/surrogatetest":   {"surrogate", "autograd"},
 	"layers":                    {"autograd", "surrogate", "internal/kernels"},
 	"optim":                     {"autograd", "internal/kernels"},
-	"datasets":                  {},
+	"datasets":                  {"internal/atomicfile"},
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "internal/atomicfile"},
 	"plots":                     {"internal/atomicfile"},
 	"infer":                     {"datasets"},
