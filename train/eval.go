@@ -11,6 +11,7 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Evaluation is the result of running a network over a dataset without
@@ -164,7 +165,7 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
 	}
 	wPath := filepath.Join(runDir, ModelWeights)
-	f, err := LoadSafetensors(wPath)
+	f, err := safetensors.Load(wPath)
 	if err != nil {
 		return nil, nil, err
 	}

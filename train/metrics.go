@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/internal/strictjson"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // The splits of a metrics record.
@@ -70,9 +72,9 @@ func appendMetric(b []byte, m *Metric) []byte {
 	b = append(b, `, "epoch": `...)
 	b = strconv.AppendInt(b, int64(m.Epoch), 10)
 	b = append(b, `, "split": `...)
-	b = appendJSONString(b, m.Split)
+	b = strictjson.AppendString(b, m.Split)
 	b = append(b, `, "name": `...)
-	b = appendJSONString(b, m.Name)
+	b = strictjson.AppendString(b, m.Name)
 	b = append(b, `, "value": `...)
 	b = appendJSONNumber(b, m.Value)
 	b = append(b, `, "wall": `...)
@@ -282,7 +284,7 @@ func scanMetrics(data []byte, file string) (recs []metricRecord, good int, needN
 		seg := data[pos : pos+end]
 		m, err := parseMetricLine(seg)
 		if err != nil {
-			return nil, 0, false, &FormatError{File: file, Format: "metrics", Line: line, Msg: err.Error(), Err: ErrMalformed}
+			return nil, 0, false, &safetensors.FormatError{File: file, Format: "metrics", Msg: fmt.Sprintf("line %d: %v", line, err), Err: safetensors.ErrMalformed}
 		}
 		recs = append(recs, metricRecord{m, seg})
 		pos += end + 1
@@ -307,10 +309,10 @@ func parseMetricLine(line []byte) (Metric, error) {
 		hasAll = 1<<iota - 1
 	)
 	have := 0
-	err := readObject(dec, func(key string) error {
+	err := strictjson.ReadObject(dec, func(key string) error {
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%q: %v", key, jsonErr(err))
+		if err := strictjson.Decode(dec, &raw); err != nil {
+			return fmt.Errorf("%q: %v", key, err)
 		}
 		var err error
 		switch key {

@@ -18,6 +18,7 @@ import (
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Files and folders of a run directory (docs/design.md).
@@ -779,9 +780,9 @@ func (r *run) writeModel() error {
 	if err := atomicfile.WriteBytes(filepath.Join(r.dir, ModelArch), append(arch, '\n')); err != nil {
 		return err
 	}
-	ts := make([]Tensor, len(r.params))
+	ts := make([]safetensors.Tensor, len(r.params))
 	for i, p := range r.params {
-		ts[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return SaveSafetensors(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+	return safetensors.Save(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // tinyConfig is a run that takes well under a second: Randman with 10
@@ -468,8 +469,8 @@ func TestResumeTruncatedCheckpoint(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	_, err := runWith(cfg, dir, Options{Resume: true})
-	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), path) {
-		t.Errorf("resume from a truncated checkpoint: %v, want ErrTruncated naming %s", err, path)
+	if !errors.Is(err, safetensors.ErrTruncated) || !strings.Contains(err.Error(), path) {
+		t.Errorf("resume from a truncated checkpoint: %v, want safetensors.ErrTruncated naming %s", err, path)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Report summarises a sweep directory: one row per trial of the plan (a
@@ -56,7 +57,7 @@ func SweepReport(dir string) (*Report, error) {
 		if ms, err := ReadMetrics(filepath.Join(trialDir(dir, t.ID), MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
-			if _, ok := err.(*FormatError); ok {
+			if _, ok := err.(*safetensors.FormatError); ok {
 				row.Error = strings.TrimSpace(row.Error + "; " + err.Error())
 			}
 		}

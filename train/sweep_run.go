@@ -93,12 +93,12 @@ func ReadTrialStatus(dir, id string) (TrialStatus, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return TrialStatus{}, &FormatError{File: p, Format: "trial status", Msg: err.Error(), Err: ErrMalformed}
+		return TrialStatus{}, malformed(p, "trial status", err.Error())
 	}
 	switch s.State {
 	case StatePending, StateRunning, StateDone, StateFailed, StateInterrupted, StateStopped:
 	default:
-		return TrialStatus{}, &FormatError{File: p, Format: "trial status", Msg: fmt.Sprintf("unknown state %q", s.State), Err: ErrMalformed}
+		return TrialStatus{}, malformed(p, "trial status", fmt.Sprintf("unknown state %q", s.State))
 	}
 	return s, nil
 }
@@ -190,7 +190,7 @@ func readPlanJSON(dir string) (*planJSON, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&pj); err != nil {
-		return nil, &FormatError{File: p, Format: "sweep plan", Msg: err.Error(), Err: ErrMalformed}
+		return nil, malformed(p, "sweep plan", err.Error())
 	}
 	return &pj, nil
 }
@@ -215,7 +215,7 @@ func LoadSweepPlan(dir string) (*SweepPlan, error) {
 		for k, raw := range pt.Params {
 			v, err := paramText(raw)
 			if err != nil {
-				return nil, &FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err), Err: ErrMalformed}
+				return nil, malformed(filepath.Join(dir, PlanFile), "sweep plan", fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err))
 			}
 			t.Params[k] = v
 		}
@@ -225,7 +225,7 @@ func LoadSweepPlan(dir string) (*SweepPlan, error) {
 		p.Rungs = append(p.Rungs, r.Epochs)
 	}
 	if len(p.Rungs) == 0 {
-		return nil, &FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: "no rungs", Err: ErrMalformed}
+		return nil, malformed(filepath.Join(dir, PlanFile), "sweep plan", "no rungs")
 	}
 	return p, nil
 }
@@ -629,4 +629,9 @@ func markStopped(dir string, prev, promoted []string) error {
 		}
 	}
 	return nil
+}
+
+// malformed reports a sweep file that cannot be read, naming the file.
+func malformed(file, format, msg string) error {
+	return fmt.Errorf("train: %s file %s: %s", format, file, msg)
 }
