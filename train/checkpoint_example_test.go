@@ -73,31 +73,3 @@ func ExampleSaveCheckpoint() {
 	// step 1 weights [0.499 -0.249] same random stream: true
 	// true [0 0 0 0]
 }
-
-// Records appended to metrics.jsonl, one JSON object per line, and read back.
-func ExampleMetricsWriter() {
-	dir, err := os.MkdirTemp("", "run")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "metrics.jsonl")
-
-	w, err := train.OpenMetrics(path)
-	if err != nil {
-		log.Fatal(err)
-	}
-	w.Write(train.Metric{Step: 468, Epoch: 1, Split: train.SplitTrain, Name: "loss", Value: 0.53, Wall: 12.3})
-	w.Write(train.Metric{Step: 468, Epoch: 1, Split: train.SplitTest, Name: "accuracy", Value: 0.91, Wall: 13.5})
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
-	data, _ := os.ReadFile(path)
-	fmt.Print(string(data))
-	ms, err := train.ReadMetrics(path)
-	fmt.Println(len(ms), ms[1].Name, ms[1].Value, err)
-	// Output:
-	// {"step": 468, "epoch": 1, "split": "train", "name": "loss", "value": 0.53, "wall": 12.3}
-	// {"step": 468, "epoch": 1, "split": "test", "name": "accuracy", "value": 0.91, "wall": 13.5}
-	// 2 accuracy 0.91 <nil>
-}

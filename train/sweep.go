@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // A sweep file is YAML:
@@ -66,9 +68,9 @@ func (m SweepMetric) better(a, b float64) bool {
 // split defaults to test and the goal to min for names containing "loss"
 // and max otherwise.
 func ParseSweepMetric(s string) (SweepMetric, error) {
-	m := SweepMetric{Split: SplitTest}
+	m := SweepMetric{Split: runs.SplitTest}
 	s, goal, hasGoal := strings.Cut(s, ":")
-	if split, name, ok := strings.Cut(s, "/"); ok && (split == SplitTrain || split == SplitTest) {
+	if split, name, ok := strings.Cut(s, "/"); ok && (split == runs.SplitTrain || split == runs.SplitTest) {
 		m.Split, s = split, name
 	}
 	m.Name = s
@@ -247,7 +249,7 @@ func parseSweep(b []byte, file string) (*Sweep, error) {
 		return nil, sweepErr(file, root, "(document)", "must be a mapping of keys to values")
 	}
 	s := &Sweep{File: file, Base: DefaultConfig(),
-		Metric:    SweepMetric{Name: "accuracy", Split: SplitTest, Goal: ""},
+		Metric:    SweepMetric{Name: "accuracy", Split: runs.SplitTest, Goal: ""},
 		Strategy:  SweepStrategy{Name: "grid", Eta: 3},
 		Resources: SweepResources{ThreadsPerTrial: 1}, lines: map[string]int{}}
 	fields := structKeys(reflect.TypeOf(sweepDoc{}))
@@ -370,7 +372,7 @@ func (s *Sweep) checkMetric() error {
 	switch {
 	case m.Name == "":
 		return bad("name", m.Name, "must name a metric of metrics.jsonl, e.g. accuracy or loss")
-	case m.Split != SplitTrain && m.Split != SplitTest:
+	case m.Split != runs.SplitTrain && m.Split != runs.SplitTest:
 		return bad("split", m.Split, "must be train or test")
 	case m.Goal != "max" && m.Goal != "min":
 		return bad("goal", m.Goal, "must be max or min")

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // localExecutor runs the trials as processes of this test binary (see
@@ -106,7 +108,7 @@ func TestSweepLocalKillInterruptResume(t *testing.T) {
 	if st.State != StateInterrupted || st.Epochs >= 150 {
 		t.Fatalf("interrupted worker: %+v", st)
 	}
-	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", LastCheckpoint)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", runs.LastCheckpoint)); err != nil {
 		t.Fatalf("the interrupted trial has no checkpoint: %v", err)
 	}
 	rep, err := SweepReport(dir)
@@ -134,5 +136,5 @@ func TestSweepLocalKillInterruptResume(t *testing.T) {
 	ref := t.TempDir()
 	runIn(t, cfg, ref, Options{})
 	sameMetrics(t, valueMetrics(t, filepath.Join(dir, TrialsDir, "t0001")), valueMetrics(t, ref))
-	sameCheckpoints(t, filepath.Join(dir, TrialsDir, "t0001", LastCheckpoint), filepath.Join(ref, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(dir, TrialsDir, "t0001", runs.LastCheckpoint), filepath.Join(ref, runs.LastCheckpoint))
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
-	"github.com/spikegrad/spikegrad/safetensors"
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // Report summarises a sweep directory: one row per trial of the plan (a
@@ -37,7 +37,7 @@ type ReportRow struct {
 	TestAcc   float64 // the last test accuracy (NaN: none)
 	TestLoss  float64 // the last test loss (NaN: none)
 	Seconds   float64 // training wall time, continuing across resumes
-	metrics   []Metric
+	metrics   []runs.Metric
 }
 
 // SweepReport reads the sweep directory dir: its plan, every trial's
@@ -54,18 +54,18 @@ func SweepReport(dir string) (*Report, error) {
 			return nil, err
 		}
 		row := ReportRow{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
-		if ms, err := ReadMetrics(filepath.Join(trialDir(dir, t.ID), MetricsFile)); err == nil {
+		if ms, err := runs.ReadMetrics(filepath.Join(trialDir(dir, t.ID), runs.MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
-			if _, ok := err.(*safetensors.FormatError); ok {
+			if _, ok := err.(*runs.LineError); ok {
 				row.Error = strings.TrimSpace(row.Error + "; " + err.Error())
 			}
 		}
 		for _, m := range row.metrics {
 			row.Seconds = max(row.Seconds, m.Wall)
 		}
-		row.TestAcc, _, _ = row.stat(SweepMetric{Split: SplitTest, Name: "accuracy", Goal: "max"})
-		row.TestLoss, _, _ = row.stat(SweepMetric{Split: SplitTest, Name: "loss", Goal: "min"})
+		row.TestAcc, _, _ = row.stat(SweepMetric{Split: runs.SplitTest, Name: "accuracy", Goal: "max"})
+		row.TestLoss, _, _ = row.stat(SweepMetric{Split: runs.SplitTest, Name: "loss", Goal: "min"})
 		r.Rows = append(r.Rows, row)
 	}
 	r.SortBy(p.Sweep.Metric)

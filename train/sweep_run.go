@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // Files and folders of a sweep directory (docs/design.md, "Sweeps").
@@ -387,12 +388,12 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		return err
 	}
 	fmt.Fprintf(log, "trial %s %s: %d epochs\n", id, formatParams(p.Sweep, t), epochs)
-	_, statErr := os.Stat(filepath.Join(runDir, LastCheckpoint))
+	_, statErr := os.Stat(filepath.Join(runDir, runs.LastCheckpoint))
 	resume := statErr == nil
 	if !resume {
 		// A start that crashed before its first checkpoint left a config
 		// and a few metrics: start over.
-		for _, f := range []string{ConfigFile, MetricsFile} {
+		for _, f := range []string{runs.ConfigFile, runs.MetricsFile} {
 			if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("sweep: %w", err)
 			}
@@ -414,13 +415,13 @@ func slurmJobID() string {
 // completedEpochs is the number of epochs a run directory's metrics
 // record as completed (the last test record's epoch).
 func completedEpochs(runDir string) (int, bool) {
-	ms, err := ReadMetrics(filepath.Join(runDir, MetricsFile))
-	if err != nil {
+	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
+	if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
 		return 0, false
 	}
 	n := 0
 	for _, m := range ms {
-		if m.Split == SplitTest {
+		if m.Split == runs.SplitTest {
 			n = max(n, m.Epoch)
 		}
 	}
@@ -596,7 +597,7 @@ func promote(dir string, members []string, epochs int, m SweepMetric, eta int) (
 // metricAt is the value of m recorded at the end of epoch epochs (its last
 // record with that epoch), or NaN.
 func metricAt(runDir string, m SweepMetric, epochs int) float64 {
-	ms, err := ReadMetrics(filepath.Join(runDir, MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
 	if err != nil {
 		return math.NaN()
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -160,7 +161,7 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	if err != nil {
 		return paths, err
 	}
-	if _, err := os.Stat(filepath.Join(pa.dir, train.ModelArch)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(pa.dir, runs.ModelArch)); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "plot: %s has no final model yet: learning curves only\n", pa.dir)
 		return paths, nil
 	}
@@ -322,21 +323,21 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 	}
 	metric := plots.SweepMetric{Name: rep.Metric.String(), Minimize: rep.Metric.Goal == "min"}
 	var trials []plots.SweepTrial
-	var runs []plots.Run
+	var overlay []plots.Run
 	var ranked int
 	for _, row := range rep.Rows {
 		trials = append(trials, plots.SweepTrial{ID: row.Trial.ID, Params: row.Trial.Params, Metric: row.Final, State: row.State})
 		// Rows come best first; the overlay takes the best trials that
 		// have completed an epoch.
-		if len(runs) == maxOverlaid {
+		if len(overlay) == maxOverlaid {
 			continue
 		}
-		ms, err := plots.ReadMetrics(filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID, train.MetricsFile))
+		ms, err := runs.ReadMetrics(filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID, runs.MetricsFile))
 		if err != nil {
 			continue
 		}
 		if _, ok := plots.StepsPerEpoch(ms); ok {
-			runs = append(runs, plots.Run{Label: row.Trial.ID, Metrics: ms})
+			overlay = append(overlay, plots.Run{Label: row.Trial.ID, Metrics: ms})
 			ranked++
 		}
 	}
@@ -351,9 +352,9 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 		params = append(params, plots.SweepParam{Name: p.Key, Log: p.Kind == train.ParamLogUniform || auto[p.Key]})
 	}
 	var figs []*plots.Figure
-	if len(runs) > 0 {
-		curves, err := plots.LearningCurves(runs, plots.CurveOptions{X: plots.ByEpoch})
-		if err != nil && !errors.Is(err, plots.ErrNoMetrics) {
+	if len(overlay) > 0 {
+		curves, err := plots.LearningCurves(overlay, plots.CurveOptions{X: plots.ByEpoch})
+		if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
 			return nil, err
 		}
 		for _, f := range curves {
@@ -380,7 +381,7 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 func countWithMetrics(dir string, rep *train.Report) int {
 	n := 0
 	for _, row := range rep.Rows {
-		if _, err := os.Stat(filepath.Join(dir, train.TrialsDir, row.Trial.ID, train.MetricsFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, train.TrialsDir, row.Trial.ID, runs.MetricsFile)); err == nil {
 			n++
 		}
 	}
