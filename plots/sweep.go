@@ -32,6 +32,10 @@ type SweepTrial struct {
 	// State is the trial's state: "done", "failed", "stopped" (halted by
 	// successive halving), "running", "interrupted" or "pending".
 	State string
+	// RunDir is the trial's run directory, whose metrics.jsonl gives its
+	// learning curves in SweepFigures; "" when it has none. The other
+	// sweep figures do not use it.
+	RunDir string
 }
 
 // SweepMetric names the metric that ranks a sweep's trials.
