@@ -156,18 +156,9 @@ const Traces = 5
 // It returns an error for an empty layer or spikes whose shape differs
 // from the membranes'.
 func ChooseNeurons(l NeuronLayer, asked []int, output bool) ([]int, error) {
-	T, n, err := checkSeq("membrane traces", l.Layer, l.Mem)
+	T, n, err := checkMemSpikes(l.Layer, l.Mem, l.Spikes)
 	if err != nil {
 		return nil, err
-	}
-	if l.Spikes != nil {
-		st, sn, err := checkSeq("spike raster", l.Layer, l.Spikes)
-		if err != nil {
-			return nil, err
-		}
-		if st != T || sn != n {
-			return nil, fmt.Errorf("plots: neurons of %q: spikes [%d][%d], membranes [%d][%d]", l.Layer, st, sn, T, n)
-		}
 	}
 	if asked != nil {
 		var in []int
