@@ -197,16 +197,16 @@ func TestSweepFigures(t *testing.T) {
 	}
 }
 
-func TestSweepAxes(t *testing.T) {
+func TestParamAxes(t *testing.T) {
 	// Params in the sweep file's order; beta asked on a log axis (its
 	// values are positive), lr put on one by SweepParams (a factor 300).
 	s := &Sweep{Trials: sweepTrials(), Params: []SweepParam{{"model.neuron", false}, {"model.beta", true}, {"train.lr", false}}}
 	want := []SweepParam{{"model.neuron", false}, {"model.beta", true}, {"train.lr", true}}
-	if got := sweepAxes(s); !slices.Equal(got, want) {
+	if got := paramAxes(s); !slices.Equal(got, want) {
 		t.Errorf("sweepAxes = %v, want %v", got, want)
 	}
 	s.Params = nil
-	if got, want := sweepAxes(s), SweepParams(s.Trials); !slices.Equal(got, want) {
+	if got, want := paramAxes(s), SweepParams(s.Trials); !slices.Equal(got, want) {
 		t.Errorf("sweepAxes without Params = %v, want SweepParams: %v", got, want)
 	}
 }

@@ -75,7 +75,7 @@ func SweepFigures(s *Sweep) ([]*Figure, error) {
 			figs = append(figs, f)
 		}
 	}
-	params := sweepAxes(s)
+	params := paramAxes(s)
 	sc, err := SweepScatter(s.Trials, params, s.Metric)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func SweepFigures(s *Sweep) ([]*Figure, error) {
 // sweepAxes returns the parameter axes of a sweep: its Params, each on a
 // log axis if asked or if SweepParams puts it on one; without Params,
 // SweepParams of its trials.
-func sweepAxes(s *Sweep) []SweepParam {
+func paramAxes(s *Sweep) []SweepParam {
 	auto := SweepParams(s.Trials)
 	if s.Params == nil {
 		return auto
