@@ -762,6 +762,17 @@ func TestProgress(t *testing.T) {
 		}
 	}
 
+	// A terminal of 30 columns: "epoch 1/2 " (10 columns), the bar at its
+	// least (10 between brackets, 2 of them filled for step 1 of 4), then
+	// the stats cut after column 29.
+	b.Reset()
+	p = newProgress(&b, ProgressBar)
+	p.width = 30
+	p.update(1, 2, 1, 4, 1, 0.5, 10, time.Second, at(1))
+	if want := "\repoch 1/2 [==>       ] 1/4 lo"; b.String() != want {
+		t.Errorf("bar on 30 columns: %q, want %q", b.String(), want)
+	}
+
 	// Off: nothing.
 	b.Reset()
 	p = newProgress(&b, ProgressOff)
