@@ -6,7 +6,7 @@
 // directories and the metrics contract") is the only contract between the
 // training loop and this package, and otherwise takes plain data (slices,
 // matrices, trial records) that the caller extracts (spikegrad plot uses
-// train.Probe and the sweep's report). The figures are
+// train.Probe and sweep.ReadReport). The figures are
 //
 //   - curves of logged metrics over training: loss, accuracy, firing rates
 //     per layer, throughput and learning rate (LearningCurves,

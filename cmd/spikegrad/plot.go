@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/sweep"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -138,7 +139,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 
 // isSweepDir reports whether dir holds a sweep (sweep.yaml or plan.json).
 func isSweepDir(dir string) bool {
-	for _, name := range []string{train.SweepFile, train.PlanFile} {
+	for _, name := range []string{sweep.SweepFile, sweep.PlanFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return true
 		}
@@ -199,17 +200,17 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 	if pa.neurons != nil || pa.sample != 0 {
 		return nil, &usageError{fmt.Sprintf("plot: %s is a sweep directory: --sample and --neurons apply to run directories", pa.dir)}
 	}
-	rep, err := train.SweepReport(pa.dir)
+	rep, err := sweep.ReadReport(pa.dir)
 	if err != nil {
 		return nil, err
 	}
 	s := &plots.Sweep{Metric: plots.SweepMetric{Name: rep.Metric.String(), Minimize: rep.Metric.Goal == "min"}}
-	for _, p := range rep.Plan.Sweep.Params {
-		s.Params = append(s.Params, plots.SweepParam{Name: p.Key, Log: p.Kind == train.ParamLogUniform})
+	for _, p := range rep.Plan.Spec.Params {
+		s.Params = append(s.Params, plots.SweepParam{Name: p.Key, Log: p.Kind == sweep.ParamLogUniform})
 	}
 	for _, row := range rep.Rows {
 		s.Trials = append(s.Trials, plots.SweepTrial{ID: row.Trial.ID, Params: row.Trial.Params, Metric: row.Final, State: row.State,
-			RunDir: filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID)})
+			RunDir: filepath.Join(pa.dir, sweep.TrialsDir, row.Trial.ID)})
 	}
 	figs, err := plots.SweepFigures(s)
 	if err != nil {
