@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"encoding/csv"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/train"
 )
 
 // Report summarises a sweep directory: one row per trial of the plan (a
@@ -19,14 +20,14 @@ import (
 // interrupted), ranked by a metric.
 type Report struct {
 	Dir    string
-	Plan   *SweepPlan
-	Metric SweepMetric // the ranking metric (the sweep's unless SortBy changed it)
-	Rows   []ReportRow // best first; trials without a value last, by ID
+	Plan   *Plan
+	Metric Metric // the ranking metric (the sweep's unless SortBy changed it)
+	Rows   []Row  // best first; trials without a value last, by ID
 }
 
-// ReportRow is one trial of a Report.
-type ReportRow struct {
-	Trial     SweepTrial
+// Row is one trial of a Report.
+type Row struct {
+	Trial     Trial
 	State     string
 	Error     string
 	Job       string  // the Slurm task of the trial's last run, or ""
@@ -40,10 +41,10 @@ type ReportRow struct {
 	metrics   []runs.Metric
 }
 
-// SweepReport reads the sweep directory dir: its plan, every trial's
+// ReadReport reads the sweep directory dir: its plan, every trial's
 // status.json and metrics.jsonl. It ranks the trials by the sweep's metric.
-func SweepReport(dir string) (*Report, error) {
-	p, err := LoadSweepPlan(dir)
+func ReadReport(dir string) (*Report, error) {
+	p, err := LoadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func SweepReport(dir string) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		row := ReportRow{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
+		row := Row{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
 		if ms, err := runs.ReadMetrics(filepath.Join(trialDir(dir, t.ID), runs.MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
@@ -64,17 +65,17 @@ func SweepReport(dir string) (*Report, error) {
 		for _, m := range row.metrics {
 			row.Seconds = max(row.Seconds, m.Wall)
 		}
-		row.TestAcc, _, _ = row.stat(SweepMetric{Split: runs.SplitTest, Name: "accuracy", Goal: "max"})
-		row.TestLoss, _, _ = row.stat(SweepMetric{Split: runs.SplitTest, Name: "loss", Goal: "min"})
+		row.TestAcc, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "accuracy", Goal: "max"})
+		row.TestLoss, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "loss", Goal: "min"})
 		r.Rows = append(r.Rows, row)
 	}
-	r.SortBy(p.Sweep.Metric)
+	r.SortBy(p.Spec.Metric)
 	return r, nil
 }
 
 // stat returns the last value of m, its best value and the epoch of the
 // best; NaN without records.
-func (row *ReportRow) stat(m SweepMetric) (final, best float64, bestEpoch int) {
+func (row *Row) stat(m Metric) (final, best float64, bestEpoch int) {
 	final, best = math.NaN(), math.NaN()
 	for _, r := range row.metrics {
 		if r.Split != m.Split || r.Name != m.Name {
@@ -90,7 +91,7 @@ func (row *ReportRow) stat(m SweepMetric) (final, best float64, bestEpoch int) {
 
 // SlurmUnsettled returns the trials whose status says pending or running
 // under a Slurm task: only Slurm knows whether the task still lives (see
-// SlurmExecutor.CheckSlurmTrials).
+// Slurm.CheckTrials).
 func (r *Report) SlurmUnsettled() []string {
 	var ids []string
 	for _, row := range r.Rows {
@@ -102,8 +103,8 @@ func (r *Report) SlurmUnsettled() []string {
 }
 
 // Update replaces the state and error of the trials in sts (statuses as
-// they stand, e.g. from SlurmExecutor.CheckSlurmTrials).
-func (r *Report) Update(sts map[string]TrialStatus) {
+// they stand, e.g. from Slurm.CheckTrials).
+func (r *Report) Update(sts map[string]Status) {
 	for i := range r.Rows {
 		if st, ok := sts[r.Rows[i].Trial.ID]; ok {
 			r.Rows[i].State, r.Rows[i].Error = st.State, st.Error
@@ -113,7 +114,7 @@ func (r *Report) Update(sts map[string]TrialStatus) {
 
 // SortBy ranks the rows by the final value of m, best first; rows without
 // a value go last, in ID order.
-func (r *Report) SortBy(m SweepMetric) {
+func (r *Report) SortBy(m Metric) {
 	r.Metric = m
 	for i := range r.Rows {
 		row := &r.Rows[i]
@@ -133,7 +134,7 @@ func (r *Report) SortBy(m SweepMetric) {
 
 // BestRow returns the best-ranked trial that finished (done, or stopped by
 // successive halving) with a value of the metric, or false if none did.
-func (r *Report) BestRow() (ReportRow, bool) {
+func (r *Report) BestRow() (Row, bool) {
 	for _, want := range []string{StateDone, StateStopped} {
 		for _, row := range r.Rows {
 			if row.State == want && !math.IsNaN(row.Final) {
@@ -141,26 +142,26 @@ func (r *Report) BestRow() (ReportRow, bool) {
 			}
 		}
 	}
-	return ReportRow{}, false
+	return Row{}, false
 }
 
 // BestConfig is the training config of the best trial with the epochs it
 // was trained for: `spikegrad train --config best.yaml` trains it again.
-func (r *Report) BestConfig() (Config, ReportRow, bool) {
+func (r *Report) BestConfig() (train.Config, Row, bool) {
 	row, ok := r.BestRow()
 	if !ok {
-		return Config{}, row, false
+		return train.Config{}, row, false
 	}
-	c, err := r.Plan.Sweep.TrialConfig(row.Trial, max(row.Epochs, 1))
+	c, err := r.Plan.Spec.TrialConfig(row.Trial, max(row.Epochs, 1))
 	if err != nil {
-		return Config{}, row, false
+		return train.Config{}, row, false
 	}
 	return c, row, true
 }
 
 func (r *Report) header() []string {
 	h := []string{"rank", "id", "state", "epochs"}
-	for _, q := range r.Plan.Sweep.Params {
+	for _, q := range r.Plan.Spec.Params {
 		h = append(h, q.Key)
 	}
 	ms := r.Metric.String()
@@ -196,7 +197,7 @@ func (r *Report) cells(i int) []string {
 		rank = ""
 	}
 	c := []string{rank, row.Trial.ID, row.State, strconv.Itoa(row.Epochs)}
-	for _, q := range r.Plan.Sweep.Params {
+	for _, q := range r.Plan.Spec.Params {
 		c = append(c, row.Trial.Params[q.Key])
 	}
 	be := ""
@@ -232,7 +233,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 // WriteMarkdown writes a title, the best trial and the table in Markdown;
 // real-valued parameters are shown with four significant digits.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	s := r.Plan.Sweep
+	s := r.Plan.Spec
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n\n", s.Name)
 	fmt.Fprintf(&b, "%s search, %d trials, ranked by %s (%s).", s.Strategy.Name, len(r.Rows), r.Metric, r.Metric.Goal)
@@ -266,7 +267,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
-	np := len(r.Plan.Sweep.Params)
+	np := len(r.Plan.Spec.Params)
 	for i := range r.Rows {
 		b.WriteString("|")
 		for j, c := range r.cells(i) {
@@ -318,7 +319,7 @@ func (r *Report) Write() error {
 	}
 	return atomicfile.Write(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
 		fmt.Fprintf(w, "# The best trial of sweep %s: %s %s,\n# %s %s after %d epochs.\n#   spikegrad train --config %s\n",
-			r.Plan.Sweep.Name, row.Trial.ID, formatParams(r.Plan.Sweep, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
+			r.Plan.Spec.Name, row.Trial.ID, formatParams(r.Plan.Spec, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
 		_, err := w.Write(c.YAML())
 		return err
 	})
