@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"autograd/gradcheck":        {"autograd"},
 	"surrogate":                 {"autograd"},
 	"surrogate/surrogatetest":   {"surrogate", "autograd"},
-	"model":                     {},
+	"model":                     {"safetensors", "internal/atomicfile"},
 	"layers":                    {"autograd", "surrogate", "internal/kernels", "model"},
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {"internal/atomicfile"},

@@ -41,6 +41,14 @@
 // a network as one (Sequential.Model); a new layer kind adds its payload
 // type here and its layer type there.
 //
+// # Model directory
+//
+// Save writes a model directory: ArchFile (model.json) and WeightsFile
+// (weights.safetensors, float32 tensors named "<layer>.<param>" as in the
+// table above, with the metadata {"format": Format}), each atomically. Load
+// reads one back. A training run keeps its final model in the model
+// directory of its run directory.
+//
 // # Formats
 //
 // Format, "spikegrad.sequential/v2", is the format above. Unmarshal also

@@ -3,11 +3,13 @@ package model_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/model"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // payloads decodes every layer's config.
@@ -178,5 +180,57 @@ func TestV1(t *testing.T) {
 		&model.LIF{N: 3, Beta: 0.5, Threshold: 1, Reset: model.ResetSubtract, Surrogate: model.Surrogate{Name: "fast_sigmoid"}}}
 	if got := payloads(t, m); !reflect.DeepEqual(got, want) {
 		t.Errorf("v1 defaults: %+v, want %+v", got, want)
+	}
+}
+
+// TestSaveLoad writes a model directory and reads it back, and reads the
+// model directory of a v1 run (weights named "<layer>.<param>").
+func TestSaveLoad(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	m := tutorial()
+	ws := []safetensors.Tensor{{Name: "fc1.weight", Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}},
+		{Name: "lif1.beta", Shape: []int{1}, Data: []float32{0.95}}}
+	if err := model.Save(dir, m, ws); err != nil {
+		t.Fatal(err)
+	}
+	got, gws, err := model.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(payloads(t, got), payloads(t, m)) || !reflect.DeepEqual(gws, ws) {
+		t.Errorf("loaded %+v %+v, want %+v %+v", got, gws, m, ws)
+	}
+	f, err := safetensors.Load(filepath.Join(dir, model.WeightsFile))
+	if err != nil || f.Meta["format"] != model.Format {
+		t.Errorf("weights metadata %v (%v), want format %s", f.Meta, err, model.Format)
+	}
+
+	// The v1 LIF run: 100-128-10 with an LI read-out.
+	m, ws, err = model.Load("testdata/v1-lif/model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := map[string][]int{}
+	for _, w := range ws {
+		shapes[w.Name] = w.Shape
+	}
+	want := map[string][]int{"fc1.weight": {100, 128}, "fc1.bias": {128}, "lif1.beta": {1}, "lif1.threshold": {1},
+		"fc2.weight": {128, 10}, "fc2.bias": {10}, "out.beta": {1}}
+	if len(m.Layers) != 4 || !reflect.DeepEqual(shapes, want) {
+		t.Errorf("v1 run: %d layers, weights %v; want 4 layers, %v", len(m.Layers), shapes, want)
+	}
+
+	if _, _, err := model.Load(filepath.Join(t.TempDir(), "none")); err == nil || !strings.Contains(err.Error(), "model.json") {
+		t.Errorf("a missing directory: %v", err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, model.ArchFile), []byte(`{"format": "x", "layers": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := model.Load(bad); err == nil || !strings.HasPrefix(err.Error(), filepath.Join(bad, model.ArchFile)+": model: format") {
+		t.Errorf("a bad model.json: %v", err)
+	}
+	if err := model.Save(t.TempDir(), &model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c"}}}, nil); err == nil {
+		t.Error("Save wrote an invalid model")
 	}
 }

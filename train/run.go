@@ -770,16 +770,9 @@ func (r *run) write(split, name string, v float64) error {
 // writeModel writes the final model: the weights as safetensors and the
 // architecture as JSON.
 func (r *run) writeModel() error {
-	arch, err := model.Marshal(r.net.Model())
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(r.dir, runs.ModelArch), append(arch, '\n')); err != nil {
-		return err
-	}
 	ts := make([]safetensors.Tensor, len(r.params))
 	for i, p := range r.params {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return safetensors.Save(filepath.Join(r.dir, runs.ModelWeights), ts, map[string]string{"format": model.Format})
+	return model.Save(filepath.Join(r.dir, runs.ModelDir), r.net.Model(), ts)
 }
