@@ -67,9 +67,15 @@ func (c LIFConfig) spec(n int) model.LIF {
 // hyperparameters are invalid (see surrogate.Validate).
 func (c LIFConfig) checkSurrogate(kind, name string) error {
 	if err := surrogate.Validate(c.Surrogate); err != nil {
-		return &ConfigError{Kind: kind, Layer: name, Field: "surrogate", Msg: strings.TrimPrefix(err.Error(), "surrogate: "), Err: err}
+		return surrogateError(kind, name, err)
 	}
 	return nil
+}
+
+// surrogateError is the *ConfigError of the layer name for err, an error of
+// package surrogate.
+func surrogateError(kind, name string, err error) error {
+	return &ConfigError{Kind: kind, Layer: name, Field: "surrogate", Msg: strings.TrimPrefix(err.Error(), "surrogate: "), Err: err}
 }
 
 // lifConfig returns the Go config of the model config p of the layer name
@@ -81,7 +87,7 @@ func lifConfig(kind, name string, p *model.LIF) (LIFConfig, error) {
 	}
 	f, err := surrogate.New(p.Surrogate.Name, p.Surrogate.Params)
 	if err != nil {
-		return LIFConfig{}, &ConfigError{Kind: kind, Layer: name, Field: "surrogate", Msg: strings.TrimPrefix(err.Error(), "surrogate: "), Err: err}
+		return LIFConfig{}, surrogateError(kind, name, err)
 	}
 	return LIFConfig{Beta: p.Beta, Threshold: p.Threshold, Reset: reset, ResetGrad: p.ResetGrad, Surrogate: f,
 		LearnBeta: p.LearnBeta, LearnThreshold: p.LearnThreshold, PerNeuron: p.PerNeuron}, nil
@@ -341,5 +347,7 @@ func (l *LIF) step(t *autograd.Tape, x *autograd.Var, s LIFState, spike spikeFun
 	return spk, LIFState{Mem: mem, Spk: spk}
 }
 
-// Spec describes the layer for a model file: a model.LIF.
+// Spec describes the layer for a model file: a model.LIF. A surrogate that
+// is not a built-in of package surrogate is named by its String, which
+// Build refuses.
 func (l *LIF) Spec() model.Layer { return model.NewLayer(l.name, l.Config.spec(l.N)) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -42,17 +43,22 @@ type Payload interface {
 	Validate() error
 }
 
-// payloads maps each layer kind to a new value of its payload type.
-var payloads = map[string]func() Payload{
-	KindLinear:   func() Payload { return new(Linear) },
-	KindLIF:      func() Payload { return new(LIF) },
-	KindSynaptic: func() Payload { return new(Synaptic) },
-	KindLI:       func() Payload { return new(LI) },
+// payloads makes a new value of the payload type of every layer kind, in
+// the order of Kinds.
+var payloads = []func() Payload{
+	func() Payload { return new(Linear) },
+	func() Payload { return new(LIF) },
+	func() Payload { return new(Synaptic) },
+	func() Payload { return new(LI) },
 }
 
 // Kinds lists the layer kinds that a model may hold.
 func Kinds() []string {
-	return []string{KindLinear, KindLIF, KindSynaptic, KindLI}
+	ks := make([]string, len(payloads))
+	for i, p := range payloads {
+		ks[i] = p().Kind()
+	}
+	return ks
 }
 
 // NewLayer returns the layer called name whose config is p.
@@ -69,12 +75,12 @@ func NewLayer(name string, p Payload) Layer {
 // unknown field or a value of the wrong type is an error, a *FieldError
 // naming the field. The error does not name the layer; Model.Validate's do.
 func (l Layer) Payload() (Payload, error) {
-	mk, ok := payloads[l.Kind]
-	if !ok {
+	i := slices.Index(Kinds(), l.Kind)
+	if i < 0 {
 		return nil, &FieldError{Field: "kind", Value: l.Kind,
 			Msg: "unknown layer kind (allowed: " + strings.Join(Kinds(), ", ") + ")"}
 	}
-	p := mk()
+	p := payloads[i]()
 	if err := decodeStrict(l.Config, p); err != nil {
 		return nil, err
 	}
