@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"layers":                    {"autograd", "surrogate", "internal/kernels"},
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
+	"loss":                      {"autograd"},
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate"},
 	"plots":                     {},
 	"infer":                     {"datasets"},
