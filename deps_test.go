@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"optim":                     {"autograd", "internal/kernels"},
 	"datasets":                  {},
 	"loss":                      {"autograd"},
-	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate"},
+	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "loss"},
 	"plots":                     {},
 	"infer":                     {"datasets"},
 	"nir":                       {"infer"},

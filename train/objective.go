@@ -5,25 +5,38 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/loss"
 )
 
-// Loss selects the training objective on the output layer.
+// Objective turns a batch's trace into the training loss and the predicted classes.
+//
+// Loss records the loss on t and returns it as a scalar; labels holds one
+// class per sample. Predict writes one class per sample to dst, reading the
+// trace's values only. Both run at every training step: they should not
+// allocate (take buffers from the tape, as the functions of package loss do).
+// Classification is the objective of a config; any other type may be used
+// with the same loop.
+type Objective interface {
+	Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var // labels: B entries
+	Predict(tr *layers.Trace, dst []int)                                 // dst: B entries
+}
+
+// Loss selects the loss on the output layer, by its config name.
 type Loss uint8
 
 const (
-	// LossMembraneCE is the cross-entropy of the output membrane potentials
-	// at every time step, summed over time: Σ_t CE(mem[t], y), snnTorch's
-	// tutorial loss (loss_val += loss(mem_rec[step], targets)).
+	// LossMembraneCE is loss.MembraneCE, the cross-entropy of the output
+	// membrane potentials at every time step summed over time: snnTorch's
+	// tutorial loss.
 	LossMembraneCE Loss = iota
-	// LossCountCE is the cross-entropy of the output spike counts Σ_t S[t]
-	// used as logits (snnTorch's ce_count_loss).
+	// LossCountCE is loss.CountCE, the cross-entropy of the output spike
+	// counts (snnTorch's ce_count_loss).
 	LossCountCE
-	// LossMaxMembraneCE is the cross-entropy of the maximum over time of
-	// each output's membrane (SpyTorch tutorial 2's max-over-time read-out).
+	// LossMaxMembraneCE is loss.MaxMembraneCE, the cross-entropy of each
+	// output's maximum membrane over time (SpyTorch tutorial 2's read-out).
 	LossMaxMembraneCE
-	// LossCountMSE is the mean squared error between the output spike counts
-	// and target counts: CorrectRate·T for the label, IncorrectRate·T for
-	// the other outputs (snnTorch's mse_count_loss).
+	// LossCountMSE is loss.CountMSE, the mean squared error between the
+	// output spike counts and target counts (snnTorch's mse_count_loss).
 	LossCountMSE
 )
 
@@ -47,82 +60,14 @@ func ParseLoss(s string) (Loss, error) {
 	return 0, fmt.Errorf("unknown loss %q (allowed: %v)", s, lossNames)
 }
 
-// Objective computes a training loss from a network's trace.
-type Objective struct {
-	Loss                        Loss
-	CorrectRate, IncorrectRate  float32 // LossCountMSE targets, spikes per step
-	RateL1                      float32 // weight of the mean hidden firing rate
-	RateMin, RateMax, BoundCost float32 // per-neuron rate bounds and their weight
-
-	labels  []int     // labels repeated over time, reused
-	targets []float32 // count targets, reused
-}
-
-// Compute returns the scalar loss for the trace of a batch with the given
-// labels: the objective plus the activity regularisers on the hidden
-// (non-output) neuron layers.
-//
-// Shapes: the output is [T, B, C]; labels has B entries in [0, C).
-func (o *Objective) Compute(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
-	out, mem := tr.Out, tr.Mem()
-	T, B, C := out.Dim(0), out.Dim(1), out.Dim(2)
-	var loss *autograd.Var
-	switch o.Loss {
-	case LossMembraneCE:
-		// CE over all T·B rows is the mean over t and b; times T it is the sum
-		// over t of the batch means, snnTorch's objective.
-		o.labels = o.labels[:0]
-		for range T {
-			o.labels = append(o.labels, labels...)
-		}
-		loss = t.Scale(t.CrossEntropy(t.Reshape(mem, T*B, C), o.labels), float32(T))
-	case LossCountCE:
-		loss = t.CrossEntropy(t.Sum(out, 0), labels)
-	case LossMaxMembraneCE:
-		loss = t.CrossEntropy(t.Max(mem, 0), labels)
-	case LossCountMSE:
-		o.targets = o.targets[:0]
-		for b := range B {
-			for c := range C {
-				r := o.IncorrectRate
-				if c == labels[b] {
-					r = o.CorrectRate
-				}
-				o.targets = append(o.targets, r*float32(T))
-			}
-		}
-		loss = t.MSE(t.Sum(out, 0), t.Constant(o.targets, B, C))
-	default:
-		panic(fmt.Sprintf("train: unknown loss %v", o.Loss))
-	}
-	for i, lt := range tr.Layers {
-		if !lt.Neuron || i == len(tr.Layers)-1 {
-			continue
-		}
-		if o.RateL1 > 0 {
-			loss = t.Add(loss, t.Scale(t.MeanAll(lt.Out), o.RateL1))
-		}
-		if o.BoundCost > 0 && (o.RateMin > 0 || o.RateMax > 0) {
-			// Per-neuron rate over time and batch: mean over axes 0 and 1.
-			rate := t.Mean(t.Mean(lt.Out, 0), 0)
-			if o.RateMin > 0 { // Σ relu(min - rate)² / N
-				loss = t.Add(loss, t.Scale(t.MeanAll(t.Square(t.ReLU(t.AddScalar(t.Neg(rate), o.RateMin)))), o.BoundCost))
-			}
-			if o.RateMax > 0 { // Σ relu(rate - max)² / N
-				loss = t.Add(loss, t.Scale(t.MeanAll(t.Square(t.ReLU(t.AddScalar(rate, -o.RateMax)))), o.BoundCost))
-			}
-		}
-	}
-	return loss
-}
-
-// Predict selects how a class is read from the output layer.
+// Predict selects how a class is read from the output layer, by its config
+// name: the argmax over outputs, the first on ties.
 type Predict uint8
 
 const (
-	PredictSpikeCount  Predict = iota // argmax of Σ_t S[t] (snnTorch's accuracy)
-	PredictMembraneSum                // argmax of Σ_t mem[t]
-	PredictMembraneMax                // argmax of max_t mem[t]
+	PredictSpikeCount  Predict = iota // loss.SpikeCount: argmax of Σ_t S[t] (snnTorch's accuracy)
+	PredictMembraneSum                // loss.MembraneSum: argmax of Σ_t mem[t]
+	PredictMembraneMax                // loss.MembraneMax: argmax of max_t mem[t]
 )
 
 var predictNames = [...]string{"spike_count", "membrane_sum", "membrane_max"}
@@ -145,42 +90,84 @@ func ParsePredict(s string) (Predict, error) {
 	return 0, fmt.Errorf("unknown prediction %q (allowed: %v)", s, predictNames)
 }
 
-// Classes writes the predicted class of each of the B samples of a trace
-// into dst (len B): the argmax over outputs, the first on ties. scores is
-// scratch of length B·C.
-func (p Predict) Classes(tr *layers.Trace, dst []int, scores []float32) {
-	out := tr.Out
-	src := out
-	if p != PredictSpikeCount {
-		src = tr.Mem()
+// Classification is the Objective of a config (LoopConfig.Objective): a loss
+// on the output layer, activity regularisers on the hidden neuron layers and
+// a read-out, each a function of package loss. The zero value is the
+// membrane cross-entropy read out by spike count, with no regulariser.
+type Classification struct {
+	Criterion                   Loss    // the loss on the output layer (train.loss)
+	CorrectRate, IncorrectRate  float32 // LossCountMSE targets, spikes per step (train.correct_rate, train.incorrect_rate)
+	RateL1                      float32 // weight of loss.RateL1 on each hidden neuron layer (train.rate_l1); 0: off
+	RateMin, RateMax, BoundCost float32 // loss.RateBounds on each hidden neuron layer (train.rate_min, rate_max, rate_bound_weight)
+	Prediction                  Predict // the read-out (train.predict)
+}
+
+// Objective returns the objective that the loop config names, or a
+// *ConfigError for an unknown train.loss or train.predict.
+func (l LoopConfig) Objective() (Classification, error) {
+	crit, err := ParseLoss(l.Loss)
+	if err != nil {
+		return Classification{}, &ConfigError{Key: "train.loss", Value: l.Loss, Msg: err.Error()}
 	}
-	T, B, C := src.Dim(0), src.Dim(1), src.Dim(2)
-	scores = scores[:B*C]
-	d := src.Data
-	switch p {
-	case PredictMembraneMax:
-		copy(scores, d[:B*C])
-		for t := 1; t < T; t++ {
-			for i, v := range d[t*B*C : (t+1)*B*C] {
-				scores[i] = max(scores[i], v)
-			}
-		}
+	pred, err := ParsePredict(l.Predict)
+	if err != nil {
+		return Classification{}, &ConfigError{Key: "train.predict", Value: l.Predict, Msg: err.Error()}
+	}
+	return Classification{Criterion: crit, CorrectRate: float32(l.CorrectRate), IncorrectRate: float32(l.IncorrectRate),
+		RateL1: float32(l.RateL1), RateMin: float32(l.RateMin), RateMax: float32(l.RateMax), BoundCost: float32(l.RateBoundWeight),
+		Prediction: pred}, nil
+}
+
+// Loss returns the scalar loss for the trace of a batch with the given
+// labels: the Criterion on the output layer, plus the activity regularisers
+// on every neuron layer but the last, in layer order.
+//
+// Shapes: the output is [T, B, C]; labels has B entries in [0, C).
+func (c Classification) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
+	var l *autograd.Var
+	switch c.Criterion {
+	case LossMembraneCE:
+		l = loss.MembraneCE(t, tr.Mem(), labels)
+	case LossCountCE:
+		l = loss.CountCE(t, tr.Out, labels)
+	case LossMaxMembraneCE:
+		l = loss.MaxMembraneCE(t, tr.Mem(), labels)
+	case LossCountMSE:
+		l = loss.CountMSE(t, tr.Out, labels, c.CorrectRate, c.IncorrectRate)
 	default:
-		clear(scores)
-		for t := range T {
-			for i, v := range d[t*B*C : (t+1)*B*C] {
-				scores[i] += v
-			}
+		panic(fmt.Sprintf("train: unknown loss %v", c.Criterion))
+	}
+	for i, lt := range tr.Layers {
+		if !lt.Neuron || i == len(tr.Layers)-1 {
+			continue
+		}
+		if c.RateL1 > 0 {
+			l = t.Add(l, loss.RateL1(t, lt.Out, c.RateL1))
+		}
+		// Each bound is its own term of the sum, (l + below) + above, in
+		// this order: a run's float32 loss depends on it.
+		if c.BoundCost > 0 && c.RateMin > 0 {
+			l = t.Add(l, loss.RateBounds(t, lt.Out, c.RateMin, 0, c.BoundCost))
+		}
+		if c.BoundCost > 0 && c.RateMax > 0 {
+			l = t.Add(l, loss.RateBounds(t, lt.Out, 0, c.RateMax, c.BoundCost))
 		}
 	}
-	for b := range B {
-		row := scores[b*C : (b+1)*C]
-		best := 0
-		for c, v := range row {
-			if v > row[best] {
-				best = c
-			}
-		}
-		dst[b] = best
+	return l
+}
+
+// Predict writes the predicted class of each of the B samples of a trace to
+// dst (len B): the read-out of Prediction on the output layer, its spikes
+// for PredictSpikeCount and its membrane potentials otherwise.
+func (c Classification) Predict(tr *layers.Trace, dst []int) {
+	switch c.Prediction {
+	case PredictSpikeCount:
+		loss.SpikeCount(tr.Out, dst)
+	case PredictMembraneSum:
+		loss.MembraneSum(tr.Mem(), dst)
+	case PredictMembraneMax:
+		loss.MembraneMax(tr.Mem(), dst)
+	default:
+		panic(fmt.Sprintf("train: unknown prediction %v", c.Prediction))
 	}
 }
