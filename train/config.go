@@ -271,18 +271,33 @@ func setScalar(v reflect.Value, s string, null bool) error {
 		}
 		v.SetUint(u)
 	case reflect.Float64:
-		f, err := strconv.ParseFloat(s, 64)
+		f, err := parseFloat(s)
 		if err != nil {
 			return errors.New("must be a number")
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return errors.New("must be a finite number")
+			return errors.New("must be finite")
 		}
 		v.SetFloat(f)
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}
 	return nil
+}
+
+// parseFloat reads a number as strconv.ParseFloat does, and also YAML's
+// infinities and NaN (.inf, -.inf, .nan, in any case), which are numbers
+// that the config refuses as not finite rather than as not numbers.
+func parseFloat(s string) (float64, error) {
+	switch strings.ToLower(s) {
+	case ".inf", "+.inf":
+		return math.Inf(1), nil
+	case "-.inf":
+		return math.Inf(-1), nil
+	case ".nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 func typeName(t reflect.Type) string {
@@ -457,11 +472,14 @@ func (c *Config) Set(key, value string) error {
 				continue
 			}
 			k, val, ok := strings.Cut(kv, "=")
-			f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-			if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			f, err := parseFloat(strings.TrimSpace(val))
+			if !ok || err != nil {
 				return errAt("must be a comma-separated list of name=number")
 			}
 			k = strings.TrimSpace(k)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return errAt(k + " must be finite")
+			}
 			if _, dup := m[k]; dup {
 				return errAt(k + " given twice")
 			}
