@@ -1,5 +1,6 @@
-// Package train holds the training loop, losses, activity regularisers,
-// metrics, checkpoints and run directories.
+// Package train holds the training loop, its Objective (Classification
+// composes a config's loss, activity regularisers and read-out from package
+// loss), metrics, checkpoints and run directories.
 //
 // # Files of a run directory
 //
