@@ -9,10 +9,12 @@
 //
 // # Losses
 //
-//	MembraneCE(t, mem, labels)     Σ_t CE(U[t], y)           snnTorch's tutorial loss
-//	MaxMembraneCE(t, mem, labels)  CE(max_t U[t], y)         SpyTorch's max-over-time read-out
-//	CountCE(t, out, labels)        CE(Σ_t S[t], y)           snnTorch's ce_count_loss
-//	CountMSE(t, out, labels, r⁺, r⁻)  MSE(Σ_t S[t], target)  snnTorch's mse_count_loss
+//	MembraneCE(t, mem, labels)        Σ_t CE(U[t], y)         snnTorch's tutorial loss
+//	MaxMembraneCE(t, mem, labels)     CE(max_t U[t], y)       SpyTorch's max-over-time read-out
+//	CountCE(t, out, labels)           CE(Σ_t S[t], y)         snnTorch's ce_count_loss
+//	CountMSE(t, out, labels, r⁺, r⁻)  MSE(Σ_t S[t], target)   snnTorch's mse_count_loss
+//
+// with target r⁺·T for the label and r⁻·T for the other classes.
 //
 // CE is the mean over the batch of the cross-entropy of softmax(logits) with
 // the label (autograd's fused CrossEntropy); MSE is the mean over B·C
