@@ -6,7 +6,7 @@
 // directories and the metrics contract") is the only contract between the
 // training loop and this package, and otherwise takes plain data (slices,
 // matrices, trial records) that the caller extracts (spikegrad plot uses
-// train.Probe and train.SweepReport). The figures are
+// train.Probe and sweep.ReadReport). The figures are
 //
 //   - curves of logged metrics over training: loss, accuracy, firing rates
 //     per layer, throughput and learning rate (LearningCurves,
@@ -172,6 +172,27 @@
 // SaveFigures writes figures in the chosen formats into a directory;
 // RunCurves returns the curve figures of a run directory without writing
 // them.
+//
+// # Figure sets
+//
+// The figures spikegrad plot draws are chosen here, so that a notebook
+// gets the same set from the same data:
+//
+//   - a run: RunCurves, then, once it has a final model, ProbeFigures of
+//     a Probe (one sample's activity per neuron layer, the weights, the
+//     test set's rates and confusion matrix): per neuron layer the raster
+//     and the membrane traces, then the rate histograms, the weight images
+//     and the confusion matrix. ChooseNeurons picks the traced neurons:
+//     the ones asked for, else every read-out neuron (the classes, up to
+//     10, the true and the predicted class named in the legend), else the
+//     Traces (5) neurons of a hidden layer that fire closest to a third of
+//     the steps, where integration and reset both show.
+//   - a sweep: SweepFigures of a Sweep (its metric, parameters and trials,
+//     best first): the learning curves of the best Overlaid (10) trials
+//     that completed an epoch, read from each trial's run directory, then
+//     SweepScatter and ParallelCoordinates. The parameters' axes are
+//     logarithmic when the sweep samples them log-uniformly or SweepParams
+//     finds their values spread over a factor of 20 or more.
 //
 // # Run directories
 //

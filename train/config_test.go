@@ -109,20 +109,16 @@ func TestDefaultsValidate(t *testing.T) {
 	}
 }
 
-// TestExampleConfigs reads the configs of the examples folder, and plans its
-// sweep files (sweep-*.yaml).
+// TestExampleConfigs reads the configs of the examples folder (the sweep
+// files, sweep-*.yaml, are the sweep package's).
 func TestExampleConfigs(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.yaml")
-	if len(files) < 3 {
-		t.Fatalf("examples: %v, want the two tutorial configs and a sweep", files)
-	}
+	n := 0
 	for _, f := range files {
 		if strings.HasPrefix(filepath.Base(f), "sweep-") {
-			if _, err := PlanSweep(f); err != nil {
-				t.Errorf("%s: %v", f, err)
-			}
 			continue
 		}
+		n++
 		c := DefaultConfig()
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -133,6 +129,9 @@ func TestExampleConfigs(t *testing.T) {
 		} else if err := c.Validate(); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	if n < 2 {
+		t.Errorf("examples: %v, want the two tutorial configs", files)
 	}
 }
 

@@ -1,4 +1,4 @@
-package train_test
+package sweep_test
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/spikegrad/spikegrad/train"
+	"github.com/spikegrad/spikegrad/sweep"
 )
 
 // A grid of two learning rates and two surrogate slopes over the default
-// Randman run: PlanSweep checks every trial's config before anything runs.
-// train.RunSweep(ctx, plan, dir, &train.LocalExecutor{}, os.Stderr) would
-// run the trials, and train.SweepReport(dir) rank them.
-func ExamplePlanSweep() {
+// Randman run: ReadPlan checks every trial's config before anything runs.
+// sweep.Run(ctx, plan, dir, &sweep.Local{}, os.Stderr) would run the
+// trials, and sweep.ReadReport(dir) rank them.
+func ExampleReadPlan() {
 	dir, err := os.MkdirTemp("", "sweep")
 	if err != nil {
 		log.Fatal(err)
@@ -30,7 +30,7 @@ parameters:
 	if err != nil {
 		log.Fatal(err)
 	}
-	plan, err := train.PlanSweep(file)
+	plan, err := sweep.ReadPlan(file)
 	if err != nil {
 		log.Fatal(err)
 	}

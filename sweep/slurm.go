@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // array-<n>-<task>.out (a task's output before it reaches its trial's log).
 const SlurmDir = "slurm"
 
-// SlurmExecutor runs trials as the tasks of a Slurm job array: Execute
+// Slurm runs trials as the tasks of a Slurm job array: Execute
 // writes slurm/array-<n>.sbatch into the sweep directory, submits it with
 // sbatch, and records the array task of every trial in its status.json
 // (pending, job "<jobid>_<task>"). Task i runs `spikegrad sweep run-trial
@@ -54,7 +54,7 @@ const SlurmDir = "slurm"
 // The Slurm commands (sbatch, squeue, scancel, scontrol) are found on PATH
 // and run with Env added to the environment; sbatch passes its environment
 // on to the tasks.
-type SlurmExecutor struct {
+type Slurm struct {
 	// Binary is the spikegrad command that the tasks run, as the compute
 	// nodes see it (empty: this executable).
 	Binary string
@@ -72,7 +72,7 @@ type SlurmExecutor struct {
 	MaxParallel int
 	// Detach makes Execute return an error wrapping ErrDetached as soon as
 	// the array is submitted and the trials' statuses name their tasks,
-	// leaving the array to run; CheckSlurmTrials follows it, and running
+	// leaving the array to run; CheckTrials follows it, and running
 	// the sweep again waits for its live tasks instead of submitting them
 	// anew.
 	Detach bool
@@ -93,12 +93,12 @@ type SlurmExecutor struct {
 	Log io.Writer
 }
 
-// NewSlurmExecutor returns the executor of a sweep file's resources: the
+// NewSlurm returns the executor of a sweep file's resources: the
 // sbatch settings of resources.slurm, threads_per_trial as GOMAXPROCS (and
 // the CPUs per task unless slurm.cpus_per_task is set), and workers as the
 // limit of tasks at once.
-func NewSlurmExecutor(r SweepResources, log io.Writer) *SlurmExecutor {
-	return &SlurmExecutor{SlurmConfig: r.Slurm, Threads: r.ThreadsPerTrial, MaxParallel: r.Workers, Log: log}
+func NewSlurm(r Resources, log io.Writer) *Slurm {
+	return &Slurm{SlurmConfig: r.Slurm, Threads: r.ThreadsPerTrial, MaxParallel: r.Workers, Log: log}
 }
 
 var (
@@ -165,7 +165,7 @@ func shellQuote(s string) string {
 
 // sbatchScript is the batch script of a job array of k trials whose list is
 // slurm/<name>.trials; dir is the absolute sweep directory.
-func (e *SlurmExecutor) sbatchScript(dir, name string, k int) string {
+func (e *Slurm) sbatchScript(dir, name string, k int) string {
 	threads := max(e.Threads, 1)
 	cpus := e.CPUsPerTask
 	if cpus == 0 {
@@ -230,7 +230,7 @@ func (e *SlurmExecutor) sbatchScript(dir, name string, k int) string {
 	return b.String()
 }
 
-func (e *SlurmExecutor) binary() string {
+func (e *Slurm) binary() string {
 	if e.Binary != "" {
 		return e.Binary
 	}
@@ -240,7 +240,7 @@ func (e *SlurmExecutor) binary() string {
 	return "spikegrad"
 }
 
-func (e *SlurmExecutor) logf(format string, a ...any) {
+func (e *Slurm) logf(format string, a ...any) {
 	if e.Log != nil {
 		fmt.Fprintf(e.Log, "slurm: "+format+"\n", a...)
 	}
@@ -249,7 +249,7 @@ func (e *SlurmExecutor) logf(format string, a ...any) {
 // slurmCmd runs a Slurm command with Env and a timeout of one minute (Slurm
 // retries an unreachable controller for MessageTimeout, 10 s by default)
 // and returns its standard output.
-func (e *SlurmExecutor) slurmCmd(ctx context.Context, dir string, name string, args ...string) (string, error) {
+func (e *Slurm) slurmCmd(ctx context.Context, dir string, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -292,7 +292,7 @@ var ErrDetached = errors.New("the trials run on in Slurm (detached)")
 // sweep) is followed instead of submitted again; the others are submitted
 // as one job array. With Detach it returns an error wrapping ErrDetached
 // right after the submission.
-func (e *SlurmExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob) error {
+func (e *Slurm) Execute(ctx context.Context, dir string, jobs []Job) error {
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -357,11 +357,11 @@ func clusterArgs(cluster string, args ...string) []string {
 // adopt splits the jobs into those whose trial is pending or running in a
 // live Slurm task that was submitted for the same epochs (returned as
 // tasks to follow) and the others.
-func (e *SlurmExecutor) adopt(ctx context.Context, dir string, jobs []TrialJob) (tasks []slurmTask, fresh []TrialJob, err error) {
+func (e *Slurm) adopt(ctx context.Context, dir string, jobs []Job) (tasks []slurmTask, fresh []Job, err error) {
 	arrays := map[string]*slurmArrayFile{} // by job id
 	states := map[string][]string{}        // squeue's answer, by job id
 	for _, j := range jobs {
-		st, err := ReadTrialStatus(dir, j.ID)
+		st, err := ReadStatus(dir, j.ID)
 		job, task, ok := parseSlurmTask(st.Job)
 		if err != nil || st.final() || !ok {
 			fresh = append(fresh, j)
@@ -371,7 +371,7 @@ func (e *SlurmExecutor) adopt(ctx context.Context, dir string, jobs []TrialJob) 
 			arrays[job] = findSlurmArray(dir, job)
 		}
 		a := arrays[job]
-		if a == nil || task >= len(a.trials) || a.trials[task] != (TrialJob{ID: j.ID, Epochs: j.Epochs}) {
+		if a == nil || task >= len(a.trials) || a.trials[task] != (Job{ID: j.ID, Epochs: j.Epochs}) {
 			fresh = append(fresh, j)
 			continue
 		}
@@ -408,7 +408,7 @@ func parseSlurmTask(s string) (job string, task int, ok bool) {
 // slurmArrayFile is an array of slurm/: its job and its trial list.
 type slurmArrayFile struct {
 	cluster string
-	trials  []TrialJob // by task
+	trials  []Job // by task
 }
 
 // findSlurmArray returns the array of the sweep directory that was
@@ -430,7 +430,7 @@ func findSlurmArray(dir, job string) *slurmArrayFile {
 		}
 		a := &slurmArrayFile{cluster: cluster}
 		for _, line := range strings.Split(strings.TrimSpace(string(list)), "\n") {
-			var j TrialJob
+			var j Job
 			if _, err := fmt.Sscanf(line, "%s %d", &j.ID, &j.Epochs); err != nil {
 				return nil
 			}
@@ -443,7 +443,7 @@ func findSlurmArray(dir, job string) *slurmArrayFile {
 
 // submit writes and submits an array of the jobs, marks every trial
 // pending under its task, and releases the array.
-func (e *SlurmExecutor) submit(ctx context.Context, dir string, jobs []TrialJob) ([]slurmTask, error) {
+func (e *Slurm) submit(ctx context.Context, dir string, jobs []Job) ([]slurmTask, error) {
 	var list strings.Builder
 	for _, j := range jobs {
 		fmt.Fprintf(&list, "%s %d\n", j.ID, j.Epochs)
@@ -469,11 +469,11 @@ func (e *SlurmExecutor) submit(ctx context.Context, dir string, jobs []TrialJob)
 	}
 	err = writeBytesAtomic(filepath.Join(dir, SlurmDir, name+".job"), []byte(parsable+"\n"))
 	for i := 0; err == nil && i < len(jobs); i++ {
-		st, rerr := ReadTrialStatus(dir, jobs[i].ID)
+		st, rerr := ReadStatus(dir, jobs[i].ID)
 		if rerr != nil {
-			st = TrialStatus{} // a broken status is replaced
+			st = Status{} // a broken status is replaced
 		}
-		err = WriteTrialStatus(dir, jobs[i].ID, TrialStatus{State: StatePending, Epochs: st.Epochs, Job: tasks[i].name()})
+		err = WriteStatus(dir, jobs[i].ID, Status{State: StatePending, Epochs: st.Epochs, Job: tasks[i].name()})
 	}
 	if err == nil {
 		_, err = e.slurmCmd(ctx, dir, "scontrol", clusterArgs(cluster, "release", job)...)
@@ -489,7 +489,7 @@ func (e *SlurmExecutor) submit(ctx context.Context, dir string, jobs []TrialJob)
 
 // writeArray writes slurm/array-<n>.trials and slurm/array-<n>.sbatch for
 // the first unused n and returns "array-<n>" and the script's path.
-func (e *SlurmExecutor) writeArray(dir, list string, k int) (name, script string, err error) {
+func (e *Slurm) writeArray(dir, list string, k int) (name, script string, err error) {
 	sd := filepath.Join(dir, SlurmDir)
 	if err := os.MkdirAll(sd, 0o755); err != nil {
 		return "", "", fmt.Errorf("sweep: %w", err)
@@ -545,7 +545,7 @@ func groups(tasks []slurmTask) []*taskGroup {
 
 // scancel runs scancel with args on every group's tasks: the whole array
 // when it is ours, else the listed tasks.
-func (e *SlurmExecutor) scancel(ctx context.Context, dir string, tasks []slurmTask, args ...string) {
+func (e *Slurm) scancel(ctx context.Context, dir string, tasks []slurmTask, args ...string) {
 	for _, g := range groups(tasks) {
 		ids := g.names
 		if g.own {
@@ -558,7 +558,7 @@ func (e *SlurmExecutor) scancel(ctx context.Context, dir string, tasks []slurmTa
 }
 
 // wait polls the tasks until every trial has an outcome.
-func (e *SlurmExecutor) wait(ctx context.Context, dir string, tasks []slurmTask) error {
+func (e *Slurm) wait(ctx context.Context, dir string, tasks []slurmTask) error {
 	poll := e.Poll
 	if poll <= 0 {
 		poll = 10 * time.Second
@@ -588,7 +588,7 @@ func (e *SlurmExecutor) wait(ctx context.Context, dir string, tasks []slurmTask)
 
 // taskPoll follows Slurm tasks until each trial has an outcome.
 type taskPoll struct {
-	e     *SlurmExecutor
+	e     *Slurm
 	dir   string
 	tasks []slurmTask
 	done  []bool
@@ -692,7 +692,7 @@ func (p *taskPoll) step(ctx context.Context, ask bool) bool {
 		if p.done[i] {
 			continue
 		}
-		st, err := ReadTrialStatus(p.dir, t.id)
+		st, err := ReadStatus(p.dir, t.id)
 		if err == nil && st.final() {
 			p.done[i] = true
 			e.logTrial(t.id, st)
@@ -727,7 +727,7 @@ func (p *taskPoll) step(ctx context.Context, ask bool) bool {
 // (squeue's %T; "" when Slurm does not know it) without a result:
 // interrupted if Slurm stopped the task or forgot it, or if the sweep was
 // interrupted; failed if its process ended by itself.
-func lostStatus(st TrialStatus, task, state string, interrupted bool) TrialStatus {
+func lostStatus(st Status, task, state string, interrupted bool) Status {
 	word := state
 	if word == "" {
 		word = "unknown to Slurm"
@@ -745,10 +745,10 @@ func lostStatus(st TrialStatus, task, state string, interrupted bool) TrialStatu
 }
 
 // record writes the outcome of trial i, whose task ended without one.
-func (p *taskPoll) record(i int, st TrialStatus, readErr error, interrupted bool) error {
+func (p *taskPoll) record(i int, st Status, readErr error, interrupted bool) error {
 	t := p.tasks[i]
 	if readErr != nil {
-		st = TrialStatus{}
+		st = Status{}
 	}
 	st = lostStatus(st, t.name(), p.state[i], interrupted)
 	st.Finished = time.Now().UTC()
@@ -762,7 +762,7 @@ func (p *taskPoll) record(i int, st TrialStatus, readErr error, interrupted bool
 	if n, ok := completedEpochs(td); ok {
 		st.Epochs = n
 	}
-	if err := WriteTrialStatus(p.dir, t.id, st); err != nil {
+	if err := WriteStatus(p.dir, t.id, st); err != nil {
 		return err
 	}
 	p.e.logTrial(t.id, st)
@@ -775,7 +775,7 @@ func (p *taskPoll) forceInterrupted() {
 		if p.done[i] {
 			continue
 		}
-		st, err := ReadTrialStatus(p.dir, t.id)
+		st, err := ReadStatus(p.dir, t.id)
 		if err == nil && st.final() {
 			continue
 		}
@@ -789,7 +789,7 @@ func (p *taskPoll) forceInterrupted() {
 	}
 }
 
-func (e *SlurmExecutor) logTrial(id string, st TrialStatus) {
+func (e *Slurm) logTrial(id string, st Status) {
 	msg := st.State
 	if st.Error != "" {
 		msg += ": " + st.Error
@@ -820,7 +820,7 @@ func slurmStopped(state string) bool {
 
 // squeue returns the state of each of the k tasks of job array job
 // (squeue's %T, "" for a task Slurm does not know).
-func (e *SlurmExecutor) squeue(ctx context.Context, dir, job, cluster string, k int) ([]string, error) {
+func (e *Slurm) squeue(ctx context.Context, dir, job, cluster string, k int) ([]string, error) {
 	args := []string{"-h", "-r", "-j", job, "-t", "all", "-o", "%K|%T"}
 	if cluster != "" {
 		args = append([]string{"--clusters=" + cluster}, args...)
@@ -885,7 +885,7 @@ func parseSqueueTasks(out string, k int) ([]string, error) {
 	return states, nil
 }
 
-// CheckSlurmTrials asks Slurm about the trials among ids whose status.json
+// CheckTrials asks Slurm about the trials among ids whose status.json
 // says pending or running under a Slurm task (its job "J_i") and returns
 // their statuses as they stand: as the file says while Slurm still has the
 // task pending or running, and interrupted or failed, as Execute would
@@ -894,11 +894,11 @@ func parseSqueueTasks(out string, k int) ([]string, error) {
 // that a lost task is never a trial that runs for ever; a pending or
 // running status returned is a live task. It asks squeue once per array
 // job.
-func (e *SlurmExecutor) CheckSlurmTrials(ctx context.Context, dir string, ids []string) (map[string]TrialStatus, error) {
+func (e *Slurm) CheckTrials(ctx context.Context, dir string, ids []string) (map[string]Status, error) {
 	var tasks []slurmTask
-	sts := map[string]TrialStatus{}
+	sts := map[string]Status{}
 	for _, id := range ids {
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		job, task, ok := parseSlurmTask(st.Job)
 		if err != nil || st.final() || !ok {
 			continue
@@ -910,7 +910,7 @@ func (e *SlurmExecutor) CheckSlurmTrials(ctx context.Context, dir string, ids []
 		tasks = append(tasks, slurmTask{id: id, job: job, cluster: cluster, task: task})
 		sts[id] = st
 	}
-	out := map[string]TrialStatus{}
+	out := map[string]Status{}
 	for _, g := range groups(tasks) {
 		states, err := e.squeue(ctx, dir, g.job, g.cluster, g.k)
 		if err != nil {

@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
 // TestMain lets the test binary serve as the worker of the local executor:
@@ -38,7 +40,7 @@ func runTrialMain(args []string) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, ErrInterrupted):
+	case errors.Is(err, train.ErrInterrupted):
 		fmt.Fprintln(os.Stderr, err)
 		return 130
 	}
@@ -46,8 +48,9 @@ func runTrialMain(args []string) int {
 	return 1
 }
 
-// tinySweepBase is tinyConfig as a sweep's base: 10 batches of 32 per epoch,
-// well under a second per epoch.
+// tinySweepBase is a sweep base of well under a second per epoch: Randman
+// with 10 classes of 40 samples (320 for training after the 20% test split,
+// so 10 batches of 32 per epoch), 20 units, 20 steps, a 20-16-10 network.
 const tinySweepBase = `base:
   data: {randman_samples: 40, randman_units: 20, randman_steps: 20}
   model: {hidden: [16]}
@@ -63,9 +66,9 @@ func writeSweep(t *testing.T, text string) string {
 	return p
 }
 
-func planOf(t *testing.T, text string) *SweepPlan {
+func planOf(t *testing.T, text string) *Plan {
 	t.Helper()
-	p, err := PlanSweep(writeSweep(t, text))
+	p, err := ReadPlan(writeSweep(t, text))
 	if err != nil {
 		t.Fatalf("PlanSweep: %v", err)
 	}
@@ -112,7 +115,7 @@ parameters:
 	}
 	// The trial's config carries the values, the map entry merged into
 	// the base's map.
-	c, err := p.Sweep.TrialConfig(p.Trials[35], 0)
+	c, err := p.Spec.TrialConfig(p.Trials[35], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +123,8 @@ parameters:
 		t.Errorf("trial t0035 config: lr %g, batch %d, surrogate %v, hidden %v, epochs %d",
 			c.Train.LR, c.Train.BatchSize, c.Model.SurrogateParams, c.Model.Hidden, c.Train.Epochs)
 	}
-	if p.Sweep.Base.Model.SurrogateParams["slope"] != 25 || !slices.Equal(p.Sweep.Base.Model.Hidden, []int{16}) {
-		t.Errorf("building trial configs changed the base: %v %v", p.Sweep.Base.Model.SurrogateParams, p.Sweep.Base.Model.Hidden)
+	if p.Spec.Base.Model.SurrogateParams["slope"] != 25 || !slices.Equal(p.Spec.Base.Model.Hidden, []int{16}) {
+		t.Errorf("building trial configs changed the base: %v %v", p.Spec.Base.Model.SurrogateParams, p.Spec.Base.Model.Hidden)
 	}
 }
 
@@ -136,7 +139,7 @@ parameters:
 `, seed)
 	}
 	a, b, c := planOf(t, text(7)), planOf(t, text(7)), planOf(t, text(8))
-	same := func(x, y *SweepPlan) bool {
+	same := func(x, y *Plan) bool {
 		for i := range x.Trials {
 			for k, v := range x.Trials[i].Params {
 				if y.Trials[i].Params[k] != v {
@@ -248,7 +251,7 @@ func TestSweepFileErrors(t *testing.T) {
 		if err := os.WriteFile(p, []byte(tc.text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := PlanSweep(p)
+		_, err := ReadPlan(p)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
 			continue
@@ -266,18 +269,18 @@ func TestSweepFileErrors(t *testing.T) {
 type scriptExecutor struct {
 	acc   func(id string, epoch int) float64
 	fail  map[string]bool
-	calls [][]TrialJob
+	calls [][]Job
 }
 
-func (f *scriptExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob) error {
+func (f *scriptExecutor) Execute(ctx context.Context, dir string, jobs []Job) error {
 	f.calls = append(f.calls, slices.Clone(jobs))
 	for _, j := range jobs {
-		st, err := ReadTrialStatus(dir, j.ID)
+		st, err := ReadStatus(dir, j.ID)
 		if err != nil {
 			return err
 		}
 		if f.fail[j.ID] {
-			if err := WriteTrialStatus(dir, j.ID, TrialStatus{State: StateFailed, Error: "scripted failure", PID: os.Getpid()}); err != nil {
+			if err := WriteStatus(dir, j.ID, Status{State: StateFailed, Error: "scripted failure", PID: os.Getpid()}); err != nil {
 				return err
 			}
 			continue
@@ -285,13 +288,13 @@ func (f *scriptExecutor) Execute(ctx context.Context, dir string, jobs []TrialJo
 		if err := os.MkdirAll(trialDir(dir, j.ID), 0o755); err != nil {
 			return err
 		}
-		w, err := OpenMetrics(filepath.Join(trialDir(dir, j.ID), MetricsFile))
+		w, err := train.OpenMetrics(filepath.Join(trialDir(dir, j.ID), train.MetricsFile))
 		if err != nil {
 			return err
 		}
 		for e := st.Epochs + 1; e <= j.Epochs; e++ {
-			for _, m := range []Metric{{Step: 10 * e, Epoch: e, Split: SplitTest, Name: "loss", Value: 1 - f.acc(j.ID, e), Wall: float64(e)},
-				{Step: 10 * e, Epoch: e, Split: SplitTest, Name: "accuracy", Value: f.acc(j.ID, e), Wall: float64(e)}} {
+			for _, m := range []train.Metric{{Step: 10 * e, Epoch: e, Split: train.SplitTest, Name: "loss", Value: 1 - f.acc(j.ID, e), Wall: float64(e)},
+				{Step: 10 * e, Epoch: e, Split: train.SplitTest, Name: "accuracy", Value: f.acc(j.ID, e), Wall: float64(e)}} {
 				if err := w.Write(m); err != nil {
 					return err
 				}
@@ -300,7 +303,7 @@ func (f *scriptExecutor) Execute(ctx context.Context, dir string, jobs []TrialJo
 		if err := w.Close(); err != nil {
 			return err
 		}
-		if err := WriteTrialStatus(dir, j.ID, TrialStatus{State: StateDone, Epochs: j.Epochs, PID: os.Getpid()}); err != nil {
+		if err := WriteStatus(dir, j.ID, Status{State: StateDone, Epochs: j.Epochs, PID: os.Getpid()}); err != nil {
 			return err
 		}
 	}
@@ -326,16 +329,16 @@ parameters:
 	}
 	ex := &scriptExecutor{acc: acc, fail: map[string]bool{"t0008": true}}
 	dir := filepath.Join(t.TempDir(), "sweep")
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Rung 0: all 9 to 1 epoch. Ranked at epoch 1: t0008 failed (last),
 	// then t0007, t0006, t0005 (0.7, 0.6, 0.5): 9/3 = 3 promoted to 3
 	// epochs. Ranked at epoch 3: t0007 0.703, t0006 0.603, t0005 0.503:
 	// one promoted to 9 epochs, t0007.
-	want := [][]TrialJob{nil, {{"t0007", 3}, {"t0006", 3}, {"t0005", 3}}, {{"t0007", 9}}}
+	want := [][]Job{nil, {{"t0007", 3}, {"t0006", 3}, {"t0005", 3}}, {{"t0007", 9}}}
 	for i := range 9 {
-		want[0] = append(want[0], TrialJob{fmt.Sprintf("t%04d", i), 1})
+		want[0] = append(want[0], Job{fmt.Sprintf("t%04d", i), 1})
 	}
 	if fmt.Sprint(ex.calls) != fmt.Sprint(want) {
 		t.Errorf("executor calls:\n got %v\nwant %v", ex.calls, want)
@@ -343,7 +346,7 @@ parameters:
 	states := map[string]string{}
 	for i := range 9 {
 		id := fmt.Sprintf("t%04d", i)
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +366,7 @@ parameters:
 	}
 	// Running the finished sweep again runs nothing.
 	ex.calls = nil
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil || len(ex.calls) != 0 {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil || len(ex.calls) != 0 {
 		t.Errorf("second run: %v, calls %v", err, ex.calls)
 	}
 	// Epochs trained: five stopped at 1, two at 3, one at 9, and the
@@ -371,7 +374,7 @@ parameters:
 	// against 9 · 9 = 81 for the grid.
 	total := 0
 	for i := range 9 {
-		st, _ := ReadTrialStatus(dir, fmt.Sprintf("t%04d", i))
+		st, _ := ReadStatus(dir, fmt.Sprintf("t%04d", i))
 		total += st.Epochs
 	}
 	if total != 20 {
@@ -386,24 +389,24 @@ parameters:
   train.lr: {values: [1e-3, 2e-3, 3e-3, 4e-3]}
   model.beta: {values: [0.9]}
 `)
-	if p.Sweep.Metric != (SweepMetric{Name: "loss", Split: SplitTest, Goal: "min"}) {
-		t.Fatalf("metric %+v: want test loss, min", p.Sweep.Metric)
+	if p.Spec.Metric != (Metric{Name: "loss", Split: train.SplitTest, Goal: "min"}) {
+		t.Fatalf("metric %+v: want test loss, min", p.Spec.Metric)
 	}
 	// Accuracies 0.5, 0.8, 0.6 (test loss 1 - acc); t0003 fails.
 	accs := map[string]float64{"t0000": 0.5, "t0001": 0.8, "t0002": 0.6}
 	ex := &scriptExecutor{acc: func(id string, e int) float64 { return accs[id] }, fail: map[string]bool{"t0003": true}}
 	dir := filepath.Join(t.TempDir(), "s")
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := SweepReport(dir)
+	rep, err := ReadReport(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := rep.Write(); err != nil {
 		t.Fatal(err)
 	}
-	csv := string(readFile(t, filepath.Join(dir, ReportCSVFile)))
+	csv := string(mustRead(t, filepath.Join(dir, ReportCSVFile)))
 	// The values are plan.json's numbers. Lowest loss first: t0001 (0.2), t0002 (0.4), t0000 (0.5), then the
 	// failed trial without a value.
 	// The ranked metric is the test loss, so it is not repeated after the
@@ -417,20 +420,20 @@ parameters:
 	if csv != want {
 		t.Errorf("report.csv:\n%s\nwant:\n%s", csv, want)
 	}
-	md := string(readFile(t, filepath.Join(dir, ReportMDFile)))
+	md := string(mustRead(t, filepath.Join(dir, ReportMDFile)))
 	if !strings.Contains(md, "Best: t0001 (train.lr=0.002, model.beta=0.9), test/loss 0.2 after 2 epochs") ||
 		!strings.Contains(md, "| 1 | t0001 | done | 2 | 0.002 | 0.9 |") {
 		t.Errorf("report.md:\n%s", md)
 	}
 	// best.yaml is the best trial's config, as spikegrad train reads it.
-	c := DefaultConfig()
-	if err := c.ReadYAML(readFile(t, filepath.Join(dir, BestFile)), BestFile); err != nil {
+	c := train.DefaultConfig()
+	if err := c.ReadYAML(mustRead(t, filepath.Join(dir, BestFile)), BestFile); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	wantCfg, err := p.Sweep.TrialConfig(p.Trials[1], 2)
+	wantCfg, err := p.Spec.TrialConfig(p.Trials[1], 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +441,7 @@ parameters:
 		t.Errorf("best.yaml holds lr %g; want t0001's config", c.Train.LR)
 	}
 	// Ranked by accuracy (max) instead.
-	rep.SortBy(SweepMetric{Name: "accuracy", Split: SplitTest, Goal: "max"})
+	rep.SortBy(Metric{Name: "accuracy", Split: train.SplitTest, Goal: "max"})
 	var ids []string
 	for _, r := range rep.Rows {
 		ids = append(ids, r.Trial.ID)
@@ -453,19 +456,19 @@ func TestSweepDirectoryFromAnotherSweep(t *testing.T) {
 	p := planOf(t, text)
 	dir := filepath.Join(t.TempDir(), "s")
 	ex := &scriptExecutor{acc: func(string, int) float64 { return 0.5 }}
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil {
 		t.Fatal(err)
 	}
 	// More workers: the same sweep.
 	p2 := planOf(t, text+"resources: {workers: 1}\n")
-	if err := RunSweep(context.Background(), p2, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p2, dir, ex, nil); err != nil {
 		t.Errorf("same sweep with other resources: %v", err)
 	}
 	p3 := planOf(t, strings.Replace(text, "1e-3", "2e-3", 1))
 	ex.calls = nil
-	err := RunSweep(context.Background(), p3, dir, ex, nil)
+	err := Run(context.Background(), p3, dir, ex, nil)
 	want := fmt.Sprintf(`sweep: %s was made from another sweep file than %s (resolved sweep line 15: "values: [\"1e-3\"]" in the directory's sweep.yaml, "values: [\"2e-3\"]" in %s); choose another --dir or remove it`,
-		dir, p3.Sweep.File, p3.Sweep.File)
+		dir, p3.Spec.File, p3.Spec.File)
 	if err == nil || err.Error() != want {
 		t.Errorf("another sweep in the same directory:\n got %v\nwant %s", err, want)
 	}
@@ -492,16 +495,16 @@ func TestSweepLostWorkerIsInterruptedAndResumed(t *testing.T) {
 	p := planOf(t, "name: lost\n"+tinySweepBase+"parameters:\n  train.lr: {values: [1e-3, 2e-3]}\n")
 	dir := filepath.Join(t.TempDir(), "s")
 	ex := &scriptExecutor{acc: func(string, int) float64 { return 0.5 }}
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A crash of the machine: t0001 stays "running" with a process that
 	// no longer exists.
 	host, _ := os.Hostname()
-	if err := WriteTrialStatus(dir, "t0001", TrialStatus{State: StateRunning, Epochs: 1, Host: host, PID: deadPID(t)}); err != nil {
+	if err := WriteStatus(dir, "t0001", Status{State: StateRunning, Epochs: 1, Host: host, PID: deadPID(t)}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := SweepReport(dir)
+	rep, err := ReadReport(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +514,7 @@ func TestSweepLostWorkerIsInterruptedAndResumed(t *testing.T) {
 		}
 	}
 	ex.calls = nil
-	if err := RunSweep(context.Background(), p, dir, ex, nil); err != nil {
+	if err := Run(context.Background(), p, dir, ex, nil); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(ex.calls) != "[[{t0001 2}]]" {
@@ -519,13 +522,13 @@ func TestSweepLostWorkerIsInterruptedAndResumed(t *testing.T) {
 	}
 	// An executor that returns without the trial recording an outcome:
 	// failed, not a gap.
-	if err := WriteTrialStatus(dir, "t0001", TrialStatus{State: StateRunning, Epochs: 1, Host: host, PID: deadPID(t)}); err != nil {
+	if err := WriteStatus(dir, "t0001", Status{State: StateRunning, Epochs: 1, Host: host, PID: deadPID(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := RunSweep(context.Background(), p, dir, nopExecutor{}, nil); err != nil {
+	if err := Run(context.Background(), p, dir, nopExecutor{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := ReadTrialStatus(dir, "t0001")
+	st, _ := ReadStatus(dir, "t0001")
 	if st.State != StateFailed || st.Error != "the trial's process ended without recording an outcome" {
 		t.Errorf("t0001 after a silent executor: %+v", st)
 	}
@@ -533,19 +536,19 @@ func TestSweepLostWorkerIsInterruptedAndResumed(t *testing.T) {
 
 type nopExecutor struct{}
 
-func (nopExecutor) Execute(context.Context, string, []TrialJob) error { return nil }
+func (nopExecutor) Execute(context.Context, string, []Job) error { return nil }
 
 func TestTrialStatusFile(t *testing.T) {
 	dir := t.TempDir()
-	st, err := ReadTrialStatus(dir, "t0000")
+	st, err := ReadStatus(dir, "t0000")
 	if err != nil || st.State != StatePending {
 		t.Fatalf("missing status: %+v, %v; want pending", st, err)
 	}
-	in := TrialStatus{State: StateFailed, Epochs: 2, Error: "x", Host: "h", PID: 7, Job: "12_3"}
-	if err := WriteTrialStatus(dir, "t0000", in); err != nil {
+	in := Status{State: StateFailed, Epochs: 2, Error: "x", Host: "h", PID: 7, Job: "12_3"}
+	if err := WriteStatus(dir, "t0000", in); err != nil {
 		t.Fatal(err)
 	}
-	b := readFile(t, filepath.Join(dir, TrialsDir, "t0000", StatusFile))
+	b := mustRead(t, filepath.Join(dir, TrialsDir, "t0000", StatusFile))
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -553,14 +556,14 @@ func TestTrialStatusFile(t *testing.T) {
 	if _, ok := m["started"]; ok {
 		t.Errorf("a zero start time is written: %s", b)
 	}
-	out, err := ReadTrialStatus(dir, "t0000")
+	out, err := ReadStatus(dir, "t0000")
 	if err != nil || out != in {
 		t.Errorf("read back %+v, %v; want %+v", out, err, in)
 	}
 	if err := os.WriteFile(filepath.Join(dir, TrialsDir, "t0000", StatusFile), []byte(`{"state": "sleeping"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadTrialStatus(dir, "t0000"); err == nil || !strings.Contains(err.Error(), `unknown state "sleeping"`) {
+	if _, err := ReadStatus(dir, "t0000"); err == nil || !strings.Contains(err.Error(), `unknown state "sleeping"`) {
 		t.Errorf("bad state: %v", err)
 	}
 }
@@ -568,22 +571,22 @@ func TestTrialStatusFile(t *testing.T) {
 func TestSweepReportSlurmTrials(t *testing.T) {
 	p := planOf(t, "name: sl\n"+tinySweepBase+"parameters:\n  train.lr: {values: [1e-3, 2e-3]}\n")
 	dir := filepath.Join(t.TempDir(), "s")
-	if err := RunSweep(context.Background(), p, dir, &scriptExecutor{acc: func(string, int) float64 { return 0.5 }}, nil); err != nil {
+	if err := Run(context.Background(), p, dir, &scriptExecutor{acc: func(string, int) float64 { return 0.5 }}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A trial running under a Slurm task on another node: its pid says
 	// nothing here, so the report keeps it running until Slurm is asked.
-	if err := WriteTrialStatus(dir, "t0001", TrialStatus{State: StateRunning, Epochs: 1, Host: "node7", PID: 1, Job: "41_1"}); err != nil {
+	if err := WriteStatus(dir, "t0001", Status{State: StateRunning, Epochs: 1, Host: "node7", PID: 1, Job: "41_1"}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := SweepReport(dir)
+	rep, err := ReadReport(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ids := rep.SlurmUnsettled(); fmt.Sprint(ids) != "[t0001]" {
 		t.Fatalf("SlurmUnsettled = %v, want [t0001]", ids)
 	}
-	rep.Update(map[string]TrialStatus{"t0001": {State: StateInterrupted, Error: "Slurm task 41_1 ended without a result (state CANCELLED)"}})
+	rep.Update(map[string]Status{"t0001": {State: StateInterrupted, Error: "Slurm task 41_1 ended without a result (state CANCELLED)"}})
 	for _, r := range rep.Rows {
 		if r.Trial.ID == "t0001" && (r.State != StateInterrupted || !strings.Contains(r.Error, "CANCELLED")) {
 			t.Errorf("after Update: %s %q", r.State, r.Error)
@@ -592,12 +595,12 @@ func TestSweepReportSlurmTrials(t *testing.T) {
 }
 
 // detachExecutor submits its trials (records them pending under a job id)
-// and returns ErrDetached, as SlurmExecutor does with Detach.
+// and returns ErrDetached, as Slurm does with Detach.
 type detachExecutor struct{}
 
-func (detachExecutor) Execute(_ context.Context, dir string, jobs []TrialJob) error {
+func (detachExecutor) Execute(_ context.Context, dir string, jobs []Job) error {
 	for i, j := range jobs {
-		if err := WriteTrialStatus(dir, j.ID, TrialStatus{State: StatePending, Job: fmt.Sprintf("77_%d", i)}); err != nil {
+		if err := WriteStatus(dir, j.ID, Status{State: StatePending, Job: fmt.Sprintf("77_%d", i)}); err != nil {
 			return err
 		}
 	}
@@ -612,22 +615,44 @@ parameters:
   train.lr: {values: [1e-3, 2e-3]}
 `)
 	dir := filepath.Join(t.TempDir(), "sweep")
-	if err := RunSweep(context.Background(), p, dir, detachExecutor{}, nil); !errors.Is(err, ErrDetached) {
+	if err := Run(context.Background(), p, dir, detachExecutor{}, nil); !errors.Is(err, ErrDetached) {
 		t.Fatalf("RunSweep: %v, want ErrDetached", err)
 	}
 	for _, id := range []string{"t0000", "t0001"} {
-		if st, _ := ReadTrialStatus(dir, id); st.State != StatePending || st.Job == "" {
+		if st, _ := ReadStatus(dir, id); st.State != StatePending || st.Job == "" {
 			t.Errorf("%s after a detached submission: %+v, want pending with its job", id, st)
 		}
 	}
 }
 
+// TestExampleSweeps plans the sweep files of the examples folder.
+func TestExampleSweeps(t *testing.T) {
+	files, _ := filepath.Glob("../examples/sweep-*.yaml")
+	if len(files) == 0 {
+		t.Fatal("examples: no sweep-*.yaml")
+	}
+	for _, f := range files {
+		if _, err := ReadPlan(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
 func TestSweepBadSlurmResources(t *testing.T) {
-	_, err := PlanSweep(writeSweep(t, "name: s\n"+tinySweepBase+`resources: {slurm: {time: "soon"}}
+	_, err := ReadPlan(writeSweep(t, "name: s\n"+tinySweepBase+`resources: {slurm: {time: "soon"}}
 parameters:
   train.lr: {values: [1e-3]}
 `))
 	if err == nil || !strings.Contains(err.Error(), `resources.slurm.time "soon"`) {
 		t.Fatalf("PlanSweep: %v, want an error naming resources.slurm.time", err)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

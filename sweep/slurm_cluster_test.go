@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/internal/slurmtest"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
 // lockedBuffer is a bytes.Buffer that the sweep's goroutine writes while
@@ -45,14 +47,14 @@ func TestSlurmSweepOnCluster(t *testing.T) {
 	plan := slurmPlan(t, "on-slurm", slurmSweepBase)
 	dir := filepath.Join(t.TempDir(), "sweep")
 	log := &lockedBuffer{}
-	e := &SlurmExecutor{Binary: bin, Env: c.Env(), Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond, Log: log}
+	e := &Slurm{Binary: bin, Env: c.Env(), Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond, Log: log}
 	// Three trials of two sub-second epochs on a cluster that starts a
 	// task about 1 s after the one before ends: 2 minutes is ample.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- RunSweep(ctx, plan, dir, e, log) }()
+	go func() { done <- Run(ctx, plan, dir, e, log) }()
 	var sweepErr error
 	reports, unfinished := 0, 0
 	for running := true; running; {
@@ -64,7 +66,7 @@ func TestSlurmSweepOnCluster(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, SweepFile)); err != nil {
 			continue // sweep.yaml is written last: the directory is not complete yet
 		}
-		rep, err := SweepReport(dir)
+		rep, err := ReadReport(dir)
 		if err != nil {
 			t.Fatalf("report while the array runs: %v", err)
 		}
@@ -94,7 +96,7 @@ func TestSlurmSweepOnCluster(t *testing.T) {
 		t.Errorf("slurm/array-0.job: %q, %v; want %q", b, err, job+"\n")
 	}
 	for i, id := range []string{"t0000", "t0001", "t0002"} {
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		task := job + "_" + strconv.Itoa(i)
 		if err != nil || st.State != StateDone || st.Epochs != 2 || st.Job != task {
 			t.Errorf("%s: %+v, %v; want done after 2 epochs in Slurm task %s", id, st, err, task)
@@ -104,7 +106,7 @@ func TestSlurmSweepOnCluster(t *testing.T) {
 			t.Errorf("%s: log.txt does not name Slurm task %s:\n%s", id, task, tl)
 		}
 	}
-	rep, err := SweepReport(dir)
+	rep, err := ReadReport(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,16 +139,16 @@ func TestSlurmLostTasks(t *testing.T) {
 	}
 	log := &lockedBuffer{}
 	// At most two tasks at once: t0003 stays pending while two run.
-	e := &SlurmExecutor{Binary: bin, Env: c.Env(), MaxParallel: 2, Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond,
+	e := &Slurm{Binary: bin, Env: c.Env(), MaxParallel: 2, Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond,
 		Grace: 20 * time.Second, Log: log}
 	// 10000 epochs: the trials run until they are stopped.
-	jobs := []TrialJob{{"t0000", 10000}, {"t0001", 10000}, {"t0002", 10000}, {"t0003", 10000}}
+	jobs := []Job{{"t0000", 10000}, {"t0001", 10000}, {"t0002", 10000}, {"t0003", 10000}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- e.Execute(ctx, dir, jobs) }()
-	running := func(st TrialStatus) bool { return st.State == StateRunning }
-	final := func(st TrialStatus) bool { return st.final() }
+	running := func(st Status) bool { return st.State == StateRunning }
+	final := func(st Status) bool { return st.final() }
 	scancel := func(task string) {
 		t.Helper()
 		if out, err := c.Command(context.Background(), "scancel", task).CombinedOutput(); err != nil {
@@ -190,13 +192,13 @@ func TestSlurmLostTasks(t *testing.T) {
 		// the array's record at once: squeue and scontrol no longer know it.
 		{"t0003", StateInterrupted, "Slurm task " + job + "_3 ended without a result (state unknown to Slurm)"},
 	} {
-		st, err := ReadTrialStatus(dir, w.id)
+		st, err := ReadStatus(dir, w.id)
 		if err != nil || st.State != w.state || !strings.HasPrefix(st.Error, w.err) || (w.err == "") != (st.Error == "") {
 			t.Errorf("%s: %+v, %v; want %s with error %q", w.id, st, err, w.state, w.err)
 		}
 	}
 	for _, id := range []string{"t0001", "t0002"} {
-		if _, err := os.Stat(filepath.Join(dir, TrialsDir, id, LastCheckpoint)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, TrialsDir, id, train.LastCheckpoint)); err != nil {
 			t.Errorf("%s saved no checkpoint when it was stopped: %v", id, err)
 		}
 	}
@@ -208,9 +210,9 @@ func TestSlurmLostTasks(t *testing.T) {
 
 // TestSlurmDetached submits an array with Detach: Execute returns at once
 // (ErrDetached) with every trial pending under its task, and
-// CheckSlurmTrials reports them live. A second Execute of the same jobs
+// CheckTrials reports them live. A second Execute of the same jobs
 // follows the live tasks instead of submitting them again. Once the array
-// is cancelled before any task could start, CheckSlurmTrials reports the
+// is cancelled before any task could start, CheckTrials reports the
 // trials interrupted instead of pending for ever, and a third Execute
 // submits them anew; there the spikegrad command is missing, and each trial
 // is failed with the shell's complaint from its log.
@@ -222,21 +224,21 @@ func TestSlurmDetached(t *testing.T) {
 		t.Fatal(err)
 	}
 	// --begin an hour from now: the tasks stay pending.
-	e := &SlurmExecutor{Binary: "/nonexistent/spikegrad", Env: c.Env(), Detach: true,
+	e := &Slurm{Binary: "/nonexistent/spikegrad", Env: c.Env(), Detach: true,
 		SlurmConfig: SlurmConfig{Extra: []string{"--begin=now+3600"}}}
-	jobs := []TrialJob{{"t0000", 2}, {"t0001", 2}, {"t0002", 2}}
+	jobs := []Job{{"t0000", 2}, {"t0001", 2}, {"t0002", 2}}
 	if err := e.Execute(context.Background(), dir, jobs); !errors.Is(err, ErrDetached) {
 		t.Fatalf("detached Execute: %v, want ErrDetached", err)
 	}
 	job := jobOf(t, dir, "t0000")
 	ids := []string{"t0000", "t0001", "t0002"}
 	for i, id := range ids {
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		if err != nil || st.State != StatePending || st.Job != job+"_"+strconv.Itoa(i) {
 			t.Errorf("%s after a detached submission: %+v, %v; want pending in task %s_%d", id, st, err, job, i)
 		}
 	}
-	got, err := e.CheckSlurmTrials(context.Background(), dir, ids)
+	got, err := e.CheckTrials(context.Background(), dir, ids)
 	if err != nil || len(got) != 3 || got["t0000"].State != StatePending {
 		t.Errorf("CheckSlurmTrials of pending tasks: %v, %v; want all three pending", got, err)
 	}
@@ -252,7 +254,7 @@ func TestSlurmDetached(t *testing.T) {
 		t.Fatalf("scancel: %v: %s", err, out)
 	}
 	ended := func() bool {
-		got, err = e.CheckSlurmTrials(context.Background(), dir, ids)
+		got, err = e.CheckTrials(context.Background(), dir, ids)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +276,7 @@ func TestSlurmDetached(t *testing.T) {
 	}
 
 	// Submitted anew, without --begin and without a spikegrad to run.
-	e2 := &SlurmExecutor{Binary: "/nonexistent/spikegrad", Env: c.Env(), Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond}
+	e2 := &Slurm{Binary: "/nonexistent/spikegrad", Env: c.Env(), Poll: 200 * time.Millisecond, Settle: 500 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := e2.Execute(ctx, dir, jobs); err != nil {
@@ -282,7 +284,7 @@ func TestSlurmDetached(t *testing.T) {
 	}
 	job2 := jobOf(t, dir, "t0000")
 	for i, id := range ids {
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		want := "Slurm task " + job2 + "_" + strconv.Itoa(i) + " ended without a result (state FAILED); its log ends: "
 		if err != nil || st.State != StateFailed || !strings.HasPrefix(st.Error, want) || !strings.Contains(st.Error, "/nonexistent/spikegrad") {
 			t.Errorf("%s without a spikegrad command: %+v, %v; want failed: %s... /nonexistent/spikegrad ...", id, st, err, want)

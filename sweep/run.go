@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
 // Files and folders of a sweep directory (docs/design.md, "Sweeps").
@@ -39,9 +41,9 @@ const (
 	StateStopped     = "stopped"     // halted by successive halving
 )
 
-// TrialJob is one trial to run up to Epochs epochs (resuming from its
+// Job is one trial to run up to Epochs epochs (resuming from its
 // checkpoint if it has one).
-type TrialJob struct {
+type Job struct {
 	ID     string
 	Epochs int
 }
@@ -50,11 +52,11 @@ type TrialJob struct {
 // processes and returns when all of them have finished (their outcome is in
 // their status.json), or when ctx is done.
 type Executor interface {
-	Execute(ctx context.Context, dir string, jobs []TrialJob) error
+	Execute(ctx context.Context, dir string, jobs []Job) error
 }
 
-// TrialStatus is trials/<id>/status.json.
-type TrialStatus struct {
+// Status is trials/<id>/status.json.
+type Status struct {
 	State    string    `json:"state"`
 	Epochs   int       `json:"epochs"` // completed epochs
 	Error    string    `json:"error,omitempty"`
@@ -66,7 +68,7 @@ type TrialStatus struct {
 }
 
 // final reports whether the state is an outcome (not pending or running).
-func (s TrialStatus) final() bool {
+func (s Status) final() bool {
 	switch s.State {
 	case StateDone, StateFailed, StateInterrupted, StateStopped:
 		return true
@@ -76,34 +78,34 @@ func (s TrialStatus) final() bool {
 
 func trialDir(dir, id string) string { return filepath.Join(dir, TrialsDir, id) }
 
-// ReadTrialStatus reads trials/<id>/status.json of the sweep directory dir.
+// ReadStatus reads trials/<id>/status.json of the sweep directory dir.
 // A trial without one is pending.
-func ReadTrialStatus(dir, id string) (TrialStatus, error) {
+func ReadStatus(dir, id string) (Status, error) {
 	p := filepath.Join(trialDir(dir, id), StatusFile)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return TrialStatus{State: StatePending}, nil
+		return Status{State: StatePending}, nil
 	}
 	if err != nil {
-		return TrialStatus{}, fmt.Errorf("sweep: %w", err)
+		return Status{}, fmt.Errorf("sweep: %w", err)
 	}
-	var s TrialStatus
+	var s Status
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return TrialStatus{}, &FormatError{File: p, Format: "trial status", Msg: err.Error(), Err: ErrMalformed}
+		return Status{}, &train.FormatError{File: p, Format: "trial status", Msg: err.Error(), Err: train.ErrMalformed}
 	}
 	switch s.State {
 	case StatePending, StateRunning, StateDone, StateFailed, StateInterrupted, StateStopped:
 	default:
-		return TrialStatus{}, &FormatError{File: p, Format: "trial status", Msg: fmt.Sprintf("unknown state %q", s.State), Err: ErrMalformed}
+		return Status{}, &train.FormatError{File: p, Format: "trial status", Msg: fmt.Sprintf("unknown state %q", s.State), Err: train.ErrMalformed}
 	}
 	return s, nil
 }
 
-// WriteTrialStatus writes trials/<id>/status.json atomically, creating the
+// WriteStatus writes trials/<id>/status.json atomically, creating the
 // trial's folder if needed.
-func WriteTrialStatus(dir, id string, s TrialStatus) error {
+func WriteStatus(dir, id string, s Status) error {
 	d := trialDir(dir, id)
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -112,7 +114,7 @@ func WriteTrialStatus(dir, id string, s TrialStatus) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(d, StatusFile), func(w io.Writer) error {
+	return train.WriteFileAtomic(filepath.Join(d, StatusFile), func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
@@ -121,8 +123,8 @@ func WriteTrialStatus(dir, id string, s TrialStatus) error {
 // currentStatus is a trial's status as it stands: a running status whose
 // process is gone from this host, and that has no Slurm job, is
 // interrupted.
-func currentStatus(dir, id string) (TrialStatus, error) {
-	s, err := ReadTrialStatus(dir, id)
+func currentStatus(dir, id string) (Status, error) {
+	s, err := ReadStatus(dir, id)
 	if err != nil {
 		return s, err
 	}
@@ -158,8 +160,8 @@ type planRungJSON struct {
 	Trials []string `json:"trials"`
 }
 
-func (p *SweepPlan) planJSON() *planJSON {
-	pj := &planJSON{Sweep: p.Sweep.Name, Fingerprint: p.Sweep.fingerprint(), Strategy: p.Sweep.Strategy.Name, Metric: p.Sweep.Metric.String()}
+func (p *Plan) planJSON() *planJSON {
+	pj := &planJSON{Sweep: p.Spec.Name, Fingerprint: p.Spec.fingerprint(), Strategy: p.Spec.Strategy.Name, Metric: p.Spec.Metric.String()}
 	for _, t := range p.Trials {
 		pt := planTrialJSON{ID: t.ID, Params: map[string]json.RawMessage{}}
 		for k, v := range t.Params {
@@ -178,7 +180,7 @@ func writePlanJSON(dir string, pj *planJSON) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, PlanFile), func(w io.Writer) error {
+	return train.WriteFileAtomic(filepath.Join(dir, PlanFile), func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
@@ -194,15 +196,15 @@ func readPlanJSON(dir string) (*planJSON, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&pj); err != nil {
-		return nil, &FormatError{File: p, Format: "sweep plan", Msg: err.Error(), Err: ErrMalformed}
+		return nil, &train.FormatError{File: p, Format: "sweep plan", Msg: err.Error(), Err: train.ErrMalformed}
 	}
 	return &pj, nil
 }
 
-// LoadSweepPlan reads the plan of the sweep directory dir: sweep.yaml and
+// LoadDir reads the plan of the sweep directory dir: sweep.yaml and
 // the trials of plan.json.
-func LoadSweepPlan(dir string) (*SweepPlan, error) {
-	s, err := ReadSweep(filepath.Join(dir, SweepFile))
+func LoadDir(dir string) (*Plan, error) {
+	s, err := Read(filepath.Join(dir, SweepFile))
 	if err != nil {
 		return nil, err
 	}
@@ -213,13 +215,13 @@ func LoadSweepPlan(dir string) (*SweepPlan, error) {
 	if pj.Fingerprint != s.fingerprint() {
 		return nil, fmt.Errorf("sweep: %s does not belong to %s (another sweep's plan)", filepath.Join(dir, PlanFile), filepath.Join(dir, SweepFile))
 	}
-	p := &SweepPlan{Sweep: s}
+	p := &Plan{Spec: s}
 	for _, pt := range pj.Trials {
-		t := SweepTrial{ID: pt.ID, Params: map[string]string{}}
+		t := Trial{ID: pt.ID, Params: map[string]string{}}
 		for k, raw := range pt.Params {
 			v, err := paramText(raw)
 			if err != nil {
-				return nil, &FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err), Err: ErrMalformed}
+				return nil, &train.FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err), Err: train.ErrMalformed}
 			}
 			t.Params[k] = v
 		}
@@ -229,34 +231,34 @@ func LoadSweepPlan(dir string) (*SweepPlan, error) {
 		p.Rungs = append(p.Rungs, r.Epochs)
 	}
 	if len(p.Rungs) == 0 {
-		return nil, &FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: "no rungs", Err: ErrMalformed}
+		return nil, &train.FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: "no rungs", Err: train.ErrMalformed}
 	}
 	return p, nil
 }
 
-func (p *SweepPlan) trial(id string) (SweepTrial, bool) {
+func (p *Plan) trial(id string) (Trial, bool) {
 	for _, t := range p.Trials {
 		if t.ID == id {
 			return t, true
 		}
 	}
-	return SweepTrial{}, false
+	return Trial{}, false
 }
 
 // prepareSweepDir writes sweep.yaml and plan.json into a new sweep
 // directory, or checks that an existing one was made from the same sweep,
 // and returns the plan's state.
-func prepareSweepDir(p *SweepPlan, dir string) (*planJSON, error) {
+func prepareSweepDir(p *Plan, dir string) (*planJSON, error) {
 	sweepPath := filepath.Join(dir, SweepFile)
 	old, err := os.ReadFile(sweepPath)
 	if err == nil {
-		prev, err := parseSweep(old, sweepPath)
+		prev, err := parseSpec(old, sweepPath)
 		if err != nil {
 			return nil, fmt.Errorf("sweep: %s holds a sweep directory whose %s cannot be read: %w", dir, SweepFile, err)
 		}
-		if a, b := prev.canonical(true), p.Sweep.canonical(true); !bytes.Equal(a, b) {
+		if a, b := prev.canonical(true), p.Spec.canonical(true); !bytes.Equal(a, b) {
 			return nil, fmt.Errorf("sweep: %s was made from another sweep file than %s (%s); choose another --dir or remove it",
-				dir, p.Sweep.File, firstDiff(a, b, SweepFile, p.Sweep.File))
+				dir, p.Spec.File, firstDiff(a, b, SweepFile, p.Spec.File))
 		}
 		pj, err := readPlanJSON(dir)
 		if err != nil {
@@ -267,8 +269,8 @@ func prepareSweepDir(p *SweepPlan, dir string) (*planJSON, error) {
 			return nil, fmt.Errorf("sweep: %s does not match %s; choose another --dir or remove it", filepath.Join(dir, PlanFile), sweepPath)
 		}
 		// Resources may change between runs of a sweep.
-		if !bytes.Equal(old, p.Sweep.canonical(false)) {
-			if err := writeBytesAtomic(sweepPath, p.Sweep.canonical(false)); err != nil {
+		if !bytes.Equal(old, p.Spec.canonical(false)) {
+			if err := writeBytesAtomic(sweepPath, p.Spec.canonical(false)); err != nil {
 				return nil, err
 			}
 		}
@@ -298,14 +300,14 @@ func prepareSweepDir(p *SweepPlan, dir string) (*planJSON, error) {
 		return nil, err
 	}
 	// sweep.yaml last: its presence marks a complete directory.
-	if err := writeBytesAtomic(sweepPath, p.Sweep.canonical(false)); err != nil {
+	if err := writeBytesAtomic(sweepPath, p.Spec.canonical(false)); err != nil {
 		return nil, err
 	}
 	return pj, nil
 }
 
 func writeBytesAtomic(path string, b []byte) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return train.WriteFileAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
@@ -332,11 +334,11 @@ func firstDiff(a, b []byte, na, nb string) string {
 // RunTrial runs trial id of the sweep directory dir up to epochs epochs (0:
 // the last rung's), resuming from its checkpoint if it has one, and records
 // the outcome in its status.json: done, interrupted (ctx cancelled: a
-// checkpoint was saved; the error wraps ErrInterrupted) or failed with the
+// checkpoint was saved; the error wraps train.ErrInterrupted) or failed with the
 // error (a bad value, a NaN, a panic). It is what `spikegrad sweep
 // run-trial` does.
 func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (err error) {
-	p, err := LoadSweepPlan(dir)
+	p, err := LoadDir(dir)
 	if err != nil {
 		return err
 	}
@@ -350,7 +352,7 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 	if log == nil {
 		log = io.Discard
 	}
-	prev, err := ReadTrialStatus(dir, id)
+	prev, err := ReadStatus(dir, id)
 	if err != nil {
 		return err
 	}
@@ -359,8 +361,8 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		return nil
 	}
 	host, _ := os.Hostname()
-	st := TrialStatus{State: StateRunning, Epochs: prev.Epochs, Started: time.Now().UTC(), Host: host, PID: os.Getpid(), Job: slurmJobID()}
-	if err := WriteTrialStatus(dir, id, st); err != nil {
+	st := Status{State: StateRunning, Epochs: prev.Epochs, Started: time.Now().UTC(), Host: host, PID: os.Getpid(), Job: slurmJobID()}
+	if err := WriteStatus(dir, id, st); err != nil {
 		return err
 	}
 	runDir := trialDir(dir, id)
@@ -373,7 +375,7 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		switch {
 		case err == nil:
 			st.State = StateDone
-		case errors.Is(err, ErrInterrupted):
+		case errors.Is(err, train.ErrInterrupted):
 			st.State = StateInterrupted
 			st.Error = ""
 		default:
@@ -382,30 +384,30 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		if n, ok := completedEpochs(runDir); ok {
 			st.Epochs = n
 		}
-		if werr := WriteTrialStatus(dir, id, st); werr != nil && err == nil {
+		if werr := WriteStatus(dir, id, st); werr != nil && err == nil {
 			err = werr
 		}
 		if v != nil {
 			panic(v)
 		}
 	}()
-	cfg, err := p.Sweep.TrialConfig(t, epochs)
+	cfg, err := p.Spec.TrialConfig(t, epochs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "trial %s %s: %d epochs\n", id, formatParams(p.Sweep, t), epochs)
-	_, statErr := os.Stat(filepath.Join(runDir, LastCheckpoint))
+	fmt.Fprintf(log, "trial %s %s: %d epochs\n", id, formatParams(p.Spec, t), epochs)
+	_, statErr := os.Stat(filepath.Join(runDir, train.LastCheckpoint))
 	resume := statErr == nil
 	if !resume {
 		// A start that crashed before its first checkpoint left a config
 		// and a few metrics: start over.
-		for _, f := range []string{ConfigFile, MetricsFile} {
+		for _, f := range []string{train.ConfigFile, train.MetricsFile} {
 			if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("sweep: %w", err)
 			}
 		}
 	}
-	_, err = Run(ctx, cfg, Options{RunDir: runDir, Resume: resume, Log: log, Progress: ProgressLines})
+	_, err = train.Run(ctx, cfg, train.Options{RunDir: runDir, Resume: resume, Log: log, Progress: train.ProgressLines})
 	return err
 }
 
@@ -421,20 +423,20 @@ func slurmJobID() string {
 // completedEpochs is the number of epochs a run directory's metrics
 // record as completed (the last test record's epoch).
 func completedEpochs(runDir string) (int, bool) {
-	ms, err := ReadMetrics(filepath.Join(runDir, MetricsFile))
+	ms, err := train.ReadMetrics(filepath.Join(runDir, train.MetricsFile))
 	if err != nil {
 		return 0, false
 	}
 	n := 0
 	for _, m := range ms {
-		if m.Split == SplitTest {
+		if m.Split == train.SplitTest {
 			n = max(n, m.Epoch)
 		}
 	}
 	return n, true
 }
 
-// RunSweep runs the plan in the sweep directory dir with exec. A new
+// Run runs the plan in the sweep directory dir with exec. A new
 // directory gets sweep.yaml and plan.json; an existing one must come from
 // the same sweep, and its finished trials are skipped and interrupted ones
 // resumed. Grid and random run every trial to the base config's epochs.
@@ -444,10 +446,10 @@ func completedEpochs(runDir string) (int, bool) {
 // stopped, and so on up to the last rung; the rungs' members are recorded
 // in plan.json as they are decided.
 //
-// A failed trial does not stop the sweep. On ctx's cancellation RunSweep
-// returns an error wrapping ErrInterrupted after the executor has stopped
+// A failed trial does not stop the sweep. On ctx's cancellation Run
+// returns an error wrapping train.ErrInterrupted after the executor has stopped
 // the trials; running the sweep again resumes them.
-func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, log io.Writer) error {
+func Run(ctx context.Context, plan *Plan, dir string, exec Executor, log io.Writer) error {
 	if log == nil {
 		log = io.Discard
 	}
@@ -459,8 +461,8 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 	for i, t := range plan.Trials {
 		all[i] = t.ID
 	}
-	m := plan.Sweep.Metric
-	eta := max(plan.Sweep.Strategy.Eta, 2)
+	m := plan.Spec.Metric
+	eta := max(plan.Spec.Strategy.Eta, 2)
 	for r, epochs := range plan.Rungs {
 		members := pj.Rungs[r].Trials
 		if members == nil {
@@ -485,7 +487,7 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 				return err
 			}
 		}
-		var jobs []TrialJob
+		var jobs []Job
 		for _, id := range members {
 			st, err := currentStatus(dir, id)
 			if err != nil {
@@ -494,7 +496,7 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 			if st.State == StateFailed || (st.State == StateDone || st.State == StateStopped) && st.Epochs >= epochs {
 				continue
 			}
-			jobs = append(jobs, TrialJob{ID: id, Epochs: epochs})
+			jobs = append(jobs, Job{ID: id, Epochs: epochs})
 		}
 		if len(plan.Rungs) > 1 {
 			fmt.Fprintf(log, "rung %d/%d: %d trials to %d epochs, %d to run\n", r+1, len(plan.Rungs), len(members), epochs, len(jobs))
@@ -506,7 +508,7 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 		}
 		execErr := exec.Execute(ctx, dir, jobs)
 		if errors.Is(execErr, ErrDetached) {
-			// Submitted and left running (SlurmExecutor.Detach): the trials
+			// Submitted and left running (Slurm.Detach): the trials
 			// have no outcome yet, and a later run of the sweep follows them.
 			return execErr
 		}
@@ -515,13 +517,13 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 			return err
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("sweep: %w; run the same command again to resume", ErrInterrupted)
+			return fmt.Errorf("sweep: %w; run the same command again to resume", train.ErrInterrupted)
 		}
 		if execErr != nil {
 			return fmt.Errorf("sweep: %w", execErr)
 		}
 		if len(interrupted) > 0 {
-			return fmt.Errorf("sweep: %w: trials %s; run the same command again to resume them", ErrInterrupted, strings.Join(interrupted, ", "))
+			return fmt.Errorf("sweep: %w: trials %s; run the same command again to resume them", train.ErrInterrupted, strings.Join(interrupted, ", "))
 		}
 	}
 	return nil
@@ -532,10 +534,10 @@ func RunSweep(ctx context.Context, plan *SweepPlan, dir string, exec Executor, l
 // interrupted if ctx is done and failed otherwise; a trial the executor did
 // not start is failed unless ctx is done. It returns the interrupted
 // trials.
-func settle(ctx context.Context, dir string, jobs []TrialJob) ([]string, error) {
+func settle(ctx context.Context, dir string, jobs []Job) ([]string, error) {
 	var interrupted []string
 	for _, j := range jobs {
-		st, err := ReadTrialStatus(dir, j.ID)
+		st, err := ReadStatus(dir, j.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -562,7 +564,7 @@ func settle(ctx context.Context, dir string, jobs []TrialJob) ([]string, error) 
 			st.Epochs = n
 		}
 		st.Finished = time.Now().UTC()
-		if err := WriteTrialStatus(dir, j.ID, st); err != nil {
+		if err := WriteStatus(dir, j.ID, st); err != nil {
 			return nil, err
 		}
 	}
@@ -572,7 +574,7 @@ func settle(ctx context.Context, dir string, jobs []TrialJob) ([]string, error) 
 // promote ranks the members of a rung by the metric at the rung's epochs
 // and returns the best len/eta (at least one) that have a value, in rank
 // order.
-func promote(dir string, members []string, epochs int, m SweepMetric, eta int) ([]string, error) {
+func promote(dir string, members []string, epochs int, m Metric, eta int) ([]string, error) {
 	type scored struct {
 		id string
 		v  float64
@@ -602,8 +604,8 @@ func promote(dir string, members []string, epochs int, m SweepMetric, eta int) (
 
 // metricAt is the value of m recorded at the end of epoch epochs (its last
 // record with that epoch), or NaN.
-func metricAt(runDir string, m SweepMetric, epochs int) float64 {
-	ms, err := ReadMetrics(filepath.Join(runDir, MetricsFile))
+func metricAt(runDir string, m Metric, epochs int) float64 {
+	ms, err := train.ReadMetrics(filepath.Join(runDir, train.MetricsFile))
 	if err != nil {
 		return math.NaN()
 	}
@@ -623,7 +625,7 @@ func markStopped(dir string, prev, promoted []string) error {
 		if slices.Contains(promoted, id) {
 			continue
 		}
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		if err != nil {
 			return err
 		}
@@ -631,7 +633,7 @@ func markStopped(dir string, prev, promoted []string) error {
 			continue
 		}
 		st.State = StateStopped
-		if err := WriteTrialStatus(dir, id, st); err != nil {
+		if err := WriteStatus(dir, id, st); err != nil {
 			return err
 		}
 	}

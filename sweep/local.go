@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"bytes"
@@ -13,9 +13,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spikegrad/spikegrad/internal/procmem"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
-// LocalExecutor runs trials as child processes on this machine, several at
+// Local runs trials as child processes on this machine, several at
 // once: at most Workers, never more than the cores allow at Threads threads
 // per trial, and never more than the memory budget holds at the per-trial
 // memory (measured from the finished trials' peak memory once there are
@@ -25,7 +29,7 @@ import (
 // A child that dies without recording its outcome (killed by a signal, or
 // exiting with an error before it could) is recorded as failed, with its
 // exit status and the last line of its log.
-type LocalExecutor struct {
+type Local struct {
 	// Binary is the spikegrad command to run (empty: this executable).
 	Binary string
 	// Workers is the most trials at once (0: the number of cores divided
@@ -34,7 +38,7 @@ type LocalExecutor struct {
 	// MemoryBudget is the memory of all trials at once in bytes (0: 80 % of
 	// the system's available memory, where it is known).
 	MemoryBudget int64
-	// TrialMemory is one trial's memory in bytes (0: EstimateTrialMemory
+	// TrialMemory is one trial's memory in bytes (0: EstimateMemory
 	// of the trials' configs, raised to the largest measured peak).
 	TrialMemory int64
 	// Threads is the kernel threads of each trial (GOMAXPROCS; 0: 1).
@@ -48,7 +52,7 @@ type LocalExecutor struct {
 
 // Execute runs the jobs and returns when all have finished or, after ctx is
 // done, when the running ones have stopped.
-func (e *LocalExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob) error {
+func (e *Local) Execute(ctx context.Context, dir string, jobs []Job) error {
 	bin := e.Binary
 	if bin == "" {
 		var err error
@@ -72,11 +76,11 @@ func (e *LocalExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 	}
 	trialMem := e.TrialMemory
 	if trialMem == 0 {
-		if p, err := LoadSweepPlan(dir); err == nil {
+		if p, err := LoadDir(dir); err == nil {
 			for _, j := range jobs {
 				if t, ok := p.trial(j.ID); ok {
-					if c, err := p.Sweep.TrialConfig(t, j.Epochs); err == nil {
-						trialMem = max(trialMem, EstimateTrialMemory(c))
+					if c, err := p.Spec.TrialConfig(t, j.Epochs); err == nil {
+						trialMem = max(trialMem, EstimateMemory(c))
 					}
 				}
 			}
@@ -148,7 +152,7 @@ func (e *LocalExecutor) Execute(ctx context.Context, dir string, jobs []TrialJob
 
 // runOne runs one trial's process and returns its peak memory. An error
 // means the process could not be started or its outcome not recorded.
-func (e *LocalExecutor) runOne(ctx context.Context, bin, dir string, j TrialJob, threads int, log io.Writer) (int64, error) {
+func (e *Local) runOne(ctx context.Context, bin, dir string, j Job, threads int, log io.Writer) (int64, error) {
 	td := trialDir(dir, j.ID)
 	if err := os.MkdirAll(td, 0o755); err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
@@ -174,9 +178,9 @@ func (e *LocalExecutor) runOne(ctx context.Context, bin, dir string, j TrialJob,
 	fmt.Fprintf(log, "%s: started (pid %d, %d epochs)\n", j.ID, pid, j.Epochs)
 	waitErr := cmd.Wait()
 	ps := cmd.ProcessState
-	st, err := ReadTrialStatus(dir, j.ID)
+	st, err := ReadStatus(dir, j.ID)
 	if err != nil {
-		st = TrialStatus{}
+		st = Status{}
 	}
 	if st.PID != pid || !st.final() {
 		// The process died before it could record its outcome.
@@ -200,7 +204,7 @@ func (e *LocalExecutor) runOne(ctx context.Context, bin, dir string, j TrialJob,
 		if n, ok := completedEpochs(td); ok {
 			st.Epochs = n
 		}
-		if err := WriteTrialStatus(dir, j.ID, st); err != nil {
+		if err := WriteStatus(dir, j.ID, st); err != nil {
 			return 0, err
 		}
 	}
@@ -231,7 +235,7 @@ func lastLine(path string) string {
 
 // availableMemory is MemAvailable of /proc/meminfo in bytes, or 0 where
 // unknown.
-func availableMemory() int64 { return procKB("/proc/meminfo", "MemAvailable:") }
+func availableMemory() int64 { return procmem.Available() }
 
 func mib(b int64) string {
 	if b <= 0 {
@@ -240,14 +244,14 @@ func mib(b int64) string {
 	return fmt.Sprintf("%d MiB", b>>20)
 }
 
-// EstimateTrialMemory is a rough upper estimate of one training run's peak
+// EstimateMemory is a rough upper estimate of one training run's peak
 // memory in bytes, for scheduling before any trial has been measured: the
 // dataset as float32 (images: 70000 samples for MNIST-like sets, or the
 // limits), weights with gradients and two optimizer moments, the
 // activations that the tape keeps for backpropagation through time (about
 // eight float32 buffers per neuron and step of a batch, with the larger of
 // the training and evaluation batches), and 100 MiB for the runtime.
-func EstimateTrialMemory(c Config) int64 {
+func EstimateMemory(c train.Config) int64 {
 	d := c.Data
 	var samples, features, steps int64
 	switch d.Dataset {
@@ -276,7 +280,7 @@ func EstimateTrialMemory(c Config) int64 {
 		neurons += int64(h)
 		in = int64(h)
 	}
-	batch := int64(max(c.Train.BatchSize, c.Train.evalBatch()))
+	batch := int64(max(c.Train.BatchSize, c.Train.EvalBatchSize)) // eval_batch_size 0 is batch_size
 	act := 8 * steps * batch * neurons * 4
 	return data + 4*weights*4 + act + 100<<20
 }

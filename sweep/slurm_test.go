@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func TestSlurmScript(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("#!/bin/bash\necho \"args: $* | cwd: $PWD | GOMAXPROCS=$GOMAXPROCS\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e := &SlurmExecutor{Binary: bin, Threads: 2, MaxParallel: 4,
+	e := &Slurm{Binary: bin, Threads: 2, MaxParallel: 4,
 		SlurmConfig: SlurmConfig{Partition: "cpu", Time: "1:00:00", Mem: "4G", Extra: []string{"--account=abc", "--qos=short"}}}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -217,14 +217,14 @@ const slurmSweepBase = `base:
   train: {epochs: 2, batch_size: 32, eval_batch_size: 64, log_every: 3}
 `
 
-func slurmPlan(t *testing.T, name, base string) *SweepPlan {
+func slurmPlan(t *testing.T, name, base string) *Plan {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "sweep.yaml")
 	text := "name: " + name + "\n" + base + "parameters:\n  train.lr: {values: [1e-3, 2e-3, 5e-3]}\n"
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := PlanSweep(p)
+	plan, err := ReadPlan(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,11 +232,11 @@ func slurmPlan(t *testing.T, name, base string) *SweepPlan {
 }
 
 // waitStatus polls a trial's status until ok holds.
-func waitStatus(t *testing.T, dir, id string, timeout time.Duration, ok func(TrialStatus) bool) TrialStatus {
+func waitStatus(t *testing.T, dir, id string, timeout time.Duration, ok func(Status) bool) Status {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		st, err := ReadTrialStatus(dir, id)
+		st, err := ReadStatus(dir, id)
 		if err == nil && ok(st) {
 			return st
 		}
@@ -251,7 +251,7 @@ func waitStatus(t *testing.T, dir, id string, timeout time.Duration, ok func(Tri
 // ended, and fails the test with the active ones if that takes longer than
 // 15 s (a trial's process exits a moment after it records its outcome;
 // a cancelled one gets SIGKILL KillWait = 2 s after SIGTERM).
-func waitTasksEnded(t *testing.T, e *SlurmExecutor, dir, job string, k int) {
+func waitTasksEnded(t *testing.T, e *Slurm, dir, job string, k int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -279,7 +279,7 @@ func waitTasksEnded(t *testing.T, e *SlurmExecutor, dir, job string, k int) {
 // jobOf returns the array job id of a trial's status ("J_i").
 func jobOf(t *testing.T, dir, id string) string {
 	t.Helper()
-	st, err := ReadTrialStatus(dir, id)
+	st, err := ReadStatus(dir, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"encoding/csv"
@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
 // Report summarises a sweep directory: one row per trial of the plan (a
@@ -16,14 +18,14 @@ import (
 // interrupted), ranked by a metric.
 type Report struct {
 	Dir    string
-	Plan   *SweepPlan
-	Metric SweepMetric // the ranking metric (the sweep's unless SortBy changed it)
-	Rows   []ReportRow // best first; trials without a value last, by ID
+	Plan   *Plan
+	Metric Metric // the ranking metric (the sweep's unless SortBy changed it)
+	Rows   []Row  // best first; trials without a value last, by ID
 }
 
-// ReportRow is one trial of a Report.
-type ReportRow struct {
-	Trial     SweepTrial
+// Row is one trial of a Report.
+type Row struct {
+	Trial     Trial
 	State     string
 	Error     string
 	Job       string  // the Slurm task of the trial's last run, or ""
@@ -34,13 +36,13 @@ type ReportRow struct {
 	TestAcc   float64 // the last test accuracy (NaN: none)
 	TestLoss  float64 // the last test loss (NaN: none)
 	Seconds   float64 // training wall time, continuing across resumes
-	metrics   []Metric
+	metrics   []train.Metric
 }
 
-// SweepReport reads the sweep directory dir: its plan, every trial's
+// ReadReport reads the sweep directory dir: its plan, every trial's
 // status.json and metrics.jsonl. It ranks the trials by the sweep's metric.
-func SweepReport(dir string) (*Report, error) {
-	p, err := LoadSweepPlan(dir)
+func ReadReport(dir string) (*Report, error) {
+	p, err := LoadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -50,28 +52,28 @@ func SweepReport(dir string) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		row := ReportRow{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
-		if ms, err := ReadMetrics(filepath.Join(trialDir(dir, t.ID), MetricsFile)); err == nil {
+		row := Row{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
+		if ms, err := train.ReadMetrics(filepath.Join(trialDir(dir, t.ID), train.MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
-			if _, ok := err.(*FormatError); ok {
+			if _, ok := err.(*train.FormatError); ok {
 				row.Error = strings.TrimSpace(row.Error + "; " + err.Error())
 			}
 		}
 		for _, m := range row.metrics {
 			row.Seconds = max(row.Seconds, m.Wall)
 		}
-		row.TestAcc, _, _ = row.stat(SweepMetric{Split: SplitTest, Name: "accuracy", Goal: "max"})
-		row.TestLoss, _, _ = row.stat(SweepMetric{Split: SplitTest, Name: "loss", Goal: "min"})
+		row.TestAcc, _, _ = row.stat(Metric{Split: train.SplitTest, Name: "accuracy", Goal: "max"})
+		row.TestLoss, _, _ = row.stat(Metric{Split: train.SplitTest, Name: "loss", Goal: "min"})
 		r.Rows = append(r.Rows, row)
 	}
-	r.SortBy(p.Sweep.Metric)
+	r.SortBy(p.Spec.Metric)
 	return r, nil
 }
 
 // stat returns the last value of m, its best value and the epoch of the
 // best; NaN without records.
-func (row *ReportRow) stat(m SweepMetric) (final, best float64, bestEpoch int) {
+func (row *Row) stat(m Metric) (final, best float64, bestEpoch int) {
 	final, best = math.NaN(), math.NaN()
 	for _, r := range row.metrics {
 		if r.Split != m.Split || r.Name != m.Name {
@@ -87,7 +89,7 @@ func (row *ReportRow) stat(m SweepMetric) (final, best float64, bestEpoch int) {
 
 // SlurmUnsettled returns the trials whose status says pending or running
 // under a Slurm task: only Slurm knows whether the task still lives (see
-// SlurmExecutor.CheckSlurmTrials).
+// Slurm.CheckTrials).
 func (r *Report) SlurmUnsettled() []string {
 	var ids []string
 	for _, row := range r.Rows {
@@ -99,8 +101,8 @@ func (r *Report) SlurmUnsettled() []string {
 }
 
 // Update replaces the state and error of the trials in sts (statuses as
-// they stand, e.g. from SlurmExecutor.CheckSlurmTrials).
-func (r *Report) Update(sts map[string]TrialStatus) {
+// they stand, e.g. from Slurm.CheckTrials).
+func (r *Report) Update(sts map[string]Status) {
 	for i := range r.Rows {
 		if st, ok := sts[r.Rows[i].Trial.ID]; ok {
 			r.Rows[i].State, r.Rows[i].Error = st.State, st.Error
@@ -110,7 +112,7 @@ func (r *Report) Update(sts map[string]TrialStatus) {
 
 // SortBy ranks the rows by the final value of m, best first; rows without
 // a value go last, in ID order.
-func (r *Report) SortBy(m SweepMetric) {
+func (r *Report) SortBy(m Metric) {
 	r.Metric = m
 	for i := range r.Rows {
 		row := &r.Rows[i]
@@ -130,7 +132,7 @@ func (r *Report) SortBy(m SweepMetric) {
 
 // BestRow returns the best-ranked trial that finished (done, or stopped by
 // successive halving) with a value of the metric, or false if none did.
-func (r *Report) BestRow() (ReportRow, bool) {
+func (r *Report) BestRow() (Row, bool) {
 	for _, want := range []string{StateDone, StateStopped} {
 		for _, row := range r.Rows {
 			if row.State == want && !math.IsNaN(row.Final) {
@@ -138,26 +140,26 @@ func (r *Report) BestRow() (ReportRow, bool) {
 			}
 		}
 	}
-	return ReportRow{}, false
+	return Row{}, false
 }
 
 // BestConfig is the training config of the best trial with the epochs it
 // was trained for: `spikegrad train --config best.yaml` trains it again.
-func (r *Report) BestConfig() (Config, ReportRow, bool) {
+func (r *Report) BestConfig() (train.Config, Row, bool) {
 	row, ok := r.BestRow()
 	if !ok {
-		return Config{}, row, false
+		return train.Config{}, row, false
 	}
-	c, err := r.Plan.Sweep.TrialConfig(row.Trial, max(row.Epochs, 1))
+	c, err := r.Plan.Spec.TrialConfig(row.Trial, max(row.Epochs, 1))
 	if err != nil {
-		return Config{}, row, false
+		return train.Config{}, row, false
 	}
 	return c, row, true
 }
 
 func (r *Report) header() []string {
 	h := []string{"rank", "id", "state", "epochs"}
-	for _, q := range r.Plan.Sweep.Params {
+	for _, q := range r.Plan.Spec.Params {
 		h = append(h, q.Key)
 	}
 	ms := r.Metric.String()
@@ -193,7 +195,7 @@ func (r *Report) cells(i int) []string {
 		rank = ""
 	}
 	c := []string{rank, row.Trial.ID, row.State, strconv.Itoa(row.Epochs)}
-	for _, q := range r.Plan.Sweep.Params {
+	for _, q := range r.Plan.Spec.Params {
 		c = append(c, row.Trial.Params[q.Key])
 	}
 	be := ""
@@ -229,7 +231,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 // WriteMarkdown writes a title, the best trial and the table in Markdown;
 // real-valued parameters are shown with four significant digits.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	s := r.Plan.Sweep
+	s := r.Plan.Spec
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n\n", s.Name)
 	fmt.Fprintf(&b, "%s search, %d trials, ranked by %s (%s).", s.Strategy.Name, len(r.Rows), r.Metric, r.Metric.Goal)
@@ -263,7 +265,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
-	np := len(r.Plan.Sweep.Params)
+	np := len(r.Plan.Spec.Params)
 	for i := range r.Rows {
 		b.WriteString("|")
 		for j, c := range r.cells(i) {
@@ -303,19 +305,19 @@ func joinInts(v []int) string {
 // Write writes report.csv, report.md and, if a trial finished, best.yaml
 // into the sweep directory, each atomically.
 func (r *Report) Write() error {
-	if err := WriteFileAtomic(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
+	if err := train.WriteFileAtomic(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
+	if err := train.WriteFileAtomic(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
 		return err
 	}
 	c, row, ok := r.BestConfig()
 	if !ok {
 		return nil
 	}
-	return WriteFileAtomic(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
+	return train.WriteFileAtomic(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
 		fmt.Fprintf(w, "# The best trial of sweep %s: %s %s,\n# %s %s after %d epochs.\n#   spikegrad train --config %s\n",
-			r.Plan.Sweep.Name, row.Trial.ID, formatParams(r.Plan.Sweep, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
+			r.Plan.Spec.Name, row.Trial.ID, formatParams(r.Plan.Spec, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
 		_, err := w.Write(c.YAML())
 		return err
 	})

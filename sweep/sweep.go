@@ -1,4 +1,4 @@
-package train
+package sweep
 
 import (
 	"bytes"
@@ -11,46 +11,28 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/spikegrad/spikegrad/train"
 )
 
-// A sweep file is YAML:
-//
-//	name: lr-beta
-//	base: {train: {epochs: 2}}            # config keys as in spikegrad train; or
-//	base_config: run.yaml                 # a config file, relative to the sweep file
-//	metric: {name: accuracy, split: test, goal: max}
-//	strategy: {name: random, trials: 16, seed: 0}
-//	parameters:
-//	  train.lr: {log_uniform: [1e-4, 1e-2]}
-//	  model.beta: {values: [0.9, 0.95, 0.99]}
-//	  model.surrogate_params.slope: {range: [5, 25], step: 10}
-//	  train.batch_size: {range: [64, 256], step: 64}
-//	  train.weight_decay: {uniform: [0, 1e-3]}
-//	resources: {workers: 0, memory_mb: 0, trial_memory_mb: 0, threads_per_trial: 1}
-//
-// A parameter is any config key that spikegrad train accepts (the keys of
-// Config.Options), or one entry of a map-valued key such as
-// model.surrogate_params.slope.
-
-// SweepMetric is the metric that ranks trials: a record of metrics.jsonl
+// Metric is the metric that ranks trials: a record of metrics.jsonl
 // (split and name) and whether larger or smaller is better.
-type SweepMetric struct {
+type Metric struct {
 	Name  string `yaml:"name" help:"metric name in metrics.jsonl: accuracy, loss, ..."`
 	Split string `yaml:"split" help:"train or test"`
 	Goal  string `yaml:"goal" help:"max or min"`
 }
 
 // String returns the metric as split/name.
-func (m SweepMetric) String() string { return m.Split + "/" + m.Name }
+func (m Metric) String() string { return m.Split + "/" + m.Name }
 
 // better reports whether a ranks before b under the goal; NaN ranks last.
-func (m SweepMetric) better(a, b float64) bool {
+func (m Metric) better(a, b float64) bool {
 	switch {
 	case math.IsNaN(a):
 		return false
@@ -62,13 +44,13 @@ func (m SweepMetric) better(a, b float64) bool {
 	return a > b
 }
 
-// ParseSweepMetric reads a metric written as [split/]name[:max|min]; the
+// ParseMetric reads a metric written as [split/]name[:max|min]; the
 // split defaults to test and the goal to min for names containing "loss"
 // and max otherwise.
-func ParseSweepMetric(s string) (SweepMetric, error) {
-	m := SweepMetric{Split: SplitTest}
+func ParseMetric(s string) (Metric, error) {
+	m := Metric{Split: train.SplitTest}
 	s, goal, hasGoal := strings.Cut(s, ":")
-	if split, name, ok := strings.Cut(s, "/"); ok && (split == SplitTrain || split == SplitTest) {
+	if split, name, ok := strings.Cut(s, "/"); ok && (split == train.SplitTrain || split == train.SplitTest) {
 		m.Split, s = split, name
 	}
 	m.Name = s
@@ -89,8 +71,8 @@ func defaultGoal(name string) string {
 	return "max"
 }
 
-// SweepStrategy is the search strategy of a sweep.
-type SweepStrategy struct {
+// Strategy is the search strategy of a sweep.
+type Strategy struct {
 	// Name is grid (every combination of the parameters' values), random
 	// (Trials samples, seeded) or halving (successive halving over Trials
 	// samples, or over the grid when Trials is 0).
@@ -105,8 +87,8 @@ type SweepStrategy struct {
 	Eta       int `yaml:"eta" help:"halving: each rung keeps the best 1/eta and multiplies the epochs by eta"`
 }
 
-// SweepResources bounds the parallel trials of a sweep.
-type SweepResources struct {
+// Resources bounds the parallel trials of a sweep.
+type Resources struct {
 	Workers         int         `yaml:"workers" help:"trials run at once (0: the number of cores)"`
 	MemoryMB        int         `yaml:"memory_mb" help:"memory budget of all trials in MiB (0: 80% of MemAvailable)"`
 	TrialMemoryMB   int         `yaml:"trial_memory_mb" help:"memory of one trial in MiB (0: estimated from the config, then measured)"`
@@ -144,21 +126,21 @@ func (k ParamKind) String() string {
 	return fmt.Sprintf("ParamKind(%d)", uint8(k))
 }
 
-// SweepParam is one parameter of a sweep.
-type SweepParam struct {
+// Param is one parameter of a sweep.
+type Param struct {
 	Key    string // config key, dotted; may end in a map entry (model.surrogate_params.slope)
 	Kind   ParamKind
-	Values []string // ParamValues and ParamRange: the values in Config.Set's text form
+	Values []string // ParamValues and ParamRange: the values in train.Config.Set's text form
 	Lo, Hi float64  // ParamUniform and ParamLogUniform
 	Int    bool     // the option is a whole number: continuous samples are rounded
 	Line   int      // line in the sweep file
 }
 
 // discrete reports whether the parameter has a finite list of values.
-func (p *SweepParam) discrete() bool { return p.Kind == ParamValues || p.Kind == ParamRange }
+func (p *Param) discrete() bool { return p.Kind == ParamValues || p.Kind == ParamRange }
 
 // sample draws one value.
-func (p *SweepParam) sample(rng *rand.Rand) string {
+func (p *Param) sample(rng *rand.Rand) string {
 	if p.discrete() {
 		return p.Values[rng.IntN(len(p.Values))]
 	}
@@ -175,202 +157,225 @@ func (p *SweepParam) sample(rng *rand.Rand) string {
 	return p.format(v)
 }
 
-func (p *SweepParam) format(v float64) string {
+func (p *Param) format(v float64) string {
 	if p.Int {
 		return strconv.FormatInt(int64(math.Round(v)), 10)
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// Sweep is a parsed sweep file.
-type Sweep struct {
+// Spec is a parsed sweep file.
+type Spec struct {
 	File       string // the file it was read from
 	Name       string
-	Base       Config // the resolved base config
-	Metric     SweepMetric
-	Strategy   SweepStrategy
-	Params     []SweepParam // in file order
-	Resources  SweepResources
+	Base       train.Config // the resolved base config
+	Metric     Metric
+	Strategy   Strategy
+	Params     []Param // in file order
+	Resources  Resources
 	baseConfig string         // base_config as written, for messages
 	lines      map[string]int // line of each top-level key, for messages
 }
 
-// sweepDoc is the top level of a sweep file; base and parameters are
-// decoded by hand.
-type sweepDoc struct {
-	Name       string         `yaml:"name"`
-	Metric     SweepMetric    `yaml:"metric"`
-	Strategy   SweepStrategy  `yaml:"strategy"`
-	Resources  SweepResources `yaml:"resources"`
-	Base       struct{}       `yaml:"base"`
-	BaseConfig string         `yaml:"base_config"`
-	Parameters struct{}       `yaml:"parameters"`
-}
+// topKeys are the keys of a sweep file, sorted.
+var topKeys = []string{"base", "base_config", "metric", "name", "parameters", "resources", "strategy"}
 
-// keyErr is a *ConfigError at a key of the sweep file.
+// keyErr is a *train.ConfigError at a key of the sweep file.
 func keyErr(file string, k *yaml.Node, key, msg string) error {
-	return &ConfigError{File: file, Line: k.Line, Key: key, Msg: msg}
+	return &train.ConfigError{File: file, Line: k.Line, Key: key, Msg: msg}
 }
 
-// sweepErr is a *ConfigError at a value of the sweep file.
+// sweepErr is a *train.ConfigError at a value of the sweep file.
 func sweepErr(file string, n *yaml.Node, key, msg string) error {
-	e := &ConfigError{File: file, Key: key, Msg: msg}
+	e := &train.ConfigError{File: file, Key: key, Msg: msg}
 	if n != nil {
 		e.Line = n.Line
-		e.Value = nodeText(n)
+		if n.Kind == yaml.ScalarNode {
+			e.Value = strconv.Quote(n.Value)
+		}
 	}
 	return e
 }
 
-// ReadSweep parses the sweep file at path strictly: an unknown key, a value
-// of the wrong type, an unknown parameter, an empty range or a strategy
-// that cannot be satisfied is a *ConfigError naming the dotted key and its
-// line. It does not sample trials; PlanSweep does.
-func ReadSweep(path string) (*Sweep, error) {
+// Read parses the sweep file at path strictly: an unknown key, a value of
+// the wrong type, an unknown parameter, an empty range or a strategy that
+// cannot be satisfied is a *train.ConfigError naming the dotted key and its
+// line. It does not sample trials; Spec.Plan does.
+func Read(path string) (*Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
-	return parseSweep(b, path)
+	return parseSpec(b, path)
 }
 
-func parseSweep(b []byte, file string) (*Sweep, error) {
+// sections are the parts of a sweep file that are read after the top
+// level: the base config, given inline or as a file, and the parameters.
+type sections struct {
+	base, baseConfig, params *yaml.Node
+}
+
+// parseSpec parses a sweep file's text b, read from file, and checks it
+// whole: the top level, the base config, the name and metric, the
+// parameters, then the resources and the strategy against the parameters.
+func parseSpec(b []byte, file string) (*Spec, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, &ConfigError{File: file, Key: "(document)", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &train.ConfigError{File: file, Key: "(document)", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, &ConfigError{File: file, Key: "(document)", Msg: "empty sweep file: it needs base or base_config, and parameters"}
+		return nil, &train.ConfigError{File: file, Key: "(document)", Msg: "empty sweep file: it needs base or base_config, and parameters"}
 	}
-	root := doc.Content[0]
+	s := &Spec{File: file, Base: train.DefaultConfig(),
+		Metric:    Metric{Name: "accuracy", Split: train.SplitTest, Goal: ""},
+		Strategy:  Strategy{Name: "grid", Eta: 3},
+		Resources: Resources{ThreadsPerTrial: 1}, lines: map[string]int{}}
+	sec, err := s.readTop(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readBase(sec); err != nil {
+		return nil, err
+	}
+	if s.Name == "" {
+		s.Name = s.Base.Name
+	}
+	if s.Name == "" || strings.ContainsAny(s.Name, `/\`) {
+		return nil, &train.ConfigError{File: file, Key: "name", Value: strconv.Quote(s.Name), Msg: "must be non-empty and contain no path separator"}
+	}
+	if s.Metric.Goal == "" {
+		s.Metric.Goal = defaultGoal(s.Metric.Name)
+	}
+	for _, check := range []func() error{s.checkMetric, func() error { return s.readParams(sec.params) }, s.checkResources, s.checkStrategy} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// readTop reads the top level of a sweep file: name, metric, strategy,
+// resources and base_config into s, and the nodes of the sections read
+// after it.
+func (s *Spec) readTop(root *yaml.Node) (sections, error) {
+	var sec sections
+	file := s.File
 	if root.Kind != yaml.MappingNode {
-		return nil, sweepErr(file, root, "(document)", "must be a mapping of keys to values")
+		return sec, sweepErr(file, root, "(document)", "must be a mapping of keys to values")
 	}
-	s := &Sweep{File: file, Base: DefaultConfig(),
-		Metric:    SweepMetric{Name: "accuracy", Split: SplitTest, Goal: ""},
-		Strategy:  SweepStrategy{Name: "grid", Eta: 3},
-		Resources: SweepResources{ThreadsPerTrial: 1}, lines: map[string]int{}}
-	fields := structKeys(reflect.TypeOf(sweepDoc{}))
-	var baseNode, paramsNode, baseCfgNode *yaml.Node
-	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if _, ok := fields[k.Value]; !ok {
-			return nil, keyErr(file, k, k.Value, "unknown key (allowed: "+strings.Join(sortedKeys(fields), ", ")+")")
+		if !slices.Contains(topKeys, k.Value) {
+			return sec, keyErr(file, k, k.Value, "unknown key (allowed: "+strings.Join(topKeys, ", ")+")")
 		}
-		if seen[k.Value] {
-			return nil, keyErr(file, k, k.Value, "key given twice")
+		if _, seen := s.lines[k.Value]; seen {
+			return sec, keyErr(file, k, k.Value, "key given twice")
 		}
-		seen[k.Value] = true
 		s.lines[k.Value] = k.Line
 		var err error
 		switch k.Value {
 		case "name":
-			err = decodeNode(v, reflect.ValueOf(&s.Name).Elem(), "name", file)
+			err = train.DecodeYAML(v, &s.Name, "name", file)
 		case "metric":
-			err = decodeNode(v, reflect.ValueOf(&s.Metric).Elem(), "metric", file)
+			err = train.DecodeYAML(v, &s.Metric, "metric", file)
 		case "strategy":
-			err = decodeNode(v, reflect.ValueOf(&s.Strategy).Elem(), "strategy", file)
+			err = train.DecodeYAML(v, &s.Strategy, "strategy", file)
 		case "resources":
-			err = decodeNode(v, reflect.ValueOf(&s.Resources).Elem(), "resources", file)
+			err = train.DecodeYAML(v, &s.Resources, "resources", file)
 			if err == nil {
 				if verr := s.Resources.Slurm.Validate(); verr != nil {
 					err = sweepErr(file, v, "resources.slurm", strings.TrimPrefix(verr.Error(), "sweep: "))
 				}
 			}
 		case "base":
-			baseNode = v
+			sec.base = v
 		case "base_config":
-			baseCfgNode = v
-			err = decodeNode(v, reflect.ValueOf(&s.baseConfig).Elem(), "base_config", file)
+			sec.baseConfig = v
+			err = train.DecodeYAML(v, &s.baseConfig, "base_config", file)
 		case "parameters":
-			paramsNode = v
+			sec.params = v
 		}
 		if err != nil {
-			return nil, err
+			return sec, err
 		}
 	}
+	return sec, nil
+}
+
+// readBase resolves the base config, from base (inline, its keys named
+// base.*) or base_config (a file relative to the sweep file), on top of
+// the defaults, and validates it.
+func (s *Spec) readBase(sec sections) error {
+	file := s.File
 	switch {
-	case baseNode != nil && baseCfgNode != nil:
-		return nil, sweepErr(file, baseCfgNode, "base_config", "give either base or base_config, not both")
-	case baseCfgNode != nil:
+	case sec.base != nil && sec.baseConfig != nil:
+		return sweepErr(file, sec.baseConfig, "base_config", "give either base or base_config, not both")
+	case sec.baseConfig != nil:
 		p := s.baseConfig
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(file), p)
 		}
 		cb, err := os.ReadFile(p)
 		if err != nil {
-			return nil, sweepErr(file, baseCfgNode, "base_config", err.Error())
+			return sweepErr(file, sec.baseConfig, "base_config", err.Error())
 		}
 		if err := s.Base.ReadYAML(cb, p); err != nil {
-			return nil, err
+			return err
 		}
-	case baseNode != nil:
-		if baseNode.Tag != "!!null" {
-			if err := decodeNode(baseNode, reflect.ValueOf(&s.Base).Elem(), "base", file); err != nil {
-				return nil, err
+	case sec.base != nil:
+		if sec.base.Tag != "!!null" {
+			if err := train.DecodeYAML(sec.base, &s.Base, "base", file); err != nil {
+				return err
 			}
 		}
 	default:
-		return nil, &ConfigError{File: file, Key: "base", Msg: "missing: give the base training config (base: {...}) or a file (base_config: run.yaml)"}
+		return &train.ConfigError{File: file, Key: "base", Msg: "missing: give the base training config (base: {...}) or a file (base_config: run.yaml)"}
 	}
 	if err := s.Base.Validate(); err != nil {
-		if ce, ok := err.(*ConfigError); ok && baseCfgNode == nil {
+		if ce, ok := err.(*train.ConfigError); ok && sec.baseConfig == nil {
 			e := *ce
 			e.File, e.Key = file, "base."+ce.Key
-			return nil, &e
+			return &e
 		}
-		return nil, fmt.Errorf("sweep %s: base_config %s: %w", file, s.baseConfig, err)
+		return fmt.Errorf("sweep %s: base_config %s: %w", file, s.baseConfig, err)
 	}
-	if s.Name == "" {
-		s.Name = s.Base.Name
+	return nil
+}
+
+// readParams reads the parameters section into s.Params, in file order.
+func (s *Spec) readParams(n *yaml.Node) error {
+	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return sweepErr(s.File, n, "parameters", "must map at least one config key to its values, e.g. train.lr: {log_uniform: [1e-4, 1e-2]}")
 	}
-	if s.Name == "" || strings.ContainsAny(s.Name, `/\`) {
-		return nil, &ConfigError{File: file, Key: "name", Value: strconv.Quote(s.Name), Msg: "must be non-empty and contain no path separator"}
-	}
-	if s.Metric.Goal == "" {
-		s.Metric.Goal = defaultGoal(s.Metric.Name)
-	}
-	if err := s.checkMetric(); err != nil {
-		return nil, err
-	}
-	if paramsNode == nil || paramsNode.Kind != yaml.MappingNode || len(paramsNode.Content) == 0 {
-		return nil, sweepErr(file, paramsNode, "parameters", "must map at least one config key to its values, e.g. train.lr: {log_uniform: [1e-4, 1e-2]}")
-	}
-	opts := map[string]Option{}
+	opts := map[string]train.Option{}
 	for _, o := range s.Base.Options() {
 		opts[o.Key] = o
 	}
-	for i := 0; i+1 < len(paramsNode.Content); i += 2 {
-		p, err := parseParam(paramsNode.Content[i], paramsNode.Content[i+1], opts, file)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		p, err := parseParam(n.Content[i], n.Content[i+1], opts, s.File)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, q := range s.Params {
 			if q.Key == p.Key {
-				return nil, keyErr(file, paramsNode.Content[i], "parameters."+p.Key, "key given twice")
+				return keyErr(s.File, n.Content[i], "parameters."+p.Key, "key given twice")
 			}
 		}
 		s.Params = append(s.Params, p)
 	}
-	if err := s.checkResources(); err != nil {
-		return nil, err
-	}
-	if err := s.checkStrategy(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil
 }
 
-func (s *Sweep) checkMetric() error {
+// checkMetric checks the metric that ranks the trials.
+func (s *Spec) checkMetric() error {
 	m := s.Metric
 	bad := func(key, val, msg string) error {
-		return &ConfigError{File: s.File, Line: s.lines["metric"], Key: "metric." + key, Value: strconv.Quote(val), Msg: msg}
+		return &train.ConfigError{File: s.File, Line: s.lines["metric"], Key: "metric." + key, Value: strconv.Quote(val), Msg: msg}
 	}
 	switch {
 	case m.Name == "":
 		return bad("name", m.Name, "must name a metric of metrics.jsonl, e.g. accuracy or loss")
-	case m.Split != SplitTrain && m.Split != SplitTest:
+	case m.Split != train.SplitTrain && m.Split != train.SplitTest:
 		return bad("split", m.Split, "must be train or test")
 	case m.Goal != "max" && m.Goal != "min":
 		return bad("goal", m.Goal, "must be max or min")
@@ -378,7 +383,8 @@ func (s *Sweep) checkMetric() error {
 	return nil
 }
 
-func (s *Sweep) checkResources() error {
+// checkResources checks the resources' counts and sizes.
+func (s *Spec) checkResources() error {
 	r := s.Resources
 	for _, c := range []struct {
 		key string
@@ -387,68 +393,27 @@ func (s *Sweep) checkResources() error {
 	}{{"workers", r.Workers, 0}, {"memory_mb", r.MemoryMB, 0}, {"trial_memory_mb", r.TrialMemoryMB, 0},
 		{"threads_per_trial", r.ThreadsPerTrial, 1}, {"slurm.cpus_per_task", r.Slurm.CPUsPerTask, 0}} {
 		if c.v < c.lo {
-			return &ConfigError{File: s.File, Line: s.lines["resources"], Key: "resources." + c.key, Value: strconv.Itoa(c.v), Msg: fmt.Sprintf("must be >= %d", c.lo)}
+			return &train.ConfigError{File: s.File, Line: s.lines["resources"], Key: "resources." + c.key, Value: strconv.Itoa(c.v), Msg: fmt.Sprintf("must be >= %d", c.lo)}
 		}
 	}
 	return nil
 }
 
-// parseParam reads one entry of parameters.
-func parseParam(k, v *yaml.Node, opts map[string]Option, file string) (SweepParam, error) {
+// parseParam reads one entry of parameters: the config key k and the
+// mapping v that gives its values.
+func parseParam(k, v *yaml.Node, opts map[string]train.Option, file string) (Param, error) {
 	key := "parameters." + k.Value
-	p := SweepParam{Key: k.Value, Line: k.Line}
-	opt, ok := opts[k.Value]
-	if !ok {
-		// model.surrogate_params.slope: an entry of a map-valued option.
-		if i := strings.LastIndex(k.Value, "."); i > 0 {
-			if o, ok2 := opts[k.Value[:i]]; ok2 && o.Type == "key=value,..." && k.Value[i+1:] != "" {
-				opt, ok = Option{Key: k.Value, Type: "float"}, true
-			}
-		}
+	p := Param{Key: k.Value, Line: k.Line}
+	opt, err := paramOption(k, opts, file)
+	if err != nil {
+		return p, err
 	}
-	if !ok {
-		msg := "unknown config key"
-		probe := DefaultConfig()
-		if ce, isCE := probe.Set(k.Value, "").(*ConfigError); isCE && ce.Value == "" {
-			msg = ce.Msg
-			if ce.Key != k.Value {
-				msg = ce.Key + ": " + msg
-			}
-		}
-		return p, keyErr(file, k, key, msg)
-	}
-	switch k.Value {
-	case "name", "out":
-		return p, keyErr(file, k, key, "cannot be varied: each trial runs in its own directory of the sweep")
-	}
-	numeric := opt.Type == "int" || opt.Type == "float"
 	p.Int = opt.Type == "int"
-	if v.Kind != yaml.MappingNode {
-		return p, sweepErr(file, v, key, "must be a mapping with one of values, range (and step), uniform, log_uniform")
-	}
-	var kindNode, stepNode *yaml.Node
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		kk, vv := v.Content[i], v.Content[i+1]
-		switch kk.Value {
-		case "values", "range", "uniform", "log_uniform":
-			if kindNode != nil {
-				return p, keyErr(file, kk, key+"."+kk.Value, "give only one of values, range, uniform, log_uniform")
-			}
-			kindNode = vv
-			p.Kind = ParamKind(slices.Index(paramKindNames[:], kk.Value))
-		case "step":
-			stepNode = vv
-		default:
-			return p, keyErr(file, kk, key+"."+kk.Value, "unknown key (allowed: log_uniform, range, step, uniform, values)")
-		}
-	}
-	if kindNode == nil {
-		return p, sweepErr(file, v, key, "needs one of values, range (and step), uniform, log_uniform")
+	kindNode, stepNode, err := p.readKind(v, file)
+	if err != nil {
+		return p, err
 	}
 	kkey := key + "." + p.Kind.String()
-	if stepNode != nil && p.Kind != ParamRange {
-		return p, sweepErr(file, stepNode, key+".step", "only a range has a step")
-	}
 	if kindNode.Kind != yaml.SequenceNode {
 		return p, sweepErr(file, kindNode, kkey, "must be a list")
 	}
@@ -465,62 +430,147 @@ func parseParam(k, v *yaml.Node, opts map[string]Option, file string) (SweepPara
 		}
 		return p, nil
 	}
-	if !numeric {
+	if opt.Type != "int" && opt.Type != "float" {
 		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("%s is not a number (%s): give its values", k.Value, opt.Type))
 	}
-	if len(kindNode.Content) != 2 {
-		return p, sweepErr(file, kindNode, kkey, "must be [low, high]")
-	}
-	var lohi [2]float64
-	for i, e := range kindNode.Content {
-		f, err := strconv.ParseFloat(e.Value, 64)
-		if e.Kind != yaml.ScalarNode || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return p, sweepErr(file, e, kkey, "must be [low, high] with finite numbers")
-		}
-		lohi[i] = f
-	}
-	p.Lo, p.Hi = lohi[0], lohi[1]
-	if p.Hi < p.Lo {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("is an empty range: high %g < low %g", p.Hi, p.Lo))
-	}
-	if p.Kind == ParamLogUniform && p.Lo <= 0 {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("low %g must be > 0 for a log-uniform range", p.Lo))
-	}
-	if p.Int && p.Kind != ParamRange && math.Ceil(p.Lo) > math.Floor(p.Hi) {
-		return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("holds no whole number for %s", k.Value))
+	if err := p.readBounds(kindNode, kkey, file); err != nil {
+		return p, err
 	}
 	if p.Kind == ParamRange {
-		step := 1.0
-		if stepNode != nil {
-			f, err := strconv.ParseFloat(stepNode.Value, 64)
-			if err != nil || !(f > 0) || math.IsInf(f, 0) {
-				return p, sweepErr(file, stepNode, key+".step", "must be a number > 0")
-			}
-			step = f
-		} else if !p.Int {
-			return p, sweepErr(file, kindNode, kkey, "a range of a real-valued key needs a step (or use uniform or log_uniform)")
-		}
-		if p.Int && (step != math.Trunc(step) || p.Lo != math.Trunc(p.Lo)) {
-			return p, sweepErr(file, kindNode, kkey, "a range of a whole-number key needs whole-number low and step")
-		}
-		// lo + i·step up to hi, with a tolerance of 1e-9 steps for the
-		// rounding of decimal steps (0.1 + 0.1 + 0.1 > 0.3 in binary).
-		n := int(math.Floor((p.Hi-p.Lo)/step+1e-9)) + 1
-		if n > 100000 {
-			return p, sweepErr(file, kindNode, kkey, fmt.Sprintf("has %d values; use a larger step or uniform", n))
-		}
-		for i := range n {
-			// 12 significant digits drop the rounding of lo + i·step
-			// (1e-4 + 2·1e-4 = 0.00030000000000000003).
-			v, _ := strconv.ParseFloat(strconv.FormatFloat(p.Lo+float64(i)*step, 'g', 12, 64), 64)
-			p.Values = append(p.Values, p.format(v))
-		}
-		p.Lo, p.Hi = 0, 0
+		return p, p.readRange(kindNode, stepNode, file)
 	}
 	return p, nil
 }
 
-// valueText converts a YAML value into Config.Set's text form: scalars as
+// paramOption returns the config option that the parameter key k names: a
+// key of opts, or an entry of a map-valued one (model.surrogate_params.slope,
+// a number). A key that is not an option, or one that every trial must
+// leave alone (name, out), is an error.
+func paramOption(k *yaml.Node, opts map[string]train.Option, file string) (train.Option, error) {
+	key := "parameters." + k.Value
+	opt, ok := opts[k.Value]
+	if !ok {
+		if i := strings.LastIndex(k.Value, "."); i > 0 {
+			if o, ok2 := opts[k.Value[:i]]; ok2 && o.Type == "key=value,..." && k.Value[i+1:] != "" {
+				opt, ok = train.Option{Key: k.Value, Type: "float"}, true
+			}
+		}
+	}
+	if !ok {
+		// Config.Set names the part of the key that is wrong and what
+		// is allowed there.
+		msg := "unknown config key"
+		probe := train.DefaultConfig()
+		if ce, isCE := probe.Set(k.Value, "").(*train.ConfigError); isCE && ce.Value == "" {
+			msg = ce.Msg
+			if ce.Key != k.Value {
+				msg = ce.Key + ": " + msg
+			}
+		}
+		return opt, keyErr(file, k, key, msg)
+	}
+	switch k.Value {
+	case "name", "out":
+		return opt, keyErr(file, k, key, "cannot be varied: each trial runs in its own directory of the sweep")
+	}
+	return opt, nil
+}
+
+// readKind reads the keys of a parameter's mapping v: exactly one of
+// values, range, uniform and log_uniform (its kind, set in p), and a step
+// for a range. It returns the nodes of the kind's list and of the step (nil
+// if none).
+func (p *Param) readKind(v *yaml.Node, file string) (kindNode, stepNode *yaml.Node, err error) {
+	key := "parameters." + p.Key
+	if v.Kind != yaml.MappingNode {
+		return nil, nil, sweepErr(file, v, key, "must be a mapping with one of values, range (and step), uniform, log_uniform")
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		kk, vv := v.Content[i], v.Content[i+1]
+		switch kk.Value {
+		case "values", "range", "uniform", "log_uniform":
+			if kindNode != nil {
+				return nil, nil, keyErr(file, kk, key+"."+kk.Value, "give only one of values, range, uniform, log_uniform")
+			}
+			kindNode = vv
+			p.Kind = ParamKind(slices.Index(paramKindNames[:], kk.Value))
+		case "step":
+			stepNode = vv
+		default:
+			return nil, nil, keyErr(file, kk, key+"."+kk.Value, "unknown key (allowed: log_uniform, range, step, uniform, values)")
+		}
+	}
+	if kindNode == nil {
+		return nil, nil, sweepErr(file, v, key, "needs one of values, range (and step), uniform, log_uniform")
+	}
+	if stepNode != nil && p.Kind != ParamRange {
+		return nil, nil, sweepErr(file, stepNode, key+".step", "only a range has a step")
+	}
+	return kindNode, stepNode, nil
+}
+
+// readBounds reads [low, high] of a range or a continuous parameter into
+// p.Lo and p.Hi and checks that they hold a value of the parameter's type
+// (and a positive low for a log-uniform one). kkey names the list.
+func (p *Param) readBounds(n *yaml.Node, kkey, file string) error {
+	if len(n.Content) != 2 {
+		return sweepErr(file, n, kkey, "must be [low, high]")
+	}
+	var lohi [2]float64
+	for i, e := range n.Content {
+		f, err := strconv.ParseFloat(e.Value, 64)
+		if e.Kind != yaml.ScalarNode || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return sweepErr(file, e, kkey, "must be [low, high] with finite numbers")
+		}
+		lohi[i] = f
+	}
+	p.Lo, p.Hi = lohi[0], lohi[1]
+	switch {
+	case p.Hi < p.Lo:
+		return sweepErr(file, n, kkey, fmt.Sprintf("is an empty range: high %g < low %g", p.Hi, p.Lo))
+	case p.Kind == ParamLogUniform && p.Lo <= 0:
+		return sweepErr(file, n, kkey, fmt.Sprintf("low %g must be > 0 for a log-uniform range", p.Lo))
+	case p.Int && p.Kind != ParamRange && math.Ceil(p.Lo) > math.Floor(p.Hi):
+		return sweepErr(file, n, kkey, fmt.Sprintf("holds no whole number for %s", p.Key))
+	}
+	return nil
+}
+
+// readRange turns the range p.Lo to p.Hi with the step of stepNode (1 for
+// whole numbers when nil) into p.Values: lo, lo + step, ... up to hi.
+func (p *Param) readRange(n, stepNode *yaml.Node, file string) error {
+	key := "parameters." + p.Key
+	kkey := key + ".range"
+	step := 1.0
+	if stepNode != nil {
+		f, err := strconv.ParseFloat(stepNode.Value, 64)
+		if err != nil || !(f > 0) || math.IsInf(f, 0) {
+			return sweepErr(file, stepNode, key+".step", "must be a number > 0")
+		}
+		step = f
+	} else if !p.Int {
+		return sweepErr(file, n, kkey, "a range of a real-valued key needs a step (or use uniform or log_uniform)")
+	}
+	if p.Int && (step != math.Trunc(step) || p.Lo != math.Trunc(p.Lo)) {
+		return sweepErr(file, n, kkey, "a range of a whole-number key needs whole-number low and step")
+	}
+	// lo + i·step up to hi, with a tolerance of 1e-9 steps for the
+	// rounding of decimal steps (0.1 + 0.1 + 0.1 > 0.3 in binary).
+	count := int(math.Floor((p.Hi-p.Lo)/step+1e-9)) + 1
+	if count > 100000 {
+		return sweepErr(file, n, kkey, fmt.Sprintf("has %d values; use a larger step or uniform", count))
+	}
+	for i := range count {
+		// 12 significant digits drop the rounding of lo + i·step
+		// (1e-4 + 2·1e-4 = 0.00030000000000000003).
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(p.Lo+float64(i)*step, 'g', 12, 64), 64)
+		p.Values = append(p.Values, p.format(v))
+	}
+	p.Lo, p.Hi = 0, 0
+	return nil
+}
+
+// valueText converts a YAML value into train.Config.Set's text form: scalars as
 // written, lists as "1,2", mappings as "a=1,b=2".
 func valueText(n *yaml.Node) (string, error) {
 	switch n.Kind {
@@ -552,10 +602,10 @@ func valueText(n *yaml.Node) (string, error) {
 }
 
 // checkStrategy checks the strategy's settings against the parameters.
-func (s *Sweep) checkStrategy() error {
+func (s *Spec) checkStrategy() error {
 	st := &s.Strategy
 	bad := func(key string, v any, msg string) error {
-		return &ConfigError{File: s.File, Line: s.lines["strategy"], Key: "strategy." + key, Value: fmt.Sprint(v), Msg: msg}
+		return &train.ConfigError{File: s.File, Line: s.lines["strategy"], Key: "strategy." + key, Value: fmt.Sprint(v), Msg: msg}
 	}
 	var continuous string
 	gridSize := 1
@@ -609,7 +659,7 @@ func (s *Sweep) checkStrategy() error {
 		}
 		for _, p := range s.Params {
 			if p.Key == "train.epochs" {
-				return &ConfigError{File: s.File, Line: p.Line, Key: "parameters.train.epochs", Msg: "successive halving sets the epochs of each rung (strategy.min_epochs, max_epochs): do not vary them"}
+				return &train.ConfigError{File: s.File, Line: p.Line, Key: "parameters.train.epochs", Msg: "successive halving sets the epochs of each rung (strategy.min_epochs, max_epochs): do not vary them"}
 			}
 		}
 		n := st.Trials
@@ -641,41 +691,42 @@ func halvingRungs(lo, hi, eta int) []int {
 	return r
 }
 
-// SweepTrial is one trial of a plan: an ID (t0000, t0001, ...) and its
-// parameter values in Config.Set's text form.
-type SweepTrial struct {
+// Trial is one trial of a plan: an ID (t0000, t0001, ...) and its
+// parameter values in train.Config.Set's text form.
+type Trial struct {
 	ID     string
 	Params map[string]string
 }
 
-// SweepPlan is a planned sweep: the sweep file, every trial in a stable
+// Plan is a planned sweep: the sweep file, every trial in a stable
 // order, and the epochs of each rung (one rung, the base config's epochs,
 // for grid and random).
-type SweepPlan struct {
-	Sweep  *Sweep
-	Trials []SweepTrial
+type Plan struct {
+	Spec   *Spec
+	Trials []Trial
 	Rungs  []int
 }
 
-// PlanSweep reads the sweep file at path and plans its trials: the grid's
-// combinations in file order (the last parameter varying fastest), or the
-// samples of the strategy's seed. Every trial's config is built and
-// validated, so a value that spikegrad train would refuse is an error here,
-// before any trial starts.
-func PlanSweep(path string) (*SweepPlan, error) {
-	s, err := ReadSweep(path)
+// ReadPlan reads the sweep file at path and plans its trials (Read, then
+// Spec.Plan).
+func ReadPlan(path string) (*Plan, error) {
+	s, err := Read(path)
 	if err != nil {
 		return nil, err
 	}
-	return s.plan()
+	return s.Plan()
 }
 
 // sweepStream is the PCG stream of a sweep's samples (the run's own
 // streams are 1 to 4).
 const sweepStream = 17
 
-func (s *Sweep) plan() (*SweepPlan, error) {
-	p := &SweepPlan{Sweep: s, Rungs: []int{s.Base.Train.Epochs}}
+// Plan plans the trials of the sweep: the grid's combinations in file order
+// (the last parameter varying fastest), or the samples of the strategy's
+// seed. Every trial's config is built and validated, so a value that
+// spikegrad train would refuse is an error here, before any trial starts.
+func (s *Spec) Plan() (*Plan, error) {
+	p := &Plan{Spec: s, Rungs: []int{s.Base.Train.Epochs}}
 	st := s.Strategy
 	var combos [][]string
 	switch {
@@ -718,7 +769,7 @@ func (s *Sweep) plan() (*SweepPlan, error) {
 		}
 	}
 	for i, c := range combos {
-		t := SweepTrial{ID: fmt.Sprintf("t%04d", i), Params: map[string]string{}}
+		t := Trial{ID: fmt.Sprintf("t%04d", i), Params: map[string]string{}}
 		for j, q := range s.Params {
 			t.Params[q.Key] = c[j]
 		}
@@ -733,14 +784,14 @@ func (s *Sweep) plan() (*SweepPlan, error) {
 		p.Trials = append(p.Trials, t)
 	}
 	if len(p.Trials) == 0 {
-		return nil, &ConfigError{File: s.File, Key: "strategy", Msg: "the plan has no trials"}
+		return nil, &train.ConfigError{File: s.File, Key: "strategy", Msg: "the plan has no trials"}
 	}
 	return p, nil
 }
 
 // checkValue sets one value on the base config and validates it, naming the
 // parameter and its line on failure.
-func (s *Sweep) checkValue(q SweepParam, v string) error {
+func (s *Spec) checkValue(q Param, v string) error {
 	c := s.Base
 	c.Model.Hidden = slices.Clone(c.Model.Hidden)
 	c.Model.SurrogateParams = maps.Clone(c.Model.SurrogateParams)
@@ -752,19 +803,19 @@ func (s *Sweep) checkValue(q SweepParam, v string) error {
 		return nil
 	}
 	msg := err.Error()
-	if ce, ok := err.(*ConfigError); ok {
+	if ce, ok := err.(*train.ConfigError); ok {
 		msg = ce.Msg
 		if ce.Key != q.Key && !strings.HasPrefix(q.Key, ce.Key) {
 			// Valid alone, invalid with the rest of the base config.
 			msg = "with the base config, " + strings.TrimPrefix(ce.Error(), "config: ")
 		}
 	}
-	return &ConfigError{File: s.File, Line: q.Line, Key: "parameters." + q.Key, Value: strconv.Quote(v), Msg: msg}
+	return &train.ConfigError{File: s.File, Line: q.Line, Key: "parameters." + q.Key, Value: strconv.Quote(v), Msg: msg}
 }
 
-// setParam sets a sweep parameter on c: a config key through Config.Set, or
+// setParam sets a sweep parameter on c: a config key through train.Config.Set, or
 // one entry of a map-valued key (model.surrogate_params.slope).
-func setParam(c *Config, key, value string) error {
+func setParam(c *train.Config, key, value string) error {
 	err := c.Set(key, value)
 	if err == nil {
 		return nil
@@ -792,7 +843,7 @@ func setParam(c *Config, key, value string) error {
 // TrialConfig is the config of trial t trained to epochs epochs (0: the
 // base config's): the base config with the trial's parameters set, the
 // trial's ID as its name.
-func (s *Sweep) TrialConfig(t SweepTrial, epochs int) (Config, error) {
+func (s *Spec) TrialConfig(t Trial, epochs int) (train.Config, error) {
 	c := s.Base
 	c.Model.Hidden = slices.Clone(c.Model.Hidden)
 	c.Model.SurrogateParams = maps.Clone(c.Model.SurrogateParams)
@@ -811,7 +862,7 @@ func (s *Sweep) TrialConfig(t SweepTrial, epochs int) (Config, error) {
 	return c, c.Validate()
 }
 
-func formatParams(s *Sweep, t SweepTrial) string {
+func formatParams(s *Spec, t Trial) string {
 	parts := make([]string, len(s.Params))
 	for i, q := range s.Params {
 		parts[i] = q.Key + "=" + t.Params[q.Key]
@@ -822,7 +873,7 @@ func formatParams(s *Sweep, t SweepTrial) string {
 // canonical renders the sweep as a sweep file with its resolved base config
 // inline. identity leaves out the resources, which may change between runs
 // of the same sweep (more workers, another backend).
-func (s *Sweep) canonical(identity bool) []byte {
+func (s *Spec) canonical(identity bool) []byte {
 	type param struct {
 		Values     []string  `yaml:"values,omitempty,flow"`
 		Uniform    []float64 `yaml:"uniform,omitempty,flow"`
@@ -846,12 +897,12 @@ func (s *Sweep) canonical(identity bool) []byte {
 		params.Content = append(params.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: q.Key}, &vn)
 	}
 	doc := struct {
-		Name       string          `yaml:"name"`
-		Metric     SweepMetric     `yaml:"metric"`
-		Strategy   SweepStrategy   `yaml:"strategy"`
-		Parameters *yaml.Node      `yaml:"parameters"`
-		Resources  *SweepResources `yaml:"resources,omitempty"`
-		Base       Config          `yaml:"base"`
+		Name       string       `yaml:"name"`
+		Metric     Metric       `yaml:"metric"`
+		Strategy   Strategy     `yaml:"strategy"`
+		Parameters *yaml.Node   `yaml:"parameters"`
+		Resources  *Resources   `yaml:"resources,omitempty"`
+		Base       train.Config `yaml:"base"`
 	}{Name: s.Name, Metric: s.Metric, Strategy: s.Strategy, Parameters: &params, Base: s.Base}
 	if !identity {
 		doc.Resources = &s.Resources
@@ -868,7 +919,7 @@ func (s *Sweep) canonical(identity bool) []byte {
 
 // fingerprint identifies a sweep: the SHA-256 of its canonical form without
 // the resources.
-func (s *Sweep) fingerprint() string {
+func (s *Spec) fingerprint() string {
 	h := sha256.Sum256(s.canonical(true))
 	return hex.EncodeToString(h[:])
 }
@@ -889,7 +940,7 @@ func paramJSON(v string) json.RawMessage {
 	return b
 }
 
-// paramText is the Config.Set text of a plan.json value.
+// paramText is the train.Config.Set text of a plan.json value.
 func paramText(raw json.RawMessage) (string, error) {
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
