@@ -1,9 +1,10 @@
 // Package plots draws learning curves, spike rasters, membrane traces, weight
 // maps and sweep comparisons from run directories and plain data (gonum/plot).
 //
-// It imports nothing from the rest of spikegrad: it reads what a training run
-// leaves on disk, chiefly metrics.jsonl, whose format (docs/design.md, "Run
-// directories and the metrics contract") is the only contract between the
+// Of the rest of spikegrad it imports only runs (and an internal file
+// writer): it reads what a training run leaves on disk, chiefly
+// metrics.jsonl, whose format (docs/design.md, "Run directories and the
+// metrics contract"; package runs) is the only contract between the
 // training loop and this package, and otherwise takes plain data (slices,
 // matrices, trial records) that the caller extracts (spikegrad plot uses
 // train.Probe and sweep.ReadReport). The figures are
@@ -19,24 +20,11 @@
 //   - sweeps: the metric against each parameter (SweepScatter) and the
 //     parallel coordinates of all trials (ParallelCoordinates).
 //
-// # Reading metrics
-//
-// ReadMetrics reads a metrics.jsonl file into []Metric, one record per line:
-//
-//	{"step": 468, "epoch": 1, "split": "test", "name": "accuracy", "value": 0.91, "wall": 12.3}
-//
-// step counts optimizer steps from 0, epoch counts completed epochs, split is
-// "train" or "test", wall is seconds since the run started, and value may be
-// null, which reads as NaN. The reader is strict: a malformed line, a missing
-// field or a field of the wrong type is a *LineError whose message has the
-// form "path:line: what is wrong". It is tolerant of what a crash leaves: a
-// final line without its newline that does not decode is dropped, so the
-// metrics of a killed run stay readable. Blank lines are skipped and unknown
-// fields ignored. A file without records is an error wrapping ErrNoMetrics.
-//
 // # Curves
 //
-// A Run is a label and its metrics. MetricCurves draws one metric of one or
+// A Run is a label and its metrics, the records of a metrics.jsonl file as
+// runs.ReadMetrics returns them (one runs.Metric per line: step, epoch,
+// split, name, value, wall time; a null value reads as NaN). MetricCurves draws one metric of one or
 // more runs, every split, as a *Figure; LearningCurves draws loss and
 // accuracy. A metric name ending in "/" selects a family: "rate/" draws
 // every rate/<layer> metric, one colour per layer.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // Sweep is a hyperparameter sweep as SweepFigures draws it.
@@ -40,37 +42,37 @@ const Overlaid = 10
 func SweepFigures(s *Sweep) ([]*Figure, error) {
 	// Rows come best first; the overlay takes the best trials that have
 	// completed an epoch.
-	var runs []Run
+	var overlay []Run
 	withMetrics := 0
 	for _, t := range s.Trials {
 		if t.RunDir == "" {
 			continue
 		}
-		path := filepath.Join(t.RunDir, "metrics.jsonl")
+		path := filepath.Join(t.RunDir, runs.MetricsFile)
 		if _, err := os.Stat(path); err == nil {
 			withMetrics++
 		}
-		if len(runs) == Overlaid {
+		if len(overlay) == Overlaid {
 			continue
 		}
-		ms, err := ReadMetrics(path)
+		ms, err := runs.ReadMetrics(path)
 		if err != nil {
 			continue
 		}
 		if _, ok := StepsPerEpoch(ms); ok {
-			runs = append(runs, Run{Label: t.ID, Metrics: ms})
+			overlay = append(overlay, Run{Label: t.ID, Metrics: ms})
 		}
 	}
 	var figs []*Figure
-	if len(runs) > 0 {
-		curves, err := LearningCurves(runs, CurveOptions{X: ByEpoch})
-		if err != nil && !errors.Is(err, ErrNoMetrics) {
+	if len(overlay) > 0 {
+		curves, err := LearningCurves(overlay, CurveOptions{X: ByEpoch})
+		if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
 			return nil, err
 		}
 		for _, f := range curves {
 			f.Name = "trials_" + f.Name
-			if withMetrics > len(runs) {
-				f.Notes = append(f.Notes, fmt.Sprintf("the best %d of %d trials by %s", len(runs), withMetrics, s.Metric.Name))
+			if withMetrics > len(overlay) {
+				f.Notes = append(f.Notes, fmt.Sprintf("the best %d of %d trials by %s", len(overlay), withMetrics, s.Metric.Name))
 			}
 			figs = append(figs, f)
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -110,7 +111,7 @@ func TestSweepLocalKillInterruptResume(t *testing.T) {
 	if st.State != StateInterrupted || st.Epochs >= 150 {
 		t.Fatalf("interrupted worker: %+v", st)
 	}
-	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", train.LastCheckpoint)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", runs.LastCheckpoint)); err != nil {
 		t.Fatalf("the interrupted trial has no checkpoint: %v", err)
 	}
 	rep, err := ReadReport(dir)
@@ -156,7 +157,7 @@ func trainRef(t *testing.T, cfg train.Config) string {
 func sameRun(t *testing.T, a, b string, checkpoint bool) {
 	t.Helper()
 	values := func(dir string) []string {
-		ms, err := train.ReadMetrics(filepath.Join(dir, train.MetricsFile))
+		ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,11 +175,11 @@ func sameRun(t *testing.T, a, b string, checkpoint bool) {
 	if !checkpoint {
 		return
 	}
-	ca, err := train.LoadCheckpoint(filepath.Join(a, train.LastCheckpoint))
+	ca, err := train.LoadCheckpoint(filepath.Join(a, runs.LastCheckpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := train.LoadCheckpoint(filepath.Join(b, train.LastCheckpoint))
+	cb, err := train.LoadCheckpoint(filepath.Join(b, runs.LastCheckpoint))
 	if err != nil {
 		t.Fatal(err)
 	}

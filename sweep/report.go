@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -36,7 +38,7 @@ type Row struct {
 	TestAcc   float64 // the last test accuracy (NaN: none)
 	TestLoss  float64 // the last test loss (NaN: none)
 	Seconds   float64 // training wall time, continuing across resumes
-	metrics   []train.Metric
+	metrics   []runs.Metric
 }
 
 // ReadReport reads the sweep directory dir: its plan, every trial's
@@ -53,18 +55,18 @@ func ReadReport(dir string) (*Report, error) {
 			return nil, err
 		}
 		row := Row{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
-		if ms, err := train.ReadMetrics(filepath.Join(trialDir(dir, t.ID), train.MetricsFile)); err == nil {
+		if ms, err := runs.ReadMetrics(filepath.Join(trialDir(dir, t.ID), runs.MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
-			if _, ok := err.(*train.FormatError); ok {
+			if _, ok := err.(*runs.LineError); ok {
 				row.Error = strings.TrimSpace(row.Error + "; " + err.Error())
 			}
 		}
 		for _, m := range row.metrics {
 			row.Seconds = max(row.Seconds, m.Wall)
 		}
-		row.TestAcc, _, _ = row.stat(Metric{Split: train.SplitTest, Name: "accuracy", Goal: "max"})
-		row.TestLoss, _, _ = row.stat(Metric{Split: train.SplitTest, Name: "loss", Goal: "min"})
+		row.TestAcc, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "accuracy", Goal: "max"})
+		row.TestLoss, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "loss", Goal: "min"})
 		r.Rows = append(r.Rows, row)
 	}
 	r.SortBy(p.Spec.Metric)
@@ -305,17 +307,17 @@ func joinInts(v []int) string {
 // Write writes report.csv, report.md and, if a trial finished, best.yaml
 // into the sweep directory, each atomically.
 func (r *Report) Write() error {
-	if err := train.WriteFileAtomic(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, ReportCSVFile), r.WriteCSV); err != nil {
 		return err
 	}
-	if err := train.WriteFileAtomic(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.Dir, ReportMDFile), r.WriteMarkdown); err != nil {
 		return err
 	}
 	c, row, ok := r.BestConfig()
 	if !ok {
 		return nil
 	}
-	return train.WriteFileAtomic(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(r.Dir, BestFile), func(w io.Writer) error {
 		fmt.Fprintf(w, "# The best trial of sweep %s: %s %s,\n# %s %s after %d epochs.\n#   spikegrad train --config %s\n",
 			r.Plan.Spec.Name, row.Trial.ID, formatParams(r.Plan.Spec, row.Trial), r.Metric, fmtValue(row.Final), row.Epochs, BestFile)
 		_, err := w.Write(c.YAML())

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -93,12 +95,12 @@ func ReadStatus(dir, id string) (Status, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Status{}, &train.FormatError{File: p, Format: "trial status", Msg: err.Error(), Err: train.ErrMalformed}
+		return Status{}, malformed(p, "trial status", err.Error())
 	}
 	switch s.State {
 	case StatePending, StateRunning, StateDone, StateFailed, StateInterrupted, StateStopped:
 	default:
-		return Status{}, &train.FormatError{File: p, Format: "trial status", Msg: fmt.Sprintf("unknown state %q", s.State), Err: train.ErrMalformed}
+		return Status{}, malformed(p, "trial status", fmt.Sprintf("unknown state %q", s.State))
 	}
 	return s, nil
 }
@@ -114,10 +116,7 @@ func WriteStatus(dir, id string, s Status) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return train.WriteFileAtomic(filepath.Join(d, StatusFile), func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return atomicfile.WriteBytes(filepath.Join(d, StatusFile), append(b, '\n'))
 }
 
 // currentStatus is a trial's status as it stands: a running status whose
@@ -180,10 +179,7 @@ func writePlanJSON(dir string, pj *planJSON) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, PlanFile), func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return atomicfile.WriteBytes(filepath.Join(dir, PlanFile), append(b, '\n'))
 }
 
 func readPlanJSON(dir string) (*planJSON, error) {
@@ -196,7 +192,7 @@ func readPlanJSON(dir string) (*planJSON, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&pj); err != nil {
-		return nil, &train.FormatError{File: p, Format: "sweep plan", Msg: err.Error(), Err: train.ErrMalformed}
+		return nil, malformed(p, "sweep plan", err.Error())
 	}
 	return &pj, nil
 }
@@ -221,7 +217,7 @@ func LoadDir(dir string) (*Plan, error) {
 		for k, raw := range pt.Params {
 			v, err := paramText(raw)
 			if err != nil {
-				return nil, &train.FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err), Err: train.ErrMalformed}
+				return nil, malformed(filepath.Join(dir, PlanFile), "sweep plan", fmt.Sprintf("trial %s: %s: %v", pt.ID, k, err))
 			}
 			t.Params[k] = v
 		}
@@ -231,7 +227,7 @@ func LoadDir(dir string) (*Plan, error) {
 		p.Rungs = append(p.Rungs, r.Epochs)
 	}
 	if len(p.Rungs) == 0 {
-		return nil, &train.FormatError{File: filepath.Join(dir, PlanFile), Format: "sweep plan", Msg: "no rungs", Err: train.ErrMalformed}
+		return nil, malformed(filepath.Join(dir, PlanFile), "sweep plan", "no rungs")
 	}
 	return p, nil
 }
@@ -307,10 +303,7 @@ func prepareSweepDir(p *Plan, dir string) (*planJSON, error) {
 }
 
 func writeBytesAtomic(path string, b []byte) error {
-	return train.WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return atomicfile.WriteBytes(path, b)
 }
 
 // firstDiff describes the first line where a and b differ.
@@ -396,12 +389,12 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		return err
 	}
 	fmt.Fprintf(log, "trial %s %s: %d epochs\n", id, formatParams(p.Spec, t), epochs)
-	_, statErr := os.Stat(filepath.Join(runDir, train.LastCheckpoint))
+	_, statErr := os.Stat(filepath.Join(runDir, runs.LastCheckpoint))
 	resume := statErr == nil
 	if !resume {
 		// A start that crashed before its first checkpoint left a config
 		// and a few metrics: start over.
-		for _, f := range []string{train.ConfigFile, train.MetricsFile} {
+		for _, f := range []string{runs.ConfigFile, runs.MetricsFile} {
 			if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("sweep: %w", err)
 			}
@@ -423,13 +416,13 @@ func slurmJobID() string {
 // completedEpochs is the number of epochs a run directory's metrics
 // record as completed (the last test record's epoch).
 func completedEpochs(runDir string) (int, bool) {
-	ms, err := train.ReadMetrics(filepath.Join(runDir, train.MetricsFile))
-	if err != nil {
+	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
+	if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
 		return 0, false
 	}
 	n := 0
 	for _, m := range ms {
-		if m.Split == train.SplitTest {
+		if m.Split == runs.SplitTest {
 			n = max(n, m.Epoch)
 		}
 	}
@@ -605,7 +598,7 @@ func promote(dir string, members []string, epochs int, m Metric, eta int) ([]str
 // metricAt is the value of m recorded at the end of epoch epochs (its last
 // record with that epoch), or NaN.
 func metricAt(runDir string, m Metric, epochs int) float64 {
-	ms, err := train.ReadMetrics(filepath.Join(runDir, train.MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
 	if err != nil {
 		return math.NaN()
 	}
@@ -638,4 +631,9 @@ func markStopped(dir string, prev, promoted []string) error {
 		}
 	}
 	return nil
+}
+
+// malformed reports a sweep file that cannot be read, naming the file.
+func malformed(file, format, msg string) error {
+	return fmt.Errorf("sweep: %s file %s: %s", format, file, msg)
 }

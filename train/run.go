@@ -15,20 +15,11 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
-)
-
-// Files and folders of a run directory (docs/design.md).
-const (
-	ConfigFile     = "config.yaml"
-	MetricsFile    = "metrics.jsonl"
-	CheckpointDir  = "checkpoints"
-	LastCheckpoint = "checkpoints/last.safetensors"
-	BestCheckpoint = "checkpoints/best.safetensors"
-	ModelDir       = "model"
-	ModelWeights   = "model/weights.safetensors"
-	ModelArch      = "model/model.json"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // ErrInterrupted is returned (wrapped) by Run when its context was cancelled:
@@ -185,7 +176,7 @@ type run struct {
 	params  []*autograd.Param
 	opt_    optim.Optimizer
 	obj     Objective
-	metrics *MetricsWriter
+	metrics *runs.MetricsWriter
 	tape    *autograd.Tape
 
 	shuffleSrc *rand.PCG // batch order and encoding noise
@@ -287,7 +278,7 @@ func (r *run) openDir() error {
 		if r.dir == "" {
 			return errors.New("train: resume needs the run directory")
 		}
-		ck, err := LoadCheckpoint(filepath.Join(r.dir, LastCheckpoint))
+		ck, err := LoadCheckpoint(filepath.Join(r.dir, runs.LastCheckpoint))
 		if err != nil {
 			return fmt.Errorf("train: resuming %s: %w", r.dir, err)
 		}
@@ -298,17 +289,14 @@ func (r *run) openDir() error {
 		if err := r.restore(ck); err != nil {
 			return fmt.Errorf("train: resuming %s: %w", r.dir, err)
 		}
-		if err := TruncateMetrics(filepath.Join(r.dir, MetricsFile), r.step); err != nil {
+		if err := runs.TruncateMetrics(filepath.Join(r.dir, runs.MetricsFile), r.step); err != nil {
 			return err
 		}
 		// A resume may change the config (more epochs): config.yaml stays
 		// the config the run uses.
-		cfgPath := filepath.Join(r.dir, ConfigFile)
+		cfgPath := filepath.Join(r.dir, runs.ConfigFile)
 		if old, err := os.ReadFile(cfgPath); err != nil || !bytes.Equal(old, r.cfg.YAML()) {
-			if err := WriteFileAtomic(cfgPath, func(w io.Writer) error {
-				_, err := w.Write(r.cfg.YAML())
-				return err
-			}); err != nil {
+			if err := atomicfile.WriteBytes(cfgPath, r.cfg.YAML()); err != nil {
 				return err
 			}
 			r.prog.line("%s updated to the config of the resumed run", cfgPath)
@@ -316,7 +304,7 @@ func (r *run) openDir() error {
 		r.prog.line("resuming %s at epoch %d, step %d", r.dir, r.epoch+1, r.step)
 	} else {
 		if r.dir == "" {
-			r.dir = filepath.Join(r.cfg.Out, r.cfg.Name+"-"+r.start.Format("20060102-150405"))
+			r.dir = filepath.Join(r.cfg.Out, runs.DirName(r.cfg.Name, r.start))
 		}
 		if err := os.MkdirAll(r.dir, 0o755); err != nil {
 			return fmt.Errorf("train: %w", err)
@@ -324,25 +312,22 @@ func (r *run) openDir() error {
 		// A run without a checkpoint yet (still starting, or failed before
 		// its first one) has left its config and metrics: a second run
 		// there would mix its metrics into the first's.
-		for _, f := range []string{LastCheckpoint, MetricsFile, ConfigFile} {
+		for _, f := range []string{runs.LastCheckpoint, runs.MetricsFile, runs.ConfigFile} {
 			if _, err := os.Stat(filepath.Join(r.dir, f)); err == nil {
 				return fmt.Errorf("train: %s already holds a run (%s); resume it or choose another directory", r.dir, f)
 			}
 		}
-		if err := WriteFileAtomic(filepath.Join(r.dir, ConfigFile), func(w io.Writer) error {
-			_, err := w.Write(r.cfg.YAML())
-			return err
-		}); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(r.dir, runs.ConfigFile), r.cfg.YAML()); err != nil {
 			return err
 		}
 		r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
 	}
-	for _, d := range []string{CheckpointDir, ModelDir} {
+	for _, d := range []string{runs.CheckpointDir, runs.ModelDir} {
 		if err := os.MkdirAll(filepath.Join(r.dir, d), 0o755); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
-	r.metrics, err = OpenMetrics(filepath.Join(r.dir, MetricsFile))
+	r.metrics, err = runs.OpenMetrics(filepath.Join(r.dir, runs.MetricsFile))
 	return err
 }
 
@@ -488,7 +473,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 		}
 		if stop != "" && r.epoch < l.Epochs { // stopped at the epoch's end, saved by endEpoch
 			res.Stopped = stop
-			r.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, r.epoch, r.step, filepath.Join(r.dir, LastCheckpoint))
+			r.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, r.epoch, r.step, filepath.Join(r.dir, runs.LastCheckpoint))
 			break
 		}
 		if l.Patience > 0 && r.sinceBest >= l.Patience {
@@ -513,7 +498,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 func (r *run) nameCheckpoint(err error) error {
 	var nf *NonFiniteError
 	if errors.As(err, &nf) {
-		p := filepath.Join(r.dir, LastCheckpoint)
+		p := filepath.Join(r.dir, runs.LastCheckpoint)
 		if _, serr := os.Stat(p); serr == nil {
 			nf.Checkpoint = p
 		}
@@ -553,7 +538,7 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 		r.epCorrect += nc
 		r.epSeen += b.Size
 		if r.step%l.LogEvery == 0 {
-			if err := r.write(SplitTrain, "loss", r.logSum/float64(r.logN)); err != nil {
+			if err := r.write(runs.SplitTrain, "loss", r.logSum/float64(r.logN)); err != nil {
 				return "", err
 			}
 			r.logSum, r.logN = 0, 0
@@ -568,10 +553,10 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 			stop = "max steps"
 		}
 		if stop != "" && r.skip < nb {
-			if err := r.save(LastCheckpoint); err != nil {
+			if err := r.save(runs.LastCheckpoint); err != nil {
 				return "", err
 			}
-			r.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, r.epoch+1, r.step, filepath.Join(r.dir, LastCheckpoint))
+			r.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, r.epoch+1, r.step, filepath.Join(r.dir, runs.LastCheckpoint))
 			return stop, nil
 		}
 	}
@@ -580,13 +565,13 @@ func (r *run) trainEpoch(ctx context.Context, loader *datasets.Loader, nb, total
 	}
 	el := r.now().Sub(t0).Seconds()
 	r.lastTrainRate = float64(samples) / max(el, 1e-9)
-	if err := r.write(SplitTrain, "accuracy", float64(r.epCorrect)/float64(max(r.epSeen, 1))); err != nil {
+	if err := r.write(runs.SplitTrain, "accuracy", float64(r.epCorrect)/float64(max(r.epSeen, 1))); err != nil {
 		return "", err
 	}
-	if err := r.write(SplitTrain, "samples_per_s", r.lastTrainRate); err != nil {
+	if err := r.write(runs.SplitTrain, "samples_per_s", r.lastTrainRate); err != nil {
 		return "", err
 	}
-	if err := r.write(SplitTrain, "lr", r.opt_.LR()); err != nil {
+	if err := r.write(runs.SplitTrain, "lr", r.opt_.LR()); err != nil {
 		return "", err
 	}
 	if ctx.Err() != nil { // the caller ends the epoch, which saves a checkpoint
@@ -724,12 +709,12 @@ func (r *run) endEpoch(ctx context.Context) error {
 		name string
 		v    float64
 	}{{"loss", ev.Loss}, {"accuracy", ev.Accuracy}} {
-		if err := r.write(SplitTest, m.name, m.v); err != nil {
+		if err := r.write(runs.SplitTest, m.name, m.v); err != nil {
 			return err
 		}
 	}
 	for _, lr := range ev.Rates {
-		if err := r.write(SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
+		if err := r.write(runs.SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
 			return err
 		}
 	}
@@ -741,11 +726,11 @@ func (r *run) endEpoch(ctx context.Context) error {
 	}
 	r.prog.line("epoch %d/%d: test accuracy %.2f%%, test loss %.4f, %.0f samples/s (%s)",
 		r.epoch, r.cfg.Train.Epochs, 100*ev.Accuracy, ev.Loss, r.lastTrainRate, fmtDuration(time.Duration(r.wall()*float64(time.Second))))
-	if err := r.save(LastCheckpoint); err != nil {
+	if err := r.save(runs.LastCheckpoint); err != nil {
 		return err
 	}
 	if improved {
-		if err := r.save(BestCheckpoint); err != nil {
+		if err := r.save(runs.BestCheckpoint); err != nil {
 			return err
 		}
 	}
@@ -753,7 +738,7 @@ func (r *run) endEpoch(ctx context.Context) error {
 }
 
 func (r *run) write(split, name string, v float64) error {
-	return r.metrics.Write(Metric{Step: r.step, Epoch: r.epoch, Split: split, Name: name, Value: v, Wall: r.wall()})
+	return r.metrics.Write(runs.Metric{Step: r.step, Epoch: r.epoch, Split: split, Name: name, Value: v, Wall: r.wall()})
 }
 
 // writeModel writes the final model: the weights as safetensors and the
@@ -763,15 +748,12 @@ func (r *run) writeModel() error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(r.dir, ModelArch), func(w io.Writer) error {
-		_, err := w.Write(append(arch, '\n'))
-		return err
-	}); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(r.dir, runs.ModelArch), append(arch, '\n')); err != nil {
 		return err
 	}
-	ts := make([]Tensor, len(r.params))
+	ts := make([]safetensors.Tensor, len(r.params))
 	for i, p := range r.params {
-		ts[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return SaveSafetensors(filepath.Join(r.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+	return safetensors.Save(filepath.Join(r.dir, runs.ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
 }

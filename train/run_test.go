@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // tinyConfig is a run that takes well under a second: Randman with 10
@@ -74,13 +76,13 @@ func runCtx(ctx context.Context, cfg Config, dir string, opt Options) (*Result, 
 }
 
 // comparable metrics: everything but the wall-clock ones.
-func valueMetrics(t *testing.T, dir string) []Metric {
+func valueMetrics(t *testing.T, dir string) []runs.Metric {
 	t.Helper()
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Metric
+	var out []runs.Metric
 	for _, m := range ms {
 		if m.Name == "samples_per_s" {
 			continue
@@ -93,7 +95,7 @@ func valueMetrics(t *testing.T, dir string) []Metric {
 
 // sameMetrics fails unless a and b hold the same records with bit-identical
 // values (wall times and throughput excluded).
-func sameMetrics(t *testing.T, a, b []Metric) {
+func sameMetrics(t *testing.T, a, b []runs.Metric) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("metrics: %d records vs %d\n%v\n%v", len(a), len(b), a, b)
@@ -211,10 +213,10 @@ func TestRunDeterministic(t *testing.T) {
 	if losses != 8 {
 		t.Errorf("%d loss records, want 8", losses)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(a, ModelWeights)), readFile(t, filepath.Join(b, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(a, LastCheckpoint), filepath.Join(b, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(a, runs.LastCheckpoint), filepath.Join(b, runs.LastCheckpoint))
 	if ra.TestAccuracy != rb.TestAccuracy || ra.Steps != 2*tinyBatches || ra.Epochs != 2 {
 		t.Errorf("results %+v and %+v", ra, rb)
 	}
@@ -222,7 +224,7 @@ func TestRunDeterministic(t *testing.T) {
 	// 2.75 after the second).
 	var testLoss []float64
 	for _, m := range ma {
-		if m.Split == SplitTest && m.Name == "loss" {
+		if m.Split == runs.SplitTest && m.Name == "loss" {
 			testLoss = append(testLoss, m.Value)
 		}
 	}
@@ -239,7 +241,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// docs/design.md's table, without plots/ (written by the command, which
 	// may import plots).
-	for _, f := range []string{ConfigFile, MetricsFile, LastCheckpoint, BestCheckpoint, ModelWeights, ModelArch} {
+	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelWeights, runs.ModelArch} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v (size %v)", f, err, st)
 		}
@@ -252,7 +254,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// The resolved config reads back to the config of the run.
 	got := DefaultConfig()
-	if err := got.ReadYAML(readFile(t, filepath.Join(dir, ConfigFile)), ConfigFile); err != nil {
+	if err := got.ReadYAML(readFile(t, filepath.Join(dir, runs.ConfigFile)), runs.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
 	want := tinyConfig()
@@ -264,7 +266,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	wantN := map[string]int{"train/loss": 6, "train/accuracy": 2, "train/samples_per_s": 2, "train/lr": 2,
 		"test/loss": 2, "test/accuracy": 2, "test/rate/lif1": 2}
 	have := map[string]int{}
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +275,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 		if m.Name == "rate/lif1" && !(m.Value > 0 && m.Value < 1) {
 			t.Errorf("rate/lif1 = %v, want in (0, 1)", m.Value)
 		}
-		if m.Split == SplitTest && m.Step != m.Epoch*tinyBatches {
+		if m.Split == runs.SplitTest && m.Step != m.Epoch*tinyBatches {
 			t.Errorf("test record %+v: step should be epoch·%d", m, tinyBatches)
 		}
 	}
@@ -303,7 +305,7 @@ func TestResume(t *testing.T) {
 		if res.Stopped != "max steps" || res.Steps != stop {
 			t.Fatalf("stop at %d: result %+v", stop, res)
 		}
-		ck, err := LoadCheckpoint(filepath.Join(dir, LastCheckpoint))
+		ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,11 +318,11 @@ func TestResume(t *testing.T) {
 			t.Fatalf("resumed at %d: result %+v, want %+v", stop, res, want)
 		}
 		sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-		if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+		if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 			t.Errorf("resumed at %d: final weights differ", stop)
 		}
 		// Wall times continue across the resume.
-		ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+		ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,8 +331,8 @@ func TestResume(t *testing.T) {
 				t.Errorf("resumed at %d: wall time goes back from %v to %v at record %d", stop, ms[i-1].Wall, ms[i].Wall, i)
 			}
 		}
-		sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
-		sameCheckpoints(t, filepath.Join(ref, BestCheckpoint), filepath.Join(dir, BestCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, runs.BestCheckpoint), filepath.Join(dir, runs.BestCheckpoint))
 	}
 	// Resuming a finished run trains no more, reports its results, and
 	// leaves its files as they were.
@@ -388,7 +390,7 @@ func TestInterrupt(t *testing.T) {
 			if !strings.Contains(err.Error(), dir) {
 				t.Errorf("error %q does not name the run directory", err)
 			}
-			ck, err := LoadCheckpoint(filepath.Join(dir, LastCheckpoint))
+			ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
 			if err != nil {
 				t.Fatalf("no checkpoint to resume from: %v", err)
 			}
@@ -397,7 +399,7 @@ func TestInterrupt(t *testing.T) {
 			}
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+			if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 				t.Error("final weights differ from an uninterrupted run")
 			}
 		})
@@ -423,10 +425,10 @@ func TestNonFinite(t *testing.T) {
 	if nf.Step < tinyBatches || !strings.ContainsAny(nf.Where, "0123456789") && !strings.Contains(nf.Where, "out") {
 		t.Errorf("error %q: want a step >= %d and a layer or parameter", err, tinyBatches)
 	}
-	if want := filepath.Join(dir, LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
+	if want := filepath.Join(dir, runs.LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q names checkpoint %q, want %q", err, nf.Checkpoint, want)
 	}
-	for _, f := range []string{LastCheckpoint, BestCheckpoint} {
+	for _, f := range []string{runs.LastCheckpoint, runs.BestCheckpoint} {
 		if !bytes.Equal(good[f], readFile(t, filepath.Join(dir, f))) {
 			t.Errorf("%s changed", f)
 		}
@@ -451,7 +453,7 @@ func TestResumeOtherArchitecture(t *testing.T) {
 	before := snapshot(t, dir)
 	cfg.Model.Hidden = []int{17}
 	_, err := runWith(cfg, dir, Options{Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), LastCheckpoint) {
+	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), runs.LastCheckpoint) {
 		t.Errorf("resume with hidden [17] of a [16] run: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
@@ -461,15 +463,15 @@ func TestResumeTruncatedCheckpoint(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
 	runIn(t, cfg, dir, Options{MaxSteps: 3})
-	path := filepath.Join(dir, LastCheckpoint)
+	path := filepath.Join(dir, runs.LastCheckpoint)
 	b := readFile(t, path)
 	if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
 	_, err := runWith(cfg, dir, Options{Resume: true})
-	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), path) {
-		t.Errorf("resume from a truncated checkpoint: %v, want ErrTruncated naming %s", err, path)
+	if !errors.Is(err, safetensors.ErrTruncated) || !strings.Contains(err.Error(), path) {
+		t.Errorf("resume from a truncated checkpoint: %v, want safetensors.ErrTruncated naming %s", err, path)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
 }
@@ -539,7 +541,7 @@ func TestEvaluateRun(t *testing.T) {
 	if n != ev.Samples {
 		t.Errorf("confusion matrix counts %d samples, want %d", n, ev.Samples)
 	}
-	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), runs.ConfigFile) {
 		t.Errorf("EvaluateRun of an empty directory: %v", err)
 	}
 }
@@ -646,7 +648,7 @@ func TestMNIST(t *testing.T) {
 	runIn(t, cfg, dir, Options{MaxSteps: 6})
 	runIn(t, cfg, dir, Options{Resume: true})
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
 }
 
 // TestVariants trains a table of configs that together use every neuron,
@@ -687,7 +689,7 @@ func TestVariants(t *testing.T) {
 			runIn(t, cfg, dir, Options{MaxSteps: res.Steps/2 + 3})
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+			sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
 			ev, err := EvaluateRun(context.Background(), ref, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -711,7 +713,7 @@ func TestThreadsDeterministic(t *testing.T) {
 	b := t.TempDir()
 	runIn(t, cfg, b, Options{})
 	sameMetrics(t, valueMetrics(t, a), valueMetrics(t, b))
-	if !bytes.Equal(readFile(t, filepath.Join(a, ModelWeights)), readFile(t, filepath.Join(b, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
 		t.Error("final weights differ between 1 and 2 threads")
 	}
 }
@@ -787,7 +789,7 @@ func TestResumeMoreEpochs(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, ConfigFile)), readFile(t, filepath.Join(dir, ConfigFile))) {
-		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, ConfigFile)))
+	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ConfigFile)), readFile(t, filepath.Join(dir, runs.ConfigFile))) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
 	}
 }

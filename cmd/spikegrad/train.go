@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -83,7 +84,7 @@ func parseTrain(args []string, stdout io.Writer) (*trainArgs, error) {
 		}
 	}
 	if ta.resume && ta.runDir != "" && configFile == "" {
-		configFile = filepath.Join(ta.runDir, train.ConfigFile)
+		configFile = filepath.Join(ta.runDir, runs.ConfigFile)
 	}
 	if configFile != "" {
 		b, err := os.ReadFile(configFile)

@@ -1,4 +1,4 @@
-package train
+package runs
 
 import (
 	"bytes"
@@ -13,18 +13,15 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/internal/strictjson"
 )
 
-// The splits of a metrics record.
-const (
-	SplitTrain = "train"
-	SplitTest  = "test"
-)
-
-// Metric is one record of a run's metrics.jsonl, the contract between train
-// and plots (docs/design.md, "Run directories and the metrics contract").
-// Each record is one line holding one JSON object with the keys in this
-// order:
+// Metric is one record of a run's metrics.jsonl, the contract between the
+// training loop that writes it and the plots and sweep reports that read it
+// (docs/design.md, "Run directories and the metrics contract"). Each record
+// is one line holding one JSON object with the keys in this order:
 //
 //	{"step": 468, "epoch": 1, "split": "train", "name": "loss", "value": 0.53, "wall": 12.3}
 //
@@ -34,12 +31,23 @@ const (
 // exponent form below 1e-6 and from 1e21 up in magnitude (as JavaScript and
 // Go's encoding/json write them).
 type Metric struct {
-	Step  int     // optimizer steps taken since the run started, from 0
-	Epoch int     // completed epochs
-	Split string  // SplitTrain or SplitTest
-	Name  string  // "loss", "accuracy", "samples_per_s", "lr", "rate/<layer>", ...
-	Value float64 // the value; NaN and ±Inf are written as null
-	Wall  float64 // seconds since the run started, continuing across resumes; finite, >= 0
+	// Step is the number of optimizer steps taken since the run started,
+	// from 0, at the time of the record.
+	Step int
+	// Epoch is the number of completed epochs at the time of the record.
+	Epoch int
+	// Split is the data the value was measured on: SplitTrain or SplitTest.
+	Split string
+	// Name is the metric's name: "loss", "accuracy" (a fraction in [0, 1]),
+	// "samples_per_s", "lr" or "rate/<layer>" (the fraction of
+	// neuron-steps that spike), ...
+	Name string
+	// Value is the measured value; NaN and ±Inf are written as null, and
+	// null reads as NaN.
+	Value float64
+	// Wall is the wall time in seconds since the run started, continuing
+	// across resumes; finite and >= 0.
+	Wall float64
 }
 
 // check reports what makes m unfit for the file, or nil.
@@ -68,9 +76,9 @@ func appendMetric(b []byte, m *Metric) []byte {
 	b = append(b, `, "epoch": `...)
 	b = strconv.AppendInt(b, int64(m.Epoch), 10)
 	b = append(b, `, "split": `...)
-	b = appendJSONString(b, m.Split)
+	b = strictjson.AppendString(b, m.Split)
 	b = append(b, `, "name": `...)
-	b = appendJSONString(b, m.Name)
+	b = strictjson.AppendString(b, m.Name)
 	b = append(b, `, "value": `...)
 	b = appendJSONNumber(b, m.Value)
 	b = append(b, `, "wall": `...)
@@ -113,7 +121,7 @@ type MetricsWriter struct {
 // OpenMetrics opens the metrics file at path for appending, creating it if
 // needed. An existing file is checked first: a torn last line (a crash in
 // the middle of a write) is cut off, and a complete last line without its
-// newline gets one; a malformed line elsewhere is an error (*FormatError
+// newline gets one; a malformed line elsewhere is an error (a *LineError
 // naming the file and the line), and the file is left as it is.
 //
 // To resume a run from a checkpoint at step s, call TruncateMetrics(path, s)
@@ -121,7 +129,7 @@ type MetricsWriter struct {
 func OpenMetrics(path string) (*MetricsWriter, error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("train: opening metrics: %w", err)
+		return nil, fmt.Errorf("runs: opening metrics: %w", err)
 	}
 	_, good, needNL, err := scanMetrics(data, path)
 	if err != nil {
@@ -129,17 +137,17 @@ func OpenMetrics(path string) (*MetricsWriter, error) {
 	}
 	if good < len(data) {
 		if err := os.Truncate(path, int64(good)); err != nil {
-			return nil, fmt.Errorf("train: opening metrics: cutting a torn last line: %w", err)
+			return nil, fmt.Errorf("runs: opening metrics: cutting a torn last line: %w", err)
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("train: opening metrics: %w", err)
+		return nil, fmt.Errorf("runs: opening metrics: %w", err)
 	}
 	if needNL {
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("train: opening metrics %s: %w", path, err)
+			return nil, fmt.Errorf("runs: opening metrics %s: %w", path, err)
 		}
 	}
 	return &MetricsWriter{f: f, path: path}, nil
@@ -150,16 +158,16 @@ func OpenMetrics(path string) (*MetricsWriter, error) {
 // empty or invalid UTF-8, or Wall is negative or not finite.
 func (w *MetricsWriter) Write(m Metric) error {
 	if err := m.check(); err != nil {
-		return fmt.Errorf("train: metric %q: %w", m.Name, err)
+		return fmt.Errorf("runs: metric %q: %w", m.Name, err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("train: metrics %s: Write after Close", w.path)
+		return fmt.Errorf("runs: metrics %s: Write after Close", w.path)
 	}
 	w.buf = appendMetric(w.buf[:0], &m)
 	if _, err := w.f.Write(w.buf); err != nil {
-		return fmt.Errorf("train: writing metrics: %w", err)
+		return fmt.Errorf("runs: writing metrics: %w", err)
 	}
 	return nil
 }
@@ -171,10 +179,10 @@ func (w *MetricsWriter) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("train: metrics %s: Sync after Close", w.path)
+		return fmt.Errorf("runs: metrics %s: Sync after Close", w.path)
 	}
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("train: syncing metrics: %w", err)
+		return fmt.Errorf("runs: syncing metrics: %w", err)
 	}
 	return nil
 }
@@ -184,32 +192,64 @@ func (w *MetricsWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("train: metrics %s: closed twice", w.path)
+		return fmt.Errorf("runs: metrics %s: closed twice", w.path)
 	}
 	err := errors.Join(w.f.Sync(), w.f.Close())
 	w.f = nil
 	if err != nil {
-		return fmt.Errorf("train: closing metrics: %w", err)
+		return fmt.Errorf("runs: closing metrics: %w", err)
 	}
 	return nil
 }
 
+// ErrNoMetrics is wrapped by the error ReadMetrics returns for a file that
+// holds no record: an empty file, or one whose only line is torn.
+var ErrNoMetrics = errors.New("no metric records")
+
+// LineError reports a malformed line of a metrics file. It wraps what is
+// wrong with the line.
+type LineError struct {
+	Path string // the metrics file
+	Line int    // 1-based line number
+	Err  error  // what is wrong with the line
+}
+
+// Error formats the error as "path:line: message", the form editors and
+// terminals link to the line.
+func (e *LineError) Error() string {
+	return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *LineError) Unwrap() error { return e.Err }
+
 // ReadMetrics reads every record of the metrics file at path, in file order.
-// A torn last line (no newline, not a complete record: a crash in the middle
-// of a write) is ignored; any other line that is not a record as described
-// on Metric is an error, a *FormatError naming the file and the line.
-// Unknown, missing or duplicated keys, a step or epoch that is not a
-// non-negative integer, a split other than "train" or "test", an empty name
-// and a wall time that is not a number >= 0 are all errors; an empty file
-// holds no records.
+//
+// The reader is strict, so that a file one program accepts is accepted by
+// all: any line that is not a record as described on Metric is a *LineError
+// naming the file and the line. An empty or blank line, text that is not
+// one JSON object, an unknown, missing or duplicated key, a step or epoch
+// that is not an integer >= 0, a split other than "train" or "test", a name
+// that is not a non-empty string, a value that is neither a number nor null,
+// and a wall time that is not a number >= 0 are all errors. Keys may come in
+// any order, with any spacing, and lines may end in CRLF.
+//
+// One exception keeps a crashed run readable: a last line without its
+// newline that is not a complete record (a write torn by the crash) is
+// ignored. A file without any record is an error wrapping ErrNoMetrics; a
+// file that cannot be read is the *fs.PathError of os.ReadFile, which names
+// the file.
 func ReadMetrics(path string) ([]Metric, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: reading metrics: %w", err)
+		return nil, err
 	}
 	recs, _, _, err := scanMetrics(data, path)
 	if err != nil {
 		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: %w", path, ErrNoMetrics)
 	}
 	out := make([]Metric, len(recs))
 	for i, r := range recs {
@@ -220,7 +260,9 @@ func ReadMetrics(path string) ([]Metric, error) {
 
 // TruncateMetrics removes from the metrics file at path every record with a
 // Step greater than step, and a torn last line, keeping the other lines
-// byte for byte; it rewrites the file atomically (see WriteFileAtomic). A
+// byte for byte. It rewrites the file atomically (a temporary file synced
+// and renamed over it), so that a crash leaves the old file or the new one.
+// A malformed line is a *LineError, and the file is left as it is; a
 // missing file is left missing.
 //
 // A run resumed from the checkpoint of step s calls TruncateMetrics(path, s)
@@ -234,13 +276,13 @@ func TruncateMetrics(path string, step int) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("train: truncating metrics: %w", err)
+		return fmt.Errorf("runs: truncating metrics: %w", err)
 	}
 	recs, _, _, err := scanMetrics(data, path)
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		for _, r := range recs {
 			if r.m.Step > step {
 				continue
@@ -280,7 +322,7 @@ func scanMetrics(data []byte, file string) (recs []metricRecord, good int, needN
 		seg := data[pos : pos+end]
 		m, err := parseMetricLine(seg)
 		if err != nil {
-			return nil, 0, false, &FormatError{File: file, Format: "metrics", Line: line, Msg: err.Error(), Err: ErrMalformed}
+			return nil, 0, false, &LineError{Path: file, Line: line, Err: err}
 		}
 		recs = append(recs, metricRecord{m, seg})
 		pos += end + 1
@@ -305,10 +347,10 @@ func parseMetricLine(line []byte) (Metric, error) {
 		hasAll = 1<<iota - 1
 	)
 	have := 0
-	err := readObject(dec, func(key string) error {
+	err := strictjson.ReadObject(dec, func(key string) error {
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%q: %v", key, jsonErr(err))
+		if err := strictjson.Decode(dec, &raw); err != nil {
+			return fmt.Errorf("%q: %v", key, err)
 		}
 		var err error
 		switch key {

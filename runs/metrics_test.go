@@ -1,8 +1,9 @@
-package train
+package runs
 
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -152,7 +153,10 @@ func TestMetricsResume(t *testing.T) {
 			t.Fatalf("record %d: %+v, want %+v", i, back[i], all[i])
 		}
 	}
-	checkOnlyFiles(t, dir, "resumed.jsonl", "straight.jsonl")
+	// No temporary file of the rewrite may survive.
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("directory holds %d files, want resumed.jsonl and straight.jsonl", len(entries))
+	}
 }
 
 // TestOpenMetricsRepairsTail checks the two ways a crash can leave the last
@@ -200,17 +204,25 @@ func TestReadMetricsStrict(t *testing.T) {
 		{`   `, "empty line"},
 		{`garbage`, "invalid character"},
 		{`[1]`, "object was expected"},
+		{`{oops`, "invalid character"},
+		{`{"step":1,`, "JSON text ends early"},
+		{`[1,2]`, "object was expected"},
 		{`{"step": 1, "epoch": 0, "split": "train", "name": "loss", "value": 0.5}`, `missing "wall"`},
+		{`{"step": 1, "epoch": 0, "split": "train", "name": "loss", "wall": 1}`, `missing "value"`},
 		{`{}`, `missing "step", "epoch", "split", "name", "value", "wall"`},
 		{`{"step": 1, "step": 1, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `duplicate key "step"`},
 		{`{"step": 1, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1, "x": 2}`, `unknown key "x"`},
+		{`{"step": 0, "epoch": 0, "split": "train", "name": "loss", "value": 1, "wall": 0, "host": "a"}`, `unknown key "host"`},
 		{`{"STEP": 1, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `unknown key "STEP"`},
 		{`{"step": 1.5, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"step": 1.5 is not an integer`},
 		{`{"step": -1, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"step": -1 is not an integer >= 0`},
 		{`{"step": "1", "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"step": "1" is not`},
+		{`{"step": null, "epoch": 0, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"step": null is not`},
+		{`{"step": 1, "epoch": -1, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"epoch": -1 is not an integer >= 0`},
 		{`{"step": 1, "epoch": 1e2, "split": "train", "name": "loss", "value": 0.5, "wall": 1}`, `"epoch": 1e2 is not`},
 		{`{"step": 1, "epoch": 0, "split": "valid", "name": "loss", "value": 0.5, "wall": 1}`, `"split": "valid", want "train" or "test"`},
 		{`{"step": 1, "epoch": 0, "split": null, "name": "loss", "value": 0.5, "wall": 1}`, `"split": null is not a string`},
+		{`{"step": 1, "epoch": 0, "split": "", "name": "loss", "value": 0.5, "wall": 1}`, `"split": "", want "train" or "test"`},
 		{`{"step": 1, "epoch": 0, "split": "train", "name": "", "value": 0.5, "wall": 1}`, `"name": empty`},
 		{`{"step": 1, "epoch": 0, "split": "train", "name": "loss", "value": "NaN", "wall": 1}`, `"value": "NaN" is not a number`},
 		{`{"step": 1, "epoch": 0, "split": "train", "name": "loss", "value": 1e999, "wall": 1}`, `"value": 1e999 is out of the range`},
@@ -226,13 +238,13 @@ func TestReadMetricsStrict(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := ReadMetrics(path)
-		var fe *FormatError
-		if !errors.As(err, &fe) || fe.Line != 2 || !errors.Is(err, ErrMalformed) {
-			t.Errorf("%s: error %v, want a *FormatError at line 2", c.line, err)
+		var le *LineError
+		if !errors.As(err, &le) || le.Path != path || le.Line != 2 {
+			t.Errorf("%s: error %v, want a *LineError at %s:2", c.line, err, path)
 			continue
 		}
-		if s := err.Error(); !strings.Contains(s, path) || !strings.Contains(s, "line 2: ") || !strings.Contains(s, c.msg) {
-			t.Errorf("%s: error %q does not name the file and line or say %q", c.line, s, c.msg)
+		if s := err.Error(); !strings.HasPrefix(s, path+":2: ") || !strings.Contains(s, c.msg) {
+			t.Errorf("%s: error %q does not begin with %s:2: or say %q", c.line, s, path, c.msg)
 		}
 		// OpenMetrics and TruncateMetrics refuse the file and leave it alone.
 		if _, err := OpenMetrics(path); err == nil {
@@ -254,9 +266,80 @@ func TestReadMetricsStrict(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Value != 0 || ms[0].Split != SplitTest {
 		t.Errorf("%q: %+v, %v", ok, ms, err)
 	}
-	if _, err := ReadMetrics(filepath.Join(t.TempDir(), "none")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
+	// A malformed last line that has its newline was written whole: it is
+	// an error, not a torn line.
+	if err := os.WriteFile(path, []byte(good+"\n"+good+"\n"+"[1,2]\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	var le *LineError
+	if _, err := ReadMetrics(path); !errors.As(err, &le) || le.Line != 3 {
+		t.Errorf("malformed terminated last line: %v, want a *LineError at line 3", err)
+	}
+}
+
+// TestReadMetricsTolerant checks what a reader of a crashed run's file
+// accepts: a torn last line is dropped, a complete one without its newline
+// is kept; and CRLF line ends.
+func TestReadMetricsTolerant(t *testing.T) {
+	const good = `{"step":0,"epoch":0,"split":"train","name":"loss","value":2.3,"wall":0.1}` + "\n"
+	for _, tc := range []struct {
+		name    string
+		content string
+		n       int // records expected
+	}{
+		{"torn final line", good + `{"step":1,"epoch":0,"split":"tr`, 1},
+		{"unterminated valid final line", good + strings.TrimSuffix(good, "\n"), 2},
+		{"CRLF line ends", strings.ReplaceAll(good+good, "\n", "\r\n"), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, err := ReadMetrics(writeFile(t, tc.content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) != tc.n {
+				t.Errorf("got %d records, want %d", len(ms), tc.n)
+			}
+		})
+	}
+}
+
+func TestReadMetricsNull(t *testing.T) {
+	ms, err := ReadMetrics(writeFile(t, `{"step":7,"epoch":0,"split":"train","name":"loss","value":null,"wall":1.5}`+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(ms[0].Value) || ms[0].Step != 7 || ms[0].Wall != 1.5 {
+		t.Errorf("got %+v, want step 7, NaN value, wall 1.5", ms[0])
+	}
+}
+
+// TestReadMetricsEmptyAndMissing checks the two errors of a file without
+// records: ErrNoMetrics for an empty file or a lone torn line, the
+// *fs.PathError of a missing file; both name the file.
+func TestReadMetricsEmptyAndMissing(t *testing.T) {
+	for _, content := range []string{"", `{"step":0,"epoch":0,"split":"tr`} {
+		p := writeFile(t, content)
+		_, err := ReadMetrics(p)
+		if !errors.Is(err, ErrNoMetrics) || !strings.Contains(err.Error(), p) {
+			t.Errorf("content %q: got %v, want ErrNoMetrics naming %s", content, err, p)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "absent.jsonl")
+	_, err := ReadMetrics(p)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), p) {
+		t.Errorf("got %v, want fs.ErrNotExist naming %s", err, p)
+	}
+}
+
+// writeFile writes content to metrics.jsonl in a fresh temporary directory
+// and returns its path.
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "metrics.jsonl")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestMetricsWriterRejects(t *testing.T) {
@@ -342,8 +425,8 @@ func FuzzMetrics(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs, good, needNL, err := scanMetrics(data, "fuzz.jsonl")
 		if err != nil {
-			var fe *FormatError
-			if !errors.As(err, &fe) || fe.Line < 1 {
+			var le *LineError
+			if !errors.As(err, &le) || le.Line < 1 || le.Path != "fuzz.jsonl" {
 				t.Fatalf("error %v", err)
 			}
 			return

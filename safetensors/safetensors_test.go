@@ -1,4 +1,4 @@
-package train
+package safetensors
 
 import (
 	"bytes"
@@ -33,13 +33,13 @@ func stFile(header string, buf []byte) []byte {
 	return slices.Concat(le64(len(header)), []byte(header), buf)
 }
 
-// TestWriteSafetensorsReferenceBytes checks the writer against the exact bytes
+// TestWriteReferenceBytes checks the writer against the exact bytes
 // that the reference implementation's own tests expect
 // (huggingface/safetensors, safetensors/src/tensor.rs: test_empty and
 // test_serialization_forced_alignement). Those bytes are written out here
 // from the format's rules: the header JSON, padded with spaces (0x20) to a
 // multiple of 8 bytes, after its length as a little-endian u64.
-func TestWriteSafetensorsReferenceBytes(t *testing.T) {
+func TestWriteReferenceBytes(t *testing.T) {
 	cases := []struct {
 		name    string
 		tensors []Tensor
@@ -71,13 +71,13 @@ func TestWriteSafetensorsReferenceBytes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteSafetensors(&b, c.tensors, c.meta); err != nil {
+			if err := Write(&b, c.tensors, c.meta); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(b.Bytes(), c.want) {
 				t.Fatalf("wrote\n%q\nwant\n%q", b.Bytes(), c.want)
 			}
-			f, err := ReadSafetensors(bytes.NewReader(c.want), int64(len(c.want)))
+			f, err := Read(bytes.NewReader(c.want), int64(len(c.want)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,16 +119,16 @@ func handBuilt(t testing.TB) []byte {
 	)
 }
 
-func TestReadSafetensorsHandBuilt(t *testing.T) {
+func TestReadHandBuilt(t *testing.T) {
 	data := handBuilt(t)
-	f, err := ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+	f, err := Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantInfos := []TensorInfo{
-		{Name: "a", DType: DTypeF32, Shape: []int{2}, Begin: 0, End: 8},
-		{Name: "b", DType: DTypeI64, Shape: []int{}, Begin: 8, End: 16},
-		{Name: "e", DType: DTypeF32, Shape: []int{0, 3}, Begin: 16, End: 16},
+		{Name: "a", DType: F32, Shape: []int{2}, Begin: 0, End: 8},
+		{Name: "b", DType: I64, Shape: []int{}, Begin: 8, End: 16},
+		{Name: "e", DType: F32, Shape: []int{0, 3}, Begin: 16, End: 16},
 	}
 	if len(f.Infos) != len(wantInfos) {
 		t.Fatalf("infos %+v, want %+v", f.Infos, wantInfos)
@@ -164,9 +164,9 @@ func TestReadSafetensorsHandBuilt(t *testing.T) {
 	}
 }
 
-// TestSafetensorsRoundTrip writes random tensors (with NaN, infinities and
+// TestRoundTrip writes random tensors (with NaN, infinities and
 // -0, compared bit for bit) and reads them back, whatever the input order.
-func TestSafetensorsRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	special := []float32{float32(math.NaN()), math.Float32frombits(0x7fc00123), float32(math.Inf(1)),
 		float32(math.Inf(-1)), float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, math.MaxFloat32}
@@ -195,7 +195,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		in := slices.Clone(tensors)
 		rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
 		var b bytes.Buffer
-		if err := WriteSafetensors(&b, in, meta); err != nil {
+		if err := Write(&b, in, meta); err != nil {
 			t.Fatal(err)
 		}
 		if perm == 0 {
@@ -207,7 +207,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		if n := binary.LittleEndian.Uint64(data); n%8 != 0 {
 			t.Errorf("header length %d is not a multiple of 8", n)
 		}
-		f, err := ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+		f, err := Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,9 +245,9 @@ func checkTensorsEqual(t *testing.T, got, want []Tensor) {
 	}
 }
 
-// TestReadSafetensorsCorrupt feeds one broken file per rule of the format and
+// TestReadCorrupt feeds one broken file per rule of the format and
 // checks the kind of error, the tensor it names and what it says.
-func TestReadSafetensorsCorrupt(t *testing.T) {
+func TestReadCorrupt(t *testing.T) {
 	ok8 := f32le(1, 2) // 8 bytes of data for a F32 [2]
 	huge := slices.Concat(le64(1<<62), []byte("{}"))
 	cases := []struct {
@@ -306,7 +306,7 @@ func TestReadSafetensorsCorrupt(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadSafetensors(bytes.NewReader(c.data), int64(len(c.data)))
+			_, err := Read(bytes.NewReader(c.data), int64(len(c.data)))
 			checkFormatError(t, err, c.kind, c.tensor, c.msg)
 		})
 	}
@@ -329,9 +329,9 @@ func checkFormatError(t *testing.T, err error, kind error, tensor, msg string) {
 	}
 }
 
-// TestReadSafetensorsAccepts checks files that look odd but follow the
+// TestReadAccepts checks files that look odd but follow the
 // format.
-func TestReadSafetensorsAccepts(t *testing.T) {
+func TestReadAccepts(t *testing.T) {
 	for _, header := range []string{
 		`{}`,
 		`{"__metadata__":null}`,
@@ -345,36 +345,36 @@ func TestReadSafetensorsAccepts(t *testing.T) {
 			buf = nil
 		}
 		data := stFile(header, buf)
-		if _, err := ReadSafetensors(bytes.NewReader(data), int64(len(data))); err != nil {
+		if _, err := Read(bytes.NewReader(data), int64(len(data))); err != nil {
 			t.Errorf("%q: %v", header, err)
 		}
 	}
 }
 
-// TestReadSafetensorsEveryPrefix cuts a valid file at every length and
+// TestReadEveryPrefix cuts a valid file at every length and
 // expects ErrTruncated each time: that is what a crash during a non-atomic
 // copy leaves.
-func TestReadSafetensorsEveryPrefix(t *testing.T) {
+func TestReadEveryPrefix(t *testing.T) {
 	var b bytes.Buffer
 	tensors := []Tensor{{Name: "w", Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}, {Name: "z", Shape: []int{1}, Data: []float32{7}}}
-	if err := WriteSafetensors(&b, tensors, map[string]string{"step": "1"}); err != nil {
+	if err := Write(&b, tensors, map[string]string{"step": "1"}); err != nil {
 		t.Fatal(err)
 	}
 	full := b.Bytes()
 	for n := range len(full) {
-		_, err := ReadSafetensors(bytes.NewReader(full[:n]), int64(n))
+		_, err := Read(bytes.NewReader(full[:n]), int64(n))
 		if !errors.Is(err, ErrTruncated) {
 			t.Fatalf("prefix of %d of %d bytes: %v, want ErrTruncated", n, len(full), err)
 		}
 	}
 }
 
-// TestReadSafetensorsHostileMemory reads headers that announce far more data
+// TestReadHostileMemory reads headers that announce far more data
 // than the file holds and checks that the reader allocates in proportion to
 // the file, not to the announcement.
-func TestReadSafetensorsHostileMemory(t *testing.T) {
+func TestReadHostileMemory(t *testing.T) {
 	files := [][]byte{
-		slices.Concat(le64(MaxSafetensorsHeader), []byte("{}")),
+		slices.Concat(le64(MaxHeader), []byte("{}")),
 		stFile(`{"a":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}`, nil),
 		stFile(`{"a":{"dtype":"U8","shape":[4611686018427387903],"data_offsets":[0,4611686018427387903]}}`, f32le(1)),
 		stFile(`{"a":{"dtype":"F32","shape":[1048576,1048576,1048576],"data_offsets":[0,0]}}`, nil),
@@ -382,7 +382,7 @@ func TestReadSafetensorsHostileMemory(t *testing.T) {
 	for i, data := range files {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err := ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+		_, err := Read(bytes.NewReader(data), int64(len(data)))
 		runtime.ReadMemStats(&after)
 		if err == nil {
 			t.Errorf("file %d: accepted", i)
@@ -395,7 +395,7 @@ func TestReadSafetensorsHostileMemory(t *testing.T) {
 	}
 }
 
-func TestWriteSafetensorsRejects(t *testing.T) {
+func TestWriteRejects(t *testing.T) {
 	cases := []struct {
 		name    string
 		tensors []Tensor
@@ -412,7 +412,7 @@ func TestWriteSafetensorsRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		var b bytes.Buffer
-		err := WriteSafetensors(&b, c.tensors, c.meta)
+		err := Write(&b, c.tensors, c.meta)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.msg)
 		}
@@ -422,36 +422,36 @@ func TestWriteSafetensorsRejects(t *testing.T) {
 	}
 }
 
-// TestSafetensorsFileNames checks that errors name the file, whether it was
+// TestFileNames checks that errors name the file, whether it was
 // read by path or through an *os.File.
-func TestSafetensorsFileNames(t *testing.T) {
+func TestFileNames(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w.safetensors")
-	if err := SaveSafetensors(path, []Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1, 2}}}, nil); err != nil {
+	if err := Save(path, []Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1, 2}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadSafetensors(path); err != nil {
+	if _, err := Load(path); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
 	if err := os.WriteFile(path, data[:len(data)-1], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadSafetensors(path)
+	_, err := Load(path)
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
-		t.Errorf("LoadSafetensors: %v, want an error naming %s and saying truncated", err, path)
+		t.Errorf("Load: %v, want an error naming %s and saying truncated", err, path)
 	}
 	fh, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	_, err = ReadSafetensors(fh, int64(len(data)-1))
+	_, err = Read(fh, int64(len(data)-1))
 	var fe *FormatError
 	if !errors.As(err, &fe) || fe.File != path {
-		t.Errorf("ReadSafetensors(*os.File): %v, want a *FormatError naming %s", err, path)
+		t.Errorf("Read(*os.File): %v, want a *FormatError naming %s", err, path)
 	}
-	if _, err := LoadSafetensors(filepath.Join(dir, "none")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := Load(filepath.Join(dir, "none")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -462,10 +462,10 @@ func TestDTypeString(t *testing.T) {
 	want := map[DType]struct {
 		name string
 		size int
-	}{DTypeBool: {"BOOL", 1}, DTypeU8: {"U8", 1}, DTypeI8: {"I8", 1}, DTypeF8E5M2: {"F8_E5M2", 1},
-		DTypeF8E4M3: {"F8_E4M3", 1}, DTypeI16: {"I16", 2}, DTypeU16: {"U16", 2}, DTypeF16: {"F16", 2},
-		DTypeBF16: {"BF16", 2}, DTypeI32: {"I32", 4}, DTypeU32: {"U32", 4}, DTypeF32: {"F32", 4},
-		DTypeF64: {"F64", 8}, DTypeI64: {"I64", 8}, DTypeU64: {"U64", 8}}
+	}{Bool: {"BOOL", 1}, U8: {"U8", 1}, I8: {"I8", 1}, F8E5M2: {"F8_E5M2", 1},
+		F8E4M3: {"F8_E4M3", 1}, I16: {"I16", 2}, U16: {"U16", 2}, F16: {"F16", 2},
+		BF16: {"BF16", 2}, I32: {"I32", 4}, U32: {"U32", 4}, F32: {"F32", 4},
+		F64: {"F64", 8}, I64: {"I64", 8}, U64: {"U64", 8}}
 	for d, w := range want {
 		if d.String() != w.name || d.Size() != w.size {
 			t.Errorf("%d: %s %d, want %s %d", d, d, d.Size(), w.name, w.size)
@@ -479,18 +479,18 @@ func TestDTypeString(t *testing.T) {
 	}
 }
 
-// FuzzSafetensors checks that the reader never panics, that every error is a
+// FuzzRead checks that the reader never panics, that every error is a
 // *FormatError, that an accepted file's tensors lie within it, and that an
 // accepted F32 file survives a write and a second read unchanged.
-func FuzzSafetensors(f *testing.F) {
+func FuzzRead(f *testing.F) {
 	f.Add(handBuilt(f))
 	f.Add(slices.Concat(le64(8), []byte("{}      ")))
 	var b bytes.Buffer
-	WriteSafetensors(&b, []Tensor{{Name: "w", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}, {Name: "s", Data: []float32{5}}}, map[string]string{"a": "b"})
+	Write(&b, []Tensor{{Name: "w", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}, {Name: "s", Data: []float32{5}}}, map[string]string{"a": "b"})
 	f.Add(b.Bytes())
 	f.Add(stFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}`, f32le(1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sf, err := ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+		sf, err := Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			var fe *FormatError
 			if !errors.As(err, &fe) {
@@ -503,7 +503,7 @@ func FuzzSafetensors(f *testing.F) {
 			if info.Begin < 0 || info.End < info.Begin || info.End > int64(len(data)) {
 				t.Fatalf("tensor %q: offsets [%d, %d] outside a file of %d bytes", info.Name, info.Begin, info.End, len(data))
 			}
-			allF32 = allF32 && info.DType == DTypeF32
+			allF32 = allF32 && info.DType == F32
 		}
 		if !allF32 {
 			return
@@ -513,10 +513,10 @@ func FuzzSafetensors(f *testing.F) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := WriteSafetensors(&out, tensors, sf.Meta); err != nil {
+		if err := Write(&out, tensors, sf.Meta); err != nil {
 			t.Fatal(err)
 		}
-		sf2, err := ReadSafetensors(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		sf2, err := Read(bytes.NewReader(out.Bytes()), int64(out.Len()))
 		if err != nil {
 			t.Fatalf("rewritten file rejected: %v", err)
 		}
@@ -552,9 +552,9 @@ func (r eofReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func TestReadSafetensorsReaderAt(t *testing.T) {
+func TestReadReaderAt(t *testing.T) {
 	data := handBuilt(t)
-	f, err := ReadSafetensors(eofReaderAt{data, 1 << 30}, int64(len(data)))
+	f, err := Read(eofReaderAt{data, 1 << 30}, int64(len(data)))
 	if err != nil {
 		t.Fatalf("a full read with io.EOF: %v", err)
 	}
@@ -562,18 +562,18 @@ func TestReadSafetensorsReaderAt(t *testing.T) {
 		t.Errorf("a = %v, %v", v, err)
 	}
 	// The data cannot be read: the reader's error comes back, with the tensor.
-	f, err = ReadSafetensors(eofReaderAt{data, int64(len(data)) - 16}, int64(len(data)))
+	f, err = Read(eofReaderAt{data, int64(len(data)) - 16}, int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Float32("a"); !errors.Is(err, errDevice) || !strings.Contains(err.Error(), `tensor "a": reading the data: device error`) {
 		t.Errorf("failing reader: %v", err)
 	}
-	if _, err := ReadSafetensors(eofReaderAt{data, 4}, int64(len(data))); !errors.Is(err, errDevice) {
+	if _, err := Read(eofReaderAt{data, 4}, int64(len(data))); !errors.Is(err, errDevice) {
 		t.Errorf("failing reader: %v", err)
 	}
 	// A size larger than the data: the header claims more than there is.
-	if _, err := ReadSafetensors(eofReaderAt{data[:100], 1 << 30}, int64(len(data))); !errors.Is(err, ErrTruncated) {
+	if _, err := Read(eofReaderAt{data[:100], 1 << 30}, int64(len(data))); !errors.Is(err, ErrTruncated) {
 		t.Errorf("short reader: %v", err)
 	}
 }

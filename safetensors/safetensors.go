@@ -1,4 +1,4 @@
-package train
+package safetensors
 
 import (
 	"bytes"
@@ -14,36 +14,15 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/internal/strictjson"
 )
 
-// The safetensors format, as specified by Hugging Face
-// (https://github.com/huggingface/safetensors, README "Format", and the
-// reference implementation safetensors/src/tensor.rs):
-//
-//   - 8 bytes: N, the length of the header, an unsigned little-endian 64-bit
-//     integer;
-//   - N bytes: the header, a UTF-8 JSON object that begins with '{' and may
-//     be padded at the end with spaces (0x20). Each key names a tensor and
-//     maps to {"dtype": "F32", "shape": [2, 3], "data_offsets": [BEGIN, END]};
-//     the optional key "__metadata__" maps to an object of string values.
-//     Duplicate keys are not allowed;
-//   - the rest of the file: the byte buffer. A tensor's data is
-//     buffer[BEGIN:END], little-endian, row-major (C order), without strides.
-//     The tensors are packed: sorted by offset, each begins where the
-//     previous one ends, the first at 0, and the last ends at the end of the
-//     file. END-BEGIN is the product of the shape times the dtype's size.
-//     A shape [] is a scalar; a dimension 0 gives an empty tensor (BEGIN ==
-//     END).
-//
-// The reference writer pads the header with spaces to a multiple of 8 bytes,
-// so that the buffer starts 8-byte aligned, sorts the tensors by decreasing
-// alignment and then by name, and limits the header to 100,000,000 bytes.
-// WriteSafetensors does the same; ReadSafetensors enforces every rule above.
-
-// MaxSafetensorsHeader is the largest header ReadSafetensors accepts, in
-// bytes: the limit of the reference implementation (MAX_HEADER_SIZE), which
-// keeps a hostile file from making the reader parse an enormous JSON text.
-const MaxSafetensorsHeader = 100_000_000
+// MaxHeader is the largest header Read accepts, in bytes: the limit of the
+// reference implementation (MAX_HEADER_SIZE), which keeps a hostile file
+// from making the reader parse an enormous JSON text.
+const MaxHeader = 100_000_000
 
 // metadataKey is the header key that holds the free-form string metadata.
 const metadataKey = "__metadata__"
@@ -57,35 +36,35 @@ type DType uint8
 
 // The dtypes of the safetensors specification, with their header names.
 const (
-	DTypeBool   DType = iota + 1 // "BOOL", 1 byte
-	DTypeU8                      // "U8", 1 byte
-	DTypeI8                      // "I8", 1 byte
-	DTypeF8E5M2                  // "F8_E5M2", 1 byte
-	DTypeF8E4M3                  // "F8_E4M3", 1 byte
-	DTypeI16                     // "I16", 2 bytes
-	DTypeU16                     // "U16", 2 bytes
-	DTypeF16                     // "F16", 2 bytes
-	DTypeBF16                    // "BF16", 2 bytes
-	DTypeI32                     // "I32", 4 bytes
-	DTypeU32                     // "U32", 4 bytes
-	DTypeF32                     // "F32", 4 bytes
-	DTypeF64                     // "F64", 8 bytes
-	DTypeI64                     // "I64", 8 bytes
-	DTypeU64                     // "U64", 8 bytes
+	Bool   DType = iota + 1 // "BOOL", 1 byte
+	U8                      // "U8", 1 byte
+	I8                      // "I8", 1 byte
+	F8E5M2                  // "F8_E5M2", 1 byte
+	F8E4M3                  // "F8_E4M3", 1 byte
+	I16                     // "I16", 2 bytes
+	U16                     // "U16", 2 bytes
+	F16                     // "F16", 2 bytes
+	BF16                    // "BF16", 2 bytes
+	I32                     // "I32", 4 bytes
+	U32                     // "U32", 4 bytes
+	F32                     // "F32", 4 bytes
+	F64                     // "F64", 8 bytes
+	I64                     // "I64", 8 bytes
+	U64                     // "U64", 8 bytes
 )
 
 var dtypeNames = [...]string{
-	DTypeBool: "BOOL", DTypeU8: "U8", DTypeI8: "I8", DTypeF8E5M2: "F8_E5M2", DTypeF8E4M3: "F8_E4M3",
-	DTypeI16: "I16", DTypeU16: "U16", DTypeF16: "F16", DTypeBF16: "BF16",
-	DTypeI32: "I32", DTypeU32: "U32", DTypeF32: "F32",
-	DTypeF64: "F64", DTypeI64: "I64", DTypeU64: "U64",
+	Bool: "BOOL", U8: "U8", I8: "I8", F8E5M2: "F8_E5M2", F8E4M3: "F8_E4M3",
+	I16: "I16", U16: "U16", F16: "F16", BF16: "BF16",
+	I32: "I32", U32: "U32", F32: "F32",
+	F64: "F64", I64: "I64", U64: "U64",
 }
 
 var dtypeSizes = [...]uint64{
-	DTypeBool: 1, DTypeU8: 1, DTypeI8: 1, DTypeF8E5M2: 1, DTypeF8E4M3: 1,
-	DTypeI16: 2, DTypeU16: 2, DTypeF16: 2, DTypeBF16: 2,
-	DTypeI32: 4, DTypeU32: 4, DTypeF32: 4,
-	DTypeF64: 8, DTypeI64: 8, DTypeU64: 8,
+	Bool: 1, U8: 1, I8: 1, F8E5M2: 1, F8E4M3: 1,
+	I16: 2, U16: 2, F16: 2, BF16: 2,
+	I32: 4, U32: 4, F32: 4,
+	F64: 8, I64: 8, U64: 8,
 }
 
 // String returns the dtype's name in the header, such as "F32".
@@ -105,7 +84,7 @@ func (d DType) Size() int {
 }
 
 func parseDType(s string) (DType, bool) {
-	for d := DTypeBool; int(d) < len(dtypeNames); d++ {
+	for d := Bool; int(d) < len(dtypeNames); d++ {
 		if dtypeNames[d] == s {
 			return d, true
 		}
@@ -114,8 +93,8 @@ func parseDType(s string) (DType, bool) {
 }
 
 // Tensor is a named float32 tensor, row-major: the unit of safetensors files
-// and checkpoints. len(Data) is the product of Shape (1 for the scalar shape
-// []).
+// (weights and checkpoints). len(Data) is the product of Shape (1 for the
+// scalar shape []; see NumElements).
 type Tensor struct {
 	Name  string
 	Shape []int
@@ -130,17 +109,21 @@ var (
 	ErrTruncated = errors.New("truncated")
 	// ErrMalformed: the file breaks a rule of its format.
 	ErrMalformed = errors.New("malformed")
-	// ErrVersion: the file is of another format or format version.
+	// ErrVersion: the file is of another format or format version. The
+	// codec itself does not return it; formats stored in safetensors files,
+	// such as train's checkpoints, report their version mismatches with it.
 	ErrVersion = errors.New("unsupported format version")
 )
 
-// FormatError reports a file of the run directory (safetensors, checkpoint,
-// metrics) that cannot be read. Err is ErrTruncated, ErrMalformed,
-// ErrVersion, or the underlying I/O error.
+// FormatError reports a safetensors file that cannot be read, as
+// "<Format> file <File>: tensor <Tensor>: <Msg>". Err is ErrTruncated,
+// ErrMalformed, ErrVersion, or the underlying I/O error.
 type FormatError struct {
-	File   string // the file's path; empty when the reader was given no name
-	Format string // "safetensors", "checkpoint" or "metrics"
-	Line   int    // for a metrics file, the 1-based line; 0 otherwise
+	File string // the file's path; empty when the reader was given no name
+	// Format is "safetensors", or the name of a format stored in
+	// safetensors files whose reader relabels the error, such as
+	// "checkpoint".
+	Format string
 	Tensor string // the tensor concerned, if any
 	Msg    string // what is wrong, with the numbers involved
 	Err    error
@@ -149,14 +132,10 @@ type FormatError struct {
 // Error returns the message of the FormatError.
 func (e *FormatError) Error() string {
 	var b strings.Builder
-	b.WriteString("train: ")
 	if e.File != "" {
 		fmt.Fprintf(&b, "%s file %s: ", e.Format, e.File)
 	} else {
 		fmt.Fprintf(&b, "%s data: ", e.Format)
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
 	}
 	if e.Tensor != "" {
 		fmt.Fprintf(&b, "tensor %q: ", e.Tensor)
@@ -187,13 +166,12 @@ type TensorInfo struct {
 	Begin, End int64
 }
 
-// SafetensorsFile is a validated safetensors file: its header, and the
-// source of its bytes. The tensor data is read on demand by Float32 and
-// Tensors.
-type SafetensorsFile struct {
+// File is a validated safetensors file: its header, and the source of its
+// bytes. The tensor data is read on demand by Float32 and Tensors.
+type File struct {
 	// Name is the file's path, used in error messages: the path given to
-	// LoadSafetensors, or the Name() of the io.ReaderAt given to
-	// ReadSafetensors if it has one (an *os.File does).
+	// Load, or the Name() of the io.ReaderAt given to Read if it has one
+	// (an *os.File does).
 	Name string
 	// Meta holds the header's "__metadata__"; nil when the file has none.
 	Meta map[string]string
@@ -205,17 +183,17 @@ type SafetensorsFile struct {
 	index   map[string]int
 }
 
-// WriteSafetensors writes tensors and meta to w as a safetensors file of F32
-// tensors. The output is deterministic: the metadata keys and the tensors are
-// sorted by name, and the header is padded with spaces to a multiple of 8
-// bytes, as the reference writer does. meta may be nil; a non-empty meta is
-// written as "__metadata__".
+// Write writes tensors and meta to w as a safetensors file of F32 tensors.
+// The output is deterministic: the metadata keys and the tensors are sorted
+// by name, and the header is padded with spaces to a multiple of 8 bytes, as
+// the reference writer does. meta may be nil; a non-empty meta is written as
+// "__metadata__".
 //
 // It returns an error, before writing anything, if a name is invalid UTF-8,
-// duplicated or "__metadata__", if a shape has a negative dimension,
-// or if len(Data) differs from the product of Shape.
-func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) error {
-	header, order, err := safetensorsHeader(tensors, meta)
+// duplicated or "__metadata__", if a shape has a negative dimension, or if
+// len(Data) differs from the product of Shape.
+func Write(w io.Writer, tensors []Tensor, meta map[string]string) error {
+	header, order, err := makeHeader(tensors, meta)
 	if err != nil {
 		return err
 	}
@@ -243,11 +221,11 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 	return err
 }
 
-// safetensorsHeader validates the tensors and builds the padded header. It
+// makeHeader validates the tensors and builds the padded header. It
 // returns the order in which the tensors' data follows it.
-func safetensorsHeader(tensors []Tensor, meta map[string]string) ([]byte, []int, error) {
+func makeHeader(tensors []Tensor, meta map[string]string) ([]byte, []int, error) {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("train: WriteSafetensors: "+format, args...)
+		return fmt.Errorf("safetensors: "+format, args...)
 	}
 	order := make([]int, len(tensors))
 	for i := range order {
@@ -280,7 +258,7 @@ func safetensorsHeader(tensors []Tensor, meta map[string]string) ([]byte, []int,
 
 	b := []byte{'{'}
 	if len(meta) > 0 {
-		b = appendJSONString(b, metadataKey)
+		b = strictjson.AppendString(b, metadataKey)
 		b = append(b, ":{"...)
 		keys := make([]string, 0, len(meta))
 		for k := range meta {
@@ -291,9 +269,9 @@ func safetensorsHeader(tensors []Tensor, meta map[string]string) ([]byte, []int,
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = strictjson.AppendString(b, k)
 			b = append(b, ':')
-			b = appendJSONString(b, meta[k])
+			b = strictjson.AppendString(b, meta[k])
 		}
 		b = append(b, '}')
 	}
@@ -303,7 +281,7 @@ func safetensorsHeader(tensors []Tensor, meta map[string]string) ([]byte, []int,
 		if k > 0 || len(meta) > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, t.Name)
+		b = strictjson.AppendString(b, t.Name)
 		b = append(b, `:{"dtype":"F32","shape":[`...)
 		for j, d := range t.Shape {
 			if j > 0 {
@@ -323,35 +301,21 @@ func safetensorsHeader(tensors []Tensor, meta map[string]string) ([]byte, []int,
 	for len(b)%8 != 0 {
 		b = append(b, ' ')
 	}
-	if len(b) > MaxSafetensorsHeader {
-		return nil, nil, fail("header of %d bytes exceeds the limit of %d", len(b), MaxSafetensorsHeader)
+	if len(b) > MaxHeader {
+		return nil, nil, fail("header of %d bytes exceeds the limit of %d", len(b), MaxHeader)
 	}
 	return b, order, nil
 }
 
-// appendJSONString appends s, which must be valid UTF-8, as a JSON string:
-// quotes, backslashes and control characters escaped (RFC 8259, section 7).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		default:
-			b = append(b, c)
-		}
+// NumElements returns the number of values a tensor of the given shape
+// holds: the product of the dimensions, 1 for the scalar shape []. It
+// returns false if a dimension is negative or the product overflows an int.
+func NumElements(shape []int) (int, bool) {
+	n, ok := shapeLen(shape)
+	if !ok || n > math.MaxInt {
+		return 0, false
 	}
-	return append(b, '"')
+	return int(n), true
 }
 
 // shapeLen returns the number of elements of shape, and false if a
@@ -371,51 +335,52 @@ func shapeLen(shape []int) (uint64, bool) {
 	return n, true
 }
 
-// LoadSafetensors reads and validates the safetensors file at path. The
+// Load reads and validates the safetensors file at path, as Read does. The
 // whole file is read into memory, so the returned file needs no closing.
 // Errors are *FormatError values naming the file, or the error of
 // os.ReadFile.
-func LoadSafetensors(path string) (*SafetensorsFile, error) {
+func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	f, err := readSafetensors(bytes.NewReader(data), int64(len(data)), path)
+	f, err := read(bytes.NewReader(data), int64(len(data)), path)
 	if err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// SaveSafetensors writes tensors and meta to the safetensors file at path,
-// atomically (see WriteFileAtomic), as WriteSafetensors does.
-func SaveSafetensors(path string, tensors []Tensor, meta map[string]string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
+// Save writes tensors and meta to the safetensors file at path, as Write
+// does, atomically: a temporary file in the same folder, synced and renamed
+// over path, so that after a crash path holds the old file or the new one.
+func Save(path string, tensors []Tensor, meta map[string]string) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, tensors, meta) })
 }
 
-// ReadSafetensors reads and validates the header of the safetensors data of
-// size bytes in r. It checks every rule of the format before it returns:
-// the header length (at most MaxSafetensorsHeader and within the file), the
-// header (valid UTF-8 JSON object beginning with '{', no duplicate keys,
-// string metadata), each tensor (known dtype, shape of non-negative
-// integers, data_offsets whose length is the product of the shape times
-// the dtype's size), and the layout (tensors packed from offset 0 to the end
-// of the file, without gap or overlap). Memory use is bounded by size: a
-// hostile header cannot make it allocate for data the file does not hold.
+// Read reads and validates the header of the safetensors data of size bytes
+// in r. It checks every rule of the format before it returns: the header
+// length (at most MaxHeader and within the file), the header (valid UTF-8
+// JSON object beginning with '{', no duplicate keys, string metadata), each
+// tensor (known dtype, shape of non-negative integers, data_offsets whose
+// length is the product of the shape times the dtype's size), and the
+// layout (tensors packed from offset 0 to the end of the file, without gap
+// or overlap). Memory use is bounded by size: a hostile header cannot make
+// it allocate for data the file does not hold.
 //
 // The tensor data is read later, by Float32 and Tensors, from r, which must
 // stay valid. Errors are *FormatError values wrapping ErrTruncated (the file
 // is shorter than its header says), ErrMalformed, or the I/O error; they
 // name the file if r has a Name() string method, as *os.File does.
-func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsFile, error) {
+func Read(r io.ReaderAt, size int64) (*File, error) {
 	name := ""
 	if n, ok := r.(interface{ Name() string }); ok {
 		name = n.Name()
 	}
-	return readSafetensors(r, size, name)
+	return read(r, size, name)
 }
 
-func readSafetensors(r io.ReaderAt, size int64, name string) (*SafetensorsFile, error) {
+func read(r io.ReaderAt, size int64, name string) (*File, error) {
 	ferr := func(tensor string, kind error, format string, args ...any) error {
 		return &FormatError{File: name, Format: "safetensors", Tensor: tensor, Msg: fmt.Sprintf(format, args...), Err: kind}
 	}
@@ -427,8 +392,8 @@ func readSafetensors(r io.ReaderAt, size int64, name string) (*SafetensorsFile, 
 		return nil, ferr("", err, "reading the header length")
 	}
 	n := binary.LittleEndian.Uint64(nb[:])
-	if n > MaxSafetensorsHeader {
-		return nil, ferr("", ErrMalformed, "header length %d exceeds the limit of %d bytes", n, MaxSafetensorsHeader)
+	if n > MaxHeader {
+		return nil, ferr("", ErrMalformed, "header length %d exceeds the limit of %d bytes", n, MaxHeader)
 	}
 	if n > uint64(size-8) {
 		return nil, ferr("", ErrTruncated, "header length %d, but only %d bytes follow the length", n, size-8)
@@ -437,7 +402,7 @@ func readSafetensors(r io.ReaderAt, size int64, name string) (*SafetensorsFile, 
 	if err := readFull(r, header, 8); err != nil {
 		return nil, ferr("", err, "reading the header")
 	}
-	f := &SafetensorsFile{Name: name, r: r, dataOff: 8 + int64(n)}
+	f := &File{Name: name, r: r, dataOff: 8 + int64(n)}
 	if err := f.parseHeader(header); err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
@@ -470,7 +435,7 @@ func readFull(r io.ReaderAt, b []byte, off int64) error {
 // parseHeader decodes the JSON header into f.Meta and f.Infos. Errors that
 // concern one tensor are *FormatError values; others are plain errors that
 // the caller wraps.
-func (f *SafetensorsFile) parseHeader(header []byte) error {
+func (f *File) parseHeader(header []byte) error {
 	if !utf8.Valid(header) {
 		return errors.New("not valid UTF-8")
 	}
@@ -478,7 +443,7 @@ func (f *SafetensorsFile) parseHeader(header []byte) error {
 		return errors.New("does not begin with '{'")
 	}
 	dec := json.NewDecoder(bytes.NewReader(header))
-	err := readObject(dec, func(key string) error {
+	err := strictjson.ReadObject(dec, func(key string) error {
 		if key == metadataKey {
 			return f.parseMeta(dec)
 		}
@@ -499,20 +464,20 @@ func (f *SafetensorsFile) parseHeader(header []byte) error {
 }
 
 // parseMeta decodes the "__metadata__" value: null or an object of strings.
-func (f *SafetensorsFile) parseMeta(dec *json.Decoder) error {
+func (f *File) parseMeta(dec *json.Decoder) error {
 	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return fmt.Errorf("%s: %v", metadataKey, jsonErr(err))
+	if err := strictjson.Decode(dec, &raw); err != nil {
+		return fmt.Errorf("%s: %v", metadataKey, err)
 	}
 	if string(raw) == "null" {
 		return nil
 	}
 	f.Meta = map[string]string{}
 	mdec := json.NewDecoder(bytes.NewReader(raw))
-	err := readObject(mdec, func(key string) error {
+	err := strictjson.ReadObject(mdec, func(key string) error {
 		var v *string
-		if err := mdec.Decode(&v); err != nil {
-			return fmt.Errorf("value of %q: %v", key, jsonErr(err))
+		if err := strictjson.Decode(mdec, &v); err != nil {
+			return fmt.Errorf("value of %q: %v", key, err)
 		}
 		if v == nil {
 			return fmt.Errorf("value of %q is null, want a string", key)
@@ -532,20 +497,20 @@ func parseTensorInfo(dec *json.Decoder, name string) (TensorInfo, error) {
 	info := TensorInfo{Name: name}
 	var dtype *string
 	var shape, offsets *[]json.RawMessage
-	err := readObject(dec, func(key string) error {
+	err := strictjson.ReadObject(dec, func(key string) error {
 		var err error
 		switch key {
 		case "dtype":
-			err = dec.Decode(&dtype)
+			err = strictjson.Decode(dec, &dtype)
 		case "shape":
-			err = dec.Decode(&shape)
+			err = strictjson.Decode(dec, &shape)
 		case "data_offsets":
-			err = dec.Decode(&offsets)
+			err = strictjson.Decode(dec, &offsets)
 		default:
-			err = dec.Decode(new(json.RawMessage))
+			err = strictjson.Decode(dec, new(json.RawMessage))
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %v", key, jsonErr(err))
+			return fmt.Errorf("%s: %v", key, err)
 		}
 		return nil
 	})
@@ -605,7 +570,7 @@ func parseTensorInfo(dec *json.Decoder, name string) (TensorInfo, error) {
 
 // checkLayout sorts the tensors by offset and checks that they tile the byte
 // buffer of bufLen bytes exactly.
-func (f *SafetensorsFile) checkLayout(bufLen uint64) error {
+func (f *File) checkLayout(bufLen uint64) error {
 	ferr := func(tensor string, kind error, format string, args ...any) error {
 		return &FormatError{Format: "safetensors", Tensor: tensor, Msg: fmt.Sprintf(format, args...), Err: kind}
 	}
@@ -656,7 +621,7 @@ func cmpInt64(a, b int64) int {
 }
 
 // Info returns the description of the named tensor.
-func (f *SafetensorsFile) Info(name string) (TensorInfo, bool) {
+func (f *File) Info(name string) (TensorInfo, bool) {
 	i, ok := f.index[name]
 	if !ok {
 		return TensorInfo{}, false
@@ -667,7 +632,7 @@ func (f *SafetensorsFile) Info(name string) (TensorInfo, bool) {
 // Float32 reads the data of the named F32 tensor. It returns a *FormatError
 // if the file has no such tensor, if its dtype is not F32, or if the data
 // cannot be read.
-func (f *SafetensorsFile) Float32(name string) ([]float32, error) {
+func (f *File) Float32(name string) ([]float32, error) {
 	i, ok := f.index[name]
 	if !ok {
 		return nil, &FormatError{File: f.Name, Format: "safetensors", Tensor: name, Msg: "no such tensor", Err: ErrMalformed}
@@ -675,8 +640,8 @@ func (f *SafetensorsFile) Float32(name string) ([]float32, error) {
 	return f.float32(f.Infos[i])
 }
 
-func (f *SafetensorsFile) float32(t TensorInfo) ([]float32, error) {
-	if t.DType != DTypeF32 {
+func (f *File) float32(t TensorInfo) ([]float32, error) {
+	if t.DType != F32 {
 		return nil, &FormatError{File: f.Name, Format: "safetensors", Tensor: t.Name,
 			Msg: fmt.Sprintf("dtype %v, but spikegrad reads tensors of dtype F32 only", t.DType), Err: ErrMalformed}
 	}
@@ -697,7 +662,7 @@ func (f *SafetensorsFile) float32(t TensorInfo) ([]float32, error) {
 
 // Tensors reads every tensor, in the order of Infos. Every tensor must be
 // F32.
-func (f *SafetensorsFile) Tensors() ([]Tensor, error) {
+func (f *File) Tensors() ([]Tensor, error) {
 	out := make([]Tensor, len(f.Infos))
 	for i, t := range f.Infos {
 		data, err := f.float32(t)
@@ -707,60 +672,4 @@ func (f *SafetensorsFile) Tensors() ([]Tensor, error) {
 		out[i] = Tensor{Name: t.Name, Shape: slices.Clone(t.Shape), Data: data}
 	}
 	return out, nil
-}
-
-// readObject reads a JSON object from dec and calls field for each key, in
-// order; field must consume the key's value. It rejects duplicate keys.
-func readObject(dec *json.Decoder, field func(key string) error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonErr(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("found %s where a JSON object was expected", describeToken(tok))
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return jsonErr(err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("found %s where an object key was expected", describeToken(tok))
-		}
-		if seen[key] {
-			return fmt.Errorf("duplicate key %q", key)
-		}
-		seen[key] = true
-		if err := field(key); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token() // the closing '}'
-	return jsonErr(err)
-}
-
-// jsonErr replaces the end-of-input errors of encoding/json, whose text
-// ("EOF") says nothing, with one that does.
-func jsonErr(err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return errors.New("JSON text ends early")
-	}
-	return err
-}
-
-func describeToken(tok json.Token) string {
-	switch v := tok.(type) {
-	case nil:
-		return "null"
-	case json.Delim:
-		return "'" + v.String() + "'"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	default:
-		return "a number"
-	}
 }

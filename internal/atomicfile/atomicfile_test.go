@@ -1,4 +1,4 @@
-package train
+package atomicfile
 
 import (
 	"errors"
@@ -28,11 +28,11 @@ func checkOnlyFiles(t *testing.T, dir string, names ...string) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
 	for _, content := range []string{"first\n", "second, longer\n", ""} {
-		err := WriteFileAtomic(path, func(w io.Writer) error {
+		err := Write(path, func(w io.Writer) error {
 			_, err := io.WriteString(w, content)
 			return err
 		})
@@ -54,9 +54,35 @@ func TestWriteFileAtomic(t *testing.T) {
 	checkOnlyFiles(t, dir, "config.yaml")
 }
 
-// TestWriteFileAtomicFailures makes each step that can fail fail: the old
+// TestWriteBytes checks that WriteBytes replaces a file with exactly the
+// given bytes, also with none, and fails as Write does.
+func TestWriteBytes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "model.json")
+	// 100,000 bytes: more than the 64 KiB write buffer.
+	big := make([]byte, 100_000)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	for _, data := range [][]byte{[]byte("{}\n"), big, nil} {
+		if err := WriteBytes(path, data); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !slices.Equal(got, data) {
+			t.Errorf("file holds %d bytes, %v; want the %d written", len(got), err, len(data))
+		}
+	}
+	checkOnlyFiles(t, dir, "model.json")
+	missing := filepath.Join(dir, "nodir", "x")
+	if err := WriteBytes(missing, big); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing directory: %v", err)
+	}
+}
+
+// TestWriteFailures makes each step that can fail fail: the old
 // file must stay as it was and no temporary file may be left.
-func TestWriteFileAtomicFailures(t *testing.T) {
+func TestWriteFailures(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "last.safetensors")
 	const old = "the previous checkpoint"
@@ -67,12 +93,12 @@ func TestWriteFileAtomicFailures(t *testing.T) {
 	// More than the 64 KiB buffer, so that part of it reaches the file.
 	big := make([]byte, 200_000)
 
-	err := WriteFileAtomic(path, func(w io.Writer) error {
+	err := Write(path, func(w io.Writer) error {
 		w.Write(big)
 		return errDisk
 	})
-	if !errors.Is(err, errDisk) {
-		t.Errorf("error %v does not wrap the writer's", err)
+	if want := "writing " + path + ": disk full"; !errors.Is(err, errDisk) || err.Error() != want {
+		t.Errorf("error %v, want %q wrapping the writer's", err, want)
 	}
 	func() {
 		defer func() {
@@ -80,7 +106,7 @@ func TestWriteFileAtomicFailures(t *testing.T) {
 				t.Error("the writer's panic was swallowed")
 			}
 		}()
-		WriteFileAtomic(path, func(w io.Writer) error {
+		Write(path, func(w io.Writer) error {
 			w.Write(big)
 			panic("writer bug")
 		})
@@ -95,7 +121,7 @@ func TestWriteFileAtomicFailures(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "inside"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	err = WriteFileAtomic(target, func(w io.Writer) error { _, err := w.Write(big); return err })
+	err = Write(target, func(w io.Writer) error { _, err := w.Write(big); return err })
 	if err == nil {
 		t.Error("renaming over a directory succeeded")
 	}
@@ -103,7 +129,7 @@ func TestWriteFileAtomicFailures(t *testing.T) {
 
 	// The temporary file cannot be created in a missing directory.
 	missing := filepath.Join(dir, "nodir", "x")
-	err = WriteFileAtomic(missing, func(w io.Writer) error { return nil })
+	err = Write(missing, func(w io.Writer) error { return nil })
 	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing directory: %v", err)
 	}

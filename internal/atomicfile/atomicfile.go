@@ -1,4 +1,4 @@
-package train
+package atomicfile
 
 import (
 	"bufio"
@@ -10,24 +10,24 @@ import (
 	"runtime"
 )
 
-// WriteFileAtomic replaces the file at path with what write produces, so
-// that a reader (or a resumed run after a crash) sees either the old file or
-// the complete new one, never a mix. Every writer of the run directory uses
-// it.
+// Write replaces the file at path with what write produces, so that a
+// reader (or a resumed run after a crash) sees either the old file or the
+// complete new one, never a mix.
 //
 // It writes through a buffer to a temporary file in the same directory
 // (named "." + base name + ".tmp" and a random suffix), syncs it to disk,
 // gives it mode 0644, renames it over path, and syncs the directory so that
 // the rename itself survives a crash. If write or any step before the rename
 // fails (or write panics), the temporary file is removed, the old file is
-// left untouched, and the error is returned wrapped with the path. An error
-// from the final directory sync is returned too, though the new file is in
-// place by then.
-func WriteFileAtomic(path string, write func(io.Writer) error) error {
+// left untouched, and the error is returned wrapped with the path:
+// "writing <path>: <error of write>", or "writing <path>: <step>: <error>"
+// for a step of its own such as "sync" or "rename". An error from the final
+// directory sync is returned too, though the new file is in place by then.
+func Write(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {
-		return fmt.Errorf("train: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	tmp := f.Name()
 	renamed := false
@@ -38,11 +38,11 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		}
 	}()
 	fail := func(step string, err error) error {
-		return fmt.Errorf("train: writing %s: %s: %w", path, step, err)
+		return fmt.Errorf("writing %s: %s: %w", path, step, err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
 	if err := write(bw); err != nil {
-		return fail("write", err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fail("write", err)
@@ -64,6 +64,14 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		return fail("sync directory", err)
 	}
 	return nil
+}
+
+// WriteBytes replaces the file at path with data, atomically as Write does.
+func WriteBytes(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // syncDir flushes a directory's entries to disk, which makes a rename in it
