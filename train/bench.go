@@ -114,7 +114,7 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 		test = limit(test, opt.InferSamples)
 	}
 	t0 := time.Now()
-	ev, err := Evaluate(r.net, test, r.data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), r.tape)
+	ev, err := Evaluate(r.net, test, r.data.Steps, r.obj, cfg.Train.evalBatch(), r.tape)
 	if err != nil {
 		return nil, err
 	}

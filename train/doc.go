@@ -1,5 +1,6 @@
-// Package train holds the training loop, losses, activity regularisers,
-// checkpoints and the configs that describe a run.
+// Package train holds the training loop, its Objective (Classification
+// composes a config's loss, activity regularisers and read-out from package
+// loss), checkpoints and the configs that describe a run.
 //
 // # Files of a run directory
 //

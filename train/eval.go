@@ -39,11 +39,12 @@ type LayerRate struct {
 
 // Evaluate runs net over every sample of ds in batches of batchSize with
 // gradient recording off (steps: the time steps of a static input) and
-// returns the mean loss, the accuracy, each spiking layer's firing rate (of
-// the layer and of each neuron) and the confusion matrix. tape may be nil;
-// passing the training tape reuses its memory. A rate-encoded set is
-// encoded with the same random spikes at every call.
-func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, pred Predict, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
+// returns the mean loss of obj, the accuracy of its predictions, each
+// spiking layer's firing rate (of the layer and of each neuron) and the
+// confusion matrix. tape may be nil; passing the training tape reuses its
+// memory. A rate-encoded set is encoded with the same random spikes at
+// every call.
+func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
 	if tape == nil {
 		tape = autograd.NewTape()
 	}
@@ -61,7 +62,6 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 	var perNeuron [][]float64 // per layer, per neuron: spikes
 	var names []string
 	var preds []int
-	var scores []float32
 	correct := 0
 	ep := loader.Epoch(context.Background())
 	defer ep.Close()
@@ -72,7 +72,7 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 		var loss *autograd.Var
 		if err := catch(func() {
 			tr = net.Forward(tape, batchInput(tape, b), steps)
-			loss = obj.Compute(tape, tr, b.Labels[:b.Size])
+			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
 		}); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
@@ -85,8 +85,7 @@ func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Object
 		}
 		lossSum += float64(loss.Item()) * float64(b.Size)
 		preds = growInts(preds, b.Size)
-		scores = growFloats(scores, b.Size*classes)
-		pred.Classes(tr, preds, scores)
+		obj.Predict(tr, preds)
 		for i, p := range preds {
 			y := b.Labels[i]
 			if p == y {
@@ -184,7 +183,7 @@ func EvaluateRun(ctx context.Context, runDir string, log io.Writer) (*Evaluation
 		return nil, err
 	}
 	cfg, data := &r.cfg, r.data
-	return Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), nil)
+	return Evaluate(net, data.Test, data.Steps, r.obj, cfg.Train.evalBatch(), nil)
 }
 
 // loadForEval loads a run directory's final model, its config's data and

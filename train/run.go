@@ -119,17 +119,17 @@ func Network(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequ
 	return layers.Build(NetworkModel(m, features, classes), rng)
 }
 
-// NewOptimizer makes the optimizer that the loop config names.
+// NewOptimizer makes the optimizer that the loop config names. The config's
+// values are taken as they are, 0 included (optim.Exactly): its defaults are
+// DefaultConfig's, not optim's.
 func NewOptimizer(l LoopConfig, params []*autograd.Param) (optim.Optimizer, error) {
+	x := optim.Exactly[float64]
 	switch l.Optimizer {
 	case "adam", "adamw":
-		c := optim.AdamConfig{LR: l.LR, Beta1: l.Beta1, Beta2: l.Beta2, Eps: l.Eps, WeightDecay: l.WeightDecay}
-		if l.Optimizer == "adamw" {
-			return optim.NewAdamW(params, c)
-		}
-		return optim.NewAdam(params, c)
+		return optim.NewAdam(params, optim.AdamConfig{LR: x(l.LR), Beta1: x(l.Beta1), Beta2: x(l.Beta2), Eps: x(l.Eps),
+			WeightDecay: x(l.WeightDecay), Decoupled: l.Optimizer == "adamw"})
 	case "sgd":
-		return optim.NewSGD(params, optim.SGDConfig{LR: l.LR, Momentum: l.Momentum, Nesterov: l.Nesterov, WeightDecay: l.WeightDecay})
+		return optim.NewSGD(params, optim.SGDConfig{LR: x(l.LR), Momentum: x(l.Momentum), Nesterov: l.Nesterov, WeightDecay: x(l.WeightDecay)})
 	}
 	return nil, &ConfigError{Key: "train.optimizer", Value: l.Optimizer, Msg: "must be adam, adamw or sgd"}
 }
@@ -164,7 +164,6 @@ type run struct {
 	params  []*autograd.Param
 	opt_    optim.Optimizer
 	obj     Objective
-	predict Predict
 	metrics *runs.MetricsWriter
 	tape    *autograd.Tape
 
@@ -181,7 +180,6 @@ type run struct {
 	best                    float64
 	sinceBest               int
 	preds                   []int
-	scores                  []float32
 	lastTestAcc             float64
 	lastTestLoss            float64
 	lastTrainRate           float64
@@ -251,17 +249,9 @@ func (r *run) build(rng *rand.Rand) error {
 }
 
 func (r *run) setupObjective() error {
-	l := r.cfg.Train
-	loss, err := ParseLoss(l.Loss)
-	if err != nil {
-		return &ConfigError{Key: "train.loss", Value: l.Loss, Msg: err.Error()}
-	}
-	if r.predict, err = ParsePredict(l.Predict); err != nil {
-		return &ConfigError{Key: "train.predict", Value: l.Predict, Msg: err.Error()}
-	}
-	r.obj = Objective{Loss: loss, CorrectRate: float32(l.CorrectRate), IncorrectRate: float32(l.IncorrectRate),
-		RateL1: float32(l.RateL1), RateMin: float32(l.RateMin), RateMax: float32(l.RateMax), BoundCost: float32(l.RateBoundWeight)}
-	return nil
+	obj, err := r.cfg.Train.Objective()
+	r.obj = obj
+	return err
 }
 
 // openDir creates the run directory, or opens it and restores the last
@@ -610,7 +600,7 @@ func (r *run) trainStep(b *datasets.Batch) (float64, int, error) {
 	var tr *layers.Trace
 	if err := catch(func() {
 		tr = r.net.Forward(t, r.input(b), r.data.Steps)
-		loss = r.obj.Compute(t, tr, b.Labels[:b.Size])
+		loss = r.obj.Loss(t, tr, b.Labels[:b.Size])
 	}); err != nil {
 		return 0, 0, fmt.Errorf("train: step %d: %w", r.step, err)
 	}
@@ -636,8 +626,7 @@ func (r *run) trainStep(b *datasets.Batch) (float64, int, error) {
 	}
 	r.opt_.ZeroGrad()
 	r.preds = growInts(r.preds, b.Size)
-	r.scores = growFloats(r.scores, b.Size*r.data.Classes)
-	r.predict.Classes(tr, r.preds, r.scores)
+	r.obj.Predict(tr, r.preds)
 	nc := 0
 	for i, p := range r.preds {
 		if p == b.Labels[i] {
@@ -693,13 +682,6 @@ func growInts(s []int, n int) []int {
 	return s[:n]
 }
 
-func growFloats(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
-
 // catch turns a panic with an error value (a shape error inside the math)
 // into an error.
 func catch(f func()) (err error) {
@@ -723,7 +705,7 @@ func (r *run) endEpoch(ctx context.Context) error {
 	r.skip = 0
 	r.epLoss, r.epCorrect, r.epSeen, r.logSum, r.logN = 0, 0, 0, 0, 0
 	r.epochRNG, _ = r.shuffleSrc.MarshalBinary()
-	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.predict, r.cfg.Train.evalBatch(), r.tape)
+	ev, err := Evaluate(r.net, r.data.Test, r.data.Steps, r.obj, r.cfg.Train.evalBatch(), r.tape)
 	if err != nil {
 		return err
 	}
