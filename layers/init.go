@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -48,28 +49,21 @@ func ParseInit(s string) (Init, error) {
 	return 0, fmt.Errorf("unknown init %q (allowed: %s)", s, strings.Join(initNames[:], ", "))
 }
 
-// random is the part of *rand.Rand that initialisers use.
-type random interface {
-	Float64() float64
-	NormFloat64() float64
-}
-
-// globalRandom draws from math/rand/v2's global source.
-type globalRandom struct{}
-
-func (globalRandom) Float64() float64     { return rand.Float64() }
-func (globalRandom) NormFloat64() float64 { return rand.NormFloat64() }
-
-// source returns rng, or the global source for nil.
-func source(rng *rand.Rand) random {
-	if rng == nil {
-		return globalRandom{}
+// source returns rng, or for nil a generator seeded from the layer's name
+// (FNV-1a of the name, PCG stream 0), so that a script without a generator
+// still gets the same weights at every run, and two layers of the same shape
+// do not get the same weights.
+func source(rng *rand.Rand, layer string) *rand.Rand {
+	if rng != nil {
+		return rng
 	}
-	return rng
+	h := fnv.New64a()
+	h.Write([]byte(layer))
+	return rand.New(rand.NewPCG(h.Sum64(), 0))
 }
 
 // fill initialises a weight [fanIn, fanOut] and a bias [fanOut] (may be nil).
-func (i Init) fill(w, b []float32, fanIn, fanOut int, rng random) {
+func (i Init) fill(w, b []float32, fanIn, fanOut int, rng *rand.Rand) {
 	uniform := func(s []float32, bound float64) {
 		for j := range s {
 			s[j] = float32((rng.Float64()*2 - 1) * bound)

@@ -84,7 +84,7 @@ var builders = map[string]builder{}
 func register(kind string, b builder) { builders[kind] = b }
 
 // Build makes the network that m describes, with weights initialised from
-// rng (nil: from math/rand/v2's global source; load trained weights
+// rng (nil: each Linear from a generator seeded by its name; load trained weights
 // afterwards). Built from the same model and an equally seeded rng, two
 // networks have the same initial weights. Errors name the layer: a
 // *model.LayerError for a model that does not validate, a *ConfigError for

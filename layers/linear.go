@@ -15,9 +15,10 @@ type LinearConfig struct {
 	// Init is how the weights (and bias) are initialised; the zero value is
 	// InitPyTorch.
 	Init Init
-	// RNG is the random source of the initial values. nil draws from
-	// math/rand/v2's global source, which is seeded randomly for each
-	// process: pass a seeded *rand.Rand for weights that a run can repeat.
+	// RNG is the random source of the initial values. nil is a generator
+	// seeded from the layer's name: the same weights at every run, different
+	// weights for differently named layers. Pass a *rand.Rand seeded from the
+	// run's seed to vary them with it (Build passes its rng to every layer).
 	RNG *rand.Rand
 }
 
@@ -58,7 +59,7 @@ func newLinear(name string, in, out int, c LinearConfig) (*Linear, error) {
 		l.Bias = autograd.NewParam(name+".bias", nil, out)
 		b = l.Bias.Data
 	}
-	c.Init.fill(l.Weight.Data, b, in, out, source(c.RNG))
+	c.Init.fill(l.Weight.Data, b, in, out, source(c.RNG, name))
 	return l, nil
 }
 

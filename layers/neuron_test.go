@@ -423,9 +423,13 @@ func TestConfigDefaults(t *testing.T) {
 	if NewLinear("fc", 3, 2, LinearConfig{NoBias: true}).Bias != nil {
 		t.Error("NoBias has a bias")
 	}
-	// nil RNG: math/rand/v2's global source, so two layers differ.
+	// nil RNG: a generator seeded from the layer's name, so two layers
+	// differ and a layer of the same name gets the same weights again.
 	a, b := NewLinear("a", 4, 4, LinearConfig{}), NewLinear("b", 4, 4, LinearConfig{})
 	if slices.Equal(a.Weight.Data, b.Weight.Data) {
 		t.Error("two layers without an RNG have the same weights")
+	}
+	if again := NewLinear("a", 4, 4, LinearConfig{}); !slices.Equal(a.Weight.Data, again.Weight.Data) {
+		t.Error("a layer without an RNG got other weights when made again under the same name")
 	}
 }
