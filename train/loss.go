@@ -47,8 +47,8 @@ func ParseLoss(s string) (Loss, error) {
 	return 0, fmt.Errorf("unknown loss %q (allowed: %v)", s, lossNames)
 }
 
-// Objective computes a training loss from a network's trace.
-type Objective struct {
+// LossObjective computes a training loss from a network's trace.
+type LossObjective struct {
 	Loss                        Loss
 	CorrectRate, IncorrectRate  float32 // LossCountMSE targets, spikes per step
 	RateL1                      float32 // weight of the mean hidden firing rate
@@ -63,7 +63,7 @@ type Objective struct {
 // (non-output) neuron layers.
 //
 // Shapes: the output is [T, B, C]; labels has B entries in [0, C).
-func (o *Objective) Compute(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
+func (o *LossObjective) Compute(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
 	out, mem := tr.Out, tr.Mem()
 	T, B, C := out.Dim(0), out.Dim(1), out.Dim(2)
 	var loss *autograd.Var

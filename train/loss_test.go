@@ -33,31 +33,31 @@ func handTrace(t *autograd.Tape) *layers.Trace {
 func TestLossHandValues(t *testing.T) {
 	ln1pexp := func(x float64) float64 { return math.Log1p(math.Exp(x)) }
 	for _, tc := range []struct {
-		obj  Objective
+		obj  LossObjective
 		want float64
 	}{
 		// Σ_t CE(mem[t], 0) = -log softmax(1, 0)_0 - log softmax(0, 2)_0
 		//                   = log(1 + e^-1) + log(1 + e^2) = 0.31326 + 2.12693
-		{Objective{Loss: LossMembraneCE}, ln1pexp(-1) + ln1pexp(2)},
+		{LossObjective{Loss: LossMembraneCE}, ln1pexp(-1) + ln1pexp(2)},
 		// CE of the counts (2, 1): log(1 + e^(1-2))
-		{Objective{Loss: LossCountCE}, ln1pexp(-1)},
+		{LossObjective{Loss: LossCountCE}, ln1pexp(-1)},
 		// CE of the maximum over time (1, 2): log(1 + e^(2-1))
-		{Objective{Loss: LossMaxMembraneCE}, ln1pexp(1)},
+		{LossObjective{Loss: LossMaxMembraneCE}, ln1pexp(1)},
 		// counts (2, 1) against targets 0.8·2 = 1.6 and 0.2·2 = 0.4:
 		// ((2-1.6)² + (1-0.4)²) / 2 = (0.16 + 0.36) / 2 = 0.26
-		{Objective{Loss: LossCountMSE, CorrectRate: 0.8, IncorrectRate: 0.2}, 0.26},
+		{LossObjective{Loss: LossCountMSE, CorrectRate: 0.8, IncorrectRate: 0.2}, 0.26},
 		// + 0.1 · mean hidden rate (1+0)/2 = 0.05; the output layer is not
 		// regularised
-		{Objective{Loss: LossCountCE, RateL1: 0.1}, ln1pexp(-1) + 0.05},
+		{LossObjective{Loss: LossCountCE, RateL1: 0.1}, ln1pexp(-1) + 0.05},
 		// rates (1, 0) below min 0.25: relu(0.25 - r)² = (0, 0.0625), mean
 		// 0.03125, times weight 2
-		{Objective{Loss: LossCountCE, RateMin: 0.25, BoundCost: 2}, ln1pexp(-1) + 0.0625},
+		{LossObjective{Loss: LossCountCE, RateMin: 0.25, BoundCost: 2}, ln1pexp(-1) + 0.0625},
 		// above max 0.75: relu(r - 0.75)² = (0.0625, 0), mean 0.03125
-		{Objective{Loss: LossCountCE, RateMax: 0.75, BoundCost: 1}, ln1pexp(-1) + 0.03125},
+		{LossObjective{Loss: LossCountCE, RateMax: 0.75, BoundCost: 1}, ln1pexp(-1) + 0.03125},
 		// both bounds and L1
-		{Objective{Loss: LossCountCE, RateL1: 0.1, RateMin: 0.25, RateMax: 0.75, BoundCost: 1}, ln1pexp(-1) + 0.05 + 0.0625},
+		{LossObjective{Loss: LossCountCE, RateL1: 0.1, RateMin: 0.25, RateMax: 0.75, BoundCost: 1}, ln1pexp(-1) + 0.05 + 0.0625},
 		// bounds with weight 0 are off
-		{Objective{Loss: LossCountCE, RateMin: 0.25, RateMax: 0.75}, ln1pexp(-1)},
+		{LossObjective{Loss: LossCountCE, RateMin: 0.25, RateMax: 0.75}, ln1pexp(-1)},
 	} {
 		tape := autograd.NewTape()
 		got := float64(tc.obj.Compute(tape, handTrace(tape), []int{0}).Item())
@@ -78,7 +78,7 @@ func TestLossMembraneCESumsOverTime(t *testing.T) {
 		0, 2, 3, 1, // t1: b0 (0, 2), b1 (3, 1)
 	}, 2, 2, 2)
 	tr := &layers.Trace{Out: mem, Layers: []layers.LayerTrace{{Name: "out", Neuron: true, Out: mem, Mem: mem}}}
-	o := Objective{Loss: LossMembraneCE}
+	o := LossObjective{Loss: LossMembraneCE}
 	got := float64(o.Compute(tape, tr, []int{0, 1}).Item())
 	l := func(x float64) float64 { return math.Log1p(math.Exp(x)) } // CE of two logits = log(1 + e^(other - own))
 	want := (l(-1)+l(0))/2 + (l(2)+l(2))/2
@@ -121,7 +121,7 @@ func TestLossGradients(t *testing.T) {
 			}
 		}
 	}
-	for _, obj := range []Objective{
+	for _, obj := range []LossObjective{
 		{Loss: LossMembraneCE},
 		{Loss: LossCountCE},
 		{Loss: LossMaxMembraneCE},

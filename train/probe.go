@@ -75,12 +75,12 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 	if err != nil {
 		return nil, err
 	}
-	cfg, data := &r.cfg, r.data
+	data := r.data
 	if n := data.Test.Len(); sample < 0 || sample >= n {
 		return nil, fmt.Errorf("train: probe %s: sample %d outside the test set [0, %d)", runDir, sample, n)
 	}
 	tape := autograd.NewTape()
-	ev, err := Evaluate(net, data.Test, data.Steps, r.obj, r.predict, cfg.Train.evalBatch(), tape)
+	ev, err := Evaluate(net, data.Test, EvalOptions{Steps: data.Steps, BatchSize: r.cfg.Train.evalBatch(), Objective: r.obj, Tape: tape})
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 		return nil, fmt.Errorf("train: probe %s: %w", runDir, err)
 	}
 	pred := []int{0}
-	r.predict.Classes(tr, pred, make([]float32, tr.Out.Dim(2)))
+	r.obj.Predict(tr, pred)
 
 	res := &ProbeResult{Sample: sample, Label: b.Labels[0], Predicted: pred[0], Steps: tr.Out.Dim(0), Eval: ev}
 	for i, lt := range tr.Layers {
