@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -291,25 +292,20 @@ func (f *fitter) startOver() error {
 	return f.begin()
 }
 
-// isTemp reports a temporary file of WriteFileAtomic: "." + name + ".tmp…".
+// isTemp reports a temporary file of an atomic write (a hidden file with
+// ".tmp" in its name: "." + name + ".tmp…" of WriteFileAtomic).
 func isTemp(name string) bool {
-	for _, n := range []string{ConfigFile, MetricsFile, filepath.Base(LastCheckpoint), filepath.Base(BestCheckpoint),
-		filepath.Base(ModelArch), filepath.Base(ModelWeights)} {
-		if len(name) > len(n)+5 && name[:len(n)+5] == "."+n+".tmp" {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp")
 }
 
 // removeTemps removes the temporary files that a process killed while
 // writing a run's files leaves behind.
 func removeTemps(dir string) {
-	for _, d := range []string{dir, filepath.Join(dir, CheckpointDir), filepath.Join(dir, ModelDir)} {
-		entries, _ := os.ReadDir(d)
+	for _, d := range []string{"", CheckpointDir, ModelDir, "plots"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, d))
 		for _, e := range entries {
-			if isTemp(e.Name()) {
-				os.Remove(filepath.Join(d, e.Name()))
+			if isTemp(e.Name()) && e.Type().IsRegular() {
+				os.Remove(filepath.Join(dir, d, e.Name()))
 			}
 		}
 	}
