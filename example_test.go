@@ -8,6 +8,7 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/loss"
 	"github.com/spikegrad/spikegrad/optim"
 	"github.com/spikegrad/spikegrad/surrogate"
 	"github.com/spikegrad/spikegrad/train"
@@ -36,7 +37,6 @@ func Example_tutorial() {
 	}
 	loader, _ := datasets.NewLoader(mnist, datasets.LoaderConfig{BatchSize: 128, Shuffle: true, DropLast: true}, rng)
 	tape := autograd.NewTape()
-	labels := make([]int, 0, T*128)
 	epoch := loader.Epoch(context.Background())
 	defer epoch.Close()
 	for epoch.Next() {
@@ -44,13 +44,8 @@ func Example_tutorial() {
 		tape.Reset()
 		x := tape.Constant(b.X, b.Size, 784) // the image: input current at every step
 		tr := net.Forward(tape, x, T)        // spikes tr.Out and membranes tr.Mem(): [T, B, 10]
-		labels = labels[:0]
-		for range T {
-			labels = append(labels, b.Labels[:b.Size]...)
-		}
-		// Σ_t CrossEntropy(mem[t], y): the mean over T·B rows, times T.
-		loss := tape.Scale(tape.CrossEntropy(tape.Reshape(tr.Mem(), T*b.Size, 10), labels), T)
-		tape.Backward(loss)
+		// Σ_t CrossEntropy(mem[t], y), snnTorch's tutorial loss.
+		tape.Backward(loss.MembraneCE(tape, tr.Mem(), b.Labels[:b.Size]))
 		opt.Step()
 		opt.ZeroGrad()
 	}
@@ -60,7 +55,7 @@ func Example_tutorial() {
 		fmt.Println(err)
 		return
 	}
-	obj := train.NewObjective(train.LossObjective{Loss: train.LossMembraneCE}, train.PredictSpikeCount)
+	obj := train.Classification{Criterion: train.LossMembraneCE, Prediction: train.PredictSpikeCount}
 	ev, _ := train.Evaluate(net, test, train.EvalOptions{Steps: T, BatchSize: 500, Objective: obj})
 	fmt.Printf("test accuracy %.1f%%\n", 100*ev.Accuracy)
 }

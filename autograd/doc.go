@@ -24,7 +24,8 @@
 //     scalar of shape [].
 //   - Shape: Reshape, Slice, Concat, Transpose, Permute, Gather, Pick,
 //     Repeat.
-//   - Losses: LogSoftmax, CrossEntropy (fused and numerically stable), MSE.
+//   - Losses: LogSoftmax, CrossEntropy (fused and numerically stable; a
+//     sequence [T, B, C] takes the B labels of its batch), MSE.
 //   - Gradient flow: Detach, NoGrad and SetGrad (no-grad mode for inference).
 //   - Extension: Custom and Apply for element-wise ops with a user-given
 //     derivative; New, Record, RecordOutputs, GradOf and GradBuffer for ops

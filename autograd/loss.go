@@ -82,22 +82,30 @@ func logSoftmaxBack(t *Tape, r *record) {
 // pass has run. The softmax probabilities are kept in the tape's arena for
 // the backward.
 //
+// Logits of three or more dimensions [N, ..., C] also take one label per row
+// of logits[0], the same labels at every index of the first axis: with
+// logits [T, B, C] (a sequence) and the B labels of a batch, row (t, b) has
+// label labels[b], and L is the mean over all T·B rows, with no copy of the
+// labels repeated T times.
+//
 // Backward: dx_bj += dL/R · (softmax(x_b)_j - [j = labels[b]]).
 //
-// CrossEntropy panics with a *ShapeError if the number of labels differs
-// from the number of rows or a label is outside [0, C).
+// CrossEntropy panics with a *ShapeError if the number of labels is neither
+// the number of rows nor (for three or more dimensions) that of logits[0],
+// or a label is outside [0, C).
 func (t *Tape) CrossEntropy(logits *Var, labels []int) *Var {
 	const op = "CrossEntropy"
 	t.check(op, logits)
 	needAtLeast1D(op, logits, logits)
-	rows, c := pickRows(op, logits, labels)
+	rows, c := labelRows(op, logits, labels)
 	rec := t.wants(logits)
 	var p []float32
 	if rec {
 		p = t.mem.raw(rows * c)
 	}
 	var loss float64
-	for b, l := range labels {
+	for b := range rows {
+		l := labels[b%len(labels)]
 		xs := logits.Data[b*c : b*c+c]
 		var pb []float32
 		if rec {
@@ -133,8 +141,11 @@ func crossEntropyBack(t *Tape, r *record) {
 	for i, v := range p {
 		dx[i] += g * v
 	}
-	for b, l := range r.idx {
-		dx[b*c+l] -= g
+	// The labels cover the rows once, or repeat over the first axis.
+	for n := len(r.idx) * c; len(dx) >= n && n > 0; dx = dx[n:] {
+		for b, l := range r.idx {
+			dx[b*c+l] -= g
+		}
 	}
 }
 

@@ -24,6 +24,13 @@ func TestLossGradients(t *testing.T) {
 			return tp.CrossEntropy(tp.Param(x), []int{1, 4, 0, 0, 3, 2})
 		}, x)
 	})
+	t.Run("CrossEntropyRepeatedLabels", func(t *testing.T) {
+		// [T=3, B=2, C=4] with the 2 labels of the batch at every step.
+		x := uniformParam(rng, "x", -3, 3, nil, 3, 2, 4)
+		check(t, func(tp *autograd.Tape) *autograd.Var {
+			return tp.CrossEntropy(tp.Param(x), []int{3, 1})
+		}, x)
+	})
 	t.Run("CrossEntropyScaled", func(t *testing.T) {
 		// The loss used as an intermediate value: its gradient seed is not 1.
 		x := uniformParam(rng, "x", -3, 3, nil, 3, 4)
@@ -61,6 +68,37 @@ func TestLossValues(t *testing.T) {
 	}
 }
 
+// TestCrossEntropyRepeatedLabels checks that B labels repeated over the
+// first axis of logits [T, B, C] give the loss and gradient of the T·B
+// labels written out, bit for bit: the same rows in the same order.
+func TestCrossEntropyRepeatedLabels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	const T, B, C = 5, 3, 4
+	labels := []int{2, 0, 3}
+	var full []int
+	for range T {
+		full = append(full, labels...)
+	}
+	x := uniformParam(rng, "x", -3, 3, nil, T, B, C)
+	run := func(l []int) (float32, []float32) {
+		x.ZeroGrad()
+		tp := autograd.NewTape()
+		loss := tp.Scale(tp.CrossEntropy(tp.Param(x), l), 1.5)
+		tp.Backward(loss)
+		return loss.Item(), append([]float32(nil), x.Grad...)
+	}
+	l1, g1 := run(full)
+	l2, g2 := run(labels)
+	if l1 != l2 {
+		t.Errorf("loss %v with repeated labels, %v with the labels written out", l2, l1)
+	}
+	for i := range g1 {
+		if g1[i] != g2[i] {
+			t.Fatalf("grad[%d] = %v with repeated labels, %v with the labels written out", i, g2[i], g1[i])
+		}
+	}
+}
+
 // TestCrossEntropyBackwardValues checks the gradient by hand: for logits
 // [[0,0],[ln 3, 0]] with labels [0, 1], softmax is [[1/2,1/2],[3/4,1/4]], so
 // dL/dx = (softmax - onehot)/2 = [[-1/4, 1/4], [3/8, -3/8]].
@@ -81,6 +119,9 @@ func TestLossShapeErrors(t *testing.T) {
 		{"CrossEntropy", func() { tp.CrossEntropy(x, []int{0}) }},
 		{"CrossEntropy", func() { tp.CrossEntropy(x, []int{0, 3}) }},
 		{"CrossEntropy", func() { tp.CrossEntropy(tp.SumAll(x), []int{0}) }},
+		// [2, 3, 4] has 6 rows, 3 in logits[0]: 2 labels fit neither.
+		{"CrossEntropy", func() { tp.CrossEntropy(tp.New(2, 3, 4), []int{0, 1}) }},
+		{"CrossEntropy", func() { tp.CrossEntropy(tp.New(2, 3, 4), []int{0, 1, 4}) }},
 		{"LogSoftmax", func() { tp.LogSoftmax(tp.SumAll(x)) }},
 		{"MSE", func() { tp.MSE(x, tp.New(3, 2)) }},
 	} {

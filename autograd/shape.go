@@ -361,11 +361,33 @@ func pickRows(op string, x *Var, labels []int) (rows, c int) {
 		panic(&ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...), {len(labels)}},
 			Msg: fmt.Sprintf("%d labels for %d rows", len(labels), rows)})
 	}
+	checkLabels(op, x, labels, c)
+	return rows, c
+}
+
+// checkLabels panics with a *ShapeError for a label outside [0, c).
+func checkLabels(op string, x *Var, labels []int, c int) {
 	for b, l := range labels {
 		if l < 0 || l >= c {
 			panic(shapeErr(op, fmt.Sprintf("label %d (row %d) out of range [0, %d)", l, b, c), x))
 		}
 	}
+}
+
+// labelRows is pickRows that also accepts, for x of three or more
+// dimensions [N, ..., C], one label per row of x[0], repeated over the first
+// axis. It returns the number of rows of x and C.
+func labelRows(op string, x *Var, labels []int) (rows, c int) {
+	if x.ndim < 3 || x.shape[0] == 0 {
+		return pickRows(op, x, labels)
+	}
+	c = x.shape[x.ndim-1]
+	rows = numel(x.shape[:x.ndim-1])
+	if len(labels) != rows && len(labels) != rows/x.shape[0] {
+		panic(&ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...), {len(labels)}},
+			Msg: fmt.Sprintf("%d labels for %d rows (or %d, the rows of one index of the first axis)", len(labels), rows, rows/x.shape[0])})
+	}
+	checkLabels(op, x, labels, c)
 	return rows, c
 }
 

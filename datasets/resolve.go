@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // EnvData names the environment variable that points at a folder of
@@ -213,7 +215,7 @@ func checkDir(dir string, spec DatasetSpec, verify bool) error {
 
 // download fetches url into dir/f.Name atomically, checking f.SHA256 (and
 // f.Size, when known).
-func download(ctx context.Context, client *http.Client, url, dir string, f FileSpec, progress func(string, int64, int64)) (err error) {
+func download(ctx context.Context, client *http.Client, url, dir string, f FileSpec, progress func(string, int64, int64)) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -233,52 +235,28 @@ func download(ctx context.Context, client *http.Client, url, dir string, f FileS
 		}
 		total = f.Size
 	}
-	tmp, err := os.CreateTemp(dir, "."+f.Name+".part-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	h := sha256.New()
 	pw := &progressWriter{file: f.Name, total: total, fn: progress}
 	var body io.Reader = resp.Body
 	if f.Size > 0 {
 		body = io.LimitReader(resp.Body, f.Size+1) // one byte more reveals an oversized body
 	}
-	n, err := io.Copy(io.MultiWriter(tmp, h, pw), body)
-	if err != nil {
-		return fmt.Errorf("after %d bytes: %w", n, err)
-	}
-	pw.finish()
-	if f.Size > 0 && n != f.Size {
-		return fmt.Errorf("received %d bytes, want %d", n, f.Size)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); f.SHA256 != "" && !strings.EqualFold(got, f.SHA256) {
-		return &ChecksumError{File: url, Algorithm: "sha256", Want: strings.ToLower(f.SHA256), Got: got}
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), filepath.Join(dir, f.Name)); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable where the system supports it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	// The checks run before the rename: a file that fails them never
+	// appears under its name.
+	return atomicfile.Write(filepath.Join(dir, f.Name), func(w io.Writer) error {
+		n, err := io.Copy(io.MultiWriter(w, h, pw), body)
+		if err != nil {
+			return fmt.Errorf("after %d bytes: %w", n, err)
+		}
+		pw.finish()
+		if f.Size > 0 && n != f.Size {
+			return fmt.Errorf("received %d bytes, want %d", n, f.Size)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); f.SHA256 != "" && !strings.EqualFold(got, f.SHA256) {
+			return &ChecksumError{File: url, Algorithm: "sha256", Want: strings.ToLower(f.SHA256), Got: got}
+		}
+		return nil
+	})
 }
 
 // progressWriter reports download progress at most every 1 MiB.

@@ -7,41 +7,75 @@ import (
 	"github.com/spikegrad/spikegrad/internal/kernels"
 )
 
-// AdamConfig holds the hyperparameters of Adam and AdamW. Fields are taken
-// literally (a zero Beta1 means no first-moment averaging): start from
-// DefaultAdam or DefaultAdamW.
+// AdamConfig holds the hyperparameters of Adam, AdamW included. A zero field
+// means PyTorch's default, that of torch.optim.Adam (torch/optim/adam.py) or,
+// with Decoupled, of torch.optim.AdamW (torch/optim/adamw.py); write Zero for
+// a field that is to be 0 itself. So AdamConfig{LR: 5e-4} is Adam with
+// betas (0.9, 0.999) and eps 1e-8.
 type AdamConfig struct {
-	LR    float64 // learning rate γ, finite and >= 0; default 1e-3
-	Beta1 float64 // decay β₁ of the first-moment average, in [0, 1); default 0.9
-	Beta2 float64 // decay β₂ of the second-moment average, in [0, 1); default 0.999
-	Eps   float64 // ε added to the root of the second moment, finite and > 0; default 1e-8
-	// WeightDecay λ, finite and >= 0: coupled (an L2 term added to the
-	// gradient) in Adam, decoupled (θ shrunk by γ·λ·θ) in AdamW. Default 0
-	// for Adam, 0.01 for AdamW.
+	// LR is the learning rate γ, finite and >= 0. Zero field: 1e-3 (lr=1e-3).
+	LR float64
+	// Beta1 is the decay β₁ of the first-moment average, in [0, 1). Zero
+	// field: 0.9 (betas=(0.9, 0.999)); Zero for no averaging.
+	Beta1 float64
+	// Beta2 is the decay β₂ of the second-moment average, in [0, 1). Zero
+	// field: 0.999 (betas=(0.9, 0.999)).
+	Beta2 float64
+	// Eps is ε, added to the root of the second moment, finite and > 0. Zero
+	// field: 1e-8 (eps=1e-8).
+	Eps float64
+	// WeightDecay is λ, finite and >= 0: coupled (an L2 term added to the
+	// gradient), or decoupled (θ shrunk by γ·λ·θ) with Decoupled. Zero field:
+	// 0 (Adam's weight_decay=0), or 0.01 with Decoupled (AdamW's
+	// weight_decay=1e-2); Zero for an AdamW without decay.
 	WeightDecay float64
+	// Decoupled makes the weight decay decoupled: AdamW (Loshchilov and
+	// Hutter, 2019; PyTorch's Adam(decoupled_weight_decay=True), which
+	// torch.optim.AdamW is). NewAdamW sets it.
+	Decoupled bool
 	// AMSGrad divides by the running maximum of the second moment instead of
-	// the second moment itself (Reddi et al., 2018, as in PyTorch).
+	// the second moment itself (Reddi et al., 2018, as in PyTorch;
+	// amsgrad=False).
 	AMSGrad bool
 }
 
-// DefaultAdam returns PyTorch's defaults of torch.optim.Adam: lr 1e-3, betas
-// (0.9, 0.999), eps 1e-8, weight decay 0, no AMSGrad.
+// DefaultAdam returns PyTorch's defaults of torch.optim.Adam, the meaning of
+// the zero AdamConfig: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay
+// 0, no AMSGrad.
 func DefaultAdam() AdamConfig {
 	return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 }
 
-// DefaultAdamW returns PyTorch's defaults of torch.optim.AdamW: those of Adam
-// with weight decay 0.01.
+// DefaultAdamW returns PyTorch's defaults of torch.optim.AdamW, the meaning
+// of AdamConfig{Decoupled: true}: those of Adam with decoupled weight decay
+// 0.01.
 func DefaultAdamW() AdamConfig {
 	c := DefaultAdam()
 	c.WeightDecay = 0.01
+	c.Decoupled = true
 	return c
 }
 
-// Validate returns a *HyperparamError naming the first field out of range:
-// LR or WeightDecay negative, infinite or NaN; Beta1 or Beta2 outside [0, 1)
-// or NaN; Eps not finite and > 0.
-func (c AdamConfig) Validate() error { return c.validate("AdamConfig") }
+// withDefaults returns c with its zero fields set to the defaults and its
+// Zero fields set to 0.
+func (c AdamConfig) withDefaults() AdamConfig {
+	d := DefaultAdam()
+	if c.Decoupled {
+		d = DefaultAdamW()
+	}
+	c.LR = orDefault(c.LR, d.LR)
+	c.Beta1 = orDefault(c.Beta1, d.Beta1)
+	c.Beta2 = orDefault(c.Beta2, d.Beta2)
+	c.Eps = orDefault(c.Eps, d.Eps)
+	c.WeightDecay = orDefault(c.WeightDecay, d.WeightDecay)
+	return c
+}
+
+// Validate returns a *HyperparamError naming the first field out of range,
+// once the defaults are filled in: LR or WeightDecay negative, infinite or
+// NaN; Beta1 or Beta2 outside [0, 1) or NaN; Eps not finite and > 0 (Zero
+// included).
+func (c AdamConfig) Validate() error { return c.withDefaults().validate("AdamConfig") }
 
 func (c AdamConfig) validate(op string) error {
 	if err := checkLR(op, "LR", c.LR); err != nil {
@@ -60,80 +94,66 @@ func (c AdamConfig) validate(op string) error {
 }
 
 // Adam is the Adam optimizer (Kingma and Ba, 2015) with the update equations
-// of PyTorch's torch.optim.Adam, weight decay coupled as an L2 term. For each
-// Param θ with gradient g at its update t (t = 1 first), learning rate γ:
+// of PyTorch's torch.optim.Adam, and, with AdamConfig.Decoupled, AdamW. For
+// each Param θ with gradient g at its update t (t = 1 first), learning rate
+// γ and weight decay λ:
 //
-//	g  ← g + λ·θ                          if λ ≠ 0
+//	g  ← g + λ·θ                          if λ ≠ 0 and not Decoupled
+//	θ  ← θ·(1 − γ·λ)                      if Decoupled
 //	m  ← β₁·m + (1 − β₁)·g
 //	v  ← β₂·v + (1 − β₂)·g²
 //	v̂max ← max(v̂max, v)                  with AMSGrad; then v stands for v̂max below
 //	θ  ← θ − (γ / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 //
+// Coupled weight decay is an L2 term that passes through the moments. The
+// decoupled decay of AdamW (Loshchilov and Hutter, 2019) shrinks θ before
+// the Adam step, and λ never enters the moments; it is usually what a recipe
+// that says "weight decay" with Adam means.
+//
 // ε is added after the square root of the bias-corrected second moment, as
 // in PyTorch (Kingma and Ba add it to √v̂ too; some frameworks add it inside
 // the root or before the correction, which differs while v is small). The
-// scalars γ/(1 − β₁ᵗ) and 1/√(1 − β₂ᵗ) are computed in float64 once per
-// Param and update, then rounded to float32; m, v and θ are float32 and every
-// operation on them rounds on its own. With ε negligible, the first update
-// moves every element by exactly γ·sign(g). Buffers: "exp_avg" (m),
-// "exp_avg_sq" (v) and, with AMSGrad, "max_exp_avg_sq".
+// scalars γ/(1 − β₁ᵗ), 1/√(1 − β₂ᵗ) and 1 − γ·λ are computed in float64
+// once per Param and update, then rounded to float32; m, v and θ are float32
+// and every operation on them rounds on its own. With ε negligible, the
+// first update moves every element by exactly γ·sign(g). Buffers: "exp_avg"
+// (m), "exp_avg_sq" (v) and, with AMSGrad, "max_exp_avg_sq".
 type Adam struct {
-	a adam
+	cfg AdamConfig // defaults filled in
+	c   core
 }
 
-// AdamW is Adam with decoupled weight decay (Loshchilov and Hutter, 2019)
-// with the update equations of PyTorch's torch.optim.AdamW: before the Adam
-// step, each Param is shrunk by γ·λ·θ, and λ never enters the moments:
-//
-//	θ ← θ·(1 − γ·λ)         (1 − γ·λ computed in float64, rounded to float32)
-//	then Adam's update with λ = 0.
-//
-// Its default weight decay is 0.01 (DefaultAdamW).
-type AdamW struct {
-	a adam
-}
-
-// adam implements both.
-type adam struct {
-	cfg       AdamConfig
-	decoupled bool
-	c         core
-}
-
-// NewAdam returns an Adam optimizer over params. Errors are those of NewSGD,
-// with cfg checked by AdamConfig.Validate.
+// NewAdam returns an Adam optimizer over params, AdamW if cfg.Decoupled.
+// Errors are those of NewSGD, with cfg checked by AdamConfig.Validate.
 func NewAdam(params []*autograd.Param, cfg AdamConfig) (*Adam, error) {
-	a, err := newAdam("Adam", "NewAdam", params, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Adam{a: a}, nil
+	return newAdam("NewAdam", params, cfg)
 }
 
-// NewAdamW returns an AdamW optimizer over params. Errors are those of
-// NewSGD, with cfg checked by AdamConfig.Validate.
-func NewAdamW(params []*autograd.Param, cfg AdamConfig) (*AdamW, error) {
-	a, err := newAdam("AdamW", "NewAdamW", params, cfg)
-	if err != nil {
-		return nil, err
-	}
-	a.decoupled = true
-	return &AdamW{a: a}, nil
+// NewAdamW returns an AdamW optimizer over params: NewAdam with
+// cfg.Decoupled set, so that a zero WeightDecay means AdamW's 0.01.
+func NewAdamW(params []*autograd.Param, cfg AdamConfig) (*Adam, error) {
+	cfg.Decoupled = true
+	return newAdam("NewAdamW", params, cfg)
 }
 
-func newAdam(alg, ctor string, params []*autograd.Param, cfg AdamConfig) (adam, error) {
+func newAdam(ctor string, params []*autograd.Param, cfg AdamConfig) (*Adam, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate(ctor); err != nil {
-		return adam{}, err
+		return nil, err
 	}
 	names := []string{"exp_avg", "exp_avg_sq"}
 	if cfg.AMSGrad {
 		names = append(names, "max_exp_avg_sq")
 	}
+	alg := "Adam"
+	if cfg.Decoupled {
+		alg = "AdamW"
+	}
 	c, err := newCore(alg, ctor, params, cfg.LR, names...)
 	if err != nil {
-		return adam{}, err
+		return nil, err
 	}
-	return adam{cfg: cfg, c: c}, nil
+	return &Adam{cfg: cfg, c: c}, nil
 }
 
 // adamScalars are the float32 constants of one Param's update.
@@ -142,18 +162,19 @@ type adamScalars struct {
 	step           float32 // γ / (1 − β₁ᵗ)
 	rbc2           float32 // 1 / √(1 − β₂ᵗ)
 	eps            float32
-	wd             float32 // coupled weight decay λ, 0 for AdamW
-	shrink         float32 // 1 − γ·λ for AdamW, 1 for Adam
+	wd             float32 // coupled weight decay λ, 0 when decoupled
+	shrink         float32 // 1 − γ·λ when decoupled (AdamW), else 1
 }
 
-func (a *adam) step() {
+// Step applies one update to every Param that is not Frozen.
+func (a *Adam) Step() {
 	cfg := a.cfg
 	s := adamScalars{
 		b1: float32(cfg.Beta1), c1: float32(1 - cfg.Beta1),
 		b2: float32(cfg.Beta2), c2: float32(1 - cfg.Beta2),
 		eps: float32(cfg.Eps), shrink: 1,
 	}
-	if a.decoupled {
+	if cfg.Decoupled {
 		s.shrink = float32(1 - a.c.lr*cfg.WeightDecay)
 	} else {
 		s.wd = float32(cfg.WeightDecay)
@@ -223,69 +244,40 @@ func adamAMSGrad(p, g, m, v, vmax []float32, s *adamScalars) {
 	}
 }
 
-// Step applies one update to every Param that is not Frozen.
-func (o *Adam) Step() { o.a.step() }
-
 // ZeroGrad sets every Param's gradient to zero.
-func (o *Adam) ZeroGrad() { o.a.c.zeroGrad() }
+func (a *Adam) ZeroGrad() { a.c.zeroGrad() }
 
 // LR is the current learning rate.
-func (o *Adam) LR() float64 { return o.a.c.lr }
+func (a *Adam) LR() float64 { return a.c.lr }
 
 // SetLR sets the learning rate; it panics with a *HyperparamError if lr is
-// negative, infinite or NaN.
-func (o *Adam) SetLR(lr float64) { o.a.c.setLR(lr) }
+// negative, infinite or NaN. AdamW's decoupled decay γ·λ follows it.
+func (a *Adam) SetLR(lr float64) { a.c.setLR(lr) }
 
 // Params returns the optimizer's Params; do not modify the slice.
-func (o *Adam) Params() []*autograd.Param { return o.a.c.params }
+func (a *Adam) Params() []*autograd.Param { return a.c.params }
 
-// Config returns the hyperparameters, with LR the current learning rate.
-func (o *Adam) Config() AdamConfig { return o.a.config() }
-
-// State returns a copy of the state: Algorithm "Adam", the learning rate,
-// each Param's step count, "exp_avg", "exp_avg_sq" and, with AMSGrad,
-// "max_exp_avg_sq".
-func (o *Adam) State() State { return o.a.c.state() }
-
-// SetState restores a state exported by an Adam with the same AMSGrad
-// setting over Params with the same names and lengths.
-func (o *Adam) SetState(s State) error { return o.a.c.setState(s) }
-
-// Step applies one update to every Param that is not Frozen.
-func (o *AdamW) Step() { o.a.step() }
-
-// ZeroGrad sets every Param's gradient to zero.
-func (o *AdamW) ZeroGrad() { o.a.c.zeroGrad() }
-
-// LR is the current learning rate.
-func (o *AdamW) LR() float64 { return o.a.c.lr }
-
-// SetLR sets the learning rate; it panics with a *HyperparamError if lr is
-// negative, infinite or NaN. The decoupled decay γ·λ follows it.
-func (o *AdamW) SetLR(lr float64) { o.a.c.setLR(lr) }
-
-// Params returns the optimizer's Params; do not modify the slice.
-func (o *AdamW) Params() []*autograd.Param { return o.a.c.params }
-
-// Config returns the hyperparameters, with LR the current learning rate.
-func (o *AdamW) Config() AdamConfig { return o.a.config() }
-
-// State returns a copy of the state, as Adam's with Algorithm "AdamW".
-func (o *AdamW) State() State { return o.a.c.state() }
-
-// SetState restores a state exported by an AdamW with the same AMSGrad
-// setting over Params with the same names and lengths.
-func (o *AdamW) SetState(s State) error { return o.a.c.setState(s) }
-
-func (a *adam) config() AdamConfig {
+// Config returns the hyperparameters in effect: the defaults filled in, a
+// field given as Zero as 0, LR the current learning rate. A constructor
+// would read such a 0 as the default: to build the same optimizer again,
+// keep the config it was built from.
+func (a *Adam) Config() AdamConfig {
 	cfg := a.cfg
 	cfg.LR = a.c.lr
 	return cfg
 }
 
+// State returns a copy of the state: Algorithm "Adam", or "AdamW" when
+// Decoupled, the learning rate, each Param's step count, "exp_avg",
+// "exp_avg_sq" and, with AMSGrad, "max_exp_avg_sq".
+func (a *Adam) State() State { return a.c.state() }
+
+// SetState restores a state exported by an Adam with the same Decoupled and
+// AMSGrad settings over Params with the same names and lengths.
+func (a *Adam) SetState(s State) error { return a.c.setState(s) }
+
 // Interface checks.
 var (
 	_ Optimizer = (*SGD)(nil)
 	_ Optimizer = (*Adam)(nil)
-	_ Optimizer = (*AdamW)(nil)
 )

@@ -77,7 +77,7 @@ func TestAdamWeightDecay(t *testing.T) {
 	// With a zero gradient and zero moments (β₁ = 0 so m stays 0), AdamW is pure
 	// decay: θ = 2·(1 − 0.005)ᵗ, while Adam's L2 gradient λ·θ makes it move.
 	r := param("w", 2)
-	cfg.Beta1 = 0
+	cfg.Beta1 = optim.Zero
 	w = must(optim.NewAdamW([]*autograd.Param{r}, cfg))
 	for range 3 {
 		w.Step()
@@ -116,7 +116,7 @@ func TestDefaults(t *testing.T) {
 	if got, want := optim.DefaultAdam(), (optim.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}); got != want {
 		t.Errorf("DefaultAdam() = %+v, want %+v", got, want)
 	}
-	if got, want := optim.DefaultAdamW(), (optim.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}); got != want {
+	if got, want := optim.DefaultAdamW(), (optim.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, Decoupled: true}); got != want {
 		t.Errorf("DefaultAdamW() = %+v, want %+v", got, want)
 	}
 	if got, want := optim.DefaultSGD(), (optim.SGDConfig{LR: 1e-3}); got != want {

@@ -80,7 +80,7 @@ func TestConvergeQuadratic(t *testing.T) {
 		}, cosine},
 		{"AdamW without decay", func(ps []*autograd.Param) optim.Optimizer {
 			c := optim.DefaultAdamW()
-			c.WeightDecay = 0
+			c.WeightDecay = optim.Zero
 			return must(optim.NewAdamW(ps, c))
 		}, cosine},
 	}
@@ -148,7 +148,7 @@ func TestInvalidHyperparams(t *testing.T) {
 	adam("Beta1", -0.1, func(c *optim.AdamConfig) { c.Beta1 = -0.1 })
 	adam("Beta2", 1.5, func(c *optim.AdamConfig) { c.Beta2 = 1.5 })
 	adam("Beta2", nan, func(c *optim.AdamConfig) { c.Beta2 = nan })
-	adam("Eps", 0, func(c *optim.AdamConfig) { c.Eps = 0 })
+	adam("Eps", 0, func(c *optim.AdamConfig) { c.Eps = optim.Zero })
 	adam("Eps", -1e-8, func(c *optim.AdamConfig) { c.Eps = -1e-8 })
 	adam("Eps", inf, func(c *optim.AdamConfig) { c.Eps = inf })
 	adam("WeightDecay", -0.01, func(c *optim.AdamConfig) { c.WeightDecay = -0.01 })

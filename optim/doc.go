@@ -1,4 +1,4 @@
-// Package optim holds the optimizers of deep learning (SGD, Adam, AdamW),
+// Package optim holds the optimizers of deep learning (SGD, Adam and AdamW),
 // learning-rate schedules and gradient clipping, all acting on
 // autograd.Params. The update rules are PyTorch's (torch.optim), so that
 // hyperparameters and results carry over from Python recipes; the doc comment
@@ -33,22 +33,31 @@
 // # Optimizers
 //
 // All implement the Optimizer interface. Each is built from a config struct
-// whose fields are taken literally, with a function returning PyTorch's
-// defaults:
+// whose zero fields mean PyTorch's defaults, so that a config names only
+// what a recipe changes (optim.AdamConfig{LR: 5e-4} is Adam with betas
+// (0.9, 0.999) and eps 1e-8); a function returns the defaults written out:
 //
 //	optimizer  config, defaults          PyTorch's defaults                           PyTorch
 //	SGD        SGDConfig, DefaultSGD     lr 1e-3, momentum 0, dampening 0, wd 0       torch.optim.SGD
 //	Adam       AdamConfig, DefaultAdam   lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0  torch.optim.Adam
-//	AdamW      AdamConfig, DefaultAdamW  as Adam, with wd 0.01                        torch.optim.AdamW
+//	AdamW      AdamConfig, DefaultAdamW  as Adam, with decoupled wd 0.01              torch.optim.AdamW
+//
+// Where a field is to be 0 and its default is not (β₁ = 0, an AdamW without
+// decay, a plateau patience of 0), the constant Zero asks for it:
+// AdamConfig{Beta1: optim.Zero}. Code that maps its own settings onto a
+// config, where 0 means 0, passes them through Exactly. The doc comment of
+// each field gives its default and PyTorch's name for it.
 //
 // SGD has momentum, dampening, Nesterov momentum and weight decay coupled as
-// an L2 term (added to the gradient). Adam adds weight decay to the gradient
-// (L2, coupled: it passes through the moments); AdamW shrinks the weights by
-// lr·wd·θ before the Adam step (decoupled, Loshchilov and Hutter), which is
-// usually what a recipe that says "weight decay" with Adam means. Adam and
-// AdamW offer AMSGrad. ε is added to the bias-corrected √v̂, after the square
-// root, as in PyTorch: with ε negligible, Adam's first step moves every
-// element by exactly lr·sign(g).
+// an L2 term (added to the gradient). Adam and AdamW are one type, Adam:
+// AdamW is Adam with AdamConfig.Decoupled set (NewAdamW sets it), as
+// PyTorch's AdamW is Adam(decoupled_weight_decay=True). Adam adds weight
+// decay to the gradient (L2, coupled: it passes through the moments); AdamW
+// shrinks the weights by lr·wd·θ before the Adam step (decoupled, Loshchilov
+// and Hutter), which is usually what a recipe that says "weight decay" with
+// Adam means. Both offer AMSGrad. ε is added to the bias-corrected √v̂,
+// after the square root, as in PyTorch: with ε negligible, Adam's first step
+// moves every element by exactly lr·sign(g).
 //
 // Storage is float32 (values, gradients, buffers), and so is the arithmetic
 // on them, one rounding per operation with no fused multiply-add, as a
@@ -73,6 +82,7 @@
 //	LinearWarmup{StartFactor, Steps, Then}    linear from StartFactor·Then.LR(0) to Then.LR(0)
 //	                                          over Steps, then Then.LR(t − Steps)            (LinearLR + SequentialLR)
 //
+// StepLR's Gamma, like the config fields, means PyTorch's 0.1 when zero.
 // Schedules hold no state, so a resumed run needs only t. ReduceLROnPlateau is
 // different: it is told a metric once per epoch (Step(metric)) and multiplies
 // the optimizer's rate by Factor when the metric has not improved, by more
@@ -123,6 +133,9 @@
 //
 //   - Adam's Eps must be > 0 (PyTorch accepts 0, which divides 0 by 0 for an
 //     element whose gradient has always been 0).
+//   - A config field left at zero takes PyTorch's default, as an omitted
+//     keyword argument does; a value of 0 where the default is not 0 is
+//     written Zero.
 //   - LinearWarmup's StartFactor may be 0 (PyTorch's LinearLR wants > 0).
 //   - ClipGradNorm leaves the gradients alone when the norm is not finite
 //     (PyTorch scales them by NaN or 0 unless error_if_nonfinite is set).

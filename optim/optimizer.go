@@ -10,8 +10,9 @@ import (
 )
 
 // Optimizer updates a fixed list of Params from their accumulated gradients.
-// SGD, Adam and AdamW implement it. An Optimizer is not safe for concurrent
-// use, and Step must not run while a backward pass writes the gradients.
+// SGD and Adam (AdamW included) implement it. An Optimizer is not safe for
+// concurrent use, and Step must not run while a backward pass writes the
+// gradients.
 type Optimizer interface {
 	// Step applies one update to every Param that is not Frozen, reading
 	// Param.Grad and writing Param.Data. It does not zero the gradients.
@@ -46,7 +47,7 @@ type Optimizer interface {
 // little-endian bytes, or in decimal with strconv.FormatFloat(x, 'g', -1, 32),
 // restores exactly.
 type State struct {
-	Algorithm string       // "SGD", "Adam" or "AdamW": the type that exported it
+	Algorithm string       // "SGD", "Adam" or "AdamW" (Adam with decoupled weight decay): the algorithm that exported it
 	LR        float64      // the learning rate, as last set by SetLR or the config
 	Params    []ParamState // one per Param, in the optimizer's order
 }
@@ -60,7 +61,7 @@ type ParamState struct {
 	Step int64
 	// Buffers maps PyTorch's buffer names to copies of the buffers, each as
 	// long as the Param: "momentum_buffer" (SGD with momentum); "exp_avg",
-	// "exp_avg_sq" and, with AMSGrad, "max_exp_avg_sq" (Adam, AdamW). Before
+	// "exp_avg_sq" and, with AMSGrad, "max_exp_avg_sq" (Adam). Before
 	// a Param's first update its buffers are zero.
 	Buffers map[string][]float32
 }
@@ -215,6 +216,38 @@ func (c *core) setState(s State) error {
 		}
 	}
 	return nil
+}
+
+// Zero, given to a field of a config whose zero value stands for a default
+// other than 0, asks for the value 0 itself: AdamConfig{Beta1: Zero} is Adam
+// without a running average of the gradient, PlateauConfig{Patience: Zero}
+// lowers the rate at the first epoch without improvement. In a field whose
+// default is 0 it means 0 as well. Its value, −2³¹, is one that no field
+// takes otherwise.
+const Zero = -1 << 31
+
+// Exactly returns v as a config field that means v itself: Zero for 0, v
+// otherwise. Code that maps settings of its own onto these configs (a config
+// file, flags) passes its values through Exactly where its 0 means 0:
+//
+//	optim.AdamConfig{LR: lr, Beta1: optim.Exactly(beta1)}
+func Exactly[T int | float64](v T) T {
+	if v == 0 {
+		return Zero
+	}
+	return v
+}
+
+// orDefault resolves a config field: 0 is def, Zero is 0, any other value
+// is itself.
+func orDefault[T int | float64](v, def T) T {
+	switch v {
+	case 0:
+		return def
+	case Zero:
+		return 0
+	}
+	return v
 }
 
 // checkLR accepts a finite learning rate >= 0.

@@ -50,28 +50,46 @@ func (m ThresholdMode) String() string {
 	return fmt.Sprintf("ThresholdMode(%d)", int(m))
 }
 
-// PlateauConfig holds the settings of ReduceLROnPlateau. Fields are taken
-// literally: start from DefaultPlateau.
+// PlateauConfig holds the settings of ReduceLROnPlateau. A zero field means
+// PyTorch's default, that of torch.optim.lr_scheduler.ReduceLROnPlateau
+// (torch/optim/lr_scheduler.py); write Zero for a field that is to be 0
+// itself: PlateauConfig{} is PyTorch's scheduler, PlateauConfig{Patience:
+// Zero} reduces at the first epoch without improvement.
 type PlateauConfig struct {
-	Mode          PlateauMode   // Min (default) or Max
-	Factor        float64       // the rate is multiplied by Factor on a plateau, in [0, 1); default 0.1
-	Patience      int           // bad epochs tolerated before a reduction, >= 0; default 10
-	Threshold     float64       // least improvement that counts, finite and >= 0; default 1e-4
-	ThresholdMode ThresholdMode // RelThreshold (default) or AbsThreshold
-	Cooldown      int           // epochs after a reduction during which bad epochs are not counted, >= 0; default 0
-	MinLR         float64       // the rate never goes below MinLR, finite and >= 0; default 0
-	Eps           float64       // a reduction smaller than Eps is skipped, finite and >= 0; default 1e-8
+	Mode          PlateauMode   // Min or Max. Zero field: Min (mode="min")
+	Factor        float64       // the rate is multiplied by Factor on a plateau, in [0, 1). Zero field: 0.1 (factor=0.1)
+	Patience      int           // bad epochs tolerated before a reduction, >= 0. Zero field: 10 (patience=10)
+	Threshold     float64       // least improvement that counts, finite and >= 0. Zero field: 1e-4 (threshold=1e-4)
+	ThresholdMode ThresholdMode // RelThreshold or AbsThreshold. Zero field: RelThreshold (threshold_mode="rel")
+	Cooldown      int           // epochs after a reduction during which bad epochs are not counted, >= 0. Zero field: 0 (cooldown=0)
+	MinLR         float64       // the rate never goes below MinLR, finite and >= 0. Zero field: 0 (min_lr=0)
+	Eps           float64       // a reduction smaller than Eps is skipped, finite and >= 0. Zero field: 1e-8 (eps=1e-8)
 }
 
 // DefaultPlateau returns the defaults of PyTorch's
-// torch.optim.lr_scheduler.ReduceLROnPlateau: mode min, factor 0.1,
-// patience 10, threshold 1e-4 relative, cooldown 0, min_lr 0, eps 1e-8.
+// torch.optim.lr_scheduler.ReduceLROnPlateau, the meaning of the zero
+// PlateauConfig: mode min, factor 0.1, patience 10, threshold 1e-4
+// relative, cooldown 0, min_lr 0, eps 1e-8.
 func DefaultPlateau() PlateauConfig {
 	return PlateauConfig{Factor: 0.1, Patience: 10, Threshold: 1e-4, Eps: 1e-8}
 }
 
-// Validate returns a *HyperparamError naming the first field out of range.
-func (c PlateauConfig) Validate() error { return c.validate("PlateauConfig") }
+// withDefaults returns c with its zero fields set to the defaults and its
+// Zero fields set to 0.
+func (c PlateauConfig) withDefaults() PlateauConfig {
+	d := DefaultPlateau()
+	c.Factor = orDefault(c.Factor, d.Factor)
+	c.Patience = orDefault(c.Patience, d.Patience)
+	c.Threshold = orDefault(c.Threshold, d.Threshold)
+	c.Cooldown = orDefault(c.Cooldown, d.Cooldown)
+	c.MinLR = orDefault(c.MinLR, d.MinLR)
+	c.Eps = orDefault(c.Eps, d.Eps)
+	return c
+}
+
+// Validate returns a *HyperparamError naming the first field out of range,
+// once the defaults are filled in.
+func (c PlateauConfig) Validate() error { return c.withDefaults().validate("PlateauConfig") }
 
 func (c PlateauConfig) validate(op string) error {
 	if c.Mode != Min && c.Mode != Max {
@@ -135,6 +153,7 @@ type ReduceLROnPlateau struct {
 // NewReduceLROnPlateau returns a ReduceLROnPlateau acting on opt. It returns
 // a *HyperparamError if cfg is out of range.
 func NewReduceLROnPlateau(opt Optimizer, cfg PlateauConfig) (*ReduceLROnPlateau, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate("NewReduceLROnPlateau"); err != nil {
 		return nil, err
 	}
@@ -187,7 +206,7 @@ func (r *ReduceLROnPlateau) better(a float64) bool {
 	}
 }
 
-// Config returns the settings.
+// Config returns the settings in effect: the defaults filled in.
 func (r *ReduceLROnPlateau) Config() PlateauConfig { return r.cfg }
 
 // State returns the state for a checkpoint. The learning rate itself is

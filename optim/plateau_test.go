@@ -20,7 +20,7 @@ func sgdAt(lr float64) *optim.SGD {
 // said otherwise; the rates are powers of two, so the comparison is exact.
 func TestPlateauSequences(t *testing.T) {
 	nan := math.NaN()
-	base := optim.PlateauConfig{Factor: 0.5, Eps: 1e-8}
+	base := optim.PlateauConfig{Factor: 0.5, Patience: optim.Zero, Threshold: optim.Zero, Eps: 1e-8}
 	with := func(edit func(c *optim.PlateauConfig)) optim.PlateauConfig {
 		c := base
 		edit(&c)
@@ -91,7 +91,7 @@ func TestPlateauSequences(t *testing.T) {
 // the middle of a cooldown, restores the state into a new scheduler over an
 // optimizer at the saved rate, and checks that the rest matches.
 func TestPlateauState(t *testing.T) {
-	cfg := optim.PlateauConfig{Factor: 0.5, Patience: 1, Cooldown: 2, Eps: 1e-8}
+	cfg := optim.PlateauConfig{Factor: 0.5, Patience: 1, Threshold: optim.Zero, Cooldown: 2, Eps: 1e-8}
 	lrs := []float64{1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.125}
 	opt := sgdAt(1)
 	r := must(optim.NewReduceLROnPlateau(opt, cfg))

@@ -78,6 +78,8 @@ func TestTrajectories(t *testing.T) {
 		{LR: 0.02, Momentum: 0.9, Dampening: 0.3, WeightDecay: 0.05},
 		{LR: 0.02, Momentum: 0.9, Nesterov: true, WeightDecay: 0.01},
 	}
+	// The configs below mean their values literally, 0 included: the
+	// reference reads them so, and the optimizers get them through Exactly.
 	adam := []optim.AdamConfig{
 		optim.DefaultAdam(),
 		{LR: 0.05, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6},
@@ -92,13 +94,17 @@ func TestTrajectories(t *testing.T) {
 	}
 	var vs []variant
 	for _, c := range sgd {
-		vs = append(vs, variant{fmt.Sprintf("SGD %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewSGD(ps, c)) },
+		exact := optim.SGDConfig{LR: c.LR, Momentum: optim.Exactly(c.Momentum), Dampening: optim.Exactly(c.Dampening),
+			WeightDecay: optim.Exactly(c.WeightDecay), Nesterov: c.Nesterov}
+		vs = append(vs, variant{fmt.Sprintf("SGD %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewSGD(ps, exact)) },
 			func(theta, b, _, _, g []float64, t int) { refSGD(c, theta, b, g, t) }})
 	}
 	for _, c := range adam {
-		vs = append(vs, variant{fmt.Sprintf("Adam %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewAdam(ps, c)) },
+		exact := optim.AdamConfig{LR: c.LR, Beta1: optim.Exactly(c.Beta1), Beta2: optim.Exactly(c.Beta2), Eps: c.Eps,
+			WeightDecay: optim.Exactly(c.WeightDecay), AMSGrad: c.AMSGrad}
+		vs = append(vs, variant{fmt.Sprintf("Adam %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewAdam(ps, exact)) },
 			func(theta, m, v, vmax, g []float64, t int) { refAdam(c, false, theta, m, v, vmax, g, t) }})
-		vs = append(vs, variant{fmt.Sprintf("AdamW %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewAdamW(ps, c)) },
+		vs = append(vs, variant{fmt.Sprintf("AdamW %+v", c), func(ps []*autograd.Param) optim.Optimizer { return must(optim.NewAdamW(ps, exact)) },
 			func(theta, m, v, vmax, g []float64, t int) { refAdam(c, true, theta, m, v, vmax, g, t) }})
 	}
 	const n, steps = 64, 20

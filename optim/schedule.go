@@ -42,7 +42,7 @@ func (c Constant) Validate() error { return checkLR("Constant", "lr", float64(c)
 type StepLR struct {
 	Base     float64 // the rate at t = 0, finite and >= 0
 	StepSize int     // counts between decays, > 0
-	Gamma    float64 // factor per decay, finite and >= 0 (PyTorch's default 0.1)
+	Gamma    float64 // factor per decay, finite and >= 0. Zero field: PyTorch's 0.1 (gamma=0.1); Zero for 0
 }
 
 // LR returns Base·Gamma^⌊t/StepSize⌋.
@@ -53,8 +53,11 @@ func (s StepLR) LR(t int) float64 {
 	if err := s.Validate(); err != nil {
 		panic(err)
 	}
-	return s.Base * math.Pow(s.Gamma, float64(t/s.StepSize))
+	return s.Base * math.Pow(s.gamma(), float64(t/s.StepSize))
 }
+
+// gamma is Gamma with its default filled in.
+func (s StepLR) gamma() float64 { return orDefault(s.Gamma, 0.1) }
 
 // Validate returns a *HyperparamError naming the first field out of range.
 func (s StepLR) Validate() error {
@@ -64,7 +67,7 @@ func (s StepLR) Validate() error {
 	if s.StepSize <= 0 {
 		return &HyperparamError{Op: "StepLR", Field: "StepSize", Value: float64(s.StepSize), Want: "> 0"}
 	}
-	return checkNonNeg("StepLR", "Gamma", s.Gamma)
+	return checkNonNeg("StepLR", "Gamma", s.gamma())
 }
 
 // CosineAnnealingLR follows half a cosine from Base down to EtaMin over TMax
@@ -166,7 +169,7 @@ func (c Constant) String() string { return fmt.Sprintf("Constant(%g)", float64(c
 
 // String describes the schedule, for logs.
 func (s StepLR) String() string {
-	return fmt.Sprintf("StepLR(base %g, step size %d, gamma %g)", s.Base, s.StepSize, s.Gamma)
+	return fmt.Sprintf("StepLR(base %g, step size %d, gamma %g)", s.Base, s.StepSize, s.gamma())
 }
 
 // String describes the schedule, for logs.

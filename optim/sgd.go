@@ -2,25 +2,39 @@ package optim
 
 import "github.com/spikegrad/spikegrad/autograd"
 
-// SGDConfig holds the hyperparameters of SGD. The zero value is plain SGD
-// with learning rate 0; start from DefaultSGD. Fields are taken literally:
-// a zero Momentum means no momentum.
+// SGDConfig holds the hyperparameters of SGD. A zero field means PyTorch's
+// default, that of torch.optim.SGD (torch/optim/sgd.py): SGDConfig{} is plain
+// SGD at learning rate 1e-3, and SGDConfig{LR: 0.1, Momentum: 0.9} is
+// momentum SGD.
 type SGDConfig struct {
-	LR          float64 // learning rate, finite and >= 0; PyTorch's default 1e-3
-	Momentum    float64 // momentum factor μ, finite and >= 0; default 0
-	Dampening   float64 // dampening τ of the gradient added to the momentum buffer, finite and >= 0; default 0
-	WeightDecay float64 // coupled (L2) weight decay λ, finite and >= 0; default 0
-	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening = 0
+	LR          float64 // learning rate, finite and >= 0. Zero field: 1e-3 (lr=1e-3)
+	Momentum    float64 // momentum factor μ, finite and >= 0. Zero field: 0, none (momentum=0)
+	Dampening   float64 // dampening τ of the gradient added to the momentum buffer, finite and >= 0. Zero field: 0 (dampening=0)
+	WeightDecay float64 // coupled (L2) weight decay λ, finite and >= 0. Zero field: 0 (weight_decay=0)
+	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening = 0 (nesterov=False)
 }
 
-// DefaultSGD returns PyTorch's defaults of torch.optim.SGD: lr 1e-3, no
-// momentum, no dampening, no weight decay, no Nesterov.
+// DefaultSGD returns PyTorch's defaults of torch.optim.SGD, the meaning of
+// the zero SGDConfig: lr 1e-3, no momentum, no dampening, no weight decay,
+// no Nesterov.
 func DefaultSGD() SGDConfig { return SGDConfig{LR: 1e-3} }
 
-// Validate returns a *HyperparamError naming the first field out of range:
-// a negative, infinite or NaN LR, Momentum, Dampening or WeightDecay, or
-// Nesterov without Momentum > 0 and Dampening = 0 (as PyTorch refuses it).
-func (c SGDConfig) Validate() error { return c.validate("SGDConfig") }
+// withDefaults returns c with its zero fields set to the defaults and its
+// Zero fields set to 0.
+func (c SGDConfig) withDefaults() SGDConfig {
+	d := DefaultSGD()
+	c.LR = orDefault(c.LR, d.LR)
+	c.Momentum = orDefault(c.Momentum, d.Momentum)
+	c.Dampening = orDefault(c.Dampening, d.Dampening)
+	c.WeightDecay = orDefault(c.WeightDecay, d.WeightDecay)
+	return c
+}
+
+// Validate returns a *HyperparamError naming the first field out of range,
+// once the defaults are filled in: a negative, infinite or NaN LR, Momentum,
+// Dampening or WeightDecay, or Nesterov without Momentum > 0 and Dampening
+// = 0 (as PyTorch refuses it).
+func (c SGDConfig) Validate() error { return c.withDefaults().validate("SGDConfig") }
 
 func (c SGDConfig) validate(op string) error {
 	if err := checkLR(op, "LR", c.LR); err != nil {
@@ -70,6 +84,7 @@ type SGD struct {
 // *ParamError if params is empty, holds nil, the same Param twice, two
 // Params with the same Name, or a Param whose Grad and Data lengths differ.
 func NewSGD(params []*autograd.Param, cfg SGDConfig) (*SGD, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.validate("NewSGD"); err != nil {
 		return nil, err
 	}
@@ -159,7 +174,8 @@ func (o *SGD) SetLR(lr float64) { o.c.setLR(lr) }
 // Params returns the optimizer's Params; do not modify the slice.
 func (o *SGD) Params() []*autograd.Param { return o.c.params }
 
-// Config returns the hyperparameters, with LR the current learning rate.
+// Config returns the hyperparameters in effect: the defaults filled in, LR
+// the current learning rate.
 func (o *SGD) Config() SGDConfig {
 	cfg := o.cfg
 	cfg.LR = o.c.lr

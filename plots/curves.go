@@ -11,13 +11,15 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // Run is the metrics of one training run under the label its curves carry
 // in a legend.
 type Run struct {
 	Label   string
-	Metrics []Metric
+	Metrics []runs.Metric
 }
 
 // XAxis selects what the horizontal axis of a curve shows.
@@ -77,7 +79,7 @@ var ErrNoEpoch = errors.New("cannot infer steps per epoch: no record with epoch 
 // epochs, which weighs later epochs more and so makes an off-by-one in the
 // writer's step count matter less. The result is false when no record has
 // an epoch count of at least 1.
-func StepsPerEpoch(ms []Metric) (float64, bool) {
+func StepsPerEpoch(ms []runs.Metric) (float64, bool) {
 	first := map[int]int{}
 	for _, m := range ms {
 		if m.Epoch < 1 {
@@ -220,7 +222,7 @@ func wallUnit(maxWall float64) (float64, string) {
 // or of several overlaid, train and test, against the axis opt selects.
 // It returns the figures of the metrics present in at least one run, loss
 // first; their Name is "loss" and "accuracy". Without either metric the
-// error wraps ErrNoMetrics.
+// error wraps runs.ErrNoMetrics.
 func LearningCurves(runs []Run, opt CurveOptions) ([]*Figure, error) {
 	var figs []*Figure
 	for _, name := range []string{"loss", "accuracy"} {
@@ -234,9 +236,15 @@ func LearningCurves(runs []Run, opt CurveOptions) ([]*Figure, error) {
 		figs = append(figs, f)
 	}
 	if len(figs) == 0 {
-		return nil, fmt.Errorf("plots: learning curves: %w: no loss or accuracy records in %d runs", ErrNoMetrics, len(runs))
+		return nil, noMetrics("learning curves", "loss or accuracy", len(runs))
 	}
 	return figs, nil
+}
+
+// noMetrics is the error of a figure without records to draw in n runs:
+// it wraps runs.ErrNoMetrics.
+func noMetrics(figure, which string, n int) error {
+	return fmt.Errorf("plots: %s: %w: no %s records in %d runs", figure, runs.ErrNoMetrics, which, n)
 }
 
 // hasMetric reports whether any run has a record of the metric (or, for a
@@ -270,7 +278,7 @@ func hasMetric(runs []Run, metric string) bool {
 // name with "/" replaced by "_" ("rate/" gives "rates").
 //
 // A run without records of the metric contributes nothing; if no run has
-// any, the error wraps ErrNoMetrics. With ByEpoch, a run whose steps per
+// any, the error wraps runs.ErrNoMetrics. With ByEpoch, a run whose steps per
 // epoch can be neither inferred nor taken from opt is an error wrapping
 // ErrNoEpoch.
 func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) {
@@ -280,7 +288,7 @@ func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) 
 		return nil, err
 	}
 	if len(ss) == 0 {
-		return nil, fmt.Errorf("plots: curves of %q: %w: no such records in %d runs", metric, ErrNoMetrics, len(runs))
+		return nil, noMetrics(fmt.Sprintf("curves of %q", metric), "such", len(runs))
 	}
 
 	// Groups: one per (run, sub-metric), in order of appearance.
@@ -313,16 +321,7 @@ func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) 
 		return strings.Join(parts, " ")
 	}
 
-	span := opt.EMASpan
-	if span <= 0 {
-		longest := 0
-		for _, s := range ss {
-			if s.split == "train" && s.dense() {
-				longest = max(longest, len(s.pts))
-			}
-		}
-		span = defaultSpan(longest)
-	}
+	span := emaSpan(ss, opt)
 
 	title := p.title
 	if len(runs) == 1 && runs[0].Label != "" {
@@ -378,6 +377,21 @@ func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) 
 	f.Legend, f.Key, f.Notes = entries, keys, notes
 	padRanges(f.Plot)
 	return f, nil
+}
+
+// emaSpan returns the EMA span of a figure's series: opt.EMASpan, or the
+// default span of the longest per-step train series.
+func emaSpan(ss []*series, opt CurveOptions) int {
+	if opt.EMASpan > 0 {
+		return opt.EMASpan
+	}
+	longest := 0
+	for _, s := range ss {
+		if s.split == "train" && s.dense() {
+			longest = max(longest, len(s.pts))
+		}
+	}
+	return defaultSpan(longest)
 }
 
 // joinLabel joins two legend label parts with a space, skipping empty ones.
@@ -507,115 +521,137 @@ func finiteXYs(s *series) plotter.XYs {
 }
 
 // addSeries adds the lines and markers of one series to the figure's plot
-// in colour col and describes them for the legend.
+// in colour col and describes them for the legend: a per-step train series
+// as a noisy line (addNoisy), any other as a line with markers
+// (addMarked).
 func addSeries(f *Figure, s *series, p panel, span int, col color.NRGBA) ([]drawn, error) {
 	xys := finiteXYs(s)
 	if len(xys) == 0 {
 		return nil, nil
 	}
-	line := func(xys plotter.XYs, sty draw.LineStyle) error {
-		// The rasteriser of PNG output slows down with the square of the
-		// length of one stroked path (a 14,000-point noisy loss took 0.7 s);
-		// pieces of lineChunk points, each sharing its last point with the
-		// next, draw the same line in a fraction of the time.
-		for lo := 0; lo < len(xys); lo += lineChunk - 1 {
-			hi := min(lo+lineChunk, len(xys))
-			l, err := plotter.NewLine(xys[lo:hi])
-			if err != nil {
-				return fmt.Errorf("plots: curves of %q: %w", p.metric, err)
-			}
-			l.LineStyle = sty
-			f.Plot.Add(l)
-			if hi == len(xys) {
-				break
-			}
-		}
-		return nil
+	if s.split == "train" && s.dense() {
+		return addNoisy(f.Plot, xys, p, span, col)
 	}
-	key := func(sty draw.LineStyle) draw.LineStyle { sty.Color = keyColor; return sty }
-	train := s.split == "train"
+	d, err := addMarked(f.Plot, xys, s.split, p, col)
+	if err != nil {
+		return nil, err
+	}
+	return []drawn{d}, nil
+}
 
-	if train && s.dense() {
-		if !p.smooth || span <= 1 {
-			sty := draw.LineStyle{Color: col, Width: vg.Points(plainWidth)}
-			if err := line(xys, sty); err != nil {
-				return nil, err
-			}
-			return []drawn{{
-				label:     "train",
-				thumbs:    []plot.Thumbnailer{lineThumb{sty}},
-				keyThumbs: []plot.Thumbnailer{lineThumb{key(sty)}},
-			}}, nil
-		}
-		raw := draw.LineStyle{Color: withAlpha(col, rawAlpha), Width: vg.Points(rawWidth)}
-		if err := line(xys, raw); err != nil {
+// keyStyle returns sty in the neutral colour of the legend's key.
+func keyStyle(sty draw.LineStyle) draw.LineStyle {
+	sty.Color = keyColor
+	return sty
+}
+
+// addNoisy draws a per-step train series: a thin translucent line of the
+// values under a thick line of their EMA of span span, or, for a metric
+// that is not smoothed or a span of 1, one plain line.
+func addNoisy(pl *plot.Plot, xys plotter.XYs, p panel, span int, col color.NRGBA) ([]drawn, error) {
+	if !p.smooth || span <= 1 {
+		sty := draw.LineStyle{Color: col, Width: vg.Points(plainWidth)}
+		if err := addLine(pl, xys, sty, p.metric); err != nil {
 			return nil, err
 		}
-		ys := make([]float64, len(xys))
-		for i, xy := range xys {
-			ys[i] = xy.Y
-		}
-		sm := EMA(ys, span)
-		smooth := make(plotter.XYs, len(xys))
-		for i := range xys {
-			smooth[i] = plotter.XY{X: xys[i].X, Y: sm[i]}
-		}
-		thick := draw.LineStyle{Color: col, Width: vg.Points(thickWidth)}
-		if err := line(smooth, thick); err != nil {
-			return nil, err
-		}
-		rawKey := key(raw)
-		rawKey.Color = withAlpha(keyColor, rawAlpha)
-		return []drawn{
-			{
-				label:     "train, raw",
-				thumbs:    []plot.Thumbnailer{lineThumb{raw}},
-				keyThumbs: []plot.Thumbnailer{lineThumb{rawKey}},
-			},
-			{
-				label:     fmt.Sprintf("train, EMA (span %d)", span),
-				thumbs:    []plot.Thumbnailer{lineThumb{thick}},
-				keyThumbs: []plot.Thumbnailer{lineThumb{key(thick)}},
-			},
-		}, nil
+		return []drawn{{
+			label:     "train",
+			thumbs:    []plot.Thumbnailer{lineThumb{sty}},
+			keyThumbs: []plot.Thumbnailer{lineThumb{keyStyle(sty)}},
+		}}, nil
 	}
+	raw := draw.LineStyle{Color: withAlpha(col, rawAlpha), Width: vg.Points(rawWidth)}
+	if err := addLine(pl, xys, raw, p.metric); err != nil {
+		return nil, err
+	}
+	ys := make([]float64, len(xys))
+	for i, xy := range xys {
+		ys[i] = xy.Y
+	}
+	sm := EMA(ys, span)
+	smooth := make(plotter.XYs, len(xys))
+	for i := range xys {
+		smooth[i] = plotter.XY{X: xys[i].X, Y: sm[i]}
+	}
+	thick := draw.LineStyle{Color: col, Width: vg.Points(thickWidth)}
+	if err := addLine(pl, smooth, thick, p.metric); err != nil {
+		return nil, err
+	}
+	rawKey := keyStyle(raw)
+	rawKey.Color = withAlpha(keyColor, rawAlpha)
+	return []drawn{
+		{
+			label:     "train, raw",
+			thumbs:    []plot.Thumbnailer{lineThumb{raw}},
+			keyThumbs: []plot.Thumbnailer{lineThumb{rawKey}},
+		},
+		{
+			label:     fmt.Sprintf("train, EMA (span %d)", span),
+			thumbs:    []plot.Thumbnailer{lineThumb{thick}},
+			keyThumbs: []plot.Thumbnailer{lineThumb{keyStyle(thick)}},
+		},
+	}, nil
+}
 
-	// Per-epoch train values, test and other splits: line and markers.
+// addMarked draws per-epoch train values, test and other splits: a line
+// (train solid, test dashed, others dotted) with markers (train filled
+// discs, test rings, others squares) up to maxMarkers points.
+func addMarked(pl *plot.Plot, xys plotter.XYs, split string, p panel, col color.NRGBA) (drawn, error) {
 	sty := draw.LineStyle{Color: col, Width: vg.Points(thickWidth)}
 	glyph := draw.GlyphStyle{Color: col, Radius: vg.Points(markerSize), Shape: hollowGlyph{}}
-	switch {
-	case train:
+	switch split {
+	case "train":
 		glyph.Shape = draw.CircleGlyph{}
-	case s.split == "test":
+	case "test":
 		sty.Dashes = []vg.Length{vg.Points(5), vg.Points(2.5)}
 	default:
 		sty.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2)}
 		glyph.Shape = draw.SquareGlyph{}
 	}
-	if err := line(xys, sty); err != nil {
-		return nil, err
+	if err := addLine(pl, xys, sty, p.metric); err != nil {
+		return drawn{}, err
 	}
 	d := drawn{
-		label:     s.split,
+		label:     split,
 		thumbs:    []plot.Thumbnailer{lineThumb{sty}},
-		keyThumbs: []plot.Thumbnailer{lineThumb{key(sty)}},
+		keyThumbs: []plot.Thumbnailer{lineThumb{keyStyle(sty)}},
 	}
 	if len(xys) <= maxMarkers {
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
-			return nil, fmt.Errorf("plots: curves of %q: %w", p.metric, err)
+			return drawn{}, fmt.Errorf("plots: curves of %q: %w", p.metric, err)
 		}
 		sc.GlyphStyle = glyph
-		f.Plot.Add(sc)
+		pl.Add(sc)
 		kg := glyph
 		kg.Color = keyColor
 		d.thumbs = append(d.thumbs, glyphThumb{glyph})
 		d.keyThumbs = append(d.keyThumbs, glyphThumb{kg})
 	}
-	if train {
+	if split == "train" {
 		d.label = "train, per epoch"
 	}
-	return []drawn{d}, nil
+	return d, nil
+}
+
+// addLine adds a line through xys. The rasteriser of PNG output slows down
+// with the square of the length of one stroked path (a 14,000-point noisy
+// loss took 0.7 s); pieces of lineChunk points, each sharing its last
+// point with the next, draw the same line in a fraction of the time.
+func addLine(pl *plot.Plot, xys plotter.XYs, sty draw.LineStyle, metric string) error {
+	for lo := 0; lo < len(xys); lo += lineChunk - 1 {
+		hi := min(lo+lineChunk, len(xys))
+		l, err := plotter.NewLine(xys[lo:hi])
+		if err != nil {
+			return fmt.Errorf("plots: curves of %q: %w", metric, err)
+		}
+		l.LineStyle = sty
+		pl.Add(l)
+		if hi == len(xys) {
+			break
+		}
+	}
+	return nil
 }
 
 // padRanges starts the horizontal axis at 0 when no data lies left of it

@@ -1,12 +1,13 @@
 // Package plots draws learning curves, spike rasters, membrane traces, weight
 // maps and sweep comparisons from run directories and plain data (gonum/plot).
 //
-// It imports nothing from the rest of spikegrad: it reads what a training run
-// leaves on disk, chiefly metrics.jsonl, whose format (docs/design.md, "Run
-// directories and the metrics contract") is the only contract between the
+// Of the rest of spikegrad it imports only runs (and an internal file
+// writer): it reads what a training run leaves on disk, chiefly
+// metrics.jsonl, whose format (docs/design.md, "Run directories and the
+// metrics contract"; package runs) is the only contract between the
 // training loop and this package, and otherwise takes plain data (slices,
 // matrices, trial records) that the caller extracts (spikegrad plot uses
-// train.Probe and train.SweepReport). The figures are
+// train.Probe and sweep.ReadReport). The figures are
 //
 //   - curves of logged metrics over training: loss, accuracy, firing rates
 //     per layer, throughput and learning rate (LearningCurves,
@@ -19,24 +20,11 @@
 //   - sweeps: the metric against each parameter (SweepScatter) and the
 //     parallel coordinates of all trials (ParallelCoordinates).
 //
-// # Reading metrics
-//
-// ReadMetrics reads a metrics.jsonl file into []Metric, one record per line:
-//
-//	{"step": 468, "epoch": 1, "split": "test", "name": "accuracy", "value": 0.91, "wall": 12.3}
-//
-// step counts optimizer steps from 0, epoch counts completed epochs, split is
-// "train" or "test", wall is seconds since the run started, and value may be
-// null, which reads as NaN. The reader is strict: a malformed line, a missing
-// field or a field of the wrong type is a *LineError whose message has the
-// form "path:line: what is wrong". It is tolerant of what a crash leaves: a
-// final line without its newline that does not decode is dropped, so the
-// metrics of a killed run stay readable. Blank lines are skipped and unknown
-// fields ignored. A file without records is an error wrapping ErrNoMetrics.
-//
 // # Curves
 //
-// A Run is a label and its metrics. MetricCurves draws one metric of one or
+// A Run is a label and its metrics, the records of a metrics.jsonl file as
+// runs.ReadMetrics returns them (one runs.Metric per line: step, epoch,
+// split, name, value, wall time; a null value reads as NaN). MetricCurves draws one metric of one or
 // more runs, every split, as a *Figure; LearningCurves draws loss and
 // accuracy. A metric name ending in "/" selects a family: "rate/" draws
 // every rate/<layer> metric, one colour per layer.
@@ -172,6 +160,27 @@
 // SaveFigures writes figures in the chosen formats into a directory;
 // RunCurves returns the curve figures of a run directory without writing
 // them.
+//
+// # Figure sets
+//
+// The figures spikegrad plot draws are chosen here, so that a notebook
+// gets the same set from the same data:
+//
+//   - a run: RunCurves, then, once it has a final model, ProbeFigures of
+//     a Probe (one sample's activity per neuron layer, the weights, the
+//     test set's rates and confusion matrix): per neuron layer the raster
+//     and the membrane traces, then the rate histograms, the weight images
+//     and the confusion matrix. ChooseNeurons picks the traced neurons:
+//     the ones asked for, else every read-out neuron (the classes, up to
+//     10, the true and the predicted class named in the legend), else the
+//     Traces (5) neurons of a hidden layer that fire closest to a third of
+//     the steps, where integration and reset both show.
+//   - a sweep: SweepFigures of a Sweep (its metric, parameters and trials,
+//     best first): the learning curves of the best Overlaid (10) trials
+//     that completed an epoch, read from each trial's run directory, then
+//     SweepScatter and ParallelCoordinates. The parameters' axes are
+//     logarithmic when the sweep samples them log-uniformly or SweepParams
+//     finds their values spread over a factor of 20 or more.
 //
 // # Run directories
 //

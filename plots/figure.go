@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 )
 
 // Default figure size and raster resolution. 6.4 × 4.8 in is the usual
@@ -363,7 +364,7 @@ func (f *Figure) Encode(w io.Writer, format Format) error {
 // Save writes the figure to path in the format its extension names (.png
 // or .svg). It writes a temporary file in the same directory, syncs it and
 // renames it over path, so that a crash leaves either the old file or the
-// new one, never a partial plot.
+// new one, never a partial plot. Errors name the file.
 func (f *Figure) Save(path string) error {
 	format, err := FormatOf(path)
 	if err != nil {
@@ -373,40 +374,8 @@ func (f *Figure) Save(path string) error {
 	if err := f.Encode(&buf, format); err != nil {
 		return fmt.Errorf("plots: %s: %w", path, err)
 	}
-	return writeAtomic(path, buf.Bytes())
-}
-
-// writeAtomic writes data to path through a synced temporary file and a
-// rename.
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if err := atomicfile.WriteBytes(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("plots: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("plots: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("plots: write %s: %w", path, err)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600; a plot is as readable as any other
-	// file the process writes.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

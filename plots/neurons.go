@@ -52,6 +52,23 @@ func checkSeq(what, layer string, seq [][]float32) (int, int, error) {
 	return len(seq), n, nil
 }
 
+// checkMemSpikes validates a layer's [T][N] membranes and, if not nil, its
+// spikes of the same shape, and returns T and N.
+func checkMemSpikes(layer string, mem, spikes [][]float32) (int, int, error) {
+	T, N, err := checkSeq("membrane traces", layer, mem)
+	if err != nil || spikes == nil {
+		return T, N, err
+	}
+	st, sn, err := checkSeq("membrane traces", layer, spikes)
+	if err != nil {
+		return 0, 0, err
+	}
+	if st != T || sn != N {
+		return 0, 0, fmt.Errorf("plots: membrane traces of %q: spikes [%d][%d], membranes [%d][%d]", layer, st, sn, T, N)
+	}
+	return T, N, nil
+}
+
 // SpikeRaster draws the spikes of one layer for one sample: spikes is
 // [T][N], nonzero where neuron n spiked at step t. Neuron n is the row
 // [n, n+1] from the bottom, step t the column [t, t+1] (in ts units); a
@@ -122,54 +139,12 @@ func SpikeRaster(layer string, spikes [][]float32, ts TimeStep) (*Figure, error)
 //
 // The figure's Name is "membrane_<layer>".
 func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []float64, spikes [][]float32, ts TimeStep) (*Figure, error) {
-	T, N, err := checkSeq("membrane traces", layer, mem)
+	tr := traces{layer: layer, mem: mem, spikes: spikes, threshold: threshold, w: ts.width()}
+	neurons, err := tr.check(neurons)
 	if err != nil {
 		return nil, err
 	}
-	if neurons == nil {
-		neurons = make([]int, N)
-		for i := range neurons {
-			neurons[i] = i
-		}
-	}
-	switch {
-	case len(neurons) == 0:
-		return nil, fmt.Errorf("plots: membrane traces of %q: no neuron chosen", layer)
-	case len(neurons) > len(palette):
-		return nil, fmt.Errorf("plots: membrane traces of %q: %d neurons, at most %d (one colour each)", layer, len(neurons), len(palette))
-	case threshold != nil && len(threshold) != 1 && len(threshold) != N:
-		return nil, fmt.Errorf("plots: membrane traces of %q: %d thresholds for %d neurons (want 1 or %d)", layer, len(threshold), N, N)
-	}
-	if spikes != nil {
-		st, sn, err := checkSeq("membrane traces", layer, spikes)
-		if err != nil {
-			return nil, err
-		}
-		if st != T || sn != N {
-			return nil, fmt.Errorf("plots: membrane traces of %q: spikes [%d][%d], membranes [%d][%d]", layer, st, sn, T, N)
-		}
-	}
-	for _, n := range neurons {
-		if n < 0 || n >= N {
-			return nil, fmt.Errorf("plots: membrane traces of %q: neuron %d out of range [0, %d)", layer, n, N)
-		}
-	}
-	thr := func(n int) float64 {
-		switch {
-		case threshold == nil:
-			return 1
-		case len(threshold) == 1:
-			return threshold[0]
-		}
-		return threshold[n]
-	}
-	for _, n := range neurons {
-		if th := thr(n); !(th > 0) || math.IsInf(th, 0) {
-			return nil, fmt.Errorf("plots: membrane traces of %q: threshold %g of neuron %d must be positive and finite", layer, th, n)
-		}
-	}
 	stacked := threshold != nil
-	w := ts.width()
 	title := "Membrane potential — " + layer
 	f := newFigure("membrane_"+layer, title, ts.label(), "membrane potential", ts.Dt == 0)
 	thrSty := draw.LineStyle{Color: keyColor, Width: vg.Points(plainWidth), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
@@ -182,52 +157,23 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 			if i > 0 {
 				p = newFigure("", "", "", "", ts.Dt == 0).Plot
 			}
-			p.Title.Text = ""
-			p.X.Label.Text = ts.label()
-			p.Y.Label.Text = fmt.Sprintf("neuron %d", n)
-			l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: float64(T) * w, Y: 1}})
-			if err != nil {
-				return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
+			if err := tr.panel(p, n, ts.label(), thrSty); err != nil {
+				return nil, err
 			}
-			l.LineStyle = thrSty
-			p.Add(l)
 			panels = append(panels, p)
 		}
-		col := palette[i]
-		th := thr(n)
-		xys := make(plotter.XYs, 0, T)
-		var hits plotter.XYs
-		for t := range T {
-			v := float64(mem[t][n]) / th
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue
-			}
-			xy := plotter.XY{X: (float64(t) + 0.5) * w, Y: v}
-			xys = append(xys, xy)
-			ylo, yhi = min(ylo, v), max(yhi, v)
-			if spikes != nil && spikes[t][n] != 0 {
-				hits = append(hits, xy)
-			}
-		}
+		xys, hits := tr.trace(n)
 		if len(xys) == 0 {
 			continue
 		}
-		sty := draw.LineStyle{Color: col, Width: vg.Points(plainWidth)}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
+		for _, xy := range xys {
+			ylo, yhi = min(ylo, xy.Y), max(yhi, xy.Y)
 		}
-		l.LineStyle = sty
-		p.Add(l)
-		if len(hits) > 0 {
-			sc, err := plotter.NewScatter(hits)
-			if err != nil {
-				return nil, fmt.Errorf("plots: membrane traces of %q: %w", layer, err)
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(markerSize), Shape: draw.CircleGlyph{}}
-			p.Add(sc)
-			dots += len(hits)
+		sty := draw.LineStyle{Color: palette[i], Width: vg.Points(plainWidth)}
+		if err := tr.add(p, xys, hits, sty); err != nil {
+			return nil, err
 		}
+		dots += len(hits)
 		if !stacked {
 			f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("neuron %d", n), Thumbs: []plot.Thumbnailer{lineThumb{sty}}})
 		}
@@ -247,7 +193,7 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 		ylo, yhi = 0, 1
 	}
 	for i, p := range panels {
-		p.X.Min, p.X.Max = 0, float64(T)*w
+		p.X.Min, p.X.Max = 0, float64(len(mem))*tr.w
 		p.Y.Min, p.Y.Max = ylo, yhi
 		padY(p)
 		if stacked && i < len(panels)-1 {
@@ -262,6 +208,113 @@ func MembraneTraces(layer string, mem [][]float32, neurons []int, threshold []fl
 		f.Height = max(DefaultHeight, vg.Length(len(panels))*1.2*vg.Inch+1.3*vg.Inch)
 	}
 	return f, nil
+}
+
+// traces is the data of MembraneTraces.
+type traces struct {
+	layer       string
+	mem, spikes [][]float32 // [T][N]; spikes may be nil
+	threshold   []float64   // nil, one value or one per neuron
+	w           float64     // the width of a step on the time axis
+}
+
+// check validates the data and the chosen neurons (nil: all) and returns
+// the neurons to draw.
+func (tr traces) check(neurons []int) ([]int, error) {
+	_, N, err := checkMemSpikes(tr.layer, tr.mem, tr.spikes)
+	if err != nil {
+		return nil, err
+	}
+	if neurons == nil {
+		neurons = make([]int, N)
+		for i := range neurons {
+			neurons[i] = i
+		}
+	}
+	switch {
+	case len(neurons) == 0:
+		return nil, fmt.Errorf("plots: membrane traces of %q: no neuron chosen", tr.layer)
+	case len(neurons) > len(palette):
+		return nil, fmt.Errorf("plots: membrane traces of %q: %d neurons, at most %d (one colour each)", tr.layer, len(neurons), len(palette))
+	case tr.threshold != nil && len(tr.threshold) != 1 && len(tr.threshold) != N:
+		return nil, fmt.Errorf("plots: membrane traces of %q: %d thresholds for %d neurons (want 1 or %d)", tr.layer, len(tr.threshold), N, N)
+	}
+	for _, n := range neurons {
+		if n < 0 || n >= N {
+			return nil, fmt.Errorf("plots: membrane traces of %q: neuron %d out of range [0, %d)", tr.layer, n, N)
+		}
+	}
+	for _, n := range neurons {
+		if th := tr.thr(n); !(th > 0) || math.IsInf(th, 0) {
+			return nil, fmt.Errorf("plots: membrane traces of %q: threshold %g of neuron %d must be positive and finite", tr.layer, th, n)
+		}
+	}
+	return neurons, nil
+}
+
+// thr returns the threshold of neuron n, 1 without thresholds.
+func (tr traces) thr(n int) float64 {
+	switch {
+	case tr.threshold == nil:
+		return 1
+	case len(tr.threshold) == 1:
+		return tr.threshold[0]
+	}
+	return tr.threshold[n]
+}
+
+// trace returns the potential of neuron n in threshold units, step t at
+// (t + 1/2)·w, without the values that are not finite, and its points at
+// the steps where the neuron spiked.
+func (tr traces) trace(n int) (xys, hits plotter.XYs) {
+	th := tr.thr(n)
+	xys = make(plotter.XYs, 0, len(tr.mem))
+	for t := range tr.mem {
+		v := float64(tr.mem[t][n]) / th
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		xy := plotter.XY{X: (float64(t) + 0.5) * tr.w, Y: v}
+		xys = append(xys, xy)
+		if tr.spikes != nil && tr.spikes[t][n] != 0 {
+			hits = append(hits, xy)
+		}
+	}
+	return xys, hits
+}
+
+// panel makes p the stacked panel of neuron n: no title, the neuron's
+// name on the vertical axis, the threshold line at 1.
+func (tr traces) panel(p *plot.Plot, n int, xlabel string, thrSty draw.LineStyle) error {
+	p.Title.Text = ""
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = fmt.Sprintf("neuron %d", n)
+	l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: float64(len(tr.mem)) * tr.w, Y: 1}})
+	if err != nil {
+		return fmt.Errorf("plots: membrane traces of %q: %w", tr.layer, err)
+	}
+	l.LineStyle = thrSty
+	p.Add(l)
+	return nil
+}
+
+// add draws a trace and dots of its colour at its spikes.
+func (tr traces) add(p *plot.Plot, xys, hits plotter.XYs, sty draw.LineStyle) error {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return fmt.Errorf("plots: membrane traces of %q: %w", tr.layer, err)
+	}
+	l.LineStyle = sty
+	p.Add(l)
+	if len(hits) > 0 {
+		sc, err := plotter.NewScatter(hits)
+		if err != nil {
+			return fmt.Errorf("plots: membrane traces of %q: %w", tr.layer, err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: sty.Color, Radius: vg.Points(markerSize), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+	}
+	return nil
 }
 
 // unlabelled keeps the positions of another ticker's ticks and drops their

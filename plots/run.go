@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // runFigures lists the metrics SaveRunPlots draws, in order: the learning
@@ -28,14 +30,14 @@ func SaveRunPlots(runDir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return SaveFigures(filepath.Join(runDir, "plots"), figs, PNG, SVG)
+	return SaveFigures(filepath.Join(runDir, runs.PlotsDir), figs, PNG, SVG)
 }
 
 // RunCurves reads runDir/metrics.jsonl and returns the figures SaveRunPlots
 // writes, in the same order, without writing them.
 func RunCurves(runDir string) ([]*Figure, error) {
-	path := filepath.Join(runDir, "metrics.jsonl")
-	ms, err := ReadMetrics(path)
+	path := filepath.Join(runDir, runs.MetricsFile)
+	ms, err := runs.ReadMetrics(path)
 	if err != nil {
 		return nil, fmt.Errorf("plots: run plots: %w", err)
 	}
@@ -43,15 +45,15 @@ func RunCurves(runDir string) ([]*Figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plots: run plots: %w", err)
 	}
-	runs := []Run{{Label: filepath.Base(abs), Metrics: ms}}
+	rs := []Run{{Label: filepath.Base(abs), Metrics: ms}}
 	opt := CurveOptions{X: ByEpoch}
 	if _, ok := StepsPerEpoch(ms); !ok {
 		opt.X = ByStep
 	}
 	var figs []*Figure
 	for _, metric := range runFigures {
-		f, err := MetricCurves(runs, metric, opt)
-		if errors.Is(err, ErrNoMetrics) {
+		f, err := MetricCurves(rs, metric, opt)
+		if errors.Is(err, runs.ErrNoMetrics) {
 			continue
 		}
 		if err != nil {

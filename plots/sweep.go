@@ -32,6 +32,10 @@ type SweepTrial struct {
 	// State is the trial's state: "done", "failed", "stopped" (halted by
 	// successive halving), "running", "interrupted" or "pending".
 	State string
+	// RunDir is the trial's run directory, whose metrics.jsonl gives its
+	// learning curves in SweepFigures; "" when it has none. The other
+	// sweep figures do not use it.
+	RunDir string
 }
 
 // SweepMetric names the metric that ranks a sweep's trials.
@@ -212,32 +216,7 @@ func SweepScatter(trials []SweepTrial, params []SweepParam, metric SweepMetric) 
 		return nil, fmt.Errorf("plots: sweep scatter: no parameters")
 	}
 	label, scale := metricLabel(metric.Name)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	var nDone, nPartial, nFailed int
-	for _, t := range trials {
-		switch {
-		case !t.hasValue():
-			nFailed++
-			continue
-		case t.State == "done":
-			nDone++
-		default:
-			nPartial++
-		}
-		lo, hi = min(lo, t.Metric*scale), max(hi, t.Metric*scale)
-	}
-	if lo > hi {
-		lo, hi = 0, 1
-	}
-	r := hi - lo
-	if r == 0 {
-		r = math.Max(math.Abs(hi), 1)
-	}
-	ymin, ymax := lo-0.04*r, hi+0.04*r
-	if nFailed > 0 {
-		ymin -= failedBand * r
-	}
-
+	yr := newScatterRange(trials, scale)
 	cols := min(3, len(params))
 	rows := (len(params) + cols - 1) / cols
 	var plots []*plot.Plot
@@ -254,69 +233,9 @@ func SweepScatter(trials []SweepTrial, params []SweepParam, metric SweepMetric) 
 		if prm.Log {
 			xlabel += " (log scale)"
 		}
-		p := newPlot("", xlabel, ylabel)
-		p.Add(newGrid())
-		p.Y.Tick.Marker = niceTicks{}
-		p.Y.Min, p.Y.Max = ymin, ymax
-		var done, partial plotter.XYs
-		var failed []float64
-		for k, t := range trials {
-			x, ok := ax.pos(t)
-			if !ok {
-				continue
-			}
-			if !ax.numeric {
-				// Spread by the golden-ratio sequence: deterministic and
-				// even for any number of trials.
-				x += 0.3 * (math.Mod(float64(k)*0.6180339887, 1) - 0.5)
-			}
-			switch {
-			case !t.hasValue():
-				failed = append(failed, x)
-			case t.State == "done":
-				done = append(done, plotter.XY{X: x, Y: t.Metric * scale})
-			default:
-				partial = append(partial, plotter.XY{X: x, Y: t.Metric * scale})
-			}
-		}
-		for _, s := range []struct {
-			xys plotter.XYs
-			sty draw.GlyphStyle
-		}{{partial, partialGlyph}, {done, doneGlyph}} {
-			if len(s.xys) == 0 {
-				continue
-			}
-			sc, err := plotter.NewScatter(s.xys)
-			if err != nil {
-				return nil, fmt.Errorf("plots: sweep scatter: %w", err)
-			}
-			sc.GlyphStyle = s.sty
-			p.Add(sc)
-		}
-		if nFailed > 0 {
-			p.Add(&bottomMarks{xs: failed, sty: failedGlyph})
-			// The band has its own label instead of values.
-			p.Y.Tick.Marker = bandTicks{top: lo - 0.04*r, mid: ymin + (lo-0.04*r-ymin)/2}
-		}
-		switch {
-		case !ax.numeric:
-			var ts []plot.Tick
-			for j, c := range ax.categories {
-				ts = append(ts, plot.Tick{Value: float64(j), Label: c})
-			}
-			p.X.Tick.Marker = plot.ConstantTicks(ts)
-			p.X.Min, p.X.Max = -0.5, float64(len(ax.categories))-0.5
-		case prm.Log:
-			p.X.Scale = plot.LogScale{}
-			p.X.Tick.Marker = logTicks{}
-			p.X.Min, p.X.Max = ax.lo/1.25, ax.hi*1.25
-		default:
-			p.X.Tick.Marker = niceTicks{}
-			pad := 0.06 * (ax.hi - ax.lo)
-			if pad == 0 {
-				pad = math.Max(math.Abs(ax.hi)*0.1, 1)
-			}
-			p.X.Min, p.X.Max = ax.lo-pad, ax.hi+pad
+		p, err := scatterPanel(trials, ax, xlabel, ylabel, yr)
+		if err != nil {
+			return nil, err
 		}
 		plots = append(plots, p)
 	}
@@ -324,8 +243,128 @@ func SweepScatter(trials []SweepTrial, params []SweepParam, metric SweepMetric) 
 		Width: DefaultWidth * vg.Length(min(cols, 2)) * 0.75, Height: vg.Length(rows)*3.2*vg.Inch + 0.6*vg.Inch, DPI: DefaultDPI}
 	f.Width = max(f.Width, DefaultWidth)
 	f.Title = fmt.Sprintf("Sweep: %s against each parameter (%d trials)", label, len(trials))
-	f.Legend = sweepLegend(nDone, nPartial, nFailed)
+	f.Legend = sweepLegend(yr.done, yr.partial, yr.failed)
 	return f, nil
+}
+
+// scatterRange is the vertical range that the panels of the sweep scatter
+// share, in drawn units (accuracy in percent), and the number of trials in
+// each state.
+type scatterRange struct {
+	scale    float64 // drawn units per stored unit
+	min, max float64 // the panels' range, the band included
+	// band is the top of the band along the bottom that holds the trials
+	// without a value: the lowest value less a margin (the range's min
+	// when every trial has a value).
+	band                  float64
+	done, partial, failed int
+}
+
+func newScatterRange(trials []SweepTrial, scale float64) scatterRange {
+	yr := scatterRange{scale: scale}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, t := range trials {
+		switch {
+		case !t.hasValue():
+			yr.failed++
+			continue
+		case t.State == "done":
+			yr.done++
+		default:
+			yr.partial++
+		}
+		lo, hi = min(lo, t.Metric*scale), max(hi, t.Metric*scale)
+	}
+	if lo > hi {
+		lo, hi = 0, 1
+	}
+	r := hi - lo
+	if r == 0 {
+		r = math.Max(math.Abs(hi), 1)
+	}
+	yr.band, yr.max = lo-0.04*r, hi+0.04*r
+	yr.min = yr.band
+	if yr.failed > 0 {
+		yr.min -= failedBand * r
+	}
+	return yr
+}
+
+// scatterPanel returns the panel of one parameter of the sweep scatter.
+// The trials of a category are spread a little sideways.
+func scatterPanel(trials []SweepTrial, ax sweepAxis, xlabel, ylabel string, yr scatterRange) (*plot.Plot, error) {
+	p := newPlot("", xlabel, ylabel)
+	p.Add(newGrid())
+	p.Y.Tick.Marker = niceTicks{}
+	p.Y.Min, p.Y.Max = yr.min, yr.max
+	var done, partial plotter.XYs
+	var failed []float64
+	for k, t := range trials {
+		x, ok := ax.pos(t)
+		if !ok {
+			continue
+		}
+		if !ax.numeric {
+			// Spread by the golden-ratio sequence: deterministic and
+			// even for any number of trials.
+			x += 0.3 * (math.Mod(float64(k)*0.6180339887, 1) - 0.5)
+		}
+		switch {
+		case !t.hasValue():
+			failed = append(failed, x)
+		case t.State == "done":
+			done = append(done, plotter.XY{X: x, Y: t.Metric * yr.scale})
+		default:
+			partial = append(partial, plotter.XY{X: x, Y: t.Metric * yr.scale})
+		}
+	}
+	for _, s := range []struct {
+		xys plotter.XYs
+		sty draw.GlyphStyle
+	}{{partial, partialGlyph}, {done, doneGlyph}} {
+		if len(s.xys) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(s.xys)
+		if err != nil {
+			return nil, fmt.Errorf("plots: sweep scatter: %w", err)
+		}
+		sc.GlyphStyle = s.sty
+		p.Add(sc)
+	}
+	if yr.failed > 0 {
+		p.Add(&bottomMarks{xs: failed, sty: failedGlyph})
+		// The band has its own label instead of values.
+		p.Y.Tick.Marker = bandTicks{top: yr.band, mid: yr.min + (yr.band-yr.min)/2}
+	}
+	setParamAxis(p, ax)
+	return p, nil
+}
+
+// setParamAxis sets the horizontal axis of a scatter panel: categories
+// side by side, a logarithmic axis with a factor 1.25 of room at both
+// ends, or a linear one with 6 % of the range.
+func setParamAxis(p *plot.Plot, ax sweepAxis) {
+	switch {
+	case !ax.numeric:
+		var ts []plot.Tick
+		for j, c := range ax.categories {
+			ts = append(ts, plot.Tick{Value: float64(j), Label: c})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ts)
+		p.X.Min, p.X.Max = -0.5, float64(len(ax.categories))-0.5
+	case ax.param.Log:
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+		p.X.Min, p.X.Max = ax.lo/1.25, ax.hi*1.25
+	default:
+		p.X.Tick.Marker = niceTicks{}
+		pad := 0.06 * (ax.hi - ax.lo)
+		if pad == 0 {
+			pad = math.Max(math.Abs(ax.hi)*0.1, 1)
+		}
+		p.X.Min, p.X.Max = ax.lo-pad, ax.hi+pad
+	}
 }
 
 // sweepLegend returns the legend of the trial states that occur.
@@ -443,31 +482,94 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 		}
 		axes = append(axes, ax)
 	}
-	// The metric axis.
-	lower := metric.Minimize
-	mlo, mhi := math.Inf(1), math.Inf(-1)
-	best := -1
-	for i, t := range trials {
-		if t.hasValue() {
-			v := t.Metric * scale
-			mlo, mhi = min(mlo, v), max(mhi, v)
-			if best < 0 || (!lower && t.Metric > trials[best].Metric) || (lower && t.Metric < trials[best].Metric) {
-				best = i
-			}
+	m := newMetricAxis(trials, scale, metric.Minimize)
+	p := parallelFrame(fmt.Sprintf("Sweep: parameters and %s (%d trials)", label, len(trials)), label, axes)
+	var nFailed int
+	for _, i := range drawOrder(trials, m) {
+		if err := addTrialLine(p, trials[i], i == m.best, axes, m); err != nil {
+			return nil, err
+		}
+		if !trials[i].hasValue() {
+			nFailed++
 		}
 	}
-	if mlo > mhi {
-		mlo, mhi = 0, 1
-	}
-	metricNorm := func(v float64) float64 {
-		if mhi == mlo {
-			return 0.5
-		}
-		return (v - mlo) / (mhi - mlo)
-	}
-	k := len(axes)
+	p.Add(&pcAxes{axes: axes, mlo: m.lo, mhi: m.hi})
 
-	p := newPlot(fmt.Sprintf("Sweep: parameters and %s (%d trials)", label, len(trials)), "", "")
+	k := len(axes)
+	f := &Figure{Name: "sweep_parallel", Plot: p, Width: max(DefaultWidth, vg.Length(k+1)*1.35*vg.Inch), Height: DefaultHeight, DPI: DefaultDPI}
+	f.ColorBar = m.colorBar(label)
+	if m.best >= 0 {
+		sty := draw.LineStyle{Color: keyColor, Width: vg.Points(3)}
+		f.Legend = append(f.Legend, LegendEntry{Label: "best: " + trials[m.best].ID, Thumbs: []plot.Thumbnailer{lineThumb{sty}}})
+	}
+	if nFailed > 0 {
+		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("failed or no value yet (%d)", nFailed),
+			Thumbs: []plot.Thumbnailer{lineThumb{failedLine}, glyphThumb{failedGlyph}}})
+	}
+	return f, nil
+}
+
+// failedLine is the line of a trial without a value in the parallel
+// coordinates.
+var failedLine = draw.LineStyle{Color: withAlpha(palette[3], 0.7), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
+
+// metricAxis is the metric's axis of the parallel coordinates: the range
+// of the trials' values, in drawn units (accuracy in percent), and the
+// best trial.
+type metricAxis struct {
+	lo, hi float64 // the range; 0 to 1 when no trial has a value
+	scale  float64 // drawn units per stored unit
+	lower  bool    // smaller is better
+	best   int     // the best trial's index, -1 when none has a value
+}
+
+func newMetricAxis(trials []SweepTrial, scale float64, lower bool) metricAxis {
+	m := metricAxis{lo: math.Inf(1), hi: math.Inf(-1), scale: scale, lower: lower, best: -1}
+	for i, t := range trials {
+		if !t.hasValue() {
+			continue
+		}
+		v := t.Metric * scale
+		m.lo, m.hi = min(m.lo, v), max(m.hi, v)
+		if m.best < 0 || (!lower && t.Metric > trials[m.best].Metric) || (lower && t.Metric < trials[m.best].Metric) {
+			m.best = i
+		}
+	}
+	if m.lo > m.hi {
+		m.lo, m.hi = 0, 1
+	}
+	return m
+}
+
+// norm returns the position of a drawn value on the axis, 0 at the
+// bottom and 1 at the top (the middle when all values are equal).
+func (m metricAxis) norm(v float64) float64 {
+	if m.hi == m.lo {
+		return 0.5
+	}
+	return (v - m.lo) / (m.hi - m.lo)
+}
+
+// color returns the colour of a drawn value.
+func (m metricAxis) color(v float64) color.NRGBA { return colorFor(m.norm(v), m.lower) }
+
+// colorBar returns the colour bar of the metric. It spans the metric's
+// range, from the worst trial to the best: padding it to line up with the
+// plot's margins would show values no trial has (a negative loss).
+func (m metricAxis) colorBar(label string) *ColorBar {
+	lo, hi := m.lo, m.hi
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	cmap := func(t float64) color.NRGBA { return m.color(lo + t*(hi-lo)) }
+	return &ColorBar{Label: label, Min: lo, Max: hi, Map: cmap}
+}
+
+// parallelFrame returns the empty plot of the parallel coordinates: one
+// position per parameter axis and the metric's last, named below.
+func parallelFrame(title, label string, axes []sweepAxis) *plot.Plot {
+	k := len(axes)
+	p := newPlot(title, "", "")
 	p.HideY()
 	p.X.Padding = 0
 	// Room for the names under the first and last axes and for the
@@ -486,23 +588,25 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 	p.X.Tick.Marker = plot.ConstantTicks(names)
 	p.X.LineStyle.Width = 0
 	p.X.Tick.LineStyle.Width = 0
+	return p
+}
 
-	failedSty := draw.LineStyle{Color: withAlpha(palette[3], 0.7), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
-	var nFailed int
+// drawOrder returns the trials' indices in the order their lines are
+// drawn: trials without a value first, then by metric, so that the best
+// lines end up on top, the best last.
+func drawOrder(trials []SweepTrial, m metricAxis) []int {
 	order := make([]int, 0, len(trials))
 	for i := range trials {
 		order = append(order, i)
 	}
-	// Draw failed trials first, then by metric so that the best lines end
-	// up on top, the best last.
 	rank := func(i int) float64 {
 		t := trials[i]
 		switch {
 		case !t.hasValue():
 			return math.Inf(-1)
-		case i == best:
+		case i == m.best:
 			return math.Inf(1)
-		case lower:
+		case m.lower:
 			return -t.Metric
 		}
 		return t.Metric
@@ -517,67 +621,50 @@ func ParallelCoordinates(trials []SweepTrial, params []SweepParam, metric SweepM
 		}
 		return 0
 	})
-	for _, i := range order {
-		t := trials[i]
-		var xys plotter.XYs
-		for j, ax := range axes {
-			v, ok := ax.pos(t)
-			if !ok {
-				continue
-			}
-			xys = append(xys, plotter.XY{X: float64(j), Y: ax.norm(v)})
-		}
-		sty := failedSty
-		if t.hasValue() {
-			xys = append(xys, plotter.XY{X: float64(k), Y: metricNorm(t.Metric * scale)})
-			c := colorFor(metricNorm(t.Metric*scale), lower)
-			sty = draw.LineStyle{Color: withAlpha(c, 0.85), Width: vg.Points(1.4)}
-			if i == best {
-				sty.Color, sty.Width = c, vg.Points(3)
-			}
-		} else {
-			nFailed++
-		}
-		if len(xys) >= 2 {
-			l, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, fmt.Errorf("plots: parallel coordinates: %w", err)
-			}
-			l.LineStyle = sty
-			p.Add(l)
-		}
-		if !t.hasValue() {
-			sc, err := plotter.NewScatter(plotter.XYs{{X: float64(k), Y: -0.07}})
-			if err != nil {
-				return nil, fmt.Errorf("plots: parallel coordinates: %w", err)
-			}
-			sc.GlyphStyle = failedGlyph
-			p.Add(sc)
-		}
-	}
-	p.Add(&pcAxes{axes: axes, mlo: mlo, mhi: mhi})
+	return order
+}
 
-	f := &Figure{Name: "sweep_parallel", Plot: p, Width: max(DefaultWidth, vg.Length(k+1)*1.35*vg.Inch), Height: DefaultHeight, DPI: DefaultDPI}
-	// The colour bar spans the metric's range, from the worst trial to the
-	// best: padding it to line up with the plot's margins would show values
-	// no trial has (a negative loss).
-	lo, hi := mlo, mhi
-	if lo == hi {
-		lo, hi = lo-0.5, hi+0.5
+// addTrialLine adds one trial's line to the parallel coordinates: across
+// the parameter axes it has to the metric axis, coloured by its value
+// (thick for the best trial), or, without a value, dashed red across the
+// parameter axes and a cross below the metric axis.
+func addTrialLine(p *plot.Plot, t SweepTrial, best bool, axes []sweepAxis, m metricAxis) error {
+	k := len(axes)
+	var xys plotter.XYs
+	for j, ax := range axes {
+		v, ok := ax.pos(t)
+		if !ok {
+			continue
+		}
+		xys = append(xys, plotter.XY{X: float64(j), Y: ax.norm(v)})
 	}
-	cmap := func(t float64) color.NRGBA {
-		return colorFor(metricNorm(lo+t*(hi-lo)), lower)
+	sty := failedLine
+	if t.hasValue() {
+		v := t.Metric * m.scale
+		xys = append(xys, plotter.XY{X: float64(k), Y: m.norm(v)})
+		c := m.color(v)
+		sty = draw.LineStyle{Color: withAlpha(c, 0.85), Width: vg.Points(1.4)}
+		if best {
+			sty.Color, sty.Width = c, vg.Points(3)
+		}
 	}
-	f.ColorBar = &ColorBar{Label: label, Min: lo, Max: hi, Map: cmap}
-	if best >= 0 {
-		sty := draw.LineStyle{Color: keyColor, Width: vg.Points(3)}
-		f.Legend = append(f.Legend, LegendEntry{Label: "best: " + trials[best].ID, Thumbs: []plot.Thumbnailer{lineThumb{sty}}})
+	if len(xys) >= 2 {
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return fmt.Errorf("plots: parallel coordinates: %w", err)
+		}
+		l.LineStyle = sty
+		p.Add(l)
 	}
-	if nFailed > 0 {
-		f.Legend = append(f.Legend, LegendEntry{Label: fmt.Sprintf("failed or no value yet (%d)", nFailed),
-			Thumbs: []plot.Thumbnailer{lineThumb{failedSty}, glyphThumb{failedGlyph}}})
+	if !t.hasValue() {
+		sc, err := plotter.NewScatter(plotter.XYs{{X: float64(k), Y: -0.07}})
+		if err != nil {
+			return fmt.Errorf("plots: parallel coordinates: %w", err)
+		}
+		sc.GlyphStyle = failedGlyph
+		p.Add(sc)
 	}
-	return f, nil
+	return nil
 }
 
 // colorFor returns the Viridis colour of a metric at position t of its

@@ -2,6 +2,8 @@ package plots
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -121,5 +123,90 @@ func TestLogTicks(t *testing.T) {
 	// Under two decades: 1, 2, 5 times powers of ten, plain.
 	if got, want := labels(0.1, 3), []string{"0.1", "0.2", "0.5", "1", "2"}; !slices.Equal(got, want) {
 		t.Errorf("ticks of [0.1, 3] = %q, want %q", got, want)
+	}
+}
+
+// sweepDirs gives the first n of trials a run directory holding the
+// fixture's metrics (3 epochs of 50 steps) and returns them.
+func sweepDirs(t *testing.T, trials []SweepTrial, n int) []SweepTrial {
+	t.Helper()
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for i := range n {
+		trials[i].RunDir = filepath.Join(root, trials[i].ID)
+		if err := os.MkdirAll(trials[i].RunDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(trials[i].RunDir, "metrics.jsonl"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return trials
+}
+
+func TestSweepFigures(t *testing.T) {
+	// All 12 trials have metrics: the overlay shows the first Overlaid
+	// (10) and says so.
+	s := &Sweep{Metric: SweepMetric{Name: "test/accuracy"}, Trials: sweepDirs(t, sweepTrials(), 12)}
+	figs, err := SweepFigures(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	if want := []string{"trials_loss", "trials_accuracy", "sweep_scatter", "sweep_parallel"}; !slices.Equal(names, want) {
+		t.Fatalf("figures %q, want %q", names, want)
+	}
+	if len(figs[0].Legend) != 10 || figs[0].Legend[9].Label != "t0009" {
+		t.Errorf("overlay legend %v, want the 10 trials t0000 to t0009", figs[0].Legend)
+	}
+	if !slices.Contains(figs[0].Notes, "the best 10 of 12 trials by test/accuracy") {
+		t.Errorf("overlay notes %q", figs[0].Notes)
+	}
+	// Without Params, the axes are SweepParams': the same figure as
+	// SweepScatter's golden.
+	checkGolden(t, "sweep_scatter", figs[2])
+
+	// Three trials with metrics, one of them still in its first epoch: two
+	// curves, of the three trials with metrics.
+	s.Trials = sweepDirs(t, sweepTrials(), 3)
+	first := []byte(`{"step":0,"epoch":0,"split":"train","name":"loss","value":2.2,"wall":0.1}` + "\n")
+	if err := os.WriteFile(filepath.Join(s.Trials[1].RunDir, "metrics.jsonl"), first, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	figs, err = SweepFigures(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs[0].Legend) != 2 || !slices.Contains(figs[0].Notes, "the best 2 of 3 trials by test/accuracy") {
+		t.Errorf("overlay with a trial in its first epoch: legend %v, notes %q", figs[0].Legend, figs[0].Notes)
+	}
+
+	// No trial with metrics: the scatter and the parallel coordinates only.
+	s.Trials = sweepTrials()
+	if figs, err = SweepFigures(s); err != nil || len(figs) != 2 {
+		t.Errorf("no metrics: %d figures, %v; want 2", len(figs), err)
+	}
+	if _, err := SweepFigures(&Sweep{}); err == nil {
+		t.Error("a sweep without trials drew figures")
+	}
+}
+
+func TestParamAxes(t *testing.T) {
+	// Params in the sweep file's order; beta asked on a log axis (its
+	// values are positive), lr put on one by SweepParams (a factor 300).
+	s := &Sweep{Trials: sweepTrials(), Params: []SweepParam{{"model.neuron", false}, {"model.beta", true}, {"train.lr", false}}}
+	want := []SweepParam{{"model.neuron", false}, {"model.beta", true}, {"train.lr", true}}
+	if got := paramAxes(s); !slices.Equal(got, want) {
+		t.Errorf("sweepAxes = %v, want %v", got, want)
+	}
+	s.Params = nil
+	if got, want := paramAxes(s), SweepParams(s.Trials); !slices.Equal(got, want) {
+		t.Errorf("sweepAxes without Params = %v, want SweepParams: %v", got, want)
 	}
 }

@@ -1,19 +1,16 @@
 package train
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/internal/procmem"
 )
 
 // BenchOptions configures Bench.
@@ -122,7 +119,7 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	}
 	res.InferSamples = ev.Samples
 	res.InferSamplesPerSec = float64(ev.Samples) / time.Since(t0).Seconds()
-	res.PeakRSS = peakRSS()
+	res.PeakRSS = procmem.PeakRSS()
 	return res, nil
 }
 
@@ -137,30 +134,6 @@ func benchFitter(cfg *Config, data *DataSplits) (*fitter, error) {
 	s := defaultSettings()
 	ClipGradNorm(cfg.Train.ClipGradNorm)(&s)
 	return newFitter(net, data, o, obj, s)
-}
-
-// peakRSS returns the process's peak resident set size in bytes (VmHWM of
-// /proc/self/status), or 0 where that is not available.
-func peakRSS() int64 { return procKB("/proc/self/status", "VmHWM:") }
-
-// procKB returns, in bytes, the "<key> <n> kB" line of a Linux /proc file
-// such as /proc/meminfo, or 0 where the file or the line is missing.
-func procKB(path, key string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
 }
 
 // synthetic is a dataset of random inputs and labels.

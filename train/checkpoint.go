@@ -16,6 +16,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // CheckpointVersion is the version of the checkpoint layout that
@@ -60,7 +61,7 @@ type Checkpoint struct {
 	// Path is the file the checkpoint was loaded from, used in error
 	// messages; empty for one built in memory.
 	Path    string
-	Tensors []Tensor
+	Tensors []safetensors.Tensor
 	Meta    map[string]string
 }
 
@@ -69,13 +70,13 @@ type Checkpoint struct {
 func CheckpointFromParams(params []*autograd.Param) *Checkpoint {
 	c := &Checkpoint{Meta: map[string]string{}}
 	for _, p := range params {
-		c.Tensors = append(c.Tensors, Tensor{Name: ModelPrefix + p.Name, Shape: slices.Clone(p.Shape()), Data: slices.Clone(p.Data)})
+		c.Tensors = append(c.Tensors, safetensors.Tensor{Name: ModelPrefix + p.Name, Shape: slices.Clone(p.Shape()), Data: slices.Clone(p.Data)})
 	}
 	return c
 }
 
-// SaveCheckpoint writes c to path as a safetensors file, atomically (see
-// WriteFileAtomic): after a crash, path holds either the previous checkpoint
+// SaveCheckpoint writes c to path as a safetensors file, atomically
+// (temporary file, sync, rename): after a crash, path holds either the previous checkpoint
 // or this one. Meta is written with MetaVersion set to CheckpointVersion,
 // whatever c.Meta holds under that key; c itself is not modified.
 func SaveCheckpoint(path string, c *Checkpoint) error {
@@ -84,14 +85,15 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 		meta = map[string]string{}
 	}
 	meta[MetaVersion] = strconv.Itoa(CheckpointVersion)
-	return SaveSafetensors(path, c.Tensors, meta)
+	return safetensors.Save(path, c.Tensors, meta)
 }
 
 // LoadCheckpoint reads and validates the checkpoint at path. It returns a
-// *FormatError naming the file that wraps ErrTruncated for a file cut short
-// (a copy interrupted by a crash), ErrVersion for a safetensors file that is
-// not a spikegrad checkpoint or is one of a version above CheckpointVersion, and
-// ErrMalformed for any other violation of the format.
+// *safetensors.FormatError naming the file (as a "checkpoint file") that
+// wraps safetensors.ErrTruncated for a file cut short (a copy interrupted by
+// a crash), safetensors.ErrVersion for a safetensors file that is not a
+// spikegrad checkpoint or is one of a version above CheckpointVersion, and
+// safetensors.ErrMalformed for any other violation of the format.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -102,47 +104,47 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
 	}
-	return readCheckpoint(fh, st.Size(), path)
+	return readCheckpoint(fh, st.Size())
 }
 
-// readCheckpoint decodes a checkpoint of size bytes from r; name is the file
-// name for messages.
-func readCheckpoint(r io.ReaderAt, size int64, name string) (*Checkpoint, error) {
+// readCheckpoint decodes a checkpoint of size bytes from r, named in
+// messages by r's Name method if it has one (as safetensors.Read does).
+func readCheckpoint(r io.ReaderAt, size int64) (*Checkpoint, error) {
 	asCheckpoint := func(err error) error {
-		var fe *FormatError
+		var fe *safetensors.FormatError
 		if errors.As(err, &fe) {
 			fe.Format = "checkpoint"
 		}
 		return err
 	}
-	f, err := readSafetensors(r, size, name)
+	f, err := safetensors.Read(r, size)
 	if err != nil {
 		return nil, asCheckpoint(err)
 	}
 	v, ok := f.Meta[MetaVersion]
 	if !ok {
-		return nil, &FormatError{File: name, Format: "checkpoint", Err: ErrVersion,
+		return nil, &safetensors.FormatError{File: f.Name, Format: "checkpoint", Err: safetensors.ErrVersion,
 			Msg: fmt.Sprintf("not a spikegrad checkpoint: the metadata has no %q", MetaVersion)}
 	}
 	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > CheckpointVersion {
-		return nil, &FormatError{File: name, Format: "checkpoint", Err: ErrVersion,
+		return nil, &safetensors.FormatError{File: f.Name, Format: "checkpoint", Err: safetensors.ErrVersion,
 			Msg: fmt.Sprintf("checkpoint format version %q; this build reads versions 1 to %d", v, CheckpointVersion)}
 	}
 	tensors, err := f.Tensors()
 	if err != nil {
 		return nil, asCheckpoint(err)
 	}
-	return &Checkpoint{Path: name, Tensors: tensors, Meta: f.Meta}, nil
+	return &Checkpoint{Path: f.Name, Tensors: tensors, Meta: f.Meta}, nil
 }
 
 // Tensor returns the named tensor (the full name, with its prefix).
-func (c *Checkpoint) Tensor(name string) (Tensor, bool) {
+func (c *Checkpoint) Tensor(name string) (safetensors.Tensor, bool) {
 	for _, t := range c.Tensors {
 		if t.Name == name {
 			return t, true
 		}
 	}
-	return Tensor{}, false
+	return safetensors.Tensor{}, false
 }
 
 // where names the checkpoint in messages.
@@ -267,14 +269,14 @@ func (e *RestoreError) Error() string {
 // unless each Param has a tensor of its shape and each "model." tensor has
 // a Param. Tensors of other prefixes (the optimizer's) are ignored.
 func (c *Checkpoint) Restore(params []*autograd.Param) error {
-	model := map[string]*Tensor{}
+	model := map[string]*safetensors.Tensor{}
 	for i := range c.Tensors {
 		t := &c.Tensors[i]
 		name, ok := strings.CutPrefix(t.Name, ModelPrefix)
 		if !ok {
 			continue
 		}
-		if n, ok := shapeLen(t.Shape); !ok || n != uint64(len(t.Data)) {
+		if n, ok := safetensors.NumElements(t.Shape); !ok || n != len(t.Data) {
 			return fmt.Errorf("train: %s: tensor %q: shape %v does not hold its %d values", c.where(), t.Name, t.Shape, len(t.Data))
 		}
 		model[name] = t
@@ -339,7 +341,7 @@ func (c *Checkpoint) SetOptimizer(o optim.Optimizer) error {
 	if len(s.Params) != len(params) {
 		return fmt.Errorf("train: checkpoint: %s state has %d params, the optimizer %d", s.Algorithm, len(s.Params), len(params))
 	}
-	c.Tensors = slices.DeleteFunc(c.Tensors, func(t Tensor) bool { return strings.HasPrefix(t.Name, OptimPrefix) })
+	c.Tensors = slices.DeleteFunc(c.Tensors, func(t safetensors.Tensor) bool { return strings.HasPrefix(t.Name, OptimPrefix) })
 	m := optimMeta{Algorithm: s.Algorithm, LR: s.LR, Params: make([]optimParamEntry, len(s.Params))}
 	for i, ps := range s.Params {
 		names := slices.Sorted(maps.Keys(ps.Buffers))
@@ -348,7 +350,7 @@ func (c *Checkpoint) SetOptimizer(o optim.Optimizer) error {
 			if strings.Contains(b, ".") {
 				return fmt.Errorf("train: checkpoint: optimizer buffer name %q contains a dot", b)
 			}
-			c.Tensors = append(c.Tensors, Tensor{Name: OptimPrefix + ps.Name + "." + b,
+			c.Tensors = append(c.Tensors, safetensors.Tensor{Name: OptimPrefix + ps.Name + "." + b,
 				Shape: slices.Clone(params[i].Shape()), Data: slices.Clone(ps.Buffers[b])})
 		}
 	}

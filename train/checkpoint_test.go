@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,7 +16,14 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
+
+// stFile assembles a safetensors file from a header (not padded) and a
+// buffer: the header's length as 8 little-endian bytes, the header, the data.
+func stFile(header string, buf []byte) []byte {
+	return slices.Concat(binary.LittleEndian.AppendUint64(nil, uint64(len(header))), []byte(header), buf)
+}
 
 // ckptParams returns a small model's Params with values from rng.
 func ckptParams(rng *rand.Rand) []*autograd.Param {
@@ -144,7 +152,7 @@ func TestCheckpointLayout(t *testing.T) {
 	if _, ok := c.Meta[MetaVersion]; ok {
 		t.Error("SaveCheckpoint modified c.Meta")
 	}
-	f, err := LoadSafetensors(path)
+	f, err := safetensors.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +201,8 @@ func TestLoadCheckpointTruncated(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := LoadCheckpoint(path)
-		if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
-			t.Errorf("cut at %d of %d bytes: %v; want ErrTruncated naming %s", n, len(full), err, path)
+		if !errors.Is(err, safetensors.ErrTruncated) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("cut at %d of %d bytes: %v; want safetensors.ErrTruncated naming %s", n, len(full), err, path)
 		}
 		if !strings.Contains(err.Error(), "checkpoint file") {
 			t.Errorf("cut at %d: %q does not say it is a checkpoint", n, err)
@@ -205,24 +213,24 @@ func TestLoadCheckpointTruncated(t *testing.T) {
 func TestLoadCheckpointVersion(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "weights.safetensors")
-	if err := SaveSafetensors(plain, []Tensor{{Name: "model.w", Shape: []int{1}, Data: []float32{1}}}, map[string]string{"format": "pt"}); err != nil {
+	if err := safetensors.Save(plain, []safetensors.Tensor{{Name: "model.w", Shape: []int{1}, Data: []float32{1}}}, map[string]string{"format": "pt"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := LoadCheckpoint(plain)
-	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "not a spikegrad checkpoint") || !strings.Contains(err.Error(), plain) {
+	if !errors.Is(err, safetensors.ErrVersion) || !strings.Contains(err.Error(), "not a spikegrad checkpoint") || !strings.Contains(err.Error(), plain) {
 		t.Errorf("plain safetensors: %v", err)
 	}
 	future := filepath.Join(dir, "future.safetensors")
-	if err := SaveSafetensors(future, nil, map[string]string{MetaVersion: "3"}); err != nil {
+	if err := safetensors.Save(future, nil, map[string]string{MetaVersion: "3"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = LoadCheckpoint(future)
-	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), `version "3"; this build reads versions 1 to 2`) {
+	if !errors.Is(err, safetensors.ErrVersion) || !strings.Contains(err.Error(), `version "3"; this build reads versions 1 to 2`) {
 		t.Errorf("version 3: %v", err)
 	}
 	// Version 1 has the tensors of version 2: it loads and restores.
 	old := filepath.Join(dir, "v1.safetensors")
-	if err := SaveSafetensors(old, []Tensor{{Name: "model.w", Shape: []int{1}, Data: []float32{1}}}, map[string]string{MetaVersion: "1"}); err != nil {
+	if err := safetensors.Save(old, []safetensors.Tensor{{Name: "model.w", Shape: []int{1}, Data: []float32{1}}}, map[string]string{MetaVersion: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadCheckpoint(old)
@@ -251,7 +259,7 @@ func TestRestoreAllOrNothing(t *testing.T) {
 	src := ckptParams(rand.New(rand.NewPCG(5, 6)))
 	c := CheckpointFromParams(src)
 	c.Path = "run/checkpoints/last.safetensors"
-	c.Tensors = append(c.Tensors, Tensor{Name: "optim.fc1.bias.exp_avg", Shape: []int{4}, Data: make([]float32, 4)})
+	c.Tensors = append(c.Tensors, safetensors.Tensor{Name: "optim.fc1.bias.exp_avg", Shape: []int{4}, Data: make([]float32, 4)})
 
 	other := func() []*autograd.Param {
 		ps := ckptParams(rand.New(rand.NewPCG(7, 8)))
@@ -311,7 +319,7 @@ func TestRestoreAllOrNothing(t *testing.T) {
 	if err := c.Restore([]*autograd.Param{nil}); err == nil || !strings.Contains(err.Error(), "param 0 is nil") {
 		t.Errorf("nil param: %v", err)
 	}
-	bad := &Checkpoint{Tensors: []Tensor{{Name: "model.w", Shape: []int{2}, Data: []float32{1}}}}
+	bad := &Checkpoint{Tensors: []safetensors.Tensor{{Name: "model.w", Shape: []int{2}, Data: []float32{1}}}}
 	if err := bad.Restore(nil); err == nil || !strings.Contains(err.Error(), `"model.w": shape [2] does not hold its 1 values`) {
 		t.Errorf("inconsistent tensor: %v", err)
 	}
@@ -353,12 +361,12 @@ func TestRestoreOptimizerErrors(t *testing.T) {
 		t.Errorf("no state: %v", err)
 	}
 	d = fresh()
-	d.Tensors = slices.DeleteFunc(d.Tensors, func(t Tensor) bool { return t.Name == "optim.fc1.bias.exp_avg_sq" })
+	d.Tensors = slices.DeleteFunc(d.Tensors, func(t safetensors.Tensor) bool { return t.Name == "optim.fc1.bias.exp_avg_sq" })
 	if err := d.RestoreOptimizer(adam); err == nil || !strings.Contains(err.Error(), `"optim.fc1.bias.exp_avg_sq" missing`) {
 		t.Errorf("missing buffer: %v", err)
 	}
 	d = fresh()
-	d.Tensors = append(d.Tensors, Tensor{Name: "optim.fc9.momentum_buffer", Shape: []int{1}, Data: []float32{0}})
+	d.Tensors = append(d.Tensors, safetensors.Tensor{Name: "optim.fc9.momentum_buffer", Shape: []int{1}, Data: []float32{0}})
 	if err := d.RestoreOptimizer(adam); err == nil || !strings.Contains(err.Error(), "optim.fc9.momentum_buffer") {
 		t.Errorf("extra buffer: %v", err)
 	}
@@ -421,7 +429,10 @@ func TestSaveCheckpointKeepsOldOnError(t *testing.T) {
 	if !bytes.Equal(old, now) {
 		t.Error("the old checkpoint changed")
 	}
-	checkOnlyFiles(t, dir, "last.safetensors")
+	// No temporary file may survive the failed write.
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("directory holds %d files, want last.safetensors only", len(entries))
+	}
 }
 
 // FuzzCheckpoint decodes arbitrary bytes as a checkpoint and, when they are
@@ -434,12 +445,12 @@ func FuzzCheckpoint(f *testing.F) {
 	c.SetOptimizer(o)
 	c.Meta[MetaVersion] = "1"
 	var b bytes.Buffer
-	WriteSafetensors(&b, c.Tensors, c.Meta)
+	safetensors.Write(&b, c.Tensors, c.Meta)
 	f.Add(b.Bytes())
 	f.Add(stFile(`{"__metadata__":{"spikegrad_checkpoint_version":"1","optim":"{\"algorithm\":\"SGD\",\"lr\":1,\"params\":[{\"name\":\"w\",\"step\":-1,\"buffers\":[\"momentum_buffer\"]}]}"},`+
-		`"model.w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"optim.w.momentum_buffer":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, f32le(1, 2)))
+		`"model.w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"optim.w.momentum_buffer":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, math.Float32bits(1)), math.Float32bits(2))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := readCheckpoint(bytes.NewReader(data), int64(len(data)), "fuzz.safetensors")
+		c, err := readCheckpoint(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}

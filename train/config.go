@@ -280,18 +280,33 @@ func setScalar(v reflect.Value, s string, null bool) error {
 		}
 		v.SetUint(u)
 	case reflect.Float64:
-		f, err := strconv.ParseFloat(s, 64)
+		f, err := parseFloat(s)
 		if err != nil {
 			return errors.New("must be a number")
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return errors.New("must be a finite number")
+			return errors.New("must be finite")
 		}
 		v.SetFloat(f)
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}
 	return nil
+}
+
+// parseFloat reads a number as strconv.ParseFloat does, and also YAML's
+// infinities and NaN (.inf, -.inf, .nan, in any case), which are numbers
+// that the config refuses as not finite rather than as not numbers.
+func parseFloat(s string) (float64, error) {
+	switch strings.ToLower(s) {
+	case ".inf", "+.inf":
+		return math.Inf(1), nil
+	case "-.inf":
+		return math.Inf(-1), nil
+	case ".nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 func typeName(t reflect.Type) string {
@@ -466,11 +481,14 @@ func (c *Config) Set(key, value string) error {
 				continue
 			}
 			k, val, ok := strings.Cut(kv, "=")
-			f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-			if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			f, err := parseFloat(strings.TrimSpace(val))
+			if !ok || err != nil {
 				return errAt("must be a comma-separated list of name=number")
 			}
 			k = strings.TrimSpace(k)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return errAt(k + " must be finite")
+			}
 			if _, dup := m[k]; dup {
 				return errAt(k + " given twice")
 			}
@@ -488,47 +506,18 @@ func (c *Config) Set(key, value string) error {
 // Validate checks every value's range and the combinations of values, and
 // returns the first problem as a *ConfigError naming the key.
 func (c *Config) Validate() error {
-	bad := func(key string, value any, msg string) error {
-		return &ConfigError{Key: key, Value: fmt.Sprint(value), Msg: msg}
+	if c.Name == "" || strings.ContainsAny(c.Name, `/\`) {
+		return bad("name", strconv.Quote(c.Name), "must be non-empty and contain no path separator")
 	}
-	oneOf := func(key, v string, allowed ...string) error {
-		if !slices.Contains(allowed, v) {
-			return bad(key, strconv.Quote(v), "must be one of "+strings.Join(allowed, ", "))
-		}
-		return nil
+	if c.Out == "" {
+		return bad("out", `""`, "must name a folder")
 	}
-	atLeast := func(key string, v, lo int) error {
-		if v < lo {
-			return bad(key, v, fmt.Sprintf("must be >= %d", lo))
-		}
-		return nil
-	}
-	inRange := func(key string, v, lo, hi float64) error {
-		if !(v >= lo && v <= hi) {
-			return bad(key, v, fmt.Sprintf("must be in [%g, %g]", lo, hi))
-		}
-		return nil
-	}
-	positive := func(key string, v float64) error {
-		if !(v > 0) {
-			return bad(key, v, "must be > 0")
-		}
-		return nil
-	}
-	nonNeg := func(key string, v float64) error {
-		if !(v >= 0) {
-			return bad(key, v, "must be >= 0")
-		}
-		return nil
-	}
-	below1 := func(key string, v float64) error {
-		if !(v >= 0 && v < 1) {
-			return bad(key, v, "must be in [0, 1)")
-		}
-		return nil
-	}
-	d, m, l := &c.Data, &c.Model, &c.Train
-	checks := []error{
+	return firstError(c.Data.validate(), c.Model.validate(), c.Train.validate(), c.validateCombinations())
+}
+
+// validate checks the range of every key of the data section.
+func (d *DataConfig) validate() error {
+	return firstError(
 		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist"),
 		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
 		atLeast("data.steps", d.Steps, 1),
@@ -542,6 +531,13 @@ func (c *Config) Validate() error {
 		atLeast("data.randman_samples", d.RandmanSamples, 2),
 		positive("data.randman_alpha", d.RandmanAlpha),
 		inRange("data.randman_test_frac", d.RandmanTestFrac, 0.01, 0.99),
+	)
+}
+
+// validate checks the range of every key of the model section, and that the
+// surrogate with its parameters exists.
+func (m *ModelConfig) validate() error {
+	if err := firstError(
 		oneOf("model.neuron", m.Neuron, "lif", "synaptic"),
 		oneOf("model.readout", m.Readout, "lif", "li"),
 		inRange("model.beta", m.Beta, 0, 1),
@@ -549,6 +545,23 @@ func (c *Config) Validate() error {
 		positive("model.threshold", m.Threshold),
 		oneOf("model.reset", m.Reset, "subtract", "zero", "none"),
 		oneOf("model.init", m.Init, "pytorch", "xavier_uniform", "kaiming_normal"),
+	); err != nil {
+		return err
+	}
+	for i, h := range m.Hidden {
+		if h < 1 {
+			return bad(fmt.Sprintf("model.hidden[%d]", i), h, "must be >= 1")
+		}
+	}
+	if _, err := (layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}).Func(); err != nil {
+		return bad("model.surrogate", strconv.Quote(m.Surrogate), strings.TrimPrefix(err.Error(), "surrogate "+m.Surrogate+": "))
+	}
+	return nil
+}
+
+// validate checks the range of every key of the train section.
+func (l *LoopConfig) validate() error {
+	return firstError(
 		atLeast("train.epochs", l.Epochs, 1),
 		atLeast("train.batch_size", l.BatchSize, 1),
 		oneOf("train.optimizer", l.Optimizer, "adam", "adamw", "sgd"),
@@ -582,25 +595,16 @@ func (c *Config) Validate() error {
 		atLeast("train.threads", l.Threads, 0),
 		atLeast("train.log_every", l.LogEvery, 1),
 		atLeast("train.eval_batch_size", l.EvalBatchSize, 0),
-	}
-	for _, err := range checks {
-		if err != nil {
-			return err
-		}
-	}
-	if c.Name == "" || strings.ContainsAny(c.Name, `/\`) {
-		return bad("name", strconv.Quote(c.Name), "must be non-empty and contain no path separator")
-	}
-	if c.Out == "" {
-		return bad("out", `""`, "must name a folder")
-	}
-	for i, h := range m.Hidden {
-		if h < 1 {
-			return bad(fmt.Sprintf("model.hidden[%d]", i), h, "must be >= 1")
-		}
-	}
-	if _, err := (layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}).Func(); err != nil {
-		return bad("model.surrogate", strconv.Quote(m.Surrogate), strings.TrimPrefix(err.Error(), "surrogate "+m.Surrogate+": "))
+	)
+}
+
+// validateCombinations checks the values that depend on each other: a
+// read-out's loss and prediction, the order of the rate bounds, and a
+// warm-up with a plateau schedule.
+func (c *Config) validateCombinations() error {
+	m, l := &c.Model, &c.Train
+	if l.Schedule == "plateau" && l.Warmup > 0 {
+		return bad("train.warmup", l.Warmup, "must be 0 with train.schedule plateau, which sets the learning rate per epoch")
 	}
 	if m.Readout == "li" && l.Predict == "spike_count" {
 		return bad("train.predict", `"spike_count"`, "a non-spiking li read-out has no spikes: use membrane_sum or membrane_max")
@@ -608,11 +612,66 @@ func (c *Config) Validate() error {
 	if m.Readout == "li" && (l.Loss == "count_ce" || l.Loss == "count_mse") {
 		return bad("train.loss", strconv.Quote(l.Loss), "a non-spiking li read-out has no spike counts: use membrane_ce or max_membrane_ce")
 	}
-	if l.Schedule == "plateau" && l.Warmup > 0 {
-		return bad("train.warmup", l.Warmup, "must be 0 with train.schedule plateau, which sets the learning rate per epoch")
-	}
 	if l.RateMax > 0 && l.RateMin > l.RateMax {
 		return bad("train.rate_min", l.RateMin, fmt.Sprintf("must not exceed train.rate_max = %g", l.RateMax))
+	}
+	return nil
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bad is the *ConfigError of a value out of range.
+func bad(key string, value any, msg string) error {
+	return &ConfigError{Key: key, Value: fmt.Sprint(value), Msg: msg}
+}
+
+func oneOf(key, v string, allowed ...string) error {
+	if !slices.Contains(allowed, v) {
+		return bad(key, strconv.Quote(v), "must be one of "+strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+func atLeast(key string, v, lo int) error {
+	if v < lo {
+		return bad(key, v, fmt.Sprintf("must be >= %d", lo))
+	}
+	return nil
+}
+
+func inRange(key string, v, lo, hi float64) error {
+	if !(v >= lo && v <= hi) {
+		return bad(key, v, fmt.Sprintf("must be in [%g, %g]", lo, hi))
+	}
+	return nil
+}
+
+// below1 requires v in [0, 1).
+func below1(key string, v float64) error {
+	if !(v >= 0 && v < 1) {
+		return bad(key, v, "must be in [0, 1)")
+	}
+	return nil
+}
+
+func positive(key string, v float64) error {
+	if !(v > 0) {
+		return bad(key, v, "must be > 0")
+	}
+	return nil
+}
+
+func nonNeg(key string, v float64) error {
+	if !(v >= 0) {
+		return bad(key, v, "must be >= 0")
 	}
 	return nil
 }

@@ -1,5 +1,6 @@
-// Package train holds the training loop, losses, activity regularisers,
-// metrics, checkpoints and run directories.
+// Package train holds the training loop, its Objective (Classification
+// composes a config's loss, activity regularisers and read-out from package
+// loss), checkpoints and the configs that describe a run.
 //
 // # Training
 //
@@ -35,17 +36,16 @@
 //
 // # Files of a run directory
 //
-// Weights and checkpoints are safetensors files (Hugging Face's format, so
-// that Python tools read them): WriteSafetensors, SaveSafetensors,
-// ReadSafetensors and LoadSafetensors write and validate them; tensors are
-// F32, and counters and random state travel as decimal or hexadecimal
-// strings in the metadata. A Checkpoint holds "model.<param>" and
-// "optim.<param>.<buffer>" tensors and string metadata; SaveCheckpoint,
-// LoadCheckpoint, Restore (all-or-nothing) and RestoreOptimizer make a
-// resumed run continue bit-identically. metrics.jsonl is written by a
-// MetricsWriter, one JSON object per line as docs/design.md fixes it, with
-// null for a value that is not finite; ReadMetrics ignores a torn last line
-// and TruncateMetrics drops the records after a resumed checkpoint's step.
-// Every file of the run directory is replaced through WriteFileAtomic, and
-// every reader reports a bad file as a *FormatError naming the file.
+// The names of a run directory's files and its metrics.jsonl, written
+// through a runs.MetricsWriter, are package runs'; weights and checkpoints
+// are safetensors files (package safetensors), so that Python tools read
+// them. A Checkpoint holds "model.<param>" and "optim.<param>.<buffer>" F32
+// tensors and string metadata (Fit's loop state as one JSON value, a random
+// source's state in hexadecimal); SaveCheckpoint, LoadCheckpoint, Restore
+// (all-or-nothing) and RestoreOptimizer make a resumed run continue
+// bit-identically. Before a checkpoint is saved, every metrics record of its
+// step is written and synced, so that a resumed run's runs.TruncateMetrics
+// leaves the metrics where the checkpoint is. Every file of the run
+// directory is replaced atomically, and every reader reports a bad file
+// with an error naming the file.
 package train

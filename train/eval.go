@@ -12,6 +12,8 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Evaluation is the result of running a network over a dataset without
@@ -166,7 +168,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 // built from model/model.json with the weights of model/weights.safetensors.
 func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	cfg := DefaultConfig()
-	cfgPath := filepath.Join(runDir, ConfigFile)
+	cfgPath := filepath.Join(runDir, runs.ConfigFile)
 	b, err := os.ReadFile(cfgPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)
@@ -174,7 +176,7 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	if err := cfg.ReadYAML(b, cfgPath); err != nil {
 		return nil, nil, err
 	}
-	archPath := filepath.Join(runDir, ModelArch)
+	archPath := filepath.Join(runDir, runs.ModelArch)
 	ab, err := os.ReadFile(archPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w (has the run finished?)", err)
@@ -187,8 +189,8 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
 	}
-	wPath := filepath.Join(runDir, ModelWeights)
-	f, err := LoadSafetensors(wPath)
+	wPath := filepath.Join(runDir, runs.ModelWeights)
+	f, err := safetensors.Load(wPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -236,7 +238,7 @@ func loadForEval(ctx context.Context, runDir string, log io.Writer) (*evalRun, *
 	if err != nil {
 		return nil, nil, err
 	}
-	obj, err := objectiveOf(cfg.Train)
+	obj, err := cfg.Train.Objective()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -16,8 +15,11 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Network is what Fit trains: a set of parameters and a forward pass that
@@ -110,7 +112,7 @@ type fitter struct {
 	prog     *progress
 	start    time.Time
 	wall0    float64 // wall seconds of the run's earlier sessions
-	metrics  *MetricsWriter
+	metrics  *runs.MetricsWriter
 	shuffle  *rand.PCG // batch order and encoding noise
 	st       loopState
 	preds    []int
@@ -204,7 +206,7 @@ func (f *fitter) open() error {
 		if f.dir == "" {
 			return errors.New("train: resuming needs the run directory (WithRunDir)")
 		}
-		ck, err := LoadCheckpoint(filepath.Join(f.dir, LastCheckpoint))
+		ck, err := LoadCheckpoint(filepath.Join(f.dir, runs.LastCheckpoint))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			err = f.startOver()
@@ -217,12 +219,12 @@ func (f *fitter) open() error {
 	} else if err := f.create(); err != nil {
 		return err
 	}
-	for _, d := range []string{CheckpointDir, ModelDir} {
+	for _, d := range []string{runs.CheckpointDir, runs.ModelDir} {
 		if err := os.MkdirAll(filepath.Join(f.dir, d), 0o755); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
-	f.metrics, err = OpenMetrics(filepath.Join(f.dir, MetricsFile))
+	f.metrics, err = runs.OpenMetrics(filepath.Join(f.dir, runs.MetricsFile))
 	return err
 }
 
@@ -237,7 +239,7 @@ func (f *fitter) create() error {
 	// A run without a checkpoint yet (still starting, or failed before its
 	// first one) has left its config and metrics: a second run there would
 	// mix its metrics into the first's.
-	for _, name := range []string{LastCheckpoint, MetricsFile, ConfigFile} {
+	for _, name := range []string{runs.LastCheckpoint, runs.MetricsFile, runs.ConfigFile} {
 		if _, err := os.Stat(filepath.Join(f.dir, name)); err == nil {
 			return fmt.Errorf("train: %s already holds a run (%s); resume it or choose another directory", f.dir, name)
 		}
@@ -249,7 +251,7 @@ func (f *fitter) create() error {
 // the random source at the start of the first epoch.
 func (f *fitter) begin() error {
 	if f.s.config != nil {
-		if err := writeConfig(filepath.Join(f.dir, ConfigFile), f.s.config); err != nil {
+		if err := writeConfig(filepath.Join(f.dir, runs.ConfigFile), f.s.config); err != nil {
 			return err
 		}
 	}
@@ -258,15 +260,10 @@ func (f *fitter) begin() error {
 	return err
 }
 
-func writeConfig(path string, c *Config) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(c.YAML())
-		return err
-	})
-}
+func writeConfig(path string, c *Config) error { return atomicfile.WriteBytes(path, c.YAML()) }
 
 // runEntries are the entries a run directory may hold.
-var runEntries = []string{ConfigFile, MetricsFile, CheckpointDir, ModelDir, "plots"}
+var runEntries = []string{runs.ConfigFile, runs.MetricsFile, runs.CheckpointDir, runs.ModelDir, runs.PlotsDir}
 
 // startOver restarts, from step 0, a run that was stopped (killed) before
 // its first checkpoint: in a folder that holds nothing but such a run's
@@ -279,11 +276,11 @@ func (f *fitter) startOver() error {
 	}
 	for _, e := range entries {
 		if !slices.Contains(runEntries, e.Name()) && !isTemp(e.Name()) {
-			return fmt.Errorf("no checkpoint (%s) to resume from, and the folder holds %s, which is not a file of a run: give the run directory", LastCheckpoint, e.Name())
+			return fmt.Errorf("no checkpoint (%s) to resume from, and the folder holds %s, which is not a file of a run: give the run directory", runs.LastCheckpoint, e.Name())
 		}
 	}
 	removeTemps(f.dir)
-	for _, name := range []string{MetricsFile, BestCheckpoint} {
+	for _, name := range []string{runs.MetricsFile, runs.BestCheckpoint} {
 		if err := os.Remove(filepath.Join(f.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
@@ -293,7 +290,7 @@ func (f *fitter) startOver() error {
 }
 
 // isTemp reports a temporary file of an atomic write (a hidden file with
-// ".tmp" in its name: "." + name + ".tmp…" of WriteFileAtomic).
+// ".tmp" in its name: "." + name + ".tmp…" of internal/atomicfile).
 func isTemp(name string) bool {
 	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp")
 }
@@ -301,7 +298,7 @@ func isTemp(name string) bool {
 // removeTemps removes the temporary files that a process killed while
 // writing a run's files leaves behind.
 func removeTemps(dir string) {
-	for _, d := range []string{"", CheckpointDir, ModelDir, "plots"} {
+	for _, d := range []string{"", runs.CheckpointDir, runs.ModelDir, runs.PlotsDir} {
 		entries, _ := os.ReadDir(filepath.Join(dir, d))
 		for _, e := range entries {
 			if isTemp(e.Name()) && e.Type().IsRegular() {
@@ -353,13 +350,13 @@ func (f *fitter) resumeFrom(ck *Checkpoint) error {
 	}
 	f.st, f.wall0 = *st, float64(st.Wall)
 	removeTemps(f.dir)
-	if err := TruncateMetrics(filepath.Join(f.dir, MetricsFile), f.st.Step); err != nil {
+	if err := runs.TruncateMetrics(filepath.Join(f.dir, runs.MetricsFile), f.st.Step); err != nil {
 		return err
 	}
 	if c := f.s.config; c != nil {
 		// A resume may change a key listed in resumeMayChange (more
 		// epochs): config.yaml stays the config the run uses.
-		path := filepath.Join(f.dir, ConfigFile)
+		path := filepath.Join(f.dir, runs.ConfigFile)
 		if old, err := os.ReadFile(path); err != nil || string(old) != f.settings {
 			if err := writeConfig(path, c); err != nil {
 				return err
@@ -410,8 +407,8 @@ func (f *fitter) checkpoint() (*Checkpoint, error) {
 	return ck, nil
 }
 
-// save writes the run's checkpoint to each of the named files (LastCheckpoint,
-// BestCheckpoint) in turn, after syncing the metrics it has logged.
+// save writes the run's checkpoint to each of the named files (runs.LastCheckpoint,
+// runs.BestCheckpoint) in turn, after syncing the metrics it has logged.
 func (f *fitter) save(names ...string) error {
 	ck, err := f.checkpoint()
 	if err != nil {
@@ -461,7 +458,7 @@ func (f *fitter) loop(ctx context.Context) (*Result, error) {
 		}
 		if stop != "" && f.st.Epoch < f.s.epochs { // stopped at the epoch's end, saved by endEpoch
 			res.Stopped = stop
-			f.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, f.st.Epoch, f.st.Step, filepath.Join(f.dir, LastCheckpoint))
+			f.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, f.st.Epoch, f.st.Step, filepath.Join(f.dir, runs.LastCheckpoint))
 			break
 		}
 		if f.s.patience > 0 && f.st.SinceBest >= f.s.patience {
@@ -486,7 +483,7 @@ func (f *fitter) loop(ctx context.Context) (*Result, error) {
 func (f *fitter) nameCheckpoint(err error) error {
 	var nf *NonFiniteError
 	if errors.As(err, &nf) {
-		p := filepath.Join(f.dir, LastCheckpoint)
+		p := filepath.Join(f.dir, runs.LastCheckpoint)
 		if _, serr := os.Stat(p); serr == nil {
 			nf.Checkpoint = p
 		}
@@ -529,7 +526,7 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 		st.EpochCorrect += nc
 		st.EpochSeen += b.Size
 		if st.Step%f.s.logEvery == 0 {
-			if err := f.write(SplitTrain, "loss", float64(st.LogLoss)/float64(st.LogSteps)); err != nil {
+			if err := f.write(runs.SplitTrain, "loss", float64(st.LogLoss)/float64(st.LogSteps)); err != nil {
 				return "", err
 			}
 			st.LogLoss, st.LogSteps = 0, 0
@@ -547,12 +544,12 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 			stop = "max steps"
 		}
 		if stop != "" || f.s.checkpointEvery > 0 && st.Step%f.s.checkpointEvery == 0 {
-			if err := f.save(LastCheckpoint); err != nil {
+			if err := f.save(runs.LastCheckpoint); err != nil {
 				return "", err
 			}
 		}
 		if stop != "" {
-			f.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, st.Epoch+1, st.Step, filepath.Join(f.dir, LastCheckpoint))
+			f.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, st.Epoch+1, st.Step, filepath.Join(f.dir, runs.LastCheckpoint))
 			return stop, nil
 		}
 	}
@@ -565,7 +562,7 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 		name string
 		v    float64
 	}{{"accuracy", float64(st.EpochCorrect) / float64(max(st.EpochSeen, 1))}, {"samples_per_s", f.rate}, {"lr", f.opt.LR()}} {
-		if err := f.write(SplitTrain, m.name, m.v); err != nil {
+		if err := f.write(runs.SplitTrain, m.name, m.v); err != nil {
 			return "", err
 		}
 	}
@@ -643,14 +640,14 @@ func (f *fitter) endEpoch() error {
 		return &NonFiniteError{Step: st.Step, Where: "the test loss"}
 	}
 	st.TestAccuracy, st.TestLoss = jsonFloat(ev.Accuracy), jsonFloat(ev.Loss)
-	if err := f.write(SplitTest, "loss", ev.Loss); err != nil {
+	if err := f.write(runs.SplitTest, "loss", ev.Loss); err != nil {
 		return err
 	}
-	if err := f.write(SplitTest, "accuracy", ev.Accuracy); err != nil {
+	if err := f.write(runs.SplitTest, "accuracy", ev.Accuracy); err != nil {
 		return err
 	}
 	for _, lr := range ev.Rates {
-		if err := f.write(SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
+		if err := f.write(runs.SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
 			return err
 		}
 	}
@@ -675,31 +672,28 @@ func (f *fitter) endEpoch() error {
 	// resumes from the last checkpoint before this epoch's end, runs the
 	// rest of the epoch again and writes the same best checkpoint.
 	if improved {
-		return f.save(BestCheckpoint, LastCheckpoint)
+		return f.save(runs.BestCheckpoint, runs.LastCheckpoint)
 	}
-	return f.save(LastCheckpoint)
+	return f.save(runs.LastCheckpoint)
 }
 
 func (f *fitter) write(split, name string, v float64) error {
-	return f.metrics.Write(Metric{Step: f.st.Step, Epoch: f.st.Epoch, Split: split, Name: name, Value: v, Wall: f.wall()})
+	return f.metrics.Write(runs.Metric{Step: f.st.Step, Epoch: f.st.Epoch, Split: split, Name: name, Value: v, Wall: f.wall()})
 }
 
 // writeModel writes the final model: the weights as safetensors and, for a
 // Describer, the architecture as JSON.
 func (f *fitter) writeModel() error {
 	if f.arch != "" {
-		if err := WriteFileAtomic(filepath.Join(f.dir, ModelArch), func(w io.Writer) error {
-			_, err := io.WriteString(w, f.arch+"\n")
-			return err
-		}); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(f.dir, runs.ModelArch), []byte(f.arch+"\n")); err != nil {
 			return err
 		}
 	}
-	ts := make([]Tensor, len(f.params))
+	ts := make([]safetensors.Tensor, len(f.params))
 	for i, p := range f.params {
-		ts[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return SaveSafetensors(filepath.Join(f.dir, ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+	return safetensors.Save(filepath.Join(f.dir, runs.ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
 }
 
 // firstNonFinite names the first layer of a trace whose output or membrane

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/surrogate"
 	"github.com/spikegrad/spikegrad/train"
 )
@@ -40,7 +41,7 @@ func ExampleFit() {
 		out, _ := layers.NewLI("out", data.Classes, 0.95, false, false)
 		net, _ := layers.NewSequential(fc1, lif1, fc2, out)
 		opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
-		obj := train.NewObjective(train.LossObjective{Loss: train.LossMaxMembraneCE}, train.PredictMembraneMax)
+		obj := train.Classification{Criterion: train.LossMaxMembraneCE, Prediction: train.PredictMembraneMax}
 		return net, opt, obj
 	}
 	net, opt, obj := newRun()
@@ -61,7 +62,7 @@ func ExampleFit() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%d epochs, %d steps\n", res.Epochs, res.Steps)
-	for _, f := range []string{train.MetricsFile, train.LastCheckpoint, train.BestCheckpoint, train.ModelArch, train.ModelWeights} {
+	for _, f := range []string{runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelArch, runs.ModelWeights} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			fmt.Println(f)
 		}

@@ -19,6 +19,8 @@ import (
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
@@ -123,7 +125,7 @@ func TestFitUserNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		obj := NewObjective(LossObjective{Loss: LossMaxMembraneCE}, PredictMembraneMax)
+		obj := Classification{Criterion: LossMaxMembraneCE, Prediction: PredictMembraneMax}
 		opts := append([]FitOption{WithRunDir(dir), Epochs(2), BatchSize(32), LogEvery(3), CheckpointEvery(4),
 			WithSchedule(optim.CosineAnnealingLR{Base: 2e-3, TMax: 2 * tinyBatches}), WithClock(fixedClock())}, extra...)
 		return Fit(ctx, net, data, opt, obj, opts...)
@@ -137,7 +139,7 @@ func TestFitUserNetwork(t *testing.T) {
 		t.Fatalf("result %+v", want)
 	}
 	// Every 4 steps and at each epoch's end: the last checkpoint is of the end.
-	if n := loopOf(t, filepath.Join(ref, LastCheckpoint)).Step; n != 2*tinyBatches {
+	if n := loopOf(t, filepath.Join(ref, runs.LastCheckpoint)).Step; n != 2*tinyBatches {
 		t.Errorf("last checkpoint of step %d", n)
 	}
 
@@ -156,11 +158,11 @@ func TestFitUserNetwork(t *testing.T) {
 		t.Errorf("resumed: %+v, want %+v", got, want)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
-	sameCheckpoints(t, filepath.Join(ref, BestCheckpoint), filepath.Join(dir, BestCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, runs.BestCheckpoint), filepath.Join(dir, runs.BestCheckpoint))
 	// The firing rates of both spiking layers are recorded; the network
 	// cannot describe itself, so its model is the weights alone.
 	names := map[string]bool{}
@@ -170,8 +172,8 @@ func TestFitUserNetwork(t *testing.T) {
 	if !names["test/rate/syn1"] || !names["test/rate/lif2"] || names["test/rate/out"] {
 		t.Errorf("metrics %v: want the rates of syn1 and lif2 only", names)
 	}
-	if _, err := os.Stat(filepath.Join(ref, ModelArch)); err == nil {
-		t.Errorf("%s written for a network that cannot describe itself", ModelArch)
+	if _, err := os.Stat(filepath.Join(ref, runs.ModelArch)); err == nil {
+		t.Errorf("%s written for a network that cannot describe itself", runs.ModelArch)
 	}
 
 	// Another BatchSize is refused, naming the option.
@@ -196,7 +198,7 @@ func TestFitArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := NewObjective(LossObjective{Loss: LossMaxMembraneCE}, PredictMembraneMax)
+	obj := Classification{Criterion: LossMaxMembraneCE, Prediction: PredictMembraneMax}
 	half, err := optim.NewAdam(net.Params()[:2], optim.DefaultAdam())
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +258,7 @@ func TestFitOtherArchitecture(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	err = fit(17, Resume())
-	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), LastCheckpoint) {
+	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), runs.LastCheckpoint) {
 		t.Errorf("resume with hidden [17] of a [16] run: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
@@ -273,7 +275,7 @@ func TestResumeBeforeFirstCheckpoint(t *testing.T) {
 	runIn(t, cfg, ref, Options{})
 
 	dir := failedRun(t, cfg)
-	for _, f := range []string{"checkpoints/.last.safetensors.tmp123", "." + MetricsFile + ".tmp9"} {
+	for _, f := range []string{"checkpoints/.last.safetensors.tmp123", "." + runs.MetricsFile + ".tmp9"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("half"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -283,10 +285,10 @@ func TestResumeBeforeFirstCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(dir, ConfigFile)), cfg.YAML()) {
+	if !bytes.Equal(readFile(t, filepath.Join(dir, runs.ConfigFile)), cfg.YAML()) {
 		t.Error("config.yaml is not the config of the run started over")
 	}
 	for name := range snapshot(t, dir) {
@@ -314,13 +316,13 @@ func TestResumeVersion1(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
 	runIn(t, cfg, dir, Options{MaxSteps: 3})
-	path := filepath.Join(dir, LastCheckpoint)
+	path := filepath.Join(dir, runs.LastCheckpoint)
 	ck, err := LoadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ck.Meta[MetaVersion] = "1"
-	if err := SaveSafetensors(path, ck.Tensors, ck.Meta); err != nil {
+	if err := safetensors.Save(path, ck.Tensors, ck.Meta); err != nil {
 		t.Fatal(err)
 	}
 	_, err = runWith(cfg, dir, Options{Resume: true})
@@ -477,7 +479,7 @@ func TestPlateau(t *testing.T) {
 		}
 	}
 	pc, m, ok := cfg.Train.Plateau()
-	want := optim.PlateauConfig{Mode: optim.Min, Factor: 0.5, Patience: 0, Threshold: 0.5, Eps: 1e-8}
+	want := optim.PlateauConfig{Mode: optim.Min, Factor: 0.5, Patience: optim.Zero, Threshold: 0.5, Cooldown: optim.Zero, MinLR: optim.Zero}
 	if !ok || m != MonitorTestLoss || pc != want {
 		t.Errorf("Plateau() = %+v, %v, %v; want %+v on the test loss", pc, m, ok, want)
 	}
@@ -495,7 +497,7 @@ func TestPlateau(t *testing.T) {
 	runIn(t, cfg, dir, Options{MaxSteps: 2*tinyBatches + 3})
 	runIn(t, cfg, dir, Options{Resume: true})
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
 }
 
 // TestThreadLease: overlapping runs share the kernels' thread count: the

@@ -1,55 +1,173 @@
 package train
 
 import (
+	"fmt"
+
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/loss"
 )
 
-// Objective turns a batch's trace into the training loss and the predicted
-// classes. Fit and Evaluate call it once per batch; an Objective may keep
-// scratch buffers between calls (it is not safe for concurrent use).
+// Objective turns a batch's trace into the training loss and the predicted classes.
+//
+// Loss records the loss on t and returns it as a scalar; labels holds one
+// class per sample. Predict writes one class per sample to dst, reading the
+// trace's values only. Both run at every training step: they should not
+// allocate (take buffers from the tape, as the functions of package loss do).
+// Classification is the objective of a config; any other type may be used
+// with the same loop.
 type Objective interface {
-	// Loss returns the scalar loss of the trace for the batch's labels (B
-	// entries), recorded on t.
-	Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var
-	// Predict writes the predicted class of each of the batch's B samples
-	// into dst (B entries).
-	Predict(tr *layers.Trace, dst []int)
+	Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var // labels: B entries
+	Predict(tr *layers.Trace, dst []int)                                 // dst: B entries
 }
 
-// NewObjective returns the Objective of a loss with its regularisers and a
-// read-out: the objective that a config's train section describes.
-func NewObjective(loss LossObjective, predict Predict) Objective {
-	return &lossPredict{loss: loss, predict: predict}
+// Loss selects the loss on the output layer, by its config name.
+type Loss uint8
+
+const (
+	// LossMembraneCE is loss.MembraneCE, the cross-entropy of the output
+	// membrane potentials at every time step summed over time: snnTorch's
+	// tutorial loss.
+	LossMembraneCE Loss = iota
+	// LossCountCE is loss.CountCE, the cross-entropy of the output spike
+	// counts (snnTorch's ce_count_loss).
+	LossCountCE
+	// LossMaxMembraneCE is loss.MaxMembraneCE, the cross-entropy of each
+	// output's maximum membrane over time (SpyTorch tutorial 2's read-out).
+	LossMaxMembraneCE
+	// LossCountMSE is loss.CountMSE, the mean squared error between the
+	// output spike counts and target counts (snnTorch's mse_count_loss).
+	LossCountMSE
+)
+
+var lossNames = [...]string{"membrane_ce", "count_ce", "max_membrane_ce", "count_mse"}
+
+// String returns the loss's config name.
+func (l Loss) String() string {
+	if int(l) < len(lossNames) {
+		return lossNames[l]
+	}
+	return fmt.Sprintf("Loss(%d)", uint8(l))
 }
 
-// lossPredict is a LossObjective with a Predict read-out.
-type lossPredict struct {
-	loss    LossObjective
-	predict Predict
-	scores  []float32 // scratch of Predict, reused
+// ParseLoss returns the Loss with config name s.
+func ParseLoss(s string) (Loss, error) {
+	for i, n := range lossNames {
+		if n == s {
+			return Loss(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown loss %q (allowed: %v)", s, lossNames)
 }
 
-func (o *lossPredict) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
-	return o.loss.Compute(t, tr, labels)
+// Predict selects how a class is read from the output layer, by its config
+// name: the argmax over outputs, the first on ties.
+type Predict uint8
+
+const (
+	PredictSpikeCount  Predict = iota // loss.SpikeCount: argmax of Σ_t S[t] (snnTorch's accuracy)
+	PredictMembraneSum                // loss.MembraneSum: argmax of Σ_t mem[t]
+	PredictMembraneMax                // loss.MembraneMax: argmax of max_t mem[t]
+)
+
+var predictNames = [...]string{"spike_count", "membrane_sum", "membrane_max"}
+
+// String returns the config name.
+func (p Predict) String() string {
+	if int(p) < len(predictNames) {
+		return predictNames[p]
+	}
+	return fmt.Sprintf("Predict(%d)", uint8(p))
 }
 
-func (o *lossPredict) Predict(tr *layers.Trace, dst []int) {
-	o.scores = growFloats(o.scores, len(dst)*tr.Out.Dim(tr.Out.Dims()-1))
-	o.predict.Classes(tr, dst, o.scores)
+// ParsePredict returns the Predict with config name s.
+func ParsePredict(s string) (Predict, error) {
+	for i, n := range predictNames {
+		if n == s {
+			return Predict(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown prediction %q (allowed: %v)", s, predictNames)
 }
 
-// objectiveOf builds the objective of the loop config's loss, regularisers
-// and prediction.
-func objectiveOf(l LoopConfig) (Objective, error) {
-	loss, err := ParseLoss(l.Loss)
+// Classification is the Objective of a config (LoopConfig.Objective): a loss
+// on the output layer, activity regularisers on the hidden neuron layers and
+// a read-out, each a function of package loss. The zero value is the
+// membrane cross-entropy read out by spike count, with no regulariser.
+type Classification struct {
+	Criterion                   Loss    // the loss on the output layer (train.loss)
+	CorrectRate, IncorrectRate  float32 // LossCountMSE targets, spikes per step (train.correct_rate, train.incorrect_rate)
+	RateL1                      float32 // weight of loss.RateL1 on each hidden neuron layer (train.rate_l1); 0: off
+	RateMin, RateMax, BoundCost float32 // loss.RateBounds on each hidden neuron layer (train.rate_min, rate_max, rate_bound_weight)
+	Prediction                  Predict // the read-out (train.predict)
+}
+
+// Objective returns the objective that the loop config names, or a
+// *ConfigError for an unknown train.loss or train.predict.
+func (l LoopConfig) Objective() (Classification, error) {
+	crit, err := ParseLoss(l.Loss)
 	if err != nil {
-		return nil, &ConfigError{Key: "train.loss", Value: l.Loss, Msg: err.Error()}
+		return Classification{}, &ConfigError{Key: "train.loss", Value: l.Loss, Msg: err.Error()}
 	}
 	pred, err := ParsePredict(l.Predict)
 	if err != nil {
-		return nil, &ConfigError{Key: "train.predict", Value: l.Predict, Msg: err.Error()}
+		return Classification{}, &ConfigError{Key: "train.predict", Value: l.Predict, Msg: err.Error()}
 	}
-	return NewObjective(LossObjective{Loss: loss, CorrectRate: float32(l.CorrectRate), IncorrectRate: float32(l.IncorrectRate),
-		RateL1: float32(l.RateL1), RateMin: float32(l.RateMin), RateMax: float32(l.RateMax), BoundCost: float32(l.RateBoundWeight)}, pred), nil
+	return Classification{Criterion: crit, CorrectRate: float32(l.CorrectRate), IncorrectRate: float32(l.IncorrectRate),
+		RateL1: float32(l.RateL1), RateMin: float32(l.RateMin), RateMax: float32(l.RateMax), BoundCost: float32(l.RateBoundWeight),
+		Prediction: pred}, nil
+}
+
+// Loss returns the scalar loss for the trace of a batch with the given
+// labels: the Criterion on the output layer, plus the activity regularisers
+// on every neuron layer but the last, in layer order.
+//
+// Shapes: the output is [T, B, C]; labels has B entries in [0, C).
+func (c Classification) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
+	var l *autograd.Var
+	switch c.Criterion {
+	case LossMembraneCE:
+		l = loss.MembraneCE(t, tr.Mem(), labels)
+	case LossCountCE:
+		l = loss.CountCE(t, tr.Out, labels)
+	case LossMaxMembraneCE:
+		l = loss.MaxMembraneCE(t, tr.Mem(), labels)
+	case LossCountMSE:
+		l = loss.CountMSE(t, tr.Out, labels, c.CorrectRate, c.IncorrectRate)
+	default:
+		panic(fmt.Sprintf("train: unknown loss %v", c.Criterion))
+	}
+	for i, lt := range tr.Layers {
+		if !lt.Neuron || i == len(tr.Layers)-1 {
+			continue
+		}
+		if c.RateL1 > 0 {
+			l = t.Add(l, loss.RateL1(t, lt.Out, c.RateL1))
+		}
+		// Each bound is its own term of the sum, (l + below) + above, in
+		// this order: a run's float32 loss depends on it.
+		if c.BoundCost > 0 && c.RateMin > 0 {
+			l = t.Add(l, loss.RateBounds(t, lt.Out, c.RateMin, 0, c.BoundCost))
+		}
+		if c.BoundCost > 0 && c.RateMax > 0 {
+			l = t.Add(l, loss.RateBounds(t, lt.Out, 0, c.RateMax, c.BoundCost))
+		}
+	}
+	return l
+}
+
+// Predict writes the predicted class of each of the B samples of a trace to
+// dst (len B): the read-out of Prediction on the output layer, its spikes
+// for PredictSpikeCount and its membrane potentials otherwise.
+func (c Classification) Predict(tr *layers.Trace, dst []int) {
+	switch c.Prediction {
+	case PredictSpikeCount:
+		loss.SpikeCount(tr.Out, dst)
+	case PredictMembraneSum:
+		loss.MembraneSum(tr.Mem(), dst)
+	case PredictMembraneMax:
+		loss.MembraneMax(tr.Mem(), dst)
+	default:
+		panic(fmt.Sprintf("train: unknown prediction %v", c.Prediction))
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spikegrad/spikegrad/runs"
 )
 
 // ResumableKeys returns the config keys that may differ when a run is resumed
@@ -72,7 +74,7 @@ func (e *ResumeError) Error() string {
 		b.WriteString("\nresume with the options of the run, or start a new run")
 	} else {
 		fmt.Fprintf(&b, "\nresume with the run's config (%s), or start a new run; only %s may change on resume",
-			ConfigFile, strings.Join(resumableKeys, ", "))
+			runs.ConfigFile, strings.Join(resumableKeys, ", "))
 	}
 	return b.String()
 }

@@ -14,18 +14,6 @@ import (
 	"github.com/spikegrad/spikegrad/optim"
 )
 
-// Files and folders of a run directory (docs/design.md).
-const (
-	ConfigFile     = "config.yaml"
-	MetricsFile    = "metrics.jsonl"
-	CheckpointDir  = "checkpoints"
-	LastCheckpoint = "checkpoints/last.safetensors"
-	BestCheckpoint = "checkpoints/best.safetensors"
-	ModelDir       = "model"
-	ModelWeights   = "model/weights.safetensors"
-	ModelArch      = "model/model.json"
-)
-
 // ErrInterrupted is returned (wrapped) by Fit and Run when their context was cancelled:
 // the run saved a checkpoint to resume from and stopped cleanly.
 var ErrInterrupted = errors.New("training interrupted")
@@ -136,17 +124,17 @@ func BuildNetwork(m ModelConfig, features, classes int, rng *rand.Rand) (*layers
 	return layers.NewSequential(ls...)
 }
 
-// NewOptimizer makes the optimizer that the loop config names.
+// NewOptimizer makes the optimizer that the loop config names. The config's
+// values are taken as they are, 0 included (optim.Exactly): its defaults are
+// DefaultConfig's, not optim's.
 func NewOptimizer(l LoopConfig, params []*autograd.Param) (optim.Optimizer, error) {
+	x := optim.Exactly[float64]
 	switch l.Optimizer {
 	case "adam", "adamw":
-		c := optim.AdamConfig{LR: l.LR, Beta1: l.Beta1, Beta2: l.Beta2, Eps: l.Eps, WeightDecay: l.WeightDecay}
-		if l.Optimizer == "adamw" {
-			return optim.NewAdamW(params, c)
-		}
-		return optim.NewAdam(params, c)
+		return optim.NewAdam(params, optim.AdamConfig{LR: x(l.LR), Beta1: x(l.Beta1), Beta2: x(l.Beta2), Eps: x(l.Eps),
+			WeightDecay: x(l.WeightDecay), Decoupled: l.Optimizer == "adamw"})
 	case "sgd":
-		return optim.NewSGD(params, optim.SGDConfig{LR: l.LR, Momentum: l.Momentum, Nesterov: l.Nesterov, WeightDecay: l.WeightDecay})
+		return optim.NewSGD(params, optim.SGDConfig{LR: x(l.LR), Momentum: x(l.Momentum), Nesterov: l.Nesterov, WeightDecay: x(l.WeightDecay)})
 	}
 	return nil, &ConfigError{Key: "train.optimizer", Value: l.Optimizer, Msg: "must be adam, adamw or sgd"}
 }
@@ -225,7 +213,7 @@ func build(cfg *Config, data *DataSplits) (*layers.Sequential, optim.Optimizer, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	obj, err := objectiveOf(cfg.Train)
+	obj, err := cfg.Train.Objective()
 	if err != nil {
 		return nil, nil, nil, err
 	}

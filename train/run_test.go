@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // tinyConfig is a run that takes well under a second: Randman with 10
@@ -74,13 +76,13 @@ func runCtx(ctx context.Context, cfg Config, dir string, opt Options) (*Result, 
 }
 
 // comparable metrics: everything but the wall-clock ones.
-func valueMetrics(t *testing.T, dir string) []Metric {
+func valueMetrics(t *testing.T, dir string) []runs.Metric {
 	t.Helper()
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Metric
+	var out []runs.Metric
 	for _, m := range ms {
 		if m.Name == "samples_per_s" {
 			continue
@@ -93,7 +95,7 @@ func valueMetrics(t *testing.T, dir string) []Metric {
 
 // sameMetrics fails unless a and b hold the same records with bit-identical
 // values (wall times and throughput excluded).
-func sameMetrics(t *testing.T, a, b []Metric) {
+func sameMetrics(t *testing.T, a, b []runs.Metric) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("metrics: %d records vs %d\n%v\n%v", len(a), len(b), a, b)
@@ -244,10 +246,10 @@ func TestRunDeterministic(t *testing.T) {
 	if losses != 8 {
 		t.Errorf("%d loss records, want 8", losses)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(a, ModelWeights)), readFile(t, filepath.Join(b, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(a, LastCheckpoint), filepath.Join(b, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(a, runs.LastCheckpoint), filepath.Join(b, runs.LastCheckpoint))
 	if ra.TestAccuracy != rb.TestAccuracy || ra.Steps != 2*tinyBatches || ra.Epochs != 2 {
 		t.Errorf("results %+v and %+v", ra, rb)
 	}
@@ -255,7 +257,7 @@ func TestRunDeterministic(t *testing.T) {
 	// 2.75 after the second).
 	var testLoss []float64
 	for _, m := range ma {
-		if m.Split == SplitTest && m.Name == "loss" {
+		if m.Split == runs.SplitTest && m.Name == "loss" {
 			testLoss = append(testLoss, m.Value)
 		}
 	}
@@ -272,7 +274,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// docs/design.md's table, without plots/ (written by the command, which
 	// may import plots).
-	for _, f := range []string{ConfigFile, MetricsFile, LastCheckpoint, BestCheckpoint, ModelWeights, ModelArch} {
+	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelWeights, runs.ModelArch} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v (size %v)", f, err, st)
 		}
@@ -285,7 +287,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// The resolved config reads back to the config of the run.
 	got := DefaultConfig()
-	if err := got.ReadYAML(readFile(t, filepath.Join(dir, ConfigFile)), ConfigFile); err != nil {
+	if err := got.ReadYAML(readFile(t, filepath.Join(dir, runs.ConfigFile)), runs.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
 	want := tinyConfig()
@@ -297,7 +299,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	wantN := map[string]int{"train/loss": 6, "train/accuracy": 2, "train/samples_per_s": 2, "train/lr": 2,
 		"test/loss": 2, "test/accuracy": 2, "test/rate/lif1": 2}
 	have := map[string]int{}
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +308,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 		if m.Name == "rate/lif1" && !(m.Value > 0 && m.Value < 1) {
 			t.Errorf("rate/lif1 = %v, want in (0, 1)", m.Value)
 		}
-		if m.Split == SplitTest && m.Step != m.Epoch*tinyBatches {
+		if m.Split == runs.SplitTest && m.Step != m.Epoch*tinyBatches {
 			t.Errorf("test record %+v: step should be epoch·%d", m, tinyBatches)
 		}
 	}
@@ -336,7 +338,7 @@ func TestResume(t *testing.T) {
 		if res.Stopped != "max steps" || res.Steps != stop {
 			t.Fatalf("stop at %d: result %+v", stop, res)
 		}
-		if n := loopOf(t, filepath.Join(dir, LastCheckpoint)).Step; n != stop {
+		if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != stop {
 			t.Fatalf("stop at %d: checkpoint of step %d", stop, n)
 		}
 		res = runIn(t, cfg, dir, Options{Resume: true})
@@ -345,11 +347,11 @@ func TestResume(t *testing.T) {
 			t.Fatalf("resumed at %d: result %+v, want %+v", stop, res, want)
 		}
 		sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-		if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+		if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 			t.Errorf("resumed at %d: final weights differ", stop)
 		}
 		// Wall times continue across the resume.
-		ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+		ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,8 +360,8 @@ func TestResume(t *testing.T) {
 				t.Errorf("resumed at %d: wall time goes back from %v to %v at record %d", stop, ms[i-1].Wall, ms[i].Wall, i)
 			}
 		}
-		sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
-		sameCheckpoints(t, filepath.Join(ref, BestCheckpoint), filepath.Join(dir, BestCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, runs.BestCheckpoint), filepath.Join(dir, runs.BestCheckpoint))
 	}
 	// Resuming a finished run trains no more, reports its results, and
 	// leaves its files as they were.
@@ -417,12 +419,12 @@ func TestInterrupt(t *testing.T) {
 			if !strings.Contains(err.Error(), dir) {
 				t.Errorf("error %q does not name the run directory", err)
 			}
-			if n := loopOf(t, filepath.Join(dir, LastCheckpoint)).Step; n != tc.step {
+			if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != tc.step {
 				t.Errorf("checkpoint of step %d, want %d", n, tc.step)
 			}
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			if !bytes.Equal(readFile(t, filepath.Join(ref, ModelWeights)), readFile(t, filepath.Join(dir, ModelWeights))) {
+			if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
 				t.Error("final weights differ from an uninterrupted run")
 			}
 		})
@@ -463,10 +465,10 @@ func TestNonFinite(t *testing.T) {
 	if nf.Step < tinyBatches || !strings.ContainsAny(nf.Where, "0123456789") && !strings.Contains(nf.Where, "out") {
 		t.Errorf("error %q: want a step >= %d and a layer or parameter", err, tinyBatches)
 	}
-	if want := filepath.Join(dir, LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
+	if want := filepath.Join(dir, runs.LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q names checkpoint %q, want %q", err, nf.Checkpoint, want)
 	}
-	for _, f := range []string{LastCheckpoint, BestCheckpoint} {
+	for _, f := range []string{runs.LastCheckpoint, runs.BestCheckpoint} {
 		if !bytes.Equal(good[f], readFile(t, filepath.Join(dir, f))) {
 			t.Errorf("%s changed", f)
 		}
@@ -505,7 +507,7 @@ func TestResumeChangedConfig(t *testing.T) {
 	if !slices.Equal(re.Changes, want) {
 		t.Errorf("changes %v, want %v", re.Changes, want)
 	}
-	for _, s := range []string{dir, LastCheckpoint, "model.hidden: 16 -> 17", "train.lr: 0.002 -> 0.5", "train.epochs, train.patience"} {
+	for _, s := range []string{dir, runs.LastCheckpoint, "model.hidden: 16 -> 17", "train.lr: 0.002 -> 0.5", "train.epochs, train.patience"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("message %q does not say %q", err, s)
 		}
@@ -537,8 +539,8 @@ func TestResumeChangedConfig(t *testing.T) {
 	if err != nil || res.Steps != 2*tinyBatches {
 		t.Fatalf("resume with other resumable keys: %+v, %v", res, err)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(dir, ConfigFile)), ok.YAML()) {
-		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, ConfigFile)))
+	if !bytes.Equal(readFile(t, filepath.Join(dir, runs.ConfigFile)), ok.YAML()) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
 	}
 }
 
@@ -546,15 +548,15 @@ func TestResumeTruncatedCheckpoint(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
 	runIn(t, cfg, dir, Options{MaxSteps: 3})
-	path := filepath.Join(dir, LastCheckpoint)
+	path := filepath.Join(dir, runs.LastCheckpoint)
 	b := readFile(t, path)
 	if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
 	_, err := runWith(cfg, dir, Options{Resume: true})
-	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), path) {
-		t.Errorf("resume from a truncated checkpoint: %v, want ErrTruncated naming %s", err, path)
+	if !errors.Is(err, safetensors.ErrTruncated) || !strings.Contains(err.Error(), path) {
+		t.Errorf("resume from a truncated checkpoint: %v, want safetensors.ErrTruncated naming %s", err, path)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
 }
@@ -631,7 +633,7 @@ func TestEvaluateRun(t *testing.T) {
 	if n != ev.Samples {
 		t.Errorf("confusion matrix counts %d samples, want %d", n, ev.Samples)
 	}
-	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), runs.ConfigFile) {
 		t.Errorf("EvaluateRun of an empty directory: %v", err)
 	}
 }
@@ -738,7 +740,7 @@ func TestMNIST(t *testing.T) {
 	runIn(t, cfg, dir, Options{MaxSteps: 6})
 	runIn(t, cfg, dir, Options{Resume: true})
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
 }
 
 // TestVariants trains a table of configs that together use every neuron,
@@ -782,7 +784,7 @@ func TestVariants(t *testing.T) {
 			runIn(t, cfg, dir, Options{MaxSteps: res.Steps/2 + 3})
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			sameCheckpoints(t, filepath.Join(ref, LastCheckpoint), filepath.Join(dir, LastCheckpoint))
+			sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
 			ev, err := EvaluateRun(context.Background(), ref, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -806,73 +808,8 @@ func TestThreadsDeterministic(t *testing.T) {
 	b := t.TempDir()
 	runIn(t, cfg, b, Options{})
 	sameMetrics(t, valueMetrics(t, a), valueMetrics(t, b))
-	if !bytes.Equal(readFile(t, filepath.Join(a, ModelWeights)), readFile(t, filepath.Join(b, ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
 		t.Error("final weights differ between 1 and 2 threads")
-	}
-}
-
-func TestProgress(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-
-	// Lines: the first update, then one per 5 s, and every summary line.
-	var b bytes.Buffer
-	p := newProgress(&b, ProgressAuto) // a bytes.Buffer is no terminal
-	if p.mode != ProgressLines {
-		t.Fatalf("auto on a buffer: mode %v, want lines", p.mode)
-	}
-	for i := 1; i <= 10; i++ { // one step per second
-		p.update(1, 2, i, 10, 0.5, 0.25, 100, time.Duration(i)*time.Second, at(float64(i)))
-	}
-	p.line("epoch %d done", 1)
-	p.update(2, 2, 1, 10, 0.5, 0.25, 100, time.Second, at(11))
-	want := "epoch 1/2 step 1/10 (10%): loss 0.5000, accuracy 25.0%, 100 samples/s\n" +
-		"epoch 1/2 step 6/10 (60%): loss 0.5000, accuracy 25.0%, 100 samples/s\n" +
-		"epoch 1 done\n" +
-		"epoch 2/2 step 1/10 (10%): loss 0.5000, accuracy 25.0%, 100 samples/s\n"
-	if b.String() != want {
-		t.Errorf("lines:\n%s\nwant:\n%s", b.String(), want)
-	}
-
-	// Bar: redrawn in place at most every 100 ms and at the end; a summary
-	// line starts on a new line.
-	b.Reset()
-	p = newProgress(&b, ProgressBar)
-	p.update(1, 2, 1, 4, 1, 0.5, 10, time.Second, at(1))
-	p.update(1, 2, 2, 4, 1, 0.5, 10, 2*time.Second, at(1.05)) // within 100 ms: skipped
-	p.update(1, 2, 4, 4, 1, 0.5, 10, 4*time.Second, at(1.06)) // the last: drawn
-	p.line("done")
-	out := b.String()
-	if n := strings.Count(out, "\r"); n != 2 {
-		t.Errorf("bar drawn %d times, want 2:\n%q", n, out)
-	}
-	if !strings.Contains(out, "\repoch 1/2 [") || !strings.Contains(out, "ETA 00:03") || !strings.HasSuffix(out, "ETA 00:00\ndone\n") {
-		t.Errorf("bar output %q", out)
-	}
-	// The bar fills the 80 columns but the last: a full line wraps on some
-	// terminals.
-	for _, l := range strings.Split(out, "\r")[1:] {
-		if line, _, _ := strings.Cut(l, "\n"); len(line) != 79 {
-			t.Errorf("bar line of %d columns, want 79: %q", len(line), line)
-		}
-	}
-
-	// Off: nothing.
-	b.Reset()
-	p = newProgress(&b, ProgressOff)
-	p.update(1, 1, 1, 1, 0, 0, 0, 0, at(0))
-	p.line("x")
-	if b.Len() != 0 {
-		t.Errorf("off wrote %q", b.String())
-	}
-
-	for _, tc := range []struct {
-		d    time.Duration
-		want string
-	}{{0, "00:00"}, {61 * time.Second, "01:01"}, {3661 * time.Second, "1:01:01"}, {1499 * time.Millisecond, "00:01"}} {
-		if got := fmtDuration(tc.d); got != tc.want {
-			t.Errorf("fmtDuration(%v) = %q, want %q", tc.d, got, tc.want)
-		}
 	}
 }
 
@@ -919,7 +856,7 @@ func TestResumeMoreEpochs(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, ConfigFile)), readFile(t, filepath.Join(dir, ConfigFile))) {
-		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, ConfigFile)))
+	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ConfigFile)), readFile(t, filepath.Join(dir, runs.ConfigFile))) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
 	}
 }

@@ -26,7 +26,7 @@ func (l LoopConfig) LRSchedule(stepsPerEpoch int) optim.Schedule {
 	case "plateau":
 		return nil
 	case "step":
-		s = optim.StepLR{Base: l.LR, StepSize: l.StepSize, Gamma: l.Gamma}
+		s = optim.StepLR{Base: l.LR, StepSize: l.StepSize, Gamma: optim.Exactly(l.Gamma)}
 	case "cosine":
 		s = optim.CosineAnnealingLR{Base: l.LR, TMax: max(stepsPerEpoch*l.Epochs-l.Warmup, 1)}
 	default:
@@ -40,16 +40,16 @@ func (l LoopConfig) LRSchedule(stepsPerEpoch int) optim.Schedule {
 
 // Plateau returns the settings of ReduceLROnPlateau and the metric it
 // watches when train.schedule is plateau, and ok false otherwise. The
-// threshold is relative and the minimal reduction 1e-8, as PyTorch's
-// defaults; the mode follows the metric (Min for the test loss, Max for the
-// test accuracy).
+// config's values are taken as they are, 0 included (optim.Exactly); the
+// threshold is relative and the least reduction optim's default 1e-8, as
+// PyTorch's; the mode follows the metric (Min for the test loss, Max for
+// the test accuracy).
 func (l LoopConfig) Plateau() (cfg optim.PlateauConfig, metric Monitor, ok bool) {
 	if l.Schedule != "plateau" {
 		return cfg, 0, false
 	}
-	cfg = optim.DefaultPlateau()
-	cfg.Factor, cfg.Patience, cfg.Threshold = l.PlateauFactor, l.PlateauPatience, l.PlateauThreshold
-	cfg.Cooldown, cfg.MinLR = l.PlateauCooldown, l.PlateauMinLR
+	cfg = optim.PlateauConfig{Factor: optim.Exactly(l.PlateauFactor), Patience: optim.Exactly(l.PlateauPatience),
+		Threshold: optim.Exactly(l.PlateauThreshold), Cooldown: optim.Exactly(l.PlateauCooldown), MinLR: optim.Exactly(l.PlateauMinLR)}
 	metric = MonitorTestLoss
 	if l.PlateauMetric == "test_accuracy" {
 		metric, cfg.Mode = MonitorTestAccuracy, optim.Max

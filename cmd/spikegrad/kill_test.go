@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -104,7 +106,7 @@ func killAndResume(t *testing.T, rng *rand.Rand, whole time.Duration, first []st
 			done = true
 		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL:
 			kills++
-			if tmps, _ := filepath.Glob(filepath.Join(dir, train.CheckpointDir, ".*.tmp*")); len(tmps) > 0 {
+			if tmps, _ := filepath.Glob(filepath.Join(dir, runs.CheckpointDir, ".*.tmp*")); len(tmps) > 0 {
 				inWrite++
 			}
 			next = []string{"train", "--resume", dir, "--progress", "off"}
@@ -134,14 +136,14 @@ func sameRun(t *testing.T, ref, dir string) {
 			t.Errorf("metric %d: resumed %+v, uninterrupted %+v", i, r[i], a[i])
 		}
 	}
-	for _, f := range []string{train.ModelWeights, train.ModelArch, train.ConfigFile} {
+	for _, f := range []string{runs.ModelWeights, runs.ModelArch, runs.ConfigFile} {
 		if !bytes.Equal(readAll(t, filepath.Join(ref, f)), readAll(t, filepath.Join(dir, f))) {
 			t.Errorf("%s differs", f)
 		}
 	}
-	for _, f := range []string{train.LastCheckpoint, train.BestCheckpoint} {
+	for _, f := range []string{runs.LastCheckpoint, runs.BestCheckpoint} {
 		x, y := loadCheckpoint(t, filepath.Join(ref, f)), loadCheckpoint(t, filepath.Join(dir, f))
-		if !slices.EqualFunc(x.Tensors, y.Tensors, func(a, b train.Tensor) bool {
+		if !slices.EqualFunc(x.Tensors, y.Tensors, func(a, b safetensors.Tensor) bool {
 			return a.Name == b.Name && slices.Equal(a.Shape, b.Shape) && slices.EqualFunc(a.Data, b.Data, func(u, v float32) bool {
 				return math.Float32bits(u) == math.Float32bits(v)
 			})

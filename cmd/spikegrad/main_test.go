@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -94,9 +95,9 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"train", "--config", unknownKey}, 1, []string{unknownKey + ":3", "train.learning_rate", "unknown key", "lr"}},
 		{[]string{"train", "--config", badValue}, 1, []string{"model.beta = 2", "must be in [0, 1]"}},
 		{[]string{"train", "--config", filepath.Join(dir, "missing.yaml")}, 1, []string{"missing.yaml"}},
-		{[]string{"train", "--resume", empty}, 1, []string{filepath.Join(empty, train.ConfigFile)}},
-		{[]string{"eval", empty}, 1, []string{filepath.Join(empty, train.ConfigFile)}},
-		{[]string{"plot", empty}, 1, []string{train.MetricsFile}},
+		{[]string{"train", "--resume", empty}, 1, []string{filepath.Join(empty, runs.ConfigFile)}},
+		{[]string{"eval", empty}, 1, []string{filepath.Join(empty, runs.ConfigFile)}},
+		{[]string{"plot", empty}, 1, []string{runs.MetricsFile}},
 	} {
 		_, _, err := cmd(context.Background(), tc.args...)
 		if err == nil {
@@ -119,13 +120,13 @@ func TestCommandErrors(t *testing.T) {
 }
 
 // testMetrics reads a run's metrics without the wall-clock ones.
-func testMetrics(t *testing.T, dir string) []train.Metric {
+func testMetrics(t *testing.T, dir string) []runs.Metric {
 	t.Helper()
-	ms, err := train.ReadMetrics(filepath.Join(dir, train.MetricsFile))
+	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []train.Metric
+	var out []runs.Metric
 	for _, m := range ms {
 		if m.Name != "samples_per_s" {
 			m.Wall = 0
@@ -152,18 +153,18 @@ func TestTrainEvalPlotResume(t *testing.T) {
 		t.Errorf("train log:\n%s", stderr)
 	}
 	c := train.DefaultConfig()
-	b, err := os.ReadFile(filepath.Join(ref, train.ConfigFile))
+	b, err := os.ReadFile(filepath.Join(ref, runs.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ReadYAML(b, train.ConfigFile); err != nil {
+	if err := c.ReadYAML(b, runs.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
 	if c.Train.Epochs != 2 || c.Seed != 3 || c.Data.RandmanSamples != 40 || len(c.Model.Hidden) != 1 || c.Model.Hidden[0] != 16 {
 		t.Errorf("resolved config:\n%s", b)
 	}
 	// docs/design.md's run directory, plots included.
-	for _, f := range []string{train.ConfigFile, train.MetricsFile, train.LastCheckpoint, train.BestCheckpoint, train.ModelWeights, train.ModelArch} {
+	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelWeights, runs.ModelArch} {
 		if _, err := os.Stat(filepath.Join(ref, f)); err != nil {
 			t.Error(err)
 		}
@@ -181,7 +182,7 @@ func TestTrainEvalPlotResume(t *testing.T) {
 	}
 	var acc float64
 	for _, m := range testMetrics(t, ref) {
-		if m.Split == train.SplitTest && m.Name == "accuracy" {
+		if m.Split == runs.SplitTest && m.Name == "accuracy" {
 			acc = m.Value
 		}
 	}
@@ -214,8 +215,8 @@ func TestTrainEvalPlotResume(t *testing.T) {
 			t.Errorf("metric %d: resumed %+v, uninterrupted %+v", i, r[i], a[i])
 		}
 	}
-	w1, _ := os.ReadFile(filepath.Join(ref, train.ModelWeights))
-	w2, _ := os.ReadFile(filepath.Join(dir, train.ModelWeights))
+	w1, _ := os.ReadFile(filepath.Join(ref, runs.ModelWeights))
+	w2, _ := os.ReadFile(filepath.Join(dir, runs.ModelWeights))
 	if len(w1) == 0 || !bytes.Equal(w1, w2) {
 		t.Error("resumed run: final weights differ")
 	}
@@ -234,7 +235,7 @@ func TestTrainInterrupted(t *testing.T) {
 	if !strings.Contains(stderr, "checkpoint saved") {
 		t.Errorf("log:\n%s", stderr)
 	}
-	if _, err := train.LoadCheckpoint(filepath.Join(dir, train.LastCheckpoint)); err != nil {
+	if _, err := train.LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint)); err != nil {
 		t.Errorf("no checkpoint after an interruption: %v", err)
 	}
 }
@@ -267,7 +268,7 @@ func TestBadInputs(t *testing.T) {
 	if _, _, err := cmd(ctx, "train", "--config", cfgFile, "--run-dir", dir, "--progress", "off", "--max-steps", "3"); err != nil {
 		t.Fatal(err)
 	}
-	ck := filepath.Join(dir, train.LastCheckpoint)
+	ck := filepath.Join(dir, runs.LastCheckpoint)
 	emptyData := t.TempDir()
 	t.Setenv("SPIKEGRAD_DATA", "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())

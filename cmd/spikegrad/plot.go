@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/plots"
+	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/sweep"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -138,7 +140,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 
 // isSweepDir reports whether dir holds a sweep (sweep.yaml or plan.json).
 func isSweepDir(dir string) bool {
-	for _, name := range []string{train.SweepFile, train.PlanFile} {
+	for _, name := range []string{sweep.SweepFile, sweep.PlanFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return true
 		}
@@ -160,7 +162,7 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	if err != nil {
 		return paths, err
 	}
-	if _, err := os.Stat(filepath.Join(pa.dir, train.ModelArch)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(pa.dir, runs.ModelArch)); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "plot: %s has no final model yet: learning curves only\n", pa.dir)
 		return paths, nil
 	}
@@ -168,7 +170,7 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	if err != nil {
 		return paths, err
 	}
-	figs, err = probeFigures(pr, pa.neurons)
+	figs, err = plots.ProbeFigures(probeData(pr), pa.neurons)
 	if err != nil {
 		return paths, err
 	}
@@ -176,213 +178,44 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	return append(paths, more...), err
 }
 
-// probeFigures draws what a probe found: per neuron layer the raster (of
-// a spiking layer) and the membrane traces, the rate histograms of the
-// spiking layers, the weights, and the confusion matrix.
-func probeFigures(pr *train.ProbeResult, neurons []int) ([]*plots.Figure, error) {
-	var figs []*plots.Figure
-	sampleNote := fmt.Sprintf("test sample %d: class %d, predicted %d", pr.Sample, pr.Label, pr.Predicted)
-	for i, np := range pr.Neurons {
-		output := i == len(pr.Neurons)-1
-		if np.Spiking {
-			f, err := plots.SpikeRaster(np.Layer, np.Spikes, plots.TimeStep{})
-			if err != nil {
-				return nil, err
-			}
-			f.Notes = append([]string{sampleNote}, f.Notes...)
-			figs = append(figs, f)
-		}
-		chosen, err := chooseNeurons(np, neurons, output)
-		if err != nil {
-			return nil, err
-		}
-		f, err := plots.MembraneTraces(np.Layer, np.Mem, chosen, np.Thresholds, np.Spikes, plots.TimeStep{})
-		if err != nil {
-			return nil, err
-		}
-		f.Notes = append(f.Notes, sampleNote)
-		if output {
-			// The read-out's neurons are the classes: say which is which.
-			for j := range f.Legend {
-				switch f.Legend[j].Label {
-				case fmt.Sprintf("neuron %d", pr.Label):
-					f.Legend[j].Label += " (true class)"
-					if pr.Predicted == pr.Label {
-						f.Legend[j].Label = fmt.Sprintf("neuron %d (true, predicted)", pr.Label)
-					}
-				case fmt.Sprintf("neuron %d", pr.Predicted):
-					f.Legend[j].Label += " (predicted)"
-				}
-			}
-		}
-		if neurons == nil && !output {
-			f.Notes = append(f.Notes, fmt.Sprintf("%d neurons that fire on about a third of this sample's steps", len(chosen)))
-		}
-		figs = append(figs, f)
-	}
-	var rates []plots.LayerRates
-	for _, r := range pr.Eval.Rates {
-		rates = append(rates, plots.LayerRates{Layer: r.Layer, Rates: r.Neurons})
-	}
-	if len(rates) > 0 {
-		f, err := plots.RateHistograms(rates)
-		if err != nil {
-			return nil, err
-		}
-		f.Plot.Title.Text += fmt.Sprintf(" — test set (%d samples)", pr.Eval.Samples)
-		figs = append(figs, f)
+// probeData converts a probe of a run's final model into the data of the
+// network figures.
+func probeData(pr *train.ProbeResult) *plots.Probe {
+	p := &plots.Probe{Sample: pr.Sample, Label: pr.Label, Predicted: pr.Predicted,
+		TestSamples: pr.Eval.Samples, Confusion: pr.Eval.Confusion}
+	for _, np := range pr.Neurons {
+		p.Layers = append(p.Layers, plots.NeuronLayer{Layer: np.Layer, Spikes: np.Spikes, Mem: np.Mem, Thresholds: np.Thresholds})
 	}
 	for _, w := range pr.Weights {
-		f, err := plots.WeightImage(w.Name, w.Data, w.Rows, w.Cols)
-		if err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
+		p.Weights = append(p.Weights, plots.LayerWeights{Name: w.Name, Rows: w.Rows, Cols: w.Cols, Data: w.Data})
 	}
-	f, err := plots.ConfusionMatrix(pr.Eval.Confusion, nil, false)
-	if err != nil {
-		return nil, err
+	for _, r := range pr.Eval.Rates {
+		p.Rates = append(p.Rates, plots.LayerRates{Layer: r.Layer, Rates: r.Neurons})
 	}
-	figs = append(figs, f)
-	return figs, nil
+	return p
 }
 
-// maxTraces is the number of neurons whose membranes are drawn by default
-// in a hidden layer.
-const maxTraces = 5
-
-// chooseNeurons returns the neurons whose membranes are drawn: the ones
-// asked for (those the layer has), else every neuron of the output layer
-// up to 10, else maxTraces neurons that fire on about a third of the
-// sample's steps (neurons that fire always or never come last).
-func chooseNeurons(np train.NeuronProbe, asked []int, output bool) ([]int, error) {
-	n := len(np.Mem[0])
-	if asked != nil {
-		var in []int
-		for _, a := range asked {
-			if a < n {
-				in = append(in, a)
-			}
-		}
-		if len(in) == 0 {
-			return nil, fmt.Errorf("plot: --neurons %v: layer %s has neurons 0 to %d", asked, np.Layer, n-1)
-		}
-		return in, nil
-	}
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
-	}
-	if output {
-		return all[:min(n, 10)], nil
-	}
-	// Neurons that fire on every step (or never) show no dynamics: prefer
-	// those that fire on about a third of the steps, where integration and
-	// reset are both visible; ties go to the lower index.
-	T := len(np.Mem)
-	count := make([]int, n)
-	for t := range np.Mem {
-		for j := range count {
-			if np.Spikes != nil && np.Spikes[t][j] != 0 {
-				count[j]++
-			}
-		}
-	}
-	score := func(j int) int {
-		c := count[j]
-		d := 3*c - T // 0 when c = T/3
-		if d < 0 {
-			d = -d
-		}
-		if c == 0 || c == T {
-			d += 3 * T // after every intermittent neuron
-		}
-		return d
-	}
-	slices.SortStableFunc(all, func(a, b int) int { return score(a) - score(b) })
-	chosen := all[:min(n, maxTraces)]
-	slices.Sort(chosen)
-	return chosen, nil
-}
-
-// maxOverlaid is the number of trials whose learning curves a sweep's
-// overlay draws: the best ones; more colours would repeat.
-const maxOverlaid = 10
-
-// saveSweepFigures writes the sweep set into DIR/plots: the learning
-// curves of the best trials overlaid, the metric against each parameter,
-// and the parallel coordinates of all trials.
+// saveSweepFigures writes the figures of a sweep directory into
+// DIR/plots (plots.SweepFigures).
 func saveSweepFigures(pa *plotArgs) ([]string, error) {
 	if pa.neurons != nil || pa.sample != 0 {
 		return nil, &usageError{fmt.Sprintf("plot: %s is a sweep directory: --sample and --neurons apply to run directories", pa.dir)}
 	}
-	rep, err := train.SweepReport(pa.dir)
+	rep, err := sweep.ReadReport(pa.dir)
 	if err != nil {
 		return nil, err
 	}
-	metric := plots.SweepMetric{Name: rep.Metric.String(), Minimize: rep.Metric.Goal == "min"}
-	var trials []plots.SweepTrial
-	var runs []plots.Run
-	var ranked int
+	s := &plots.Sweep{Metric: plots.SweepMetric{Name: rep.Metric.String(), Minimize: rep.Metric.Goal == "min"}}
+	for _, p := range rep.Plan.Spec.Params {
+		s.Params = append(s.Params, plots.SweepParam{Name: p.Key, Log: p.Kind == sweep.ParamLogUniform})
+	}
 	for _, row := range rep.Rows {
-		trials = append(trials, plots.SweepTrial{ID: row.Trial.ID, Params: row.Trial.Params, Metric: row.Final, State: row.State})
-		// Rows come best first; the overlay takes the best trials that
-		// have completed an epoch.
-		if len(runs) == maxOverlaid {
-			continue
-		}
-		ms, err := plots.ReadMetrics(filepath.Join(pa.dir, train.TrialsDir, row.Trial.ID, train.MetricsFile))
-		if err != nil {
-			continue
-		}
-		if _, ok := plots.StepsPerEpoch(ms); ok {
-			runs = append(runs, plots.Run{Label: row.Trial.ID, Metrics: ms})
-			ranked++
-		}
+		s.Trials = append(s.Trials, plots.SweepTrial{ID: row.Trial.ID, Params: row.Trial.Params, Metric: row.Final, State: row.State,
+			RunDir: filepath.Join(pa.dir, sweep.TrialsDir, row.Trial.ID)})
 	}
-	// Log axes: the sweep file's log-uniform parameters, and numeric
-	// values spread over more than a factor 20.
-	auto := map[string]bool{}
-	for _, p := range plots.SweepParams(trials) {
-		auto[p.Name] = p.Log
-	}
-	var params []plots.SweepParam
-	for _, p := range rep.Plan.Sweep.Params {
-		params = append(params, plots.SweepParam{Name: p.Key, Log: p.Kind == train.ParamLogUniform || auto[p.Key]})
-	}
-	var figs []*plots.Figure
-	if len(runs) > 0 {
-		curves, err := plots.LearningCurves(runs, plots.CurveOptions{X: plots.ByEpoch})
-		if err != nil && !errors.Is(err, plots.ErrNoMetrics) {
-			return nil, err
-		}
-		for _, f := range curves {
-			f.Name = "trials_" + f.Name
-			if n := countWithMetrics(pa.dir, rep); n > ranked {
-				f.Notes = append(f.Notes, fmt.Sprintf("the best %d of %d trials by %s", ranked, n, metric.Name))
-			}
-			figs = append(figs, f)
-		}
-	}
-	sc, err := plots.SweepScatter(trials, params, metric)
+	figs, err := plots.SweepFigures(s)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := plots.ParallelCoordinates(trials, params, metric)
-	if err != nil {
-		return nil, err
-	}
-	figs = append(figs, sc, pc)
 	return plots.SaveFigures(filepath.Join(pa.dir, "plots"), figs, pa.formats...)
-}
-
-// countWithMetrics returns the number of trials with a metrics file.
-func countWithMetrics(dir string, rep *train.Report) int {
-	n := 0
-	for _, row := range rep.Rows {
-		if _, err := os.Stat(filepath.Join(dir, train.TrialsDir, row.Trial.ID, train.MetricsFile)); err == nil {
-			n++
-		}
-	}
-	return n
 }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spikegrad/spikegrad/train"
+	"github.com/spikegrad/spikegrad/sweep"
 )
 
 const sweepUsage = `Usage: spikegrad sweep SWEEP.yaml [--dir DIR] [--backend local|slurm] [--no-wait] [--workers N]
@@ -120,35 +120,35 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if backend == "" {
 		backend = "local"
 	}
-	plan, err := train.PlanSweep(pos[0])
+	plan, err := sweep.ReadPlan(pos[0])
 	if err != nil {
 		return err
 	}
 	if workers >= 0 {
-		plan.Sweep.Resources.Workers = workers
+		plan.Spec.Resources.Workers = workers
 	}
 	dir := flags["dir"]
 	if dir == "" {
-		dir = filepath.Join("sweeps", plan.Sweep.Name)
+		dir = filepath.Join("sweeps", plan.Spec.Name)
 	}
 	exec, err := newExecutor(backend, plan, stderr)
 	if err != nil {
 		return err
 	}
 	if noWait {
-		se, ok := exec.(*train.SlurmExecutor)
+		se, ok := exec.(*sweep.Slurm)
 		if !ok {
 			return &usageError{"sweep: --no-wait applies to --backend slurm: local trials run in this process's workers"}
 		}
 		se.Detach = true
 	}
-	fmt.Fprintf(stderr, "sweep %s: %d trials (%s), directory %s\n", plan.Sweep.Name, len(plan.Trials), plan.Sweep.Strategy.Name, dir)
-	runErr := train.RunSweep(ctx, plan, dir, exec, stderr)
-	if errors.Is(runErr, train.ErrDetached) {
+	fmt.Fprintf(stderr, "sweep %s: %d trials (%s), directory %s\n", plan.Spec.Name, len(plan.Trials), plan.Spec.Strategy.Name, dir)
+	runErr := sweep.Run(ctx, plan, dir, exec, stderr)
+	if errors.Is(runErr, sweep.ErrDetached) {
 		fmt.Fprintf(stderr, "submitted: 'spikegrad sweep report %s' shows the trials while the array runs; run this command again to follow them (and to go on with the next rung of successive halving)\n", dir)
 		runErr = nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, train.PlanFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, sweep.PlanFile)); err != nil {
 		return runErr // the directory was not made: nothing to report
 	}
 	rep, err := sweepReport(ctx, dir, stderr)
@@ -163,26 +163,26 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // newExecutor makes the executor of a backend.
-func newExecutor(backend string, plan *train.SweepPlan, stderr io.Writer) (train.Executor, error) {
-	r := plan.Sweep.Resources
+func newExecutor(backend string, plan *sweep.Plan, stderr io.Writer) (sweep.Executor, error) {
+	r := plan.Spec.Resources
 	switch backend {
 	case "local":
-		return &train.LocalExecutor{Workers: r.Workers, MemoryBudget: int64(r.MemoryMB) << 20,
+		return &sweep.Local{Workers: r.Workers, MemoryBudget: int64(r.MemoryMB) << 20,
 			TrialMemory: int64(r.TrialMemoryMB) << 20, Threads: r.ThreadsPerTrial, Log: stderr}, nil
 	case "slurm":
-		return train.NewSlurmExecutor(r, stderr), nil
+		return sweep.NewSlurm(r, stderr), nil
 	}
 	return nil, &usageError{fmt.Sprintf("sweep: --backend %q: must be local or slurm", backend)}
 }
 
-func printReportSummary(w io.Writer, rep *train.Report) {
-	fmt.Fprintf(w, "report: %s, %s\n", filepath.Join(rep.Dir, train.ReportCSVFile), filepath.Join(rep.Dir, train.ReportMDFile))
+func printReportSummary(w io.Writer, rep *sweep.Report) {
+	fmt.Fprintf(w, "report: %s, %s\n", filepath.Join(rep.Dir, sweep.ReportCSVFile), filepath.Join(rep.Dir, sweep.ReportMDFile))
 	counts := map[string]int{}
 	for _, r := range rep.Rows {
 		counts[r.State]++
 	}
 	var cs []string
-	for _, st := range []string{train.StateDone, train.StateStopped, train.StateRunning, train.StateInterrupted, train.StateFailed, train.StatePending} {
+	for _, st := range []string{sweep.StateDone, sweep.StateStopped, sweep.StateRunning, sweep.StateInterrupted, sweep.StateFailed, sweep.StatePending} {
 		if counts[st] > 0 {
 			cs = append(cs, fmt.Sprintf("%d %s", counts[st], st))
 		}
@@ -190,24 +190,24 @@ func printReportSummary(w io.Writer, rep *train.Report) {
 	fmt.Fprintf(w, "trials: %s\n", strings.Join(cs, ", "))
 	if _, row, ok := rep.BestConfig(); ok {
 		var ps []string
-		for _, q := range rep.Plan.Sweep.Params {
+		for _, q := range rep.Plan.Spec.Params {
 			ps = append(ps, q.Key+"="+row.Trial.Params[q.Key])
 		}
 		fmt.Fprintf(w, "best: %s (%s): %s %.4g after %d epochs\nbest config: %s\n", row.Trial.ID, strings.Join(ps, ", "),
-			rep.Metric, row.Final, row.Epochs, filepath.Join(rep.Dir, train.BestFile))
+			rep.Metric, row.Final, row.Epochs, filepath.Join(rep.Dir, sweep.BestFile))
 	}
 }
 
 // sweepReport reads a sweep directory's report and asks Slurm, where the
 // trials ran on it, which of their tasks still live, so that a lost task
 // shows as failed or interrupted rather than running for ever.
-func sweepReport(ctx context.Context, dir string, stderr io.Writer) (*train.Report, error) {
-	rep, err := train.SweepReport(dir)
+func sweepReport(ctx context.Context, dir string, stderr io.Writer) (*sweep.Report, error) {
+	rep, err := sweep.ReadReport(dir)
 	if err != nil {
 		return nil, err
 	}
 	if ids := rep.SlurmUnsettled(); len(ids) > 0 {
-		sts, err := train.NewSlurmExecutor(rep.Plan.Sweep.Resources, stderr).CheckSlurmTrials(ctx, dir, ids)
+		sts, err := sweep.NewSlurm(rep.Plan.Spec.Resources, stderr).CheckTrials(ctx, dir, ids)
 		if err != nil {
 			fmt.Fprintf(stderr, "spikegrad: sweep report: asking Slurm about %d trials: %v (their states are as their status files say)\n", len(ids), err)
 		} else {
@@ -225,9 +225,9 @@ func cmdSweepReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(pos) != 1 {
 		return &usageError{"sweep report: usage: spikegrad sweep report DIR [--metric test/accuracy]"}
 	}
-	var metric *train.SweepMetric
+	var metric *sweep.Metric
 	if m, ok := flags["metric"]; ok {
-		sm, err := train.ParseSweepMetric(m)
+		sm, err := sweep.ParseMetric(m)
 		if err != nil {
 			return &usageError{err.Error()}
 		}
@@ -265,5 +265,5 @@ func cmdRunTrial(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return &usageError{fmt.Sprintf("sweep run-trial: --epochs %q: must be a whole number >= 1", e)}
 		}
 	}
-	return train.RunTrial(ctx, pos[0], pos[1], epochs, stderr)
+	return sweep.RunTrial(ctx, pos[0], pos[1], epochs, stderr)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spikegrad/spikegrad/train"
+	"github.com/spikegrad/spikegrad/sweep"
 )
 
 // TestMain lets the test binary serve as the sweep's worker: the local
@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 func TestSweepCommand(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "run.yaml", tinyYAML)
-	sweep := writeFile(t, dir, "sweep.yaml", `name: cmd
+	sweepFile := writeFile(t, dir, "sweep.yaml", `name: cmd
 base_config: run.yaml
 strategy: {name: random, trials: 3, seed: 1}
 parameters:
@@ -34,23 +34,23 @@ parameters:
   model.beta: {values: [0.9, 0.95]}
 `)
 	sd := filepath.Join(dir, "out")
-	out, stderr, err := cmd(context.Background(), "sweep", sweep, "--dir", sd, "--workers", "2")
+	out, stderr, err := cmd(context.Background(), "sweep", sweepFile, "--dir", sd, "--workers", "2")
 	if err != nil {
 		t.Fatalf("sweep: %v\n%s", err, stderr)
 	}
-	for _, s := range []string{"trials: 3 done", "best: t000", "best config: " + filepath.Join(sd, train.BestFile)} {
+	for _, s := range []string{"trials: 3 done", "best: t000", "best config: " + filepath.Join(sd, sweep.BestFile)} {
 		if !strings.Contains(out, s) {
 			t.Errorf("sweep output does not say %q:\n%s", s, out)
 		}
 	}
-	for _, f := range []string{train.SweepFile, train.PlanFile, train.ReportCSVFile, train.ReportMDFile, train.BestFile, "trials/t0002/status.json", "trials/t0002/log.txt"} {
+	for _, f := range []string{sweep.SweepFile, sweep.PlanFile, sweep.ReportCSVFile, sweep.ReportMDFile, sweep.BestFile, "trials/t0002/status.json", "trials/t0002/log.txt"} {
 		if _, err := os.Stat(filepath.Join(sd, f)); err != nil {
 			t.Errorf("sweep directory: %v", err)
 		}
 	}
 	// The best config is one that spikegrad train accepts, with the
 	// trial's values and the base's 3 epochs.
-	ta, err := parseTrain([]string{"--config", filepath.Join(sd, train.BestFile)}, os.Stdout)
+	ta, err := parseTrain([]string{"--config", filepath.Join(sd, sweep.BestFile)}, os.Stdout)
 	if err != nil {
 		t.Fatalf("train --config best.yaml: %v", err)
 	}
@@ -65,7 +65,7 @@ parameters:
 		t.Errorf("sweep report --metric test/loss:\n%s", out)
 	}
 	// A second run finds every trial done.
-	_, stderr, err = cmd(context.Background(), "sweep", sweep, "--dir", sd)
+	_, stderr, err = cmd(context.Background(), "sweep", sweepFile, "--dir", sd)
 	if err != nil || !strings.Contains(stderr, "3 trials to 3 epochs, 0 to run") {
 		t.Errorf("second run: %v\n%s", err, stderr)
 	}
@@ -73,11 +73,11 @@ parameters:
 
 func TestSweepCommandInterrupted(t *testing.T) {
 	dir := t.TempDir()
-	sweep := writeFile(t, dir, "sweep.yaml", "name: i\nbase: {}\nparameters:\n  train.lr: {values: [1e-3, 2e-3]}\n")
+	sweepFile := writeFile(t, dir, "sweep.yaml", "name: i\nbase: {}\nparameters:\n  train.lr: {values: [1e-3, 2e-3]}\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // Ctrl-C before any trial started
 	sd := filepath.Join(dir, "out")
-	out, _, err := cmd(ctx, "sweep", sweep, "--dir", sd)
+	out, _, err := cmd(ctx, "sweep", sweepFile, "--dir", sd)
 	if !errors.Is(err, errInterrupted) || exitCode(err) != 130 {
 		t.Fatalf("interrupted sweep: %v (exit %d)", err, exitCode(err))
 	}
@@ -102,7 +102,7 @@ func TestSweepCommandErrors(t *testing.T) {
 		{[]string{"sweep", good, "--no-wait"}, 2, "--no-wait applies to --backend slurm"},
 		{[]string{"sweep", bad}, 1, `parameters.train.lr = "-1": must be > 0`},
 		{[]string{"sweep", "report"}, 2, "usage: spikegrad sweep report DIR"},
-		{[]string{"sweep", "report", dir}, 1, train.SweepFile},
+		{[]string{"sweep", "report", dir}, 1, sweep.SweepFile},
 		{[]string{"sweep", "report", dir, "--metric", "test/loss:lowest"}, 2, "want [train/|test/]name[:max|min]"},
 		{[]string{"sweep", "run-trial", dir}, 2, "usage: spikegrad sweep run-trial DIR ID"},
 		{[]string{"sweep", "run-trial", dir, "t0000", "--epochs", "0"}, 2, `--epochs "0"`},
