@@ -23,9 +23,10 @@ import (
 // SaveCheckpoint writes. It changes when the names or meanings of the
 // tensors and metadata below change. Version 2 holds Fit's loop state as
 // one value (MetaLoop) and the config or options of the run (MetaConfig,
-// MetaSettings) where version 1 had a key per counter and the config's
-// hash. LoadCheckpoint reads both (their tensors are the same); Fit resumes
-// version 2 only.
+// MetaSettings) where version 1 had a key per counter and the hash of the
+// run's config.yaml. LoadCheckpoint reads both (their tensors are the
+// same), and Run resumes both: a version-1 run's config is its
+// config.yaml, provided the recorded hash is that file's.
 const CheckpointVersion = 2
 
 // Tensor name prefixes and metadata keys of a checkpoint. A checkpoint is a

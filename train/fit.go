@@ -311,23 +311,17 @@ func removeTemps(dir string) {
 // resumeFrom restores the run from its last checkpoint, after checking
 // that the checkpoint belongs to this network and these settings.
 func (f *fitter) resumeFrom(ck *Checkpoint) error {
-	if v := ck.Meta[MetaVersion]; v != fmt.Sprint(CheckpointVersion) {
-		return fmt.Errorf("%s is a checkpoint of format version %s, written by an earlier spikegrad, and cannot be resumed by this one: start the run again (a finished run's model/ still loads)", ck.Path, v)
-	}
-	if err := f.checkSettings(ck); err != nil {
+	v1 := ck.Meta[MetaVersion] == "1" // the earlier layout: a key per counter
+	if err := f.checkSettings(ck, v1); err != nil {
 		return err
 	}
 	if got, ok := ck.Meta[MetaArchitecture]; f.arch != "" && ok && got != f.arch {
 		return fmt.Errorf("the checkpoint %s holds another architecture than the network:\ncheckpoint: %s\nnetwork:    %s",
 			ck.Path, compactJSON(got), compactJSON(f.arch))
 	}
-	js, ok := ck.Meta[MetaLoop]
-	if !ok {
-		return fmt.Errorf("%s: metadata %q missing", ck.where(), MetaLoop)
-	}
-	st, err := unmarshalLoop(js)
+	st, err := checkpointLoop(ck, v1)
 	if err != nil {
-		return fmt.Errorf("%s: metadata %q: %w", ck.where(), MetaLoop, err)
+		return err
 	}
 	if (st.Plateau != nil) != (f.plateau != nil) {
 		return fmt.Errorf("%s: the run was trained %s ReduceLROnPlateau", ck.where(), map[bool]string{true: "with", false: "without"}[st.Plateau != nil])
@@ -366,6 +360,22 @@ func (f *fitter) resumeFrom(ck *Checkpoint) error {
 	}
 	f.prog.line("resuming %s at epoch %d, step %d", f.dir, f.st.Epoch+1, f.st.Step)
 	return nil
+}
+
+// checkpointLoop reads the loop state of a checkpoint.
+func checkpointLoop(ck *Checkpoint, v1 bool) (*loopState, error) {
+	if v1 {
+		return loopStateV1(ck)
+	}
+	js, ok := ck.Meta[MetaLoop]
+	if !ok {
+		return nil, fmt.Errorf("%s: metadata %q missing", ck.where(), MetaLoop)
+	}
+	st, err := unmarshalLoop(js)
+	if err != nil {
+		return nil, fmt.Errorf("%s: metadata %q: %w", ck.where(), MetaLoop, err)
+	}
+	return st, nil
 }
 
 func compactJSON(s string) string {

@@ -20,7 +20,6 @@ import (
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
 	"github.com/spikegrad/spikegrad/runs"
-	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
@@ -310,24 +309,75 @@ func TestResumeBeforeFirstCheckpoint(t *testing.T) {
 	}
 }
 
-// TestResumeVersion1: a checkpoint of the earlier layout is not resumed,
-// with a message that says why.
-func TestResumeVersion1(t *testing.T) {
-	cfg := tinyConfig()
-	dir := t.TempDir()
-	runIn(t, cfg, dir, Options{MaxSteps: 3})
-	path := filepath.Join(dir, runs.LastCheckpoint)
-	ck, err := LoadCheckpoint(path)
+// copyDir copies the files of the folder src into the new folder dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck.Meta[MetaVersion] = "1"
-	if err := safetensors.Save(path, ck.Tensors, ck.Meta); err != nil {
+}
+
+// TestResumeVersion1 resumes testdata/v1run, a run of tinyConfig that the
+// earlier layout of checkpoints saved at step 13 (written by the spikegrad
+// command of that version, with --max-steps 13): it ends as an
+// uninterrupted run. A changed config is refused by name, as it is for a
+// checkpoint of version 2, and a config.yaml that is not the one the
+// checkpoint recorded is refused.
+func TestResumeVersion1(t *testing.T) {
+	cfg := tinyConfig()
+	ref := t.TempDir()
+	runIn(t, cfg, ref, Options{})
+	dir := filepath.Join(t.TempDir(), "run")
+	copyDir(t, "testdata/v1run", dir)
+	if v := func() string {
+		ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ck.Meta[MetaVersion]
+	}(); v != "1" {
+		t.Fatalf("the fixture's checkpoint is of version %s", v)
+	}
+	before := snapshot(t, dir)
+	bad := cfg
+	bad.Train.BatchSize = 16
+	var re *ResumeError
+	if _, err := runWith(bad, dir, Options{Resume: true}); !errors.As(err, &re) || !slices.Equal(re.Changes, []KeyChange{{"train.batch_size", "32", "16"}}) {
+		t.Errorf("resume of a version-1 run with batches of 16: %v", err)
+	}
+	sameSnapshot(t, before, snapshot(t, dir))
+
+	res := runIn(t, cfg, dir, Options{Resume: true})
+	if res.Steps != 2*tinyBatches {
+		t.Fatalf("result %+v", res)
+	}
+	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
+	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+		t.Error("final weights differ")
+	}
+	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+
+	dir = filepath.Join(t.TempDir(), "run")
+	copyDir(t, "testdata/v1run", dir)
+	if err := os.WriteFile(filepath.Join(dir, runs.ConfigFile), cfg.YAML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = runWith(cfg, dir, Options{Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "format version 1") || !strings.Contains(err.Error(), "start the run again") {
-		t.Errorf("resume of a version 1 checkpoint: %v", err)
+	if _, err := runWith(cfg, dir, Options{Resume: true}); err == nil || !strings.Contains(err.Error(), "is not the config that") {
+		t.Errorf("resume of a version-1 run whose config.yaml was replaced: %v", err)
 	}
 }
 

@@ -87,21 +87,21 @@ func quoteEmpty(s string) string {
 }
 
 // checkSettings compares what the checkpoint's run was started with to
-// what this session was given.
-func (f *fitter) checkSettings(ck *Checkpoint) error {
+// what this session was given; v1 is a checkpoint of version 1, which
+// recorded its config as the hash of config.yaml.
+func (f *fitter) checkSettings(ck *Checkpoint, v1 bool) error {
 	var changes []KeyChange
 	isOptions := f.s.config == nil
-	if !isOptions {
-		y, ok := ck.Meta[MetaConfig]
-		if !ok {
-			return fmt.Errorf("%s: metadata %q missing: the run was not started from a config", ck.where(), MetaConfig)
-		}
-		old := DefaultConfig()
-		if err := old.ReadYAML([]byte(y), ck.Path+" (metadata "+strconv.Quote(MetaConfig)+")"); err != nil {
+	switch {
+	case !isOptions:
+		old, err := checkpointConfig(ck, f.dir, v1)
+		if err != nil {
 			return err
 		}
-		changes = configChanges(&old, f.s.config)
-	} else {
+		changes = configChanges(old, f.s.config)
+	case v1:
+		return fmt.Errorf("%s is a checkpoint of version 1, which only Run wrote: resume it with Run", ck.Path)
+	default:
 		js, ok := ck.Meta[MetaSettings]
 		if !ok {
 			return fmt.Errorf("%s: metadata %q missing: the run was started from a config; resume it with Run", ck.where(), MetaSettings)
@@ -119,6 +119,22 @@ func (f *fitter) checkSettings(ck *Checkpoint) error {
 		return &ResumeError{Dir: f.dir, Checkpoint: ck.Path, Options: isOptions, Changes: changes}
 	}
 	return nil
+}
+
+// checkpointConfig returns the config a checkpoint was saved with.
+func checkpointConfig(ck *Checkpoint, dir string, v1 bool) (*Config, error) {
+	if v1 {
+		return configV1(ck, dir)
+	}
+	y, ok := ck.Meta[MetaConfig]
+	if !ok {
+		return nil, fmt.Errorf("%s: metadata %q missing: the run was not started from a config", ck.where(), MetaConfig)
+	}
+	old := DefaultConfig()
+	if err := old.ReadYAML([]byte(y), ck.Path+" (metadata "+strconv.Quote(MetaConfig)+")"); err != nil {
+		return nil, err
+	}
+	return &old, nil
 }
 
 // configChanges lists the keys other than ResumableKeys whose values differ
