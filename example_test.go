@@ -22,12 +22,13 @@ import (
 func Example_tutorial() {
 	const T = 25 // time steps
 	rng := rand.New(rand.NewPCG(0, 1))
-	lif := layers.LIFConfig{Beta: 0.95, Threshold: 1, Surrogate: surrogate.FastSigmoid{Slope: 25}}
-	fc1, _ := layers.NewLinear("fc1", 784, 1000, true, layers.InitPyTorch, rng)
-	lif1, _ := layers.NewLIF("lif1", 1000, lif)
-	fc2, _ := layers.NewLinear("fc2", 1000, 10, true, layers.InitPyTorch, rng)
-	lif2, _ := layers.NewLIF("lif2", 10, lif)
-	net, _ := layers.NewSequential(fc1, lif1, fc2, lif2)
+	lif := layers.LIFConfig{Beta: 0.95, Surrogate: surrogate.FastSigmoid{Slope: 25}} // threshold 1
+	net := layers.NewSequential(
+		layers.NewLinear("fc1", 784, 1000, layers.LinearConfig{RNG: rng}), // PyTorch's init, with a bias
+		layers.NewLIF("lif1", 1000, lif),
+		layers.NewLinear("fc2", 1000, 10, layers.LinearConfig{RNG: rng}),
+		layers.NewLIF("lif2", 10, lif),
+	)
 	opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 5e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 
 	mnist, err := datasets.Load("mnist", datasets.Train, datasets.ResolveOptions{}, datasets.ImageOptions{})

@@ -1,5 +1,48 @@
 // Package layers holds the building blocks of spiking networks: Linear,
-// neuron models (each a layer type, a config and a caller-owned state),
-// initialisers and Sequential. Feed-forward layers run over the whole sequence
-// [T, B, N] at once; neuron layers scan their state over T in one fused kernel.
+// the neuron models LIF, Synaptic and LI, initialisers and Sequential, and
+// Build, which makes a network from a saved model (package model).
+//
+// # Building a network
+//
+// Constructors take the layer's name, its sizes and a config struct whose
+// zero fields mean the documented defaults; they return the layer:
+//
+//	rng := rand.New(rand.NewPCG(0, 1))
+//	net := layers.NewSequential(
+//		layers.NewLinear("fc1", 784, 1000, layers.LinearConfig{RNG: rng}),
+//		layers.NewLIF("lif1", 1000, layers.LIFConfig{Beta: 0.95}),
+//		layers.NewLinear("fc2", 1000, 10, layers.LinearConfig{RNG: rng}),
+//		layers.NewLIF("lif2", 10, layers.LIFConfig{Beta: 0.95}),
+//	)
+//
+// LinearConfig{} is PyTorch's nn.Linear (a bias, PyTorch's initialisation);
+// LIFConfig's zero Threshold is 1, its nil Surrogate the fast sigmoid, its
+// zero Reset ResetSubtract. The decay factors Beta and Alpha have no
+// default: zero is a valid decay (no memory). A size below 1 or a value
+// outside its domain is a programmer error: the constructor panics with a
+// *ConfigError that names the layer and the field.
+//
+// Every layer has a Spec, its model.Layer, and Sequential.Model describes
+// the whole network. Build makes the network again from a model.Model and
+// returns errors instead of panicking, since a model comes from a file.
+// Each layer type registers its model kind in its own file, so that a new
+// layer is one file here plus its payload type in package model.
+//
+// # Execution
+//
+// Feed-forward layers run over the whole sequence [T, B, N] at once; neuron
+// layers scan their state over T in one fused kernel (Scan, Run). For an
+// input constant over time, Sequential.Forward computes the layers before
+// the first neuron layer once and LIF.ScanConst takes the constant input
+// without repeating it.
+//
+// # Neuron models
+//
+// Each model is a layer type, a config and a state: LIF, LIFConfig,
+// LIFState; Synaptic, SynapticConfig, SynapticState; LI, LIConfig, LIState.
+// Every one satisfies Stateful: Step is one time step, the model's
+// definition written with tape ops; Run is the fused multi-step scan from a
+// given state to the state after the last step; the zero state value is
+// the resting state. Layers hold no state: the caller owns it. The doc
+// comment of each type states its update equations, reset rule and source.
 package layers

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
+
+	"github.com/spikegrad/spikegrad/model"
 )
 
 // Init selects how a Linear layer's weights are initialised.
@@ -24,10 +27,10 @@ const (
 	InitZero
 )
 
-var initNames = [...]string{"pytorch", "xavier_uniform", "kaiming_normal", "zero"}
+var initNames = [...]string{model.InitPyTorch, model.InitXavierUniform, model.InitKaimingNormal, model.InitZero}
 
-// String returns the name used in configs: "pytorch", "xavier_uniform",
-// "kaiming_normal" or "zero".
+// String returns the name used in configs and model files: "pytorch",
+// "xavier_uniform", "kaiming_normal" or "zero".
 func (i Init) String() string {
 	if int(i) < len(initNames) {
 		return initNames[i]
@@ -42,11 +45,31 @@ func ParseInit(s string) (Init, error) {
 			return Init(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown init %q (allowed: %v)", s, initNames)
+	return 0, fmt.Errorf("unknown init %q (allowed: %s)", s, strings.Join(initNames[:], ", "))
+}
+
+// random is the part of *rand.Rand that initialisers use.
+type random interface {
+	Float64() float64
+	NormFloat64() float64
+}
+
+// globalRandom draws from math/rand/v2's global source.
+type globalRandom struct{}
+
+func (globalRandom) Float64() float64     { return rand.Float64() }
+func (globalRandom) NormFloat64() float64 { return rand.NormFloat64() }
+
+// source returns rng, or the global source for nil.
+func source(rng *rand.Rand) random {
+	if rng == nil {
+		return globalRandom{}
+	}
+	return rng
 }
 
 // fill initialises a weight [fanIn, fanOut] and a bias [fanOut] (may be nil).
-func (i Init) fill(w, b []float32, fanIn, fanOut int, rng *rand.Rand) {
+func (i Init) fill(w, b []float32, fanIn, fanOut int, rng random) {
 	uniform := func(s []float32, bound float64) {
 		for j := range s {
 			s[j] = float32((rng.Float64()*2 - 1) * bound)

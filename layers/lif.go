@@ -2,20 +2,25 @@ package layers
 
 import (
 	"fmt"
-	"math"
+	"math/rand/v2"
+	"strings"
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
-// LIFConfig configures a leaky integrate-and-fire layer.
+// LIFConfig configures a leaky integrate-and-fire layer. A zero field means
+// the documented default, except Beta, whose zero is a valid decay.
 type LIFConfig struct {
 	// Beta is the membrane decay factor per time step, exp(-Δt/τ_mem),
-	// dimensionless, in [0, 1]. snnTorch's tutorials use 0.95.
+	// dimensionless, in [0, 1]. It has no default: zero is a neuron without
+	// memory (mem[t] = x[t] minus the reset), and snnTorch's Leaky also
+	// needs it given. snnTorch's tutorials use 0.95.
 	Beta float32
 	// Threshold is the firing threshold, in the units of the membrane
-	// potential (1 in snnTorch's defaults), > 0.
+	// potential, > 0; zero selects 1 (snnTorch's default).
 	Threshold float32
 	// Reset is the reset rule; the zero value is ResetSubtract.
 	Reset ResetMode
@@ -24,7 +29,7 @@ type LIFConfig struct {
 	// default and Zenke and Vogels 2021's recommendation).
 	ResetGrad bool
 	// Surrogate is the spike's surrogate derivative; nil selects
-	// surrogate.FastSigmoid{Slope: 25}.
+	// surrogate.FastSigmoid{}, the fast sigmoid at its default slope (25).
 	Surrogate surrogate.Func
 	// LearnBeta and LearnThreshold make the decay factor and the threshold
 	// trainable, clamped to [0, 1] and [0, ∞) in the forward pass.
@@ -34,21 +39,58 @@ type LIFConfig struct {
 	PerNeuron bool
 }
 
-// validate checks the config and fills the surrogate default.
-func (c *LIFConfig) validate(kind, name string) error {
+// withDefaults returns c with its zero fields replaced by their defaults.
+func (c LIFConfig) withDefaults() LIFConfig {
+	if c.Threshold == 0 {
+		c.Threshold = 1
+	}
 	if c.Surrogate == nil {
-		c.Surrogate = surrogate.FastSigmoid{Slope: 25}
+		c.Surrogate = surrogate.FastSigmoid{}
 	}
-	if !(c.Beta >= 0 && c.Beta <= 1) {
-		return fmt.Errorf("layers: %s %q: beta = %v: must be in [0, 1]", kind, name, c.Beta)
+	return c
+}
+
+// spec returns the model config of n neurons configured by c (defaults
+// filled in). A surrogate that is not a built-in is named by its String,
+// which Build refuses.
+func (c LIFConfig) spec(n int) model.LIF {
+	name, params, ok := surrogate.Describe(c.Surrogate)
+	if !ok {
+		name = c.Surrogate.String()
 	}
-	if !(c.Threshold > 0) || math.IsInf(float64(c.Threshold), 0) {
-		return fmt.Errorf("layers: %s %q: threshold = %v: must be positive and finite", kind, name, c.Threshold)
-	}
-	if c.Reset > ResetNone {
-		return fmt.Errorf("layers: %s %q: unknown reset mode %v", kind, name, c.Reset)
+	return model.LIF{N: n, Beta: c.Beta, Threshold: c.Threshold, Reset: c.Reset.String(), ResetGrad: c.ResetGrad,
+		Surrogate: model.Surrogate{Name: name, Params: params},
+		LearnBeta: c.LearnBeta, LearnThreshold: c.LearnThreshold, PerNeuron: c.PerNeuron}
+}
+
+// checkSurrogate returns a *ConfigError for a surrogate whose
+// hyperparameters are invalid (see surrogate.Validate).
+func (c LIFConfig) checkSurrogate(kind, name string) error {
+	if err := surrogate.Validate(c.Surrogate); err != nil {
+		return surrogateError(kind, name, err)
 	}
 	return nil
+}
+
+// surrogateError is the *ConfigError of the layer name for err, an error of
+// package surrogate.
+func surrogateError(kind, name string, err error) error {
+	return &ConfigError{Kind: kind, Layer: name, Field: "surrogate", Msg: strings.TrimPrefix(err.Error(), "surrogate: "), Err: err}
+}
+
+// lifConfig returns the Go config of the model config p of the layer name
+// of the given kind, or a *ConfigError for an unknown surrogate or reset.
+func lifConfig(kind, name string, p *model.LIF) (LIFConfig, error) {
+	reset, err := ParseReset(p.Reset)
+	if err != nil {
+		return LIFConfig{}, &ConfigError{Kind: kind, Layer: name, Field: "reset", Value: p.Reset, Msg: err.Error()}
+	}
+	f, err := surrogate.New(p.Surrogate.Name, p.Surrogate.Params)
+	if err != nil {
+		return LIFConfig{}, surrogateError(kind, name, err)
+	}
+	return LIFConfig{Beta: p.Beta, Threshold: p.Threshold, Reset: reset, ResetGrad: p.ResetGrad, Surrogate: f,
+		LearnBeta: p.LearnBeta, LearnThreshold: p.LearnThreshold, PerNeuron: p.PerNeuron}, nil
 }
 
 // LIF is a layer of leaky integrate-and-fire neurons, snnTorch's Leaky. Its
@@ -66,7 +108,7 @@ func (c *LIFConfig) validate(kind, name string) error {
 //
 // The multi-step Scan and Run record one tape entry whose forward and
 // backward are the fused scans of the kernels; Step is the plain definition
-// for one time step, built from tape ops, and the two agree.
+// for one time step, built from tape ops, and the two agree (see Stateful).
 type LIF struct {
 	name      string
 	N         int
@@ -76,18 +118,27 @@ type LIF struct {
 }
 
 // LIFState is the state of a LIF layer between sequences or steps: the
-// membrane potentials and the last spikes, both [B, N]. A nil field is zero.
+// membrane potentials and the last spikes, both [B, N]. A nil field is
+// zero; the zero LIFState is the resting state.
 type LIFState struct {
 	Mem, Spk *autograd.Var
 }
 
-// NewLIF returns a LIF layer of n neurons. It returns an error naming the
-// layer for an invalid config.
-func NewLIF(name string, n int, c LIFConfig) (*LIF, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("layers: lif %q: size must be positive, got %d", name, n)
+// NewLIF returns a LIF layer of n neurons called name, configured by c:
+//
+//	lif1 := layers.NewLIF("lif1", 1000, layers.LIFConfig{Beta: 0.95})
+//
+// It panics with a *ConfigError for n below 1 or an invalid config value.
+func NewLIF(name string, n int, c LIFConfig) *LIF {
+	return must(newLIF(name, n, c))
+}
+
+func newLIF(name string, n int, c LIFConfig) (*LIF, error) {
+	c = c.withDefaults()
+	if err := c.checkSurrogate(model.KindLIF, name); err != nil {
+		return nil, err
 	}
-	if err := c.validate("lif", name); err != nil {
+	if err := check(name, c.spec(n)); err != nil {
 		return nil, err
 	}
 	return &LIF{
@@ -97,11 +148,25 @@ func NewLIF(name string, n int, c LIFConfig) (*LIF, error) {
 	}, nil
 }
 
+func init() {
+	register(model.KindLIF, func(name string, p model.Payload, _ *rand.Rand) (Layer, error) {
+		s := p.(*model.LIF)
+		c, err := lifConfig(model.KindLIF, name, s)
+		if err != nil {
+			return nil, err
+		}
+		return newLIF(name, s.N, c)
+	})
+}
+
 // Name returns the layer's name.
 func (l *LIF) Name() string { return l.name }
 
 // Params returns the decay factor and the threshold (Frozen unless learnable).
 func (l *LIF) Params() []*autograd.Param { return []*autograd.Param{l.Beta, l.Threshold} }
+
+// SpikeThreshold returns the Threshold parameter.
+func (l *LIF) SpikeThreshold() *autograd.Param { return l.Threshold }
 
 // Forward returns the spikes of Scan.
 func (l *LIF) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
@@ -110,19 +175,20 @@ func (l *LIF) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 }
 
 // Scan runs the layer over x [T, B, N] from the zero state and returns the
-// spikes and membrane potentials, both [T, B, N].
+// spikes and membrane potentials, both [T, B, N]: Run without the final
+// state.
 func (l *LIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
-	spk, mem, _ = l.Run(t, x, LIFState{}, false)
+	T, B := seqDims("LIF.Scan", x, l.N)
+	spk, mem, _ = l.run(t, x, T, B, false, LIFState{}, false)
 	return spk, mem
 }
 
 // Run runs the layer over x [T, B, N] from state s and returns the spikes,
-// the membrane potentials and, if next is set, the state after the last step
-// (connected to the graph: Detach it for truncated backpropagation through
-// time). It panics with an *autograd.ShapeError for a wrong shape.
-func (l *LIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState, next bool) (spk, mem *autograd.Var, out LIFState) {
+// the membrane potentials and the state after the last step (see
+// Stateful). It panics with an *autograd.ShapeError for a wrong shape.
+func (l *LIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState) (spk, mem *autograd.Var, next LIFState) {
 	T, B := seqDims("LIF.Run", x, l.N)
-	return l.run(t, x, T, B, false, s, next)
+	return l.run(t, x, T, B, false, s, true)
 }
 
 // ScanConst runs the layer from the zero state for steps time steps with the
@@ -138,13 +204,15 @@ func (l *LIF) ScanConst(t *autograd.Tape, x *autograd.Var, steps int) (spk, mem 
 	return spk, mem
 }
 
-func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s LIFState, next bool) (spk, mem *autograd.Var, out LIFState) {
+// run is the fused scan behind Scan, Run and ScanConst; with final set it
+// returns the state after the last step.
+func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s LIFState, final bool) (spk, mem *autograd.Var, next LIFState) {
 	const op = "LIF.Run"
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config
 	o := &lifOp{
-		scan: kernels.LIFScan{T: T, B: B, N: l.N, Reset: c.Reset, ResetGrad: c.ResetGrad, ConstIn: constIn,
+		scan: kernels.LIFScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad, ConstIn: constIn,
 			Beta: clamped(t, l.Beta, decayMin, decayMax), Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		f: c.Surrogate, x: x, mem0: s.Mem, spk0: s.Spk, beta: l.Beta, thr: l.Threshold,
 	}
@@ -162,10 +230,13 @@ func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s L
 		n++
 	}
 	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in[:n]...)
-	if next && T > 0 {
-		out = LIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
+	switch {
+	case final && T > 0:
+		next = LIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
+	case final:
+		next = s
 	}
-	return spk, mem, out
+	return spk, mem, next
 }
 
 // lifOp is the tape entry of a fused LIF scan.
@@ -185,11 +256,8 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 		n = p.B * p.N
 	}
 	g := kernels.LIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad}
-	if fs, ok := o.f.(surrogate.FastSigmoid); ok {
-		g.FastSigmoid = fs.Slope
-		if g.FastSigmoid == 0 {
-			g.FastSigmoid = 25 // FastSigmoid's documented default
-		}
+	if k, ok := surrogate.FastSigmoidSlope(o.f); ok {
+		g.FastSigmoid = k
 	} else {
 		f := o.f
 		g.SGFunc = func(dst, x []float32) { surrogate.GradInto(f, dst, x) }
@@ -226,11 +294,22 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 // Step advances the layer by one time step: x [B, N] is the input current,
 // s the state before the step. It returns the spikes [B, N] and the new
 // state. Step is the definition that the fused scan implements, written with
-// tape ops; with smooth set, the spike's step function is replaced by the
-// surrogate's smooth function (surrogate.SmoothSpike) so that the whole
-// computation is differentiable and can be checked against finite
-// differences.
-func (l *LIF) Step(t *autograd.Tape, x *autograd.Var, s LIFState, smooth bool) (spk *autograd.Var, next LIFState) {
+// tape ops.
+func (l *LIF) Step(t *autograd.Tape, x *autograd.Var, s LIFState) (spk *autograd.Var, next LIFState) {
+	return l.step(t, x, s, surrogate.Spike)
+}
+
+// StepSmooth is Step with the spike's step function replaced by the
+// surrogate's smooth function (surrogate.SmoothSpike): the whole step is
+// differentiable, for checks against finite differences.
+func (l *LIF) StepSmooth(t *autograd.Tape, x *autograd.Var, s LIFState) (spk *autograd.Var, next LIFState) {
+	return l.step(t, x, s, surrogate.SmoothSpike)
+}
+
+// spikeFunc is surrogate.Spike or surrogate.SmoothSpike.
+type spikeFunc func(t *autograd.Tape, v *autograd.Var, threshold float32, f surrogate.Func) *autograd.Var
+
+func (l *LIF) step(t *autograd.Tape, x *autograd.Var, s LIFState, spike spikeFunc) (spk *autograd.Var, next LIFState) {
 	const op = "LIF.Step"
 	if x.Dims() != 2 || x.Dim(1) != l.N {
 		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
@@ -264,19 +343,11 @@ func (l *LIF) Step(t *autograd.Tape, x *autograd.Var, s LIFState, smooth bool) (
 		}
 		mem = t.Sub(x, t.MulBias(r, thr))
 	}
-	v := t.AddBias(mem, t.Neg(thr))
-	if smooth {
-		spk = surrogate.SmoothSpike(t, v, 0, c.Surrogate)
-	} else {
-		spk = surrogate.Spike(t, v, 0, c.Surrogate)
-	}
+	spk = spike(t, t.AddBias(mem, t.Neg(thr)), 0, c.Surrogate)
 	return spk, LIFState{Mem: mem, Spk: spk}
 }
 
-// Spec describes the layer for a model file.
-func (l *LIF) Spec() Spec {
-	c := &l.Config
-	return Spec{Kind: KindLIF, Name: l.name, Out: l.N, Beta: c.Beta, Threshold: c.Threshold,
-		Reset: c.Reset.String(), ResetGrad: c.ResetGrad, Surrogate: SurrogateSpecOf(c.Surrogate),
-		LearnBeta: c.LearnBeta, LearnThreshold: c.LearnThreshold, PerNeuron: c.PerNeuron}
-}
+// Spec describes the layer for a model file: a model.LIF. A surrogate that
+// is not a built-in of package surrogate is named by its String, which
+// Build refuses.
+func (l *LIF) Spec() model.Layer { return model.NewLayer(l.name, l.Config.spec(l.N)) }

@@ -3,34 +3,59 @@ package layers
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
 // ResetMode selects how a spike resets the membrane at the next time step.
-type ResetMode = kernels.ResetMode
+// The zero value is ResetSubtract.
+type ResetMode uint8
 
 const (
 	// ResetSubtract subtracts the threshold: mem[t] = beta·mem[t-1] + x[t] - S[t-1]·thr
 	// (snnTorch's default, reset_mechanism="subtract").
-	ResetSubtract = kernels.ResetSubtract
+	ResetSubtract ResetMode = iota
 	// ResetZero clears the decayed membrane: mem[t] = beta·mem[t-1]·(1-S[t-1]) + x[t]
 	// (snnTorch's reset_mechanism="zero").
-	ResetZero = kernels.ResetZero
+	ResetZero
 	// ResetNone never resets: mem[t] = beta·mem[t-1] + x[t].
-	ResetNone = kernels.ResetNone
+	ResetNone
 )
+
+var resetNames = [...]string{model.ResetSubtract, model.ResetZero, model.ResetNone}
+
+// String returns the name used in configs and model files: "subtract",
+// "zero" or "none".
+func (m ResetMode) String() string {
+	if int(m) < len(resetNames) {
+		return resetNames[m]
+	}
+	return fmt.Sprintf("ResetMode(%d)", uint8(m))
+}
 
 // ParseReset returns the ResetMode named "subtract", "zero" or "none".
 func ParseReset(s string) (ResetMode, error) {
-	for _, m := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
-		if m.String() == s {
-			return m, nil
+	for i, n := range resetNames {
+		if n == s {
+			return ResetMode(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown reset %q (allowed: subtract, zero, none)", s)
+	return 0, fmt.Errorf("unknown reset %q (allowed: %s)", s, strings.Join(resetNames[:], ", "))
+}
+
+// kernel returns the kernels' constant for m.
+func (m ResetMode) kernel() kernels.ResetMode {
+	switch m {
+	case ResetZero:
+		return kernels.ResetZero
+	case ResetNone:
+		return kernels.ResetNone
+	}
+	return kernels.ResetSubtract
 }
 
 // Clamping ranges of learnable neuron parameters. The forward pass uses the
@@ -45,13 +70,58 @@ const (
 var thrMax = float32(math.Inf(1))
 
 // Neuron is a layer with membrane dynamics. Scan runs it over a whole
-// sequence x [T, B, In] from its zero state and returns its output and its
+// sequence x [T, B, N] from its zero state and returns its output and its
 // membrane potentials, both [T, B, N] (for a non-spiking read-out the output
-// is the membrane).
+// is the membrane). Sequential runs neuron layers through Scan.
 type Neuron interface {
 	Layer
 	Scan(t *autograd.Tape, x *autograd.Var) (out, mem *autograd.Var)
 }
+
+// Spiking is a neuron layer whose output is spikes, emitted when the
+// membrane exceeds a threshold: LIF and Synaptic. SpikeThreshold returns the
+// threshold parameter, [1] or [N]; the forward pass uses it clamped to
+// [0, ∞). Tools that show membranes against thresholds use it.
+type Spiking interface {
+	Neuron
+	SpikeThreshold() *autograd.Param
+}
+
+// Stateful is the contract that every neuron model keeps, with S its state
+// type (LIFState, SynapticState, LIState): the state between time steps or
+// sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
+// zero state (every nil field counts as zeros).
+//
+//   - Step advances the layer by one time step, x [B, N], and returns the
+//     output [B, N] and the state after the step. It is the model's
+//     definition, written with tape ops.
+//   - StepSmooth is Step with the spike's step function replaced by the
+//     surrogate's smooth function (surrogate.SmoothSpike), so that the whole
+//     computation is differentiable and can be checked against finite
+//     differences. A non-spiking model's StepSmooth is its Step.
+//   - Run is the multi-step scan: it runs the layer over x [T, B, N] from
+//     state s, returns the outputs and membrane potentials [T, B, N] and
+//     always the state after the last step (s itself when T = 0), connected
+//     to the graph (Detach it for truncated backpropagation through time).
+//     It records one tape entry whose forward and backward are fused
+//     kernels, and gives the same values as T calls of Step.
+//
+// Scan is Run from the zero state without the final state, which it does
+// not compute.
+type Stateful[S any] interface {
+	Neuron
+	Step(t *autograd.Tape, x *autograd.Var, s S) (out *autograd.Var, next S)
+	StepSmooth(t *autograd.Tape, x *autograd.Var, s S) (out *autograd.Var, next S)
+	Run(t *autograd.Tape, x *autograd.Var, s S) (out, mem *autograd.Var, next S)
+}
+
+var (
+	_ Spiking                 = (*LIF)(nil)
+	_ Spiking                 = (*Synaptic)(nil)
+	_ Stateful[LIFState]      = (*LIF)(nil)
+	_ Stateful[SynapticState] = (*Synaptic)(nil)
+	_ Stateful[LIState]       = (*LI)(nil)
+)
 
 // newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per
 // neuron ([n]); frozen unless learn.

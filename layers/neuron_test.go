@@ -1,9 +1,12 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,63 +15,71 @@ import (
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
-// stepper runs a neuron layer step by step (its definition) or fused.
-type stepper interface {
-	Neuron
-	stepAll(t *autograd.Tape, x *autograd.Var, smooth bool) (spk, mem []*autograd.Var)
-	// stepFixed is stepAll with the spikes that drive the reset replaced by
-	// constants (resets[i] is the spike output of step i).
-	stepFixed(t *autograd.Tape, x *autograd.Var, resets [][]float32) (spk, mem []*autograd.Var)
-	fused(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var)
+// neuronCase is one neuron model with one config, with its state type S
+// hidden behind closures so that one test runs over every model.
+type neuronCase struct {
+	name  string
+	layer Neuron
+	// steps runs x [T, B, N] step by step from the zero state (StepSmooth
+	// if smooth) and returns each step's output and membrane, and the final
+	// state's fields. With resets, the spikes that drive the next step's
+	// reset are replaced by the constants resets[i] after step i.
+	steps func(tp *autograd.Tape, x *autograd.Var, smooth bool, resets [][]float32) (out, mem, final []*autograd.Var)
+	// run is Run from the zero state; it returns the final state's fields.
+	run func(tp *autograd.Tape, x *autograd.Var) (out, mem *autograd.Var, final []*autograd.Var)
+	// halves runs x [T, B, N] as two Runs, the state after steps [0, cut)
+	// carried into the second, and returns the membranes of both.
+	halves func(tp *autograd.Tape, x *autograd.Var, cut int) (mem1, mem2 *autograd.Var)
+	// empty runs a Run of zero steps from the final state of the first
+	// step and reports whether it returned that state.
+	empty func(tp *autograd.Tape, x *autograd.Var) bool
 }
 
-func (l *LIF) stepAll(t *autograd.Tape, x *autograd.Var, smooth bool) (spk, mem []*autograd.Var) {
-	var s LIFState
-	for i := 0; i < x.Dim(0); i++ {
-		var sp *autograd.Var
-		sp, s = l.Step(t, stepOf(t, x, i), s, smooth)
-		spk, mem = append(spk, sp), append(mem, s.Mem)
+// newCase makes the closures of a neuronCase for l: fields lists a state's
+// Vars (nil for zero), the membrane first; setSpk replaces the last spikes
+// of a state (nil for a model without spikes).
+func newCase[S any](name string, l Stateful[S], fields func(S) []*autograd.Var, setSpk func(*S, *autograd.Var)) neuronCase {
+	return neuronCase{
+		name: name, layer: l,
+		steps: func(tp *autograd.Tape, x *autograd.Var, smooth bool, resets [][]float32) (out, mem, final []*autograd.Var) {
+			var s S
+			for i := 0; i < x.Dim(0); i++ {
+				var o *autograd.Var
+				if smooth {
+					o, s = l.StepSmooth(tp, stepOf(tp, x, i), s)
+				} else {
+					o, s = l.Step(tp, stepOf(tp, x, i), s)
+				}
+				out, mem = append(out, o), append(mem, fields(s)[0])
+				if resets != nil && setSpk != nil {
+					setSpk(&s, tp.Constant(resets[i], o.Shape()...))
+				}
+			}
+			return out, mem, fields(s)
+		},
+		run: func(tp *autograd.Tape, x *autograd.Var) (out, mem *autograd.Var, final []*autograd.Var) {
+			var s S
+			out, mem, s = l.Run(tp, x, s)
+			return out, mem, fields(s)
+		},
+		halves: func(tp *autograd.Tape, x *autograd.Var, cut int) (mem1, mem2 *autograd.Var) {
+			var s S
+			_, mem1, s = l.Run(tp, tp.Slice(x, 0, 0, cut), s)
+			_, mem2, _ = l.Run(tp, tp.Slice(x, 0, cut, x.Dim(0)), s)
+			return mem1, mem2
+		},
+		empty: func(tp *autograd.Tape, x *autograd.Var) bool {
+			var s S
+			_, s = l.Step(tp, stepOf(tp, x, 0), s)
+			_, _, next := l.Run(tp, tp.Slice(x, 0, 0, 0), s)
+			return reflect.DeepEqual(fields(next), fields(s))
+		},
 	}
-	return spk, mem
 }
 
-func (l *LIF) stepFixed(t *autograd.Tape, x *autograd.Var, resets [][]float32) (spk, mem []*autograd.Var) {
-	var s LIFState
-	for i := 0; i < x.Dim(0); i++ {
-		var sp *autograd.Var
-		sp, s = l.Step(t, stepOf(t, x, i), s, true)
-		spk, mem = append(spk, sp), append(mem, s.Mem)
-		s.Spk = t.Constant(resets[i], sp.Shape()...)
-	}
-	return spk, mem
-}
-
-func (l *LIF) fused(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) { return l.Scan(t, x) }
-
-func (l *Synaptic) stepAll(t *autograd.Tape, x *autograd.Var, smooth bool) (spk, mem []*autograd.Var) {
-	var s SynapticState
-	for i := 0; i < x.Dim(0); i++ {
-		var sp *autograd.Var
-		sp, s = l.Step(t, stepOf(t, x, i), s, smooth)
-		spk, mem = append(spk, sp), append(mem, s.Mem)
-	}
-	return spk, mem
-}
-
-func (l *Synaptic) stepFixed(t *autograd.Tape, x *autograd.Var, resets [][]float32) (spk, mem []*autograd.Var) {
-	var s SynapticState
-	for i := 0; i < x.Dim(0); i++ {
-		var sp *autograd.Var
-		sp, s = l.Step(t, stepOf(t, x, i), s, true)
-		spk, mem = append(spk, sp), append(mem, s.Mem)
-		s.Spk = t.Constant(resets[i], sp.Shape()...)
-	}
-	return spk, mem
-}
-
-func (l *Synaptic) fused(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
-	return l.Scan(t, x)
-}
+func lifFields(s LIFState) []*autograd.Var           { return []*autograd.Var{s.Mem, s.Spk} }
+func synapticFields(s SynapticState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Syn, s.Spk} }
+func liFields(s LIState) []*autograd.Var             { return []*autograd.Var{s.Mem} }
 
 // stepOf returns step i of a [T, B, N] sequence as [B, N].
 func stepOf(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
@@ -110,11 +121,8 @@ func randSlice(rng *rand.Rand, n int, lo, hi float64) []float32 {
 	return s
 }
 
-type neuronCase struct {
-	name string
-	make func() stepper
-}
-
+// neuronCases returns every neuron model under every combination of its
+// options, with distinct per-neuron constants where they are per neuron.
 func neuronCases() []neuronCase {
 	var cs []neuronCase
 	for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
@@ -124,40 +132,39 @@ func neuronCases() []neuronCase {
 					c := LIFConfig{Beta: 0.8, Threshold: 1, Reset: reset, ResetGrad: rg,
 						LearnBeta: learn, LearnThreshold: learn, PerNeuron: per, Surrogate: surrogate.FastSigmoid{Slope: 5}}
 					suffix := fmt.Sprintf("%v/resetgrad=%v/learn=%v/per=%v", reset, rg, learn, per)
-					cs = append(cs, neuronCase{"lif/" + suffix, func() stepper {
-						l, err := NewLIF("lif", 3, c)
-						if err != nil {
-							panic(err)
-						}
-						if per { // distinct values per neuron
-							copy(l.Beta.Data, []float32{0.7, 0.8, 0.9})
-							copy(l.Threshold.Data, []float32{0.9, 1, 1.1})
-						}
-						return l
-					}})
-					cs = append(cs, neuronCase{"synaptic/" + suffix, func() stepper {
-						l, err := NewSynaptic("syn", 3, SynapticConfig{LIFConfig: c, Alpha: 0.6, LearnAlpha: learn})
-						if err != nil {
-							panic(err)
-						}
-						if per {
-							copy(l.Alpha.Data, []float32{0.5, 0.6, 0.7})
-						}
-						return l
-					}})
+					lif := NewLIF("lif", 3, c)
+					syn := NewSynaptic("syn", 3, SynapticConfig{LIFConfig: c, Alpha: 0.6, LearnAlpha: learn})
+					if per { // distinct values per neuron
+						copy(lif.Beta.Data, []float32{0.7, 0.8, 0.9})
+						copy(lif.Threshold.Data, []float32{0.9, 1, 1.1})
+						copy(syn.Alpha.Data, []float32{0.5, 0.6, 0.7})
+					}
+					cs = append(cs,
+						newCase("lif/"+suffix, lif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+						newCase("synaptic/"+suffix, syn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
 				}
 			}
+		}
+	}
+	for _, learn := range []bool{false, true} {
+		for _, per := range []bool{false, true} {
+			li := NewLI("li", 3, LIConfig{Beta: 0.8, LearnBeta: learn, PerNeuron: per})
+			if per {
+				copy(li.Beta.Data, []float32{0.6, 0.7, 0.9})
+			}
+			cs = append(cs, newCase(fmt.Sprintf("li/learn=%v/per=%v", learn, per), li, liFields, nil))
 		}
 	}
 	return cs
 }
 
 // TestFusedMatchesStep checks, for every neuron model and option, that the
-// fused multi-step scan produces the same spikes and membranes as the
-// step-by-step definition, bit for bit, and the same gradients for the
-// input and every learnable parameter. The gradients are computed by two
-// different paths (a reverse-time scan against a chain of tape ops) whose
-// float32 sums are ordered differently: they agree to 1e-5 relative.
+// fused multi-step scan (Run) produces the same outputs, membranes and final
+// state as the step-by-step definition (Step), bit for bit, that Scan gives
+// Run's values, and that both give the same gradients for the input and
+// every learnable parameter. The gradients are computed by two different
+// paths (a reverse-time scan against a chain of tape ops) whose float32 sums
+// are ordered differently: they agree to 1e-5 relative.
 func TestFusedMatchesStep(t *testing.T) {
 	const T, B, N = 6, 2, 3
 	for _, c := range neuronCases() {
@@ -165,26 +172,32 @@ func TestFusedMatchesStep(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
 			x := autograd.NewParam("x", randSlice(rng, T*B*N, -0.5, 1.5), T, B, N)
 			ws, wm := randSlice(rng, T*B*N, -1, 1), randSlice(rng, T*B*N, -1, 1)
-			l := c.make()
-			params := append([]*autograd.Param{x}, l.Params()...)
+			params := append([]*autograd.Param{x}, c.layer.Params()...)
 			grads := func(fused bool) (vals []float32, g [][]float32) {
 				for _, p := range params {
 					p.ZeroGrad()
 				}
 				tp := autograd.NewTape()
 				xv := tp.Param(x)
-				var spk, mem []*autograd.Var
+				var out, mem, final []*autograd.Var
 				if fused {
-					s, m := l.fused(tp, xv)
-					spk, mem = splitSteps(tp, s), splitSteps(tp, m)
+					o, m, f := c.run(tp, xv)
+					out, mem, final = splitSteps(tp, o), splitSteps(tp, m), f
+					so, sm := c.layer.Scan(tp, xv)
+					if !slices.Equal(so.Data, o.Data) || !slices.Equal(sm.Data, m.Data) {
+						t.Fatal("Scan and Run differ")
+					}
 				} else {
-					spk, mem = l.stepAll(tp, xv, false)
+					out, mem, final = c.steps(tp, xv, false, nil)
 				}
-				for i := range spk {
-					vals = append(vals, spk[i].Data...)
+				for i := range out {
+					vals = append(vals, out[i].Data...)
 					vals = append(vals, mem[i].Data...)
 				}
-				tp.Backward(readout(tp, spk, mem, ws, wm))
+				for _, v := range final {
+					vals = append(vals, v.Data...)
+				}
+				tp.Backward(readout(tp, out, mem, ws, wm))
 				for _, p := range params {
 					g = append(g, append([]float32(nil), p.Grad...))
 				}
@@ -192,6 +205,9 @@ func TestFusedMatchesStep(t *testing.T) {
 			}
 			fv, fg := grads(true)
 			sv, sg := grads(false)
+			if len(fv) != len(sv) {
+				t.Fatalf("fused gives %d values, step %d", len(fv), len(sv))
+			}
 			for i := range fv {
 				if fv[i] != sv[i] {
 					t.Fatalf("value %d: fused %v, step %v", i, fv[i], sv[i])
@@ -213,10 +229,10 @@ func TestFusedMatchesStep(t *testing.T) {
 }
 
 // TestStepGradients checks the step-by-step definition against central
-// differences with the smooth spike in place of the step (surrogate
-// SmoothSpike), through leak, reset and (with ResetGrad) the reset's gradient.
-// A detached reset is, by definition, a reset whose spikes the gradient treats
-// as constants: for those cases the finite differences hold the reset spikes
+// differences with the smooth spike in place of the step (StepSmooth),
+// through leak, reset and (with ResetGrad) the reset's gradient. A detached
+// reset is, by definition, a reset whose spikes the gradient treats as
+// constants: for those cases the finite differences hold the reset spikes
 // at the values of the unperturbed run. With TestFusedMatchesStep this checks
 // the fused backward too.
 func TestStepGradients(t *testing.T) {
@@ -226,29 +242,23 @@ func TestStepGradients(t *testing.T) {
 			rng := rand.New(rand.NewPCG(9, 10))
 			x := autograd.NewParam("x", randSlice(rng, T*B*N, -0.5, 1.5), T, B, N)
 			ws, wm := randSlice(rng, T*B*N, -1, 1), randSlice(rng, T*B*N, -1, 1)
-			l := c.make()
 			var params []*autograd.Param
-			for _, p := range append([]*autograd.Param{x}, l.Params()...) {
+			for _, p := range append([]*autograd.Param{x}, c.layer.Params()...) {
 				if !p.Frozen {
 					params = append(params, p)
 				}
 			}
 			var resets [][]float32
-			detached := strings.Contains(c.name, "resetgrad=false")
-			if detached {
+			if strings.Contains(c.name, "resetgrad=false") {
 				tp := autograd.NewTape()
-				spk, _ := l.stepAll(tp, tp.Param(x), true)
+				spk, _, _ := c.steps(tp, tp.Param(x), true, nil)
 				for _, s := range spk {
 					resets = append(resets, append([]float32(nil), s.Data...))
 				}
 			}
 			f := func(tp *autograd.Tape) *autograd.Var {
-				if detached {
-					spk, mem := l.stepFixed(tp, tp.Param(x), resets)
-					return readout(tp, spk, mem, ws, wm)
-				}
-				spk, mem := l.stepAll(tp, tp.Param(x), true)
-				return readout(tp, spk, mem, ws, wm)
+				out, mem, _ := c.steps(tp, tp.Param(x), true, resets)
+				return readout(tp, out, mem, ws, wm)
 			}
 			// Step 1e-3: the smooth spike of slope 5 has curvature up to about
 			// 2·5² = 50, so a step of 1e-2 would leave a truncation error near
@@ -257,6 +267,25 @@ func TestStepGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestRunState checks, for every neuron model, that running a sequence in
+// two halves with the state carried over equals one run, and that a run of
+// zero steps returns the state it was given.
+func TestRunState(t *testing.T) {
+	for _, c := range neuronCases() {
+		rng := rand.New(rand.NewPCG(3, 3))
+		tp := autograd.NewTape()
+		x := tp.Constant(randSlice(rng, 6*2*3, 0, 1), 6, 2, 3)
+		_, whole := c.layer.Scan(tp, x)
+		m1, m2 := c.halves(tp, x, 3)
+		if got := append(slices.Clone(m1.Data), m2.Data...); !slices.Equal(got, whole.Data) {
+			t.Errorf("%s: halves %v, whole %v", c.name, got, whole.Data)
+		}
+		if !c.empty(tp, x) {
+			t.Errorf("%s: a run of zero steps changed the state", c.name)
+		}
 	}
 }
 
@@ -269,10 +298,7 @@ func TestStepGradients(t *testing.T) {
 //	mem[3] = 0.525 + 0.6 - 1 = 0.125 S = 0
 //	mem[4] = 0.0625 + 0.6   = 0.6625 S = 0
 func TestLIFHandTrajectory(t *testing.T) {
-	l, err := NewLIF("lif", 1, LIFConfig{Beta: 0.5, Threshold: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := NewLIF("lif", 1, LIFConfig{Beta: 0.5, Threshold: 1})
 	tp := autograd.NewTape()
 	spk, mem := l.Scan(tp, tp.Constant([]float32{0.6, 0.6, 0.6, 0.6, 0.6}, 5, 1, 1))
 	wantMem := []float64{0.6, 0.9, 1.05, 0.125, 0.6625}
@@ -294,10 +320,7 @@ func TestLIFHandTrajectory(t *testing.T) {
 // at t = 0 only. syn = 1, 0.5, 0.25; mem = 1, 0.5+0.5 = 1, 0.5+0.25 = 0.75:
 // no spike (mem must exceed the threshold).
 func TestSynapticHandTrajectory(t *testing.T) {
-	l, err := NewSynaptic("syn", 1, SynapticConfig{LIFConfig: LIFConfig{Beta: 0.5, Threshold: 1}, Alpha: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := NewSynaptic("syn", 1, SynapticConfig{LIFConfig: LIFConfig{Beta: 0.5, Threshold: 1}, Alpha: 0.5})
 	tp := autograd.NewTape()
 	spk, mem := l.Scan(tp, tp.Constant([]float32{1, 0, 0}, 3, 1, 1))
 	for i, w := range []float32{1, 1, 0.75} {
@@ -309,10 +332,7 @@ func TestSynapticHandTrajectory(t *testing.T) {
 
 // TestLI checks the read-out against its definition and finite differences.
 func TestLI(t *testing.T) {
-	l, err := NewLI("out", 2, 0.5, true, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := NewLI("out", 2, LIConfig{Beta: 0.5, LearnBeta: true, PerNeuron: true})
 	tp := autograd.NewTape()
 	// mem = 1, 0.5·1 + 2 = 2.5, 0.5·2.5 + 0 = 1.25 for neuron 0.
 	mem := l.Forward(tp, tp.Constant([]float32{1, 0, 2, 0, 0, 0}, 3, 1, 2))
@@ -330,35 +350,82 @@ func TestLI(t *testing.T) {
 	}
 }
 
-// TestRunState checks that running a sequence in two halves with the state
-// carried over equals one run.
-func TestRunState(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	l, _ := NewLIF("lif", 4, LIFConfig{Beta: 0.9, Threshold: 1})
-	tp := autograd.NewTape()
-	x := tp.Constant(randSlice(rng, 6*2*4, 0, 1), 6, 2, 4)
-	_, whole := l.Scan(tp, x)
-	_, m1, s := l.Run(tp, tp.Slice(x, 0, 0, 3), LIFState{}, true)
-	_, m2, _ := l.Run(tp, tp.Slice(x, 0, 3, 6), s, false)
-	got := append(append([]float32(nil), m1.Data...), m2.Data...)
-	for i := range got {
-		if got[i] != whole.Data[i] {
-			t.Fatalf("element %d: halves %v, whole %v", i, got[i], whole.Data[i])
+// configPanic runs f and returns the *ConfigError it panics with, or nil.
+func configPanic(t *testing.T, f func()) (err *ConfigError) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			ce, ok := r.(*ConfigError)
+			if !ok {
+				t.Fatalf("panic %v (%T), want a *ConfigError", r, r)
+			}
+			err = ce
 		}
+	}()
+	f()
+	return nil
+}
+
+// TestConfigErrors checks that the constructors panic with a *ConfigError
+// naming the layer and the field for every kind of bad value.
+func TestConfigErrors(t *testing.T) {
+	lif := func(c LIFConfig) func() { return func() { NewLIF("hidden", 3, c) } }
+	cases := []struct {
+		f    func()
+		want string
+	}{
+		{lif(LIFConfig{Beta: 2}), `layers: lif "hidden": beta = 2: must be in [0, 1]`},
+		{lif(LIFConfig{Beta: -0.1}), `layers: lif "hidden": beta = -0.1: must be in [0, 1]`},
+		{lif(LIFConfig{Beta: float32(math.NaN())}), `layers: lif "hidden": beta = NaN: must be in [0, 1]`},
+		{lif(LIFConfig{Beta: 0.5, Threshold: -1}), `layers: lif "hidden": threshold = -1: must be positive and finite`},
+		{lif(LIFConfig{Beta: 0.5, Threshold: float32(math.Inf(1))}), `layers: lif "hidden": threshold = +Inf: must be positive and finite`},
+		{lif(LIFConfig{Beta: 0.5, Reset: 7}), `layers: lif "hidden": reset = "ResetMode(7)": must be one of subtract, zero, none`},
+		{lif(LIFConfig{Beta: 0.5, Surrogate: surrogate.Atan{Alpha: -1}}),
+			`layers: lif "hidden": surrogate: Atan: Alpha = -1: must be positive and finite (0 selects the default)`},
+		{func() { NewLIF("hidden", 0, LIFConfig{Beta: 0.5}) }, `layers: lif "hidden": n = 0: must be positive`},
+		{func() { NewSynaptic("s", 3, SynapticConfig{LIFConfig: LIFConfig{Beta: 0.5}, Alpha: 2}) },
+			`layers: synaptic "s": alpha = 2: must be in [0, 1]`},
+		{func() { NewSynaptic("s", 3, SynapticConfig{LIFConfig: LIFConfig{Beta: 3}}) }, `layers: synaptic "s": beta = 3: must be in [0, 1]`},
+		{func() { NewLI("out", 3, LIConfig{Beta: 1.5}) }, `layers: li "out": beta = 1.5: must be in [0, 1]`},
+		{func() { NewLinear("fc", 0, 3, LinearConfig{}) }, `layers: linear "fc": in = 0: must be positive`},
+		{func() { NewLinear("fc", 2, -1, LinearConfig{}) }, `layers: linear "fc": out = -1: must be positive`},
+		{func() { NewLinear("fc", 2, 3, LinearConfig{Init: 9}) },
+			`layers: linear "fc": init = "Init(9)": must be one of pytorch, xavier_uniform, kaiming_normal, zero`},
+	}
+	for _, c := range cases {
+		if err := configPanic(t, c.f); err == nil || err.Error() != c.want {
+			t.Errorf("panic %v\nwant  %s", err, c.want)
+		}
+	}
+	var pe *surrogate.ParamError
+	if err := configPanic(t, lif(LIFConfig{Surrogate: surrogate.Atan{Alpha: -1}})); !errors.As(err, &pe) {
+		t.Errorf("%v does not wrap the *surrogate.ParamError", err)
 	}
 }
 
-func TestNeuronConfigErrors(t *testing.T) {
-	for _, c := range []LIFConfig{{Beta: 1.5, Threshold: 1}, {Beta: -0.1, Threshold: 1}, {Beta: 0.5}, {Beta: float32(math.NaN()), Threshold: 1}} {
-		if _, err := NewLIF("hidden", 3, c); err == nil {
-			t.Errorf("config %+v accepted", c)
-		}
+// TestConfigDefaults checks the documented defaults of zero config fields:
+// threshold 1, the fast sigmoid at its default slope, reset by subtraction;
+// beta and alpha have none (zero is a valid decay).
+func TestConfigDefaults(t *testing.T) {
+	l := NewLIF("lif", 2, LIFConfig{})
+	want := LIFConfig{Threshold: 1, Reset: ResetSubtract, Surrogate: surrogate.FastSigmoid{}}
+	if l.Config != want || l.Beta.Data[0] != 0 || l.Threshold.Data[0] != 1 {
+		t.Errorf("NewLIF with the zero config: %+v, beta %v, threshold %v; want %+v", l.Config, l.Beta.Data, l.Threshold.Data, want)
 	}
-	_, err := NewLIF("hidden", 3, LIFConfig{Beta: 2, Threshold: 1})
-	if want := `layers: lif "hidden": beta = 2: must be in [0, 1]`; err == nil || err.Error() != want {
-		t.Errorf("error %v, want %q", err, want)
+	s := NewSynaptic("syn", 2, SynapticConfig{})
+	if s.Config.LIFConfig != want || s.Config.Alpha != 0 {
+		t.Errorf("NewSynaptic with the zero config: %+v", s.Config)
 	}
-	if _, err := NewSynaptic("s", 3, SynapticConfig{LIFConfig: LIFConfig{Beta: 0.5, Threshold: 1}, Alpha: 2}); err == nil {
-		t.Error("alpha 2 accepted")
+	lin := NewLinear("fc", 3, 2, LinearConfig{RNG: rand.New(rand.NewPCG(1, 1))})
+	if lin.Bias == nil || lin.Init != InitPyTorch {
+		t.Errorf("NewLinear with the zero config: bias %v, init %v; want a bias and pytorch", lin.Bias, lin.Init)
+	}
+	if NewLinear("fc", 3, 2, LinearConfig{NoBias: true}).Bias != nil {
+		t.Error("NoBias has a bias")
+	}
+	// nil RNG: math/rand/v2's global source, so two layers differ.
+	a, b := NewLinear("a", 4, 4, LinearConfig{}), NewLinear("b", 4, 4, LinearConfig{})
+	if slices.Equal(a.Weight.Data, b.Weight.Data) {
+		t.Error("two layers without an RNG have the same weights")
 	}
 }

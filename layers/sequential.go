@@ -4,17 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/model"
 )
-
-// Layer is one stage of a network. Forward runs it over a whole sequence
-// [T, B, F] (or, for layers without dynamics, any [..., F]) from its zero
-// state. Layers hold parameters but no state: the caller owns neuron states.
-type Layer interface {
-	Name() string
-	Params() []*autograd.Param
-	Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var
-	Spec() Spec
-}
 
 // Sequential chains layers. A network for the snnTorch tutorial is
 //
@@ -23,16 +14,25 @@ type Sequential struct {
 	Layers []Layer
 }
 
-// NewSequential returns the chain of layers, or an error if two layers share
-// a name (parameters are named after their layer).
-func NewSequential(layers ...Layer) (*Sequential, error) {
+// NewSequential returns the chain of layers:
+//
+//	net := layers.NewSequential(fc1, lif1, fc2, lif2)
+//
+// It panics with a *ConfigError if a layer is nil or two layers share a name
+// (parameters are named after their layer).
+func NewSequential(layers ...Layer) *Sequential {
+	return must(newSequential(layers))
+}
+
+func newSequential(layers []Layer) (*Sequential, error) {
 	seen := map[string]bool{}
 	for i, l := range layers {
 		if l == nil {
-			return nil, fmt.Errorf("layers: sequential: layer %d is nil", i)
+			return nil, &ConfigError{Kind: "sequential", Field: fmt.Sprintf("layers[%d]", i), Msg: "is nil"}
 		}
 		if seen[l.Name()] {
-			return nil, fmt.Errorf("layers: sequential: two layers are named %q", l.Name())
+			return nil, &ConfigError{Kind: "sequential", Field: fmt.Sprintf("layers[%d].name", i), Value: l.Name(),
+				Msg: "another layer has this name (parameters are named after their layer)"}
 		}
 		seen[l.Name()] = true
 	}
@@ -49,13 +49,14 @@ func (s *Sequential) Params() []*autograd.Param {
 	return ps
 }
 
-// Specs describes the network for a model file; Build inverts it.
-func (s *Sequential) Specs() []Spec {
-	out := make([]Spec, len(s.Layers))
+// Model describes the network for a model file (model.Marshal writes it);
+// Build makes the network again from it.
+func (s *Sequential) Model() *model.Model {
+	m := &model.Model{Format: model.Format, Layers: make([]model.Layer, len(s.Layers))}
 	for i, l := range s.Layers {
-		out[i] = l.Spec()
+		m.Layers[i] = l.Spec()
 	}
-	return out
+	return m
 }
 
 // constScanner is a neuron layer that takes an input constant over time

@@ -6,24 +6,18 @@ import (
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
 func tutorialNet(t *testing.T, in, hidden, out int) *Sequential {
 	rng := rand.New(rand.NewPCG(1, 2))
-	fc1, err := NewLinear("fc1", in, hidden, true, InitPyTorch, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc2, _ := NewLinear("fc2", hidden, out, true, InitPyTorch, rng)
-	c := LIFConfig{Beta: 0.95, Threshold: 1, Surrogate: surrogate.FastSigmoid{Slope: 25}}
-	lif1, _ := NewLIF("lif1", hidden, c)
-	lif2, _ := NewLIF("lif2", out, c)
-	net, err := NewSequential(fc1, lif1, fc2, lif2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return net
+	c := LIFConfig{Beta: 0.95}
+	return NewSequential(
+		NewLinear("fc1", in, hidden, LinearConfig{RNG: rng}),
+		NewLIF("lif1", hidden, c),
+		NewLinear("fc2", hidden, out, LinearConfig{RNG: rng}),
+		NewLIF("lif2", out, c))
 }
 
 // TestConstantInput checks that a constant input [B, F] gives the same
@@ -76,61 +70,101 @@ func TestTraceShapes(t *testing.T) {
 	}
 }
 
-func TestSpecRoundTrip(t *testing.T) {
-	net := tutorialNet(t, 6, 8, 3)
-	b, err := MarshalModel(net.Specs())
+// every returns a network with one layer of every kind and every option
+// away from its default, its weights drawn from rng.
+func every(rng *rand.Rand) *Sequential {
+	lif := LIFConfig{Beta: 0.9, Threshold: 1.5, Reset: ResetZero, ResetGrad: true, Surrogate: surrogate.SLAYER{TauRho: 2},
+		LearnBeta: true, LearnThreshold: true, PerNeuron: true}
+	return NewSequential(
+		NewLinear("fc1", 6, 8, LinearConfig{Init: InitKaimingNormal, RNG: rng}),
+		NewSynaptic("syn1", 8, SynapticConfig{LIFConfig: lif, Alpha: 0.7, LearnAlpha: true}),
+		NewLinear("fc2", 8, 5, LinearConfig{NoBias: true, Init: InitXavierUniform, RNG: rng}),
+		NewLIF("lif2", 5, LIFConfig{Beta: 0.8, Reset: ResetNone, Surrogate: surrogate.Triangle{}}),
+		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
+		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}))
+}
+
+// TestModelRoundTrip checks that Build inverts Sequential.Model, through
+// the JSON of a model file: the same layers, configs and, from the same
+// seed, the same initial weights.
+func TestModelRoundTrip(t *testing.T) {
+	net := every(rand.New(rand.NewPCG(1, 2)))
+	b, err := model.Marshal(net.Model())
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs, err := UnmarshalModel(b)
+	m, err := model.Unmarshal(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Build(specs, rand.New(rand.NewPCG(1, 2)))
+	again, err := Build(m, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(again.Specs(), net.Specs()) {
-		t.Fatalf("specs differ:\n%+v\n%+v", again.Specs(), net.Specs())
+	if !reflect.DeepEqual(again.Model(), net.Model()) {
+		t.Fatalf("models differ:\n%+v\n%+v", again.Model(), net.Model())
 	}
-	// Same seed, same construction order: identical initial weights.
+	for i, l := range again.Layers {
+		if reflect.TypeOf(l) != reflect.TypeOf(net.Layers[i]) {
+			t.Errorf("layer %d: %T, want %T", i, l, net.Layers[i])
+		}
+	}
+	// The configs come back with the surrogate's defaults filled in.
+	if got := again.Layers[1].(*Synaptic).Config; got.Surrogate != (surrogate.SLAYER{TauRho: 2, ScaleRho: 1, Theta: 1}) || got.Alpha != 0.7 || !got.ResetGrad {
+		t.Errorf("synaptic config %+v", got)
+	}
 	for i, p := range again.Params() {
-		if !reflect.DeepEqual(p.Data, net.Params()[i].Data) || p.Name != net.Params()[i].Name {
+		if !reflect.DeepEqual(p.Data, net.Params()[i].Data) || p.Name != net.Params()[i].Name || p.Frozen != net.Params()[i].Frozen {
 			t.Fatalf("param %s differs", p.Name)
 		}
 	}
-}
-
-func TestSpecErrors(t *testing.T) {
-	cases := map[string][]Spec{
-		`layer 0 ("a"): layers: linear "a": sizes must be positive, got in=0 out=3`:                                                                                                 {{Kind: KindLinear, Name: "a", Out: 3}},
-		`layer 0 ("n"): unknown surrogate "fast" (allowed: fast_sigmoid, sparse_fast_sigmoid, slayer, atan, sigmoid, triangle, boxcar, straight_through, gaussian, multi_gaussian)`: {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Surrogate: &SurrogateSpec{Name: "fast"}}},
-		`layer 0 ("n"): surrogate fast_sigmoid: unknown parameter "k" (allowed: slope)`:                                                                                             {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Surrogate: &SurrogateSpec{Name: "fast_sigmoid", Params: map[string]float64{"k": 1}}}},
-		`layer 0 ("n"): unknown reset "soft" (allowed: subtract, zero, none)`:                                                                                                       {{Kind: KindLIF, Name: "n", Out: 3, Beta: 0.9, Threshold: 1, Reset: "soft"}},
+	// Every kind of model has a layer type that builds it.
+	kinds := map[string]bool{}
+	for _, l := range m.Layers {
+		kinds[l.Kind] = true
 	}
-	for want, specs := range cases {
-		_, err := Build(specs, rand.New(rand.NewPCG(1, 1)))
-		if err == nil || err.Error() != want {
-			t.Errorf("error %v\nwant  %s", err, want)
+	for _, k := range model.Kinds() {
+		if !kinds[k] {
+			t.Errorf("kind %s is not in the test network", k)
 		}
-	}
-	if _, err := UnmarshalModel([]byte(`{"format":"spikegrad.sequential/v1","layers":[{"kind":"conv","name":"x","out":1}]}`)); err == nil {
-		t.Error("unknown kind accepted")
 	}
 }
 
-func TestSurrogateSpecs(t *testing.T) {
-	for _, name := range SurrogateNames() {
-		f, err := SurrogateSpec{Name: name}.Func()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if got := SurrogateSpecOf(f).Name; got != name {
-			t.Errorf("%s reads back as %s", name, got)
+func TestBuildErrors(t *testing.T) {
+	lif := func(s model.Surrogate) *model.Model {
+		return &model.Model{Layers: []model.Layer{
+			model.NewLayer("n", model.LIF{N: 3, Beta: 0.9, Threshold: 1, Reset: model.ResetSubtract, Surrogate: s})}}
+	}
+	cases := []struct {
+		m    *model.Model
+		want string
+	}{
+		{lif(model.Surrogate{Name: "fast"}),
+			`layers: lif "n": surrogate: unknown surrogate "fast" (allowed: fast_sigmoid, sparse_fast_sigmoid, slayer, atan, sigmoid, triangle, boxcar, straight_through, gaussian, multi_gaussian)`},
+		{lif(model.Surrogate{Name: "fast_sigmoid", Params: map[string]float64{"k": 1}}),
+			`layers: lif "n": surrogate: fast_sigmoid: unknown parameter "k" (allowed: slope)`},
+		{lif(model.Surrogate{Name: "atan", Params: map[string]float64{"alpha": -2}}),
+			`layers: lif "n": surrogate: Atan: Alpha = -2: must be positive and finite (0 selects the default)`},
+		{&model.Model{Layers: []model.Layer{model.NewLayer("a", model.Linear{In: 0, Out: 3, Init: model.InitZero})}},
+			`model: layer 0 "a" (linear): in = 0: must be positive`},
+		{&model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c", Config: []byte("{}")}}},
+			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li)`},
+	}
+	for _, c := range cases {
+		_, err := Build(c.m, nil)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("error %v\nwant  %s", err, c.want)
 		}
 	}
-	f, err := SurrogateSpec{Name: "fast_sigmoid", Params: map[string]float64{"slope": -1}}.Func()
-	if err == nil {
-		t.Errorf("slope -1 accepted: %v", f)
+}
+
+func TestSequentialErrors(t *testing.T) {
+	fc := NewLinear("fc", 2, 2, LinearConfig{})
+	if err := configPanic(t, func() { NewSequential(fc, NewLIF("fc", 2, LIFConfig{})) }); err == nil ||
+		err.Error() != `layers: sequential: layers[1].name = "fc": another layer has this name (parameters are named after their layer)` {
+		t.Errorf("duplicate names: %v", err)
+	}
+	if err := configPanic(t, func() { NewSequential(fc, nil) }); err == nil || err.Error() != `layers: sequential: layers[1]: is nil` {
+		t.Errorf("nil layer: %v", err)
 	}
 }

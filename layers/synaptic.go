@@ -2,21 +2,29 @@ package layers
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
-// SynapticConfig configures a current-based LIF layer: LIFConfig plus the
-// synaptic current's decay.
+// SynapticConfig configures a current-based LIF layer: LIFConfig (with its
+// defaults) plus the synaptic current's decay.
 type SynapticConfig struct {
 	LIFConfig
 	// Alpha is the synaptic current's decay factor per time step,
-	// exp(-Δt/τ_syn), dimensionless, in [0, 1].
+	// exp(-Δt/τ_syn), dimensionless, in [0, 1]. Like Beta it has no default:
+	// zero is a current without memory (syn[t] = x[t]).
 	Alpha float32
 	// LearnAlpha makes Alpha trainable, clamped to [0, 1].
 	LearnAlpha bool
+}
+
+// spec returns the model config of n neurons configured by c.
+func (c SynapticConfig) spec(n int) model.Synaptic {
+	return model.Synaptic{LIF: c.LIFConfig.spec(n), Alpha: c.Alpha, LearnAlpha: c.LearnAlpha}
 }
 
 // Synaptic is a layer of current-based leaky integrate-and-fire neurons,
@@ -29,7 +37,7 @@ type SynapticConfig struct {
 //	S[t]   = H(mem[t] - thr)
 //
 // from zero state or a given SynapticState; the synaptic current is never
-// reset. Gradients as for LIF.
+// reset. Gradients as for LIF; Step, Run and Scan as for LIF (see Stateful).
 type Synaptic struct {
 	name      string
 	N         int
@@ -40,22 +48,29 @@ type Synaptic struct {
 }
 
 // SynapticState is the state of a Synaptic layer: synaptic currents,
-// membrane potentials and last spikes, all [B, N]; nil fields are zero.
+// membrane potentials and last spikes, all [B, N]; nil fields are zero, and
+// the zero SynapticState is the resting state.
 type SynapticState struct {
 	Syn, Mem, Spk *autograd.Var
 }
 
-// NewSynaptic returns a Synaptic layer of n neurons, or an error naming the
-// layer for an invalid config.
-func NewSynaptic(name string, n int, c SynapticConfig) (*Synaptic, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("layers: synaptic %q: size must be positive, got %d", name, n)
-	}
-	if err := c.validate("synaptic", name); err != nil {
+// NewSynaptic returns a Synaptic layer of n neurons called name, configured
+// by c:
+//
+//	syn1 := layers.NewSynaptic("syn1", 1000, layers.SynapticConfig{Alpha: 0.9, LIFConfig: layers.LIFConfig{Beta: 0.8}})
+//
+// It panics with a *ConfigError for n below 1 or an invalid config value.
+func NewSynaptic(name string, n int, c SynapticConfig) *Synaptic {
+	return must(newSynaptic(name, n, c))
+}
+
+func newSynaptic(name string, n int, c SynapticConfig) (*Synaptic, error) {
+	c.LIFConfig = c.LIFConfig.withDefaults()
+	if err := c.checkSurrogate(model.KindSynaptic, name); err != nil {
 		return nil, err
 	}
-	if !(c.Alpha >= 0 && c.Alpha <= 1) {
-		return nil, fmt.Errorf("layers: synaptic %q: alpha = %v: must be in [0, 1]", name, c.Alpha)
+	if err := check(name, c.spec(n)); err != nil {
+		return nil, err
 	}
 	return &Synaptic{
 		name: name, N: n, Config: c,
@@ -63,6 +78,17 @@ func NewSynaptic(name string, n int, c SynapticConfig) (*Synaptic, error) {
 		Beta:      newNeuronParam(name+".beta", c.Beta, n, c.LearnBeta, c.PerNeuron),
 		Threshold: newNeuronParam(name+".threshold", c.Threshold, n, c.LearnThreshold, c.PerNeuron),
 	}, nil
+}
+
+func init() {
+	register(model.KindSynaptic, func(name string, p model.Payload, _ *rand.Rand) (Layer, error) {
+		s := p.(*model.Synaptic)
+		c, err := lifConfig(model.KindSynaptic, name, &s.LIF)
+		if err != nil {
+			return nil, err
+		}
+		return newSynaptic(name, s.N, SynapticConfig{LIFConfig: c, Alpha: s.Alpha, LearnAlpha: s.LearnAlpha})
+	})
 }
 
 // Name returns the layer's name.
@@ -73,6 +99,9 @@ func (l *Synaptic) Params() []*autograd.Param {
 	return []*autograd.Param{l.Alpha, l.Beta, l.Threshold}
 }
 
+// SpikeThreshold returns the Threshold parameter.
+func (l *Synaptic) SpikeThreshold() *autograd.Param { return l.Threshold }
+
 // Forward returns the spikes of Scan.
 func (l *Synaptic) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	spk, _ := l.Scan(t, x)
@@ -80,15 +109,22 @@ func (l *Synaptic) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 }
 
 // Scan runs the layer over x [T, B, N] from the zero state and returns the
-// spikes and membrane potentials.
+// spikes and membrane potentials: Run without the final state.
 func (l *Synaptic) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
-	spk, mem, _ = l.Run(t, x, SynapticState{}, false)
+	spk, mem, _ = l.run(t, x, SynapticState{}, false)
 	return spk, mem
 }
 
 // Run runs the layer over x [T, B, N] from state s and returns the spikes,
-// the membrane potentials and, if next is set, the state after the last step.
-func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next bool) (spk, mem *autograd.Var, out SynapticState) {
+// the membrane potentials and the state after the last step (see
+// Stateful). It panics with an *autograd.ShapeError for a wrong shape.
+func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState) (spk, mem *autograd.Var, next SynapticState) {
+	return l.run(t, x, s, true)
+}
+
+// run is the fused scan behind Scan and Run; with final set it returns the
+// state after the last step.
+func (l *Synaptic) run(t *autograd.Tape, x *autograd.Var, s SynapticState, final bool) (spk, mem *autograd.Var, next SynapticState) {
 	const op = "Synaptic.Run"
 	T, B := seqDims(op, x, l.N)
 	checkState(op, "Syn", s.Syn, B, l.N)
@@ -96,7 +132,7 @@ func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next 
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config
 	o := &synOp{
-		scan: kernels.SynapticScan{T: T, B: B, N: l.N, Reset: c.Reset, ResetGrad: c.ResetGrad,
+		scan: kernels.SynapticScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad,
 			Alpha: clamped(t, l.Alpha, decayMin, decayMax), Beta: clamped(t, l.Beta, decayMin, decayMax),
 			Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		l: l, x: x, s: s,
@@ -113,10 +149,13 @@ func (l *Synaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState, next 
 		}
 	}
 	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in...)
-	if next && T > 0 {
-		out = SynapticState{Syn: lastStep(t, syn), Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
+	switch {
+	case final && T > 0:
+		next = SynapticState{Syn: lastStep(t, syn), Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
+	case final:
+		next = s
 	}
-	return spk, mem, out
+	return spk, mem, next
 }
 
 // synOp is the tape entry of a fused synaptic scan. The synaptic currents
@@ -178,8 +217,18 @@ func (o *synOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 }
 
 // Step advances the layer by one time step (the definition the fused scan
-// implements; see LIF.Step for smooth).
-func (l *Synaptic) Step(t *autograd.Tape, x *autograd.Var, s SynapticState, smooth bool) (spk *autograd.Var, next SynapticState) {
+// implements; see Stateful).
+func (l *Synaptic) Step(t *autograd.Tape, x *autograd.Var, s SynapticState) (spk *autograd.Var, next SynapticState) {
+	return l.step(t, x, s, surrogate.Spike)
+}
+
+// StepSmooth is Step with the surrogate's smooth function in place of the
+// spike's step (see LIF.StepSmooth).
+func (l *Synaptic) StepSmooth(t *autograd.Tape, x *autograd.Var, s SynapticState) (spk *autograd.Var, next SynapticState) {
+	return l.step(t, x, s, surrogate.SmoothSpike)
+}
+
+func (l *Synaptic) step(t *autograd.Tape, x *autograd.Var, s SynapticState, spike spikeFunc) (spk *autograd.Var, next SynapticState) {
 	const op = "Synaptic.Step"
 	if x.Dims() != 2 || x.Dim(1) != l.N {
 		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
@@ -192,17 +241,9 @@ func (l *Synaptic) Step(t *autograd.Tape, x *autograd.Var, s SynapticState, smoo
 		syn = t.Add(t.MulBias(s.Syn, stepParam(t, l.Alpha, l.N, decayMin, decayMax)), x)
 	}
 	lif := LIF{name: l.name, N: l.N, Config: l.Config.LIFConfig, Beta: l.Beta, Threshold: l.Threshold}
-	spk, ls := lif.Step(t, syn, LIFState{Mem: s.Mem, Spk: s.Spk}, smooth)
+	spk, ls := lif.step(t, syn, LIFState{Mem: s.Mem, Spk: s.Spk}, spike)
 	return spk, SynapticState{Syn: syn, Mem: ls.Mem, Spk: ls.Spk}
 }
 
-// Spec describes the layer for a model file.
-func (l *Synaptic) Spec() Spec {
-	lif := LIF{name: l.name, N: l.N, Config: l.Config.LIFConfig}
-	s := lif.Spec()
-	s.Kind = KindSynaptic
-	s.Alpha, s.LearnAlpha = l.Config.Alpha, l.Config.LearnAlpha
-	return s
-}
-
-var _ surrogate.Func = surrogate.FastSigmoid{}
+// Spec describes the layer for a model file: a model.Synaptic.
+func (l *Synaptic) Spec() model.Layer { return model.NewLayer(l.name, l.Config.spec(l.N)) }

@@ -45,6 +45,14 @@
 // included, and non-negative except MultiGaussian's, whose negative tails are
 // part of its design.
 //
+// # Names
+//
+// Configs and model files name a built-in by a snake-case name and its
+// hyperparameters by theirs: {"name": "fast_sigmoid", "params": {"slope": 25}}.
+// New builds a surrogate from such a description (an unknown name or
+// parameter is an error listing what is allowed), Describe reads one back
+// with every default filled in, and Names and ParamNames list what exists.
+//
 // # Sparse surrogates
 //
 // SparseFastSigmoid, Triangle and Boxcar implement Sparse: Grad(x) is exactly
@@ -57,7 +65,8 @@
 // specialised to each built-in: hyperparameters resolved once, no allocation,
 // and conditional moves instead of branches in the piecewise surrogates, so
 // that the time does not depend on the mix of active and silent neurons.
-// Fused neuron kernels call them.
+// Fused neuron kernels call them; FastSigmoidSlope gives a kernel the slope
+// it needs to compute the fast sigmoid in its own vectorised loop.
 //
 // # The Spike ops
 //

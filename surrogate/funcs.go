@@ -145,10 +145,14 @@ type SLAYER struct {
 	Theta    float32 // the neuron's threshold, in the units of v
 }
 
+// resolved returns the hyperparameters with the defaults filled in.
+func (f SLAYER) resolved() (tau, scale, theta float32) {
+	return param("SLAYER", "TauRho", f.TauRho, 1), param("SLAYER", "ScaleRho", f.ScaleRho, 1),
+		param("SLAYER", "Theta", f.Theta, 1)
+}
+
 func (f SLAYER) params() (peak, a float64) {
-	tau := param("SLAYER", "TauRho", f.TauRho, 1)
-	scale := param("SLAYER", "ScaleRho", f.ScaleRho, 1)
-	theta := param("SLAYER", "Theta", f.Theta, 1)
+	tau, scale, theta := f.resolved()
 	a = float64(tau) * float64(theta)
 	peak = float64(scale) / (2 * a)
 	finitePeak("SLAYER", peak)

@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/spikegrad/spikegrad/datasets"
-	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/surrogate"
 )
 
 // Config is a training run: what data, what network, how to train it. It is
@@ -553,8 +553,8 @@ func (m *ModelConfig) validate() error {
 			return bad(fmt.Sprintf("model.hidden[%d]", i), h, "must be >= 1")
 		}
 	}
-	if _, err := (layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}).Func(); err != nil {
-		return bad("model.surrogate", strconv.Quote(m.Surrogate), strings.TrimPrefix(err.Error(), "surrogate "+m.Surrogate+": "))
+	if _, err := surrogate.New(m.Surrogate, m.SurrogateParams); err != nil {
+		return bad("model.surrogate", strconv.Quote(m.Surrogate), strings.TrimPrefix(strings.TrimPrefix(err.Error(), "surrogate: "), m.Surrogate+": "))
 	}
 	return nil
 }

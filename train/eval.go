@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,8 +13,8 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/runs"
-	"github.com/spikegrad/spikegrad/safetensors"
 )
 
 // Evaluation is the result of running a network over a dataset without
@@ -176,29 +177,18 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	if err := cfg.ReadYAML(b, cfgPath); err != nil {
 		return nil, nil, err
 	}
-	archPath := filepath.Join(runDir, runs.ModelArch)
-	ab, err := os.ReadFile(archPath)
-	if err != nil {
+	m, ts, err := model.Load(filepath.Join(runDir, runs.ModelDir))
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("train: %w (has the run finished?)", err)
 	}
-	specs, err := layers.UnmarshalModel(ab)
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
+		return nil, nil, fmt.Errorf("train: %w", err)
 	}
-	net, err := layers.Build(specs, rand.New(rand.NewPCG(0, 0)))
+	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: %s: %w", archPath, err)
+		return nil, nil, fmt.Errorf("train: %s: %w", filepath.Join(runDir, runs.ModelArch), err)
 	}
-	wPath := filepath.Join(runDir, runs.ModelWeights)
-	f, err := safetensors.Load(wPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	ts, err := f.Tensors()
-	if err != nil {
-		return nil, nil, err
-	}
-	ck := &Checkpoint{Path: wPath}
+	ck := &Checkpoint{Path: filepath.Join(runDir, runs.ModelWeights)}
 	for _, t := range ts {
 		t.Name = ModelPrefix + t.Name
 		ck.Tensors = append(ck.Tensors, t)

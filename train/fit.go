@@ -17,6 +17,7 @@ import (
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/optim"
 	"github.com/spikegrad/spikegrad/runs"
 	"github.com/spikegrad/spikegrad/safetensors"
@@ -34,23 +35,42 @@ type Network interface {
 	Forward(t *autograd.Tape, x *autograd.Var, steps int) *layers.Trace
 }
 
-// Describer is a Network that can describe its architecture for a model
-// file; layers.Sequential is one. Fit writes the final model of such a
-// network as model/model.json beside its weights, records the architecture
-// in checkpoints and refuses to resume a checkpoint of another one. The
-// final model of a Network without it is its weights alone.
+// Describer is a Network that can describe its architecture as a saved
+// model (package model); layers.Sequential is one. Fit writes the final
+// model of such a network with model.Save (model/model.json beside the
+// weights), records the architecture in checkpoints and refuses to resume a
+// checkpoint of another one. The final model of a Network without it is
+// its weights alone.
 type Describer interface {
-	Specs() []layers.Spec
+	Model() *model.Model
 }
 
-// describe returns the architecture JSON of a Describer, or ok false.
-func describe(net Network) (arch []byte, ok bool, err error) {
-	d, ok := net.(Describer)
-	if !ok {
-		return nil, false, nil
+// describe returns the architecture JSON of a Describer, or nil.
+func describe(net Network) ([]byte, error) {
+	if d, ok := net.(Describer); ok {
+		return model.Marshal(d.Model())
 	}
-	arch, err = layers.MarshalModel(d.Specs())
-	return arch, true, err
+	return nil, nil
+}
+
+// canonicalArchitecture returns the architecture JSON of a checkpoint as
+// model.Marshal writes the network it describes, so that a checkpoint of an
+// earlier model format (or one that omits a default) compares equal to the
+// same network. A text that does not build is returned as it is.
+func canonicalArchitecture(s string) string {
+	m, err := model.Unmarshal([]byte(s))
+	if err != nil {
+		return s
+	}
+	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return s
+	}
+	b, err := model.Marshal(net.Model())
+	if err != nil {
+		return s
+	}
+	return string(b)
 }
 
 // Fit trains net on data.Train with the optimizer and the objective, and
@@ -189,13 +209,11 @@ func (f *fitter) wall() float64 { return f.wall0 + f.now().Sub(f.start).Seconds(
 func (f *fitter) open() error {
 	f.start = f.now()
 	f.prog = newProgress(f.s.log, f.s.progress)
-	arch, ok, err := describe(f.net)
+	arch, err := describe(f.net)
 	if err != nil {
 		return err
 	}
-	if ok {
-		f.arch = string(arch)
-	}
+	f.arch = string(arch)
 	if f.s.config != nil {
 		f.settings = string(f.s.config.YAML())
 	} else if f.settings, err = f.s.record(f.data); err != nil {
@@ -315,7 +333,7 @@ func (f *fitter) resumeFrom(ck *Checkpoint) error {
 	if err := f.checkSettings(ck, v1); err != nil {
 		return err
 	}
-	if got, ok := ck.Meta[MetaArchitecture]; f.arch != "" && ok && got != f.arch {
+	if got, ok := ck.Meta[MetaArchitecture]; f.arch != "" && ok && canonicalArchitecture(got) != f.arch {
 		return fmt.Errorf("the checkpoint %s holds another architecture than the network:\ncheckpoint: %s\nnetwork:    %s",
 			ck.Path, compactJSON(got), compactJSON(f.arch))
 	}
@@ -691,19 +709,17 @@ func (f *fitter) write(split, name string, v float64) error {
 	return f.metrics.Write(runs.Metric{Step: f.st.Step, Epoch: f.st.Epoch, Split: split, Name: name, Value: v, Wall: f.wall()})
 }
 
-// writeModel writes the final model: the weights as safetensors and, for a
-// Describer, the architecture as JSON.
+// writeModel writes the final model: for a Describer the model directory
+// of model.Save, otherwise the weights alone.
 func (f *fitter) writeModel() error {
-	if f.arch != "" {
-		if err := atomicfile.WriteBytes(filepath.Join(f.dir, runs.ModelArch), []byte(f.arch+"\n")); err != nil {
-			return err
-		}
-	}
 	ts := make([]safetensors.Tensor, len(f.params))
 	for i, p := range f.params {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
-	return safetensors.Save(filepath.Join(f.dir, runs.ModelWeights), ts, map[string]string{"format": "spikegrad.sequential/v1"})
+	if d, ok := f.net.(Describer); ok {
+		return model.Save(filepath.Join(f.dir, runs.ModelDir), d.Model(), ts)
+	}
+	return safetensors.Save(filepath.Join(f.dir, runs.ModelWeights), ts, nil)
 }
 
 // firstNonFinite names the first layer of a trace whose output or membrane

@@ -34,12 +34,13 @@ func ExampleFit() {
 
 	newRun := func() (train.Network, optim.Optimizer, train.Objective) {
 		rng := rand.New(rand.NewPCG(0, 1))
-		lif := layers.LIFConfig{Beta: 0.95, Threshold: 1, Surrogate: surrogate.FastSigmoid{Slope: 25}}
-		fc1, _ := layers.NewLinear("fc1", data.Features, 32, true, layers.InitPyTorch, rng)
-		lif1, _ := layers.NewLIF("lif1", 32, lif)
-		fc2, _ := layers.NewLinear("fc2", 32, data.Classes, true, layers.InitPyTorch, rng)
-		out, _ := layers.NewLI("out", data.Classes, 0.95, false, false)
-		net, _ := layers.NewSequential(fc1, lif1, fc2, out)
+		lif := layers.LIFConfig{Beta: 0.95, Surrogate: surrogate.FastSigmoid{Slope: 25}} // threshold 1
+		net := layers.NewSequential(
+			layers.NewLinear("fc1", data.Features, 32, layers.LinearConfig{RNG: rng}),
+			layers.NewLIF("lif1", 32, lif),
+			layers.NewLinear("fc2", 32, data.Classes, layers.LinearConfig{RNG: rng}),
+			layers.NewLI("out", data.Classes, layers.LIConfig{Beta: 0.95}),
+		)
 		opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 		obj := train.Classification{Criterion: train.LossMaxMembraneCE, Prediction: train.PredictMembraneMax}
 		return net, opt, obj

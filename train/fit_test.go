@@ -60,28 +60,16 @@ type handNet struct {
 }
 
 // newHandNet builds a 20-16-10 handNet with weights from seed.
-func newHandNet(t *testing.T, seed uint64) *handNet {
-	t.Helper()
+func newHandNet(seed uint64) *handNet {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	lc := layers.LIFConfig{Beta: 0.9, Threshold: 1, Surrogate: surrogate.FastSigmoid{Slope: 25}}
-	n := &handNet{}
-	var err error
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
+	lc := layers.LIFConfig{Beta: 0.9, Surrogate: surrogate.FastSigmoid{Slope: 25}} // threshold 1
+	return &handNet{
+		fc1: layers.NewLinear("fc1", 20, 16, layers.LinearConfig{RNG: rng}),
+		syn: layers.NewSynaptic("syn1", 16, layers.SynapticConfig{LIFConfig: lc, Alpha: 0.8}),
+		fc2: layers.NewLinear("fc2", 16, 10, layers.LinearConfig{RNG: rng}),
+		lif: layers.NewLIF("lif2", 10, lc),
+		out: layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9}),
 	}
-	n.fc1, err = layers.NewLinear("fc1", 20, 16, true, layers.InitPyTorch, rng)
-	must(err)
-	n.syn, err = layers.NewSynaptic("syn1", 16, layers.SynapticConfig{LIFConfig: lc, Alpha: 0.8})
-	must(err)
-	n.fc2, err = layers.NewLinear("fc2", 16, 10, true, layers.InitPyTorch, rng)
-	must(err)
-	n.lif, err = layers.NewLIF("lif2", 10, lc)
-	must(err)
-	n.out, err = layers.NewLI("out", 10, 0.9, false, false)
-	must(err)
-	return n
 }
 
 func (n *handNet) Params() []*autograd.Param {
@@ -119,7 +107,7 @@ func TestFitUserNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	fit := func(ctx context.Context, dir string, extra ...FitOption) (*Result, error) {
-		net := newHandNet(t, 7)
+		net := newHandNet(7)
 		opt, err := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +180,7 @@ func TestFitArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net := newHandNet(t, 1)
+	net := newHandNet(1)
 	opt, err := optim.NewAdam(net.Params(), optim.DefaultAdam())
 	if err != nil {
 		t.Fatal(err)
@@ -202,10 +190,8 @@ func TestFitArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dup := newHandNet(t, 1)
-	if dup.fc2, err = layers.NewLinear("fc1", 16, 10, true, layers.InitPyTorch, rand.New(rand.NewPCG(1, 1))); err != nil {
-		t.Fatal(err)
-	}
+	dup := newHandNet(1)
+	dup.fc2 = layers.NewLinear("fc1", 16, 10, layers.LinearConfig{RNG: rand.New(rand.NewPCG(1, 1))})
 	for _, tc := range []struct {
 		name string
 		fit  func() error

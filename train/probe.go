@@ -116,15 +116,8 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 		np := NeuronProbe{Layer: lt.Name, Spiking: lt.Out.Binary(), Mem: rows(lt.Mem)}
 		if np.Spiking {
 			np.Spikes = rows(lt.Out)
-			var thr *autograd.Param
-			switch l := net.Layers[i].(type) {
-			case *layers.LIF:
-				thr = l.Threshold
-			case *layers.Synaptic:
-				thr = l.Threshold
-			}
-			if thr != nil {
-				for _, v := range thr.Data {
+			if l, ok := net.Layers[i].(layers.Spiking); ok {
+				for _, v := range l.SpikeThreshold().Data {
 					np.Thresholds = append(np.Thresholds, max(0, float64(v)))
 				}
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/layers"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/optim"
 )
 
@@ -71,57 +72,44 @@ type Result struct {
 	Stopped       string  // "", "early stopping", "interrupted", "max steps"
 }
 
-// BuildNetwork builds the network that the model config describes for inputs of
-// the given features and classes:
+// NetworkModel describes the network of the model config for inputs of the
+// given features and classes:
 //
 //	fc1 → lif1 → fc2 → lif2 … → fcN → out
 //
 // with Linear layers named fc1, fc2, … and neuron layers lif1 (or syn1), …;
 // the read-out is a LIF or LI layer named out.
-func BuildNetwork(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
-	init, err := layers.ParseInit(m.Init)
-	if err != nil {
-		return nil, &ConfigError{Key: "model.init", Value: m.Init, Msg: err.Error()}
-	}
-	reset, err := layers.ParseReset(m.Reset)
-	if err != nil {
-		return nil, &ConfigError{Key: "model.reset", Value: m.Reset, Msg: err.Error()}
-	}
-	sur, err := layers.SurrogateSpec{Name: m.Surrogate, Params: m.SurrogateParams}.Func()
-	if err != nil {
-		return nil, &ConfigError{Key: "model.surrogate", Value: m.Surrogate, Msg: err.Error()}
-	}
-	lc := layers.LIFConfig{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: reset,
-		ResetGrad: m.ResetGrad, Surrogate: sur, LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold,
-		PerNeuron: m.PerNeuron}
-	var ls []layers.Layer
+func NetworkModel(m ModelConfig, features, classes int) *model.Model {
+	lif := model.LIF{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: m.Reset, ResetGrad: m.ResetGrad,
+		Surrogate: model.Surrogate{Name: m.Surrogate, Params: m.SurrogateParams},
+		LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold, PerNeuron: m.PerNeuron}
+	md := &model.Model{Format: model.Format}
 	in := features
 	sizes := append(append([]int(nil), m.Hidden...), classes)
 	for i, n := range sizes {
-		fc, err := layers.NewLinear(fmt.Sprintf("fc%d", i+1), in, n, m.Bias, init, rng)
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, fc)
-		last := i == len(sizes)-1
-		var nl layers.Layer
-		switch {
+		md.Layers = append(md.Layers, model.NewLayer(fmt.Sprintf("fc%d", i+1), model.Linear{In: in, Out: n, Bias: m.Bias, Init: m.Init}))
+		lif.N = n
+		var nl model.Layer
+		switch last := i == len(sizes)-1; {
 		case last && m.Readout == "li":
-			nl, err = layers.NewLI("out", n, float32(m.Beta), m.LearnBeta, m.PerNeuron)
+			nl = model.NewLayer("out", model.LI{N: n, Beta: float32(m.Beta), LearnBeta: m.LearnBeta, PerNeuron: m.PerNeuron})
 		case last:
-			nl, err = layers.NewLIF("out", n, lc)
+			nl = model.NewLayer("out", lif)
 		case m.Neuron == "synaptic":
-			nl, err = layers.NewSynaptic(fmt.Sprintf("syn%d", i+1), n, layers.SynapticConfig{LIFConfig: lc, Alpha: float32(m.Alpha), LearnAlpha: m.LearnBeta})
+			nl = model.NewLayer(fmt.Sprintf("syn%d", i+1), model.Synaptic{LIF: lif, Alpha: float32(m.Alpha), LearnAlpha: m.LearnBeta})
 		default:
-			nl, err = layers.NewLIF(fmt.Sprintf("lif%d", i+1), n, lc)
+			nl = model.NewLayer(fmt.Sprintf("lif%d", i+1), lif)
 		}
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, nl)
+		md.Layers = append(md.Layers, nl)
 		in = n
 	}
-	return layers.NewSequential(ls...)
+	return md
+}
+
+// BuildNetwork builds the network of the model config (see NetworkModel)
+// with initial weights from rng.
+func BuildNetwork(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
+	return layers.Build(NetworkModel(m, features, classes), rng)
 }
 
 // NewOptimizer makes the optimizer that the loop config names. The config's
