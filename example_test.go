@@ -56,6 +56,7 @@ func Example_tutorial() {
 		fmt.Println(err)
 		return
 	}
-	ev, _ := train.Evaluate(net, test, T, train.Classification{Criterion: train.LossMembraneCE, Prediction: train.PredictSpikeCount}, 500, nil)
+	obj := train.Classification{Criterion: train.LossMembraneCE, Prediction: train.PredictSpikeCount}
+	ev, _ := train.Evaluate(net, test, train.EvalOptions{Steps: T, BatchSize: 500, Objective: obj})
 	fmt.Printf("test accuracy %.1f%%\n", 100*ev.Accuracy)
 }

@@ -54,23 +54,22 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Train.Threads > 0 {
-		defer autograd.SetThreads(autograd.SetThreads(cfg.Train.Threads))
-	}
-	r := &run{cfg: cfg, now: time.Now, log: io.Discard}
+	defer useThreads(cfg.Train.Threads)()
+	var data *DataSplits
 	var err error
 	if opt.Synthetic {
-		r.data, err = syntheticData(cfg, opt.InferSamples)
+		data, err = syntheticData(cfg, opt.InferSamples)
 	} else {
-		r.data, err = LoadData(ctx, cfg.Data, cfg.Seed, opt.Log)
+		data, err = LoadData(ctx, cfg.Data, cfg.Seed, opt.Log)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := r.build(rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
+	f, err := benchFitter(&cfg, data)
+	if err != nil {
 		return nil, err
 	}
-	loader, err := datasets.NewLoader(r.data.Train, datasets.LoaderConfig{BatchSize: cfg.Train.BatchSize, Shuffle: true, DropLast: true},
+	loader, err := datasets.NewLoader(data.Train, datasets.LoaderConfig{BatchSize: cfg.Train.BatchSize, Shuffle: true, DropLast: true},
 		rand.New(rand.NewPCG(cfg.Seed, streamShuffle)))
 	if err != nil {
 		return nil, err
@@ -78,7 +77,7 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	if loader.NumBatches() == 0 {
 		return nil, fmt.Errorf("train: bench: fewer samples than one batch of %d", cfg.Train.BatchSize)
 	}
-	res := &BenchResult{Threads: autograd.Threads(), Batch: cfg.Train.BatchSize, Steps: r.data.Steps, Features: r.data.Features}
+	res := &BenchResult{Threads: autograd.Threads(), Batch: cfg.Train.BatchSize, Steps: data.Steps, Features: data.Features}
 	times := make([]time.Duration, 0, opt.Steps)
 	ep := loader.Epoch(ctx)
 	for i := 0; i < opt.Warmup+opt.Steps; i++ {
@@ -90,7 +89,7 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 			}
 		}
 		t0 := time.Now()
-		if _, _, err := r.trainStep(ep.Batch()); err != nil {
+		if _, _, err := f.trainStep(ep.Batch()); err != nil {
 			ep.Close()
 			return nil, err
 		}
@@ -109,12 +108,12 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	res.StepMin, res.StepMedian, res.StepP90 = times[0], times[len(times)/2], times[len(times)*9/10]
 	res.TrainSamplesPerSec = float64(res.Batch) / res.StepMedian.Seconds()
 
-	test := r.data.Test
+	test := data.Test
 	if opt.InferSamples > 0 && opt.InferSamples < test.Len() {
 		test = limit(test, opt.InferSamples)
 	}
 	t0 := time.Now()
-	ev, err := Evaluate(r.net, test, r.data.Steps, r.obj, cfg.Train.evalBatch(), r.tape)
+	ev, err := Evaluate(f.net, test, EvalOptions{Steps: data.Steps, BatchSize: cfg.Train.evalBatch(), Objective: f.obj, Tape: f.tape})
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +121,19 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	res.InferSamplesPerSec = float64(ev.Samples) / time.Since(t0).Seconds()
 	res.PeakRSS = procmem.PeakRSS()
 	return res, nil
+}
+
+// benchFitter builds the network, optimizer and objective of cfg for data
+// and the loop that trains them, without a run directory: for measuring
+// training steps.
+func benchFitter(cfg *Config, data *DataSplits) (*fitter, error) {
+	net, o, obj, err := build(cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	s := defaultSettings()
+	ClipGradNorm(cfg.Train.ClipGradNorm)(&s)
+	return newFitter(net, data, o, obj, s)
 }
 
 // synthetic is a dataset of random inputs and labels.

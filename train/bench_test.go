@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -32,12 +31,12 @@ func BenchmarkTutorialStep(b *testing.B) {
 				cfg := tutorialConfig()
 				cfg.Data.Steps = T
 				defer autograd.SetThreads(autograd.SetThreads(threads))
-				r := &run{cfg: cfg}
-				var err error
-				if r.data, err = syntheticData(cfg, 128); err != nil {
+				data, err := syntheticData(cfg, 128)
+				if err != nil {
 					b.Fatal(err)
 				}
-				if err := r.build(rand.New(rand.NewPCG(1, 1))); err != nil {
+				f, err := benchFitter(&cfg, data)
+				if err != nil {
 					b.Fatal(err)
 				}
 				batch := datasets.NewBatch(1, 128, 784)
@@ -45,13 +44,13 @@ func BenchmarkTutorialStep(b *testing.B) {
 				for i := range idx {
 					idx[i] = i
 				}
-				if err := r.data.Train.Fill(batch, idx); err != nil {
+				if err := data.Train.Fill(batch, idx); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportAllocs()
 				cpu0 := processCPU()
 				for b.Loop() {
-					if _, _, err := r.trainStep(batch); err != nil {
+					if _, _, err := f.trainStep(batch); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -20,9 +20,14 @@ import (
 )
 
 // CheckpointVersion is the version of the checkpoint layout that
-// SaveCheckpoint writes and LoadCheckpoint reads. It changes when the names
-// or meanings of the tensors and metadata below change.
-const CheckpointVersion = 1
+// SaveCheckpoint writes. It changes when the names or meanings of the
+// tensors and metadata below change. Version 2 holds Fit's loop state as
+// one value (MetaLoop) and the config or options of the run (MetaConfig,
+// MetaSettings) where version 1 had a key per counter and the hash of the
+// run's config.yaml. LoadCheckpoint reads both (their tensors are the
+// same), and Run resumes both: a version-1 run's config is its
+// config.yaml, provided the recorded hash is that file's.
+const CheckpointVersion = 2
 
 // Tensor name prefixes and metadata keys of a checkpoint. A checkpoint is a
 // safetensors file of F32 tensors:
@@ -38,18 +43,14 @@ const CheckpointVersion = 1
 //   - MetaOptimizer: the optimizer's algorithm, learning rate, and per-Param
 //     step counts and buffer names, as JSON (see SetOptimizer);
 //   - "rng.<name>": a random source's state, hexadecimal (see SetRNG);
-//   - the progress and provenance that the training loop records, under the
-//     other Meta* keys.
+//   - the state and provenance that Fit records: MetaLoop, MetaArchitecture,
+//     and MetaConfig or MetaSettings.
 const (
 	ModelPrefix = "model."
 	OptimPrefix = "optim."
 
 	MetaVersion      = "spikegrad_checkpoint_version"
 	MetaArchitecture = "architecture" // the model's architecture, JSON as in model/model.json
-	MetaConfigHash   = "config_hash"  // hash of the resolved config.yaml, hexadecimal
-	MetaEpoch        = "epoch"        // completed epochs, decimal
-	MetaStep         = "step"         // optimizer steps taken, decimal
-	MetaWall         = "wall"         // seconds since the run started, strconv.FormatFloat(w, 'g', -1, 64)
 	MetaOptimizer    = "optim"        // optimizer state other than buffers, JSON
 	MetaRNGPrefix    = "rng."         // followed by a source's name
 )
@@ -92,7 +93,7 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 // *safetensors.FormatError naming the file (as a "checkpoint file") that
 // wraps safetensors.ErrTruncated for a file cut short (a copy interrupted by
 // a crash), safetensors.ErrVersion for a safetensors file that is not a
-// spikegrad checkpoint or is one of another CheckpointVersion, and
+// spikegrad checkpoint or is one of a version above CheckpointVersion, and
 // safetensors.ErrMalformed for any other violation of the format.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
 	fh, err := os.Open(path)
@@ -126,9 +127,9 @@ func readCheckpoint(r io.ReaderAt, size int64) (*Checkpoint, error) {
 		return nil, &safetensors.FormatError{File: f.Name, Format: "checkpoint", Err: safetensors.ErrVersion,
 			Msg: fmt.Sprintf("not a spikegrad checkpoint: the metadata has no %q", MetaVersion)}
 	}
-	if v != strconv.Itoa(CheckpointVersion) {
+	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > CheckpointVersion {
 		return nil, &safetensors.FormatError{File: f.Name, Format: "checkpoint", Err: safetensors.ErrVersion,
-			Msg: fmt.Sprintf("checkpoint format version %q; this build reads version %d", v, CheckpointVersion)}
+			Msg: fmt.Sprintf("checkpoint format version %q; this build reads versions 1 to %d", v, CheckpointVersion)}
 	}
 	tensors, err := f.Tensors()
 	if err != nil {

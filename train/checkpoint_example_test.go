@@ -38,7 +38,7 @@ func ExampleSaveCheckpoint() {
 	if err := c.SetRNG("data", src); err != nil {
 		log.Fatal(err)
 	}
-	c.Meta[train.MetaStep] = "1"
+	c.Meta["step"] = "1" // the loop's own counter
 	if err := train.SaveCheckpoint(path, c); err != nil {
 		log.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func ExampleSaveCheckpoint() {
 	if err := c2.RestoreRNG("data", src2); err != nil {
 		log.Fatal(err)
 	}
-	step, _ := c2.MetaInt(train.MetaStep)
+	step, _ := c2.MetaInt("step")
 	fmt.Println("step", step, "weights", w2.Data, "same random stream:", src.Uint64() == src2.Uint64())
 
 	// A model of another shape is refused, and left as it was.

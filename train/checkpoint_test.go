@@ -86,8 +86,8 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		if err := c.SetRNG("data", src); err != nil {
 			t.Fatal(err)
 		}
-		c.Meta[MetaStep] = "5"
-		c.Meta[MetaWall] = "1.25"
+		c.Meta["step"] = "5" // a loop's own counters
+		c.Meta["wall"] = "1.25"
 		if err := SaveCheckpoint(path, c); err != nil {
 			t.Fatal(err)
 		}
@@ -113,10 +113,10 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		if err := c2.RestoreRNG("data", src2); err != nil {
 			t.Fatal(err)
 		}
-		if step, err := c2.MetaInt(MetaStep); err != nil || step != 5 {
+		if step, err := c2.MetaInt("step"); err != nil || step != 5 {
 			t.Errorf("MetaInt(step) = %d, %v; want 5", step, err)
 		}
-		if wall, err := c2.MetaFloat(MetaWall); err != nil || wall != 1.25 {
+		if wall, err := c2.MetaFloat("wall"); err != nil || wall != 1.25 {
 			t.Errorf("MetaFloat(wall) = %v, %v; want 1.25", wall, err)
 		}
 		ckptSteps(o2, rng2, 5)
@@ -170,8 +170,8 @@ func TestCheckpointLayout(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("tensors %v, want %v", names, want)
 	}
-	if f.Meta[MetaVersion] != "1" {
-		t.Errorf("version %q, want 1", f.Meta[MetaVersion])
+	if f.Meta[MetaVersion] != "2" {
+		t.Errorf("version %q, want 2", f.Meta[MetaVersion])
 	}
 	// The JSON of the optimizer state, as documented on SetOptimizer.
 	wantOpt := `{"algorithm":"Adam","lr":0.001,"params":[{"name":"fc1.weight","step":0,"buffers":["exp_avg","exp_avg_sq"]},` +
@@ -188,7 +188,7 @@ func TestLoadCheckpointTruncated(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "last.safetensors")
 	c := CheckpointFromParams(ckptParams(rand.New(rand.NewPCG(1, 1))))
-	c.Meta[MetaStep] = "10"
+	c.Meta["step"] = "10"
 	if err := SaveCheckpoint(path, c); err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +221,24 @@ func TestLoadCheckpointVersion(t *testing.T) {
 		t.Errorf("plain safetensors: %v", err)
 	}
 	future := filepath.Join(dir, "future.safetensors")
-	if err := safetensors.Save(future, nil, map[string]string{MetaVersion: "2"}); err != nil {
+	if err := safetensors.Save(future, nil, map[string]string{MetaVersion: "3"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = LoadCheckpoint(future)
-	if !errors.Is(err, safetensors.ErrVersion) || !strings.Contains(err.Error(), `version "2"; this build reads version 1`) {
-		t.Errorf("version 2: %v", err)
+	if !errors.Is(err, safetensors.ErrVersion) || !strings.Contains(err.Error(), `version "3"; this build reads versions 1 to 2`) {
+		t.Errorf("version 3: %v", err)
+	}
+	// Version 1 has the tensors of version 2: it loads and restores.
+	old := filepath.Join(dir, "v1.safetensors")
+	if err := safetensors.Save(old, []safetensors.Tensor{{Name: "model.w", Shape: []int{1}, Data: []float32{1}}}, map[string]string{MetaVersion: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(old)
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if w := autograd.NewParam("w", nil, 1); c.Restore([]*autograd.Param{w}) != nil || w.Data[0] != 1 {
+		t.Errorf("version 1: restored %v", w.Data)
 	}
 	if _, err := LoadCheckpoint(filepath.Join(dir, "none")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)

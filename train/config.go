@@ -75,34 +75,41 @@ type ModelConfig struct {
 
 // LoopConfig configures the optimisation.
 type LoopConfig struct {
-	Epochs          int     `yaml:"epochs" help:"passes over the training set"`
-	BatchSize       int     `yaml:"batch_size" help:"samples per optimizer step"`
-	DropLast        bool    `yaml:"drop_last" help:"skip the last, smaller batch of each epoch (snnTorch's tutorials do)"`
-	Optimizer       string  `yaml:"optimizer" help:"adam, adamw or sgd"`
-	LR              float64 `yaml:"lr" help:"learning rate"`
-	Beta1           float64 `yaml:"beta1" help:"adam: decay of the first moment"`
-	Beta2           float64 `yaml:"beta2" help:"adam: decay of the second moment"`
-	Eps             float64 `yaml:"eps" help:"adam: added to the root of the second moment"`
-	Momentum        float64 `yaml:"momentum" help:"sgd: momentum"`
-	Nesterov        bool    `yaml:"nesterov" help:"sgd: Nesterov momentum"`
-	WeightDecay     float64 `yaml:"weight_decay" help:"weight decay (decoupled for adamw)"`
-	Schedule        string  `yaml:"schedule" help:"learning-rate schedule per step: constant, step, cosine"`
-	StepSize        int     `yaml:"step_size" help:"step schedule: steps between decays"`
-	Gamma           float64 `yaml:"gamma" help:"step schedule: decay factor"`
-	Warmup          int     `yaml:"warmup" help:"linear warm-up over this many steps (0: none)"`
-	Loss            string  `yaml:"loss" help:"membrane_ce (cross-entropy of the output membrane at every step, summed; snnTorch's tutorial), count_ce, max_membrane_ce, count_mse"`
-	CorrectRate     float64 `yaml:"correct_rate" help:"count_mse: target firing rate of the correct output"`
-	IncorrectRate   float64 `yaml:"incorrect_rate" help:"count_mse: target firing rate of the other outputs"`
-	Predict         string  `yaml:"predict" help:"prediction: spike_count, membrane_sum or membrane_max (argmax over outputs)"`
-	RateL1          float64 `yaml:"rate_l1" help:"weight of an L1 penalty on hidden firing rates"`
-	RateMin         float64 `yaml:"rate_min" help:"lower bound of each hidden neuron's firing rate (penalised below; 0: off)"`
-	RateMax         float64 `yaml:"rate_max" help:"upper bound of each hidden neuron's firing rate (penalised above; 0: off)"`
-	RateBoundWeight float64 `yaml:"rate_bound_weight" help:"weight of the rate-bound penalties"`
-	ClipGradNorm    float64 `yaml:"clip_grad_norm" help:"clip the global gradient norm to this (0: off)"`
-	Patience        int     `yaml:"patience" help:"early stopping: stop after this many epochs without a better test accuracy (0: off)"`
-	Threads         int     `yaml:"threads" help:"threads of the kernels (0: all cores)"`
-	LogEvery        int     `yaml:"log_every" help:"record the training loss every N steps"`
-	EvalBatchSize   int     `yaml:"eval_batch_size" help:"samples per batch when evaluating (0: batch_size); larger batches need more memory"`
+	Epochs           int     `yaml:"epochs" help:"passes over the training set"`
+	BatchSize        int     `yaml:"batch_size" help:"samples per optimizer step"`
+	DropLast         bool    `yaml:"drop_last" help:"skip the last, smaller batch of each epoch (snnTorch's tutorials do)"`
+	Optimizer        string  `yaml:"optimizer" help:"adam, adamw or sgd"`
+	LR               float64 `yaml:"lr" help:"learning rate"`
+	Beta1            float64 `yaml:"beta1" help:"adam: decay of the first moment"`
+	Beta2            float64 `yaml:"beta2" help:"adam: decay of the second moment"`
+	Eps              float64 `yaml:"eps" help:"adam: added to the root of the second moment"`
+	Momentum         float64 `yaml:"momentum" help:"sgd: momentum"`
+	Nesterov         bool    `yaml:"nesterov" help:"sgd: Nesterov momentum"`
+	WeightDecay      float64 `yaml:"weight_decay" help:"weight decay (decoupled for adamw)"`
+	Schedule         string  `yaml:"schedule" help:"learning-rate schedule: constant, step or cosine (per step), plateau (ReduceLROnPlateau, per epoch)"`
+	StepSize         int     `yaml:"step_size" help:"step schedule: steps between decays"`
+	Gamma            float64 `yaml:"gamma" help:"step schedule: decay factor"`
+	Warmup           int     `yaml:"warmup" help:"linear warm-up over this many steps from lr/warmup (0: none; not with plateau)"`
+	PlateauMetric    string  `yaml:"plateau_metric" help:"plateau schedule: the test metric watched, test_loss (lower is better) or test_accuracy"`
+	PlateauFactor    float64 `yaml:"plateau_factor" help:"plateau schedule: the learning rate is multiplied by this at a plateau, in [0, 1)"`
+	PlateauPatience  int     `yaml:"plateau_patience" help:"plateau schedule: epochs without improvement before a reduction"`
+	PlateauThreshold float64 `yaml:"plateau_threshold" help:"plateau schedule: least relative improvement that counts"`
+	PlateauCooldown  int     `yaml:"plateau_cooldown" help:"plateau schedule: epochs after a reduction before epochs without improvement count again"`
+	PlateauMinLR     float64 `yaml:"plateau_min_lr" help:"plateau schedule: the learning rate never goes below this"`
+	Loss             string  `yaml:"loss" help:"membrane_ce (cross-entropy of the output membrane at every step, summed; snnTorch's tutorial), count_ce, max_membrane_ce, count_mse"`
+	CorrectRate      float64 `yaml:"correct_rate" help:"count_mse: target firing rate of the correct output"`
+	IncorrectRate    float64 `yaml:"incorrect_rate" help:"count_mse: target firing rate of the other outputs"`
+	Predict          string  `yaml:"predict" help:"prediction: spike_count, membrane_sum or membrane_max (argmax over outputs)"`
+	RateL1           float64 `yaml:"rate_l1" help:"weight of an L1 penalty on hidden firing rates"`
+	RateMin          float64 `yaml:"rate_min" help:"lower bound of each hidden neuron's firing rate (penalised below; 0: off)"`
+	RateMax          float64 `yaml:"rate_max" help:"upper bound of each hidden neuron's firing rate (penalised above; 0: off)"`
+	RateBoundWeight  float64 `yaml:"rate_bound_weight" help:"weight of the rate-bound penalties"`
+	ClipGradNorm     float64 `yaml:"clip_grad_norm" help:"clip the global gradient norm to this (0: off)"`
+	Patience         int     `yaml:"patience" help:"early stopping: stop after this many epochs without a better test accuracy (0: off)"`
+	CheckpointEvery  int     `yaml:"checkpoint_every" help:"also save the last checkpoint every N steps inside an epoch (0: at epoch ends only)"`
+	Threads          int     `yaml:"threads" help:"threads of the kernels (0: all cores)"`
+	LogEvery         int     `yaml:"log_every" help:"record the training loss every N steps"`
+	EvalBatchSize    int     `yaml:"eval_batch_size" help:"samples per batch when evaluating (0: batch_size); larger batches need more memory"`
 }
 
 // evalBatch is the evaluation batch size: EvalBatchSize, or BatchSize when 0.
@@ -129,7 +136,9 @@ func DefaultConfig() Config {
 			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
 			Init: "pytorch", Bias: true},
 		Train: LoopConfig{Epochs: 5, BatchSize: 128, Optimizer: "adam", LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
-			Schedule: "constant", StepSize: 1000, Gamma: 0.5, Loss: "max_membrane_ce", CorrectRate: 0.8, IncorrectRate: 0.2,
+			Schedule: "constant", StepSize: 1000, Gamma: 0.5,
+			PlateauMetric: "test_loss", PlateauFactor: 0.1, PlateauPatience: 10, PlateauThreshold: 1e-4, // PyTorch's
+			Loss: "max_membrane_ce", CorrectRate: 0.8, IncorrectRate: 0.2,
 			Predict: "membrane_max", RateBoundWeight: 1, LogEvery: 10, EvalBatchSize: 0},
 	}
 }
@@ -562,10 +571,16 @@ func (l *LoopConfig) validate() error {
 		positive("train.eps", l.Eps),
 		inRange("train.momentum", l.Momentum, 0, 1),
 		nonNeg("train.weight_decay", l.WeightDecay),
-		oneOf("train.schedule", l.Schedule, "constant", "step", "cosine"),
+		oneOf("train.schedule", l.Schedule, "constant", "step", "cosine", "plateau"),
 		atLeast("train.step_size", l.StepSize, 1),
 		inRange("train.gamma", l.Gamma, 0, 1),
 		atLeast("train.warmup", l.Warmup, 0),
+		oneOf("train.plateau_metric", l.PlateauMetric, "test_loss", "test_accuracy"),
+		below1("train.plateau_factor", l.PlateauFactor),
+		atLeast("train.plateau_patience", l.PlateauPatience, 0),
+		nonNeg("train.plateau_threshold", l.PlateauThreshold),
+		atLeast("train.plateau_cooldown", l.PlateauCooldown, 0),
+		nonNeg("train.plateau_min_lr", l.PlateauMinLR),
 		oneOf("train.loss", l.Loss, "membrane_ce", "count_ce", "max_membrane_ce", "count_mse"),
 		inRange("train.correct_rate", l.CorrectRate, 0, 1),
 		inRange("train.incorrect_rate", l.IncorrectRate, 0, 1),
@@ -576,6 +591,7 @@ func (l *LoopConfig) validate() error {
 		nonNeg("train.rate_bound_weight", l.RateBoundWeight),
 		nonNeg("train.clip_grad_norm", l.ClipGradNorm),
 		atLeast("train.patience", l.Patience, 0),
+		atLeast("train.checkpoint_every", l.CheckpointEvery, 0),
 		atLeast("train.threads", l.Threads, 0),
 		atLeast("train.log_every", l.LogEvery, 1),
 		atLeast("train.eval_batch_size", l.EvalBatchSize, 0),
@@ -583,9 +599,13 @@ func (l *LoopConfig) validate() error {
 }
 
 // validateCombinations checks the values that depend on each other: a
-// read-out's loss and prediction, and the order of the rate bounds.
+// read-out's loss and prediction, the order of the rate bounds, and a
+// warm-up with a plateau schedule.
 func (c *Config) validateCombinations() error {
 	m, l := &c.Model, &c.Train
+	if l.Schedule == "plateau" && l.Warmup > 0 {
+		return bad("train.warmup", l.Warmup, "must be 0 with train.schedule plateau, which sets the learning rate per epoch")
+	}
 	if m.Readout == "li" && l.Predict == "spike_count" {
 		return bad("train.predict", `"spike_count"`, "a non-spiking li read-out has no spikes: use membrane_sum or membrane_max")
 	}
@@ -630,6 +650,14 @@ func atLeast(key string, v, lo int) error {
 func inRange(key string, v, lo, hi float64) error {
 	if !(v >= lo && v <= hi) {
 		return bad(key, v, fmt.Sprintf("must be in [%g, %g]", lo, hi))
+	}
+	return nil
+}
+
+// below1 requires v in [0, 1).
+func below1(key string, v float64) error {
+	if !(v >= 0 && v < 1) {
+		return bad(key, v, "must be in [0, 1)")
 	}
 	return nil
 }

@@ -23,9 +23,10 @@ func changedConfig() Config {
 			Init: "kaiming_normal", Bias: false},
 		Train: LoopConfig{Epochs: 9, BatchSize: 17, DropLast: true, Optimizer: "sgd", LR: 1e-7, Beta1: 0.5,
 			Beta2: 0.75, Eps: 1e-12, Momentum: 0.9, Nesterov: true, WeightDecay: 5e-4, Schedule: "cosine",
-			StepSize: 3, Gamma: 0.1, Warmup: 4, Loss: "count_mse", CorrectRate: 0.7, IncorrectRate: 0.1,
+			StepSize: 3, Gamma: 0.1, Warmup: 4, PlateauMetric: "test_accuracy", PlateauFactor: 0.5, PlateauPatience: 2,
+			PlateauThreshold: 0.01, PlateauCooldown: 1, PlateauMinLR: 1e-6, Loss: "count_mse", CorrectRate: 0.7, IncorrectRate: 0.1,
 			Predict: "spike_count", RateL1: 0.01, RateMin: 0.01, RateMax: 0.5, RateBoundWeight: 2,
-			ClipGradNorm: 1.5, Patience: 3, Threads: 2, LogEvery: 5, EvalBatchSize: 33},
+			ClipGradNorm: 1.5, Patience: 3, CheckpointEvery: 50, Threads: 2, LogEvery: 5, EvalBatchSize: 33},
 	}
 }
 

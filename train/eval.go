@@ -37,14 +37,38 @@ type LayerRate struct {
 	Neurons []float64
 }
 
-// Evaluate runs net over every sample of ds in batches of batchSize with
-// gradient recording off (steps: the time steps of a static input) and
-// returns the mean loss of obj, the accuracy of its predictions, each
-// spiking layer's firing rate (of the layer and of each neuron) and the
-// confusion matrix. tape may be nil; passing the training tape reuses its
-// memory. A rate-encoded set is encoded with the same random spikes at
-// every call.
-func Evaluate(net *layers.Sequential, ds datasets.Dataset, steps int, obj Objective, batchSize int, tape *autograd.Tape) (*Evaluation, error) {
+// EvalOptions configures Evaluate.
+type EvalOptions struct {
+	// Steps is the number of time steps to present each sample of a static
+	// dataset for (one whose Shape has one step); a sequence dataset brings
+	// its own and ignores it.
+	Steps int
+	// BatchSize is the samples per batch (0: 128); larger batches run
+	// faster and need more memory.
+	BatchSize int
+	// Objective gives the loss and the predictions; required.
+	Objective Objective
+	// Tape records the forward passes (nil: a new tape); passing the
+	// training tape reuses its memory. Gradient recording is off during
+	// the evaluation and restored after it.
+	Tape *autograd.Tape
+}
+
+// Evaluate runs net over every sample of ds without recording gradients and
+// returns the mean loss, the accuracy, each spiking layer's firing rate (of
+// the layer and of each neuron) and the confusion matrix. A rate-encoded
+// set is encoded with the same random spikes at every call.
+func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, error) {
+	obj, tape, batchSize, steps := opt.Objective, opt.Tape, opt.BatchSize, opt.Steps
+	if obj == nil {
+		return nil, errors.New("train: Evaluate: EvalOptions.Objective is nil")
+	}
+	if batchSize <= 0 {
+		batchSize = 128
+	}
+	if s, _ := ds.Shape(); s == 1 && steps < 1 {
+		return nil, fmt.Errorf("train: Evaluate: the dataset is static (one step per sample): EvalOptions.Steps must say how many steps to present it for, not %d", steps)
+	}
 	if tape == nil {
 		tape = autograd.NewTape()
 	}
@@ -182,14 +206,20 @@ func EvaluateRun(ctx context.Context, runDir string, log io.Writer) (*Evaluation
 	if err != nil {
 		return nil, err
 	}
-	cfg, data := &r.cfg, r.data
-	return Evaluate(net, data.Test, data.Steps, r.obj, cfg.Train.evalBatch(), nil)
+	return Evaluate(net, r.data.Test, EvalOptions{Steps: r.data.Steps, BatchSize: r.cfg.Train.evalBatch(), Objective: r.obj})
+}
+
+// evalRun is what evaluating a run's final model needs: its config, data
+// and objective.
+type evalRun struct {
+	cfg  Config
+	data *DataSplits
+	obj  Objective
 }
 
 // loadForEval loads a run directory's final model, its config's data and
-// objective: what evaluating the model needs. The run holds the config, the
-// data and the objective.
-func loadForEval(ctx context.Context, runDir string, log io.Writer) (*run, *layers.Sequential, error) {
+// objective.
+func loadForEval(ctx context.Context, runDir string, log io.Writer) (*evalRun, *layers.Sequential, error) {
 	cfg, net, err := LoadModel(runDir)
 	if err != nil {
 		return nil, nil, err
@@ -198,9 +228,9 @@ func loadForEval(ctx context.Context, runDir string, log io.Writer) (*run, *laye
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &run{cfg: *cfg, data: data}
-	if err := r.setupObjective(); err != nil {
+	obj, err := cfg.Train.Objective()
+	if err != nil {
 		return nil, nil, err
 	}
-	return r, net, nil
+	return &evalRun{cfg: *cfg, data: data, obj: obj}, net, nil
 }

@@ -57,7 +57,7 @@ func TestLoadV1Model(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
-		want, err := Network(cfg.Model, cfg.Data.RandmanUnits, cfg.Data.RandmanClasses, rand.New(rand.NewPCG(1, 1)))
+		want, err := BuildNetwork(cfg.Model, cfg.Data.RandmanUnits, cfg.Data.RandmanClasses, rand.New(rand.NewPCG(1, 1)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,12 +75,12 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 	if err != nil {
 		return nil, err
 	}
-	cfg, data := &r.cfg, r.data
+	data := r.data
 	if n := data.Test.Len(); sample < 0 || sample >= n {
 		return nil, fmt.Errorf("train: probe %s: sample %d outside the test set [0, %d)", runDir, sample, n)
 	}
 	tape := autograd.NewTape()
-	ev, err := Evaluate(net, data.Test, data.Steps, r.obj, cfg.Train.evalBatch(), tape)
+	ev, err := Evaluate(net, data.Test, EvalOptions{Steps: data.Steps, BatchSize: r.cfg.Train.evalBatch(), Objective: r.obj, Tape: tape})
 	if err != nil {
 		return nil, err
 	}

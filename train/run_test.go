@@ -140,13 +140,46 @@ func sameCheckpoints(t *testing.T, pa, pb string) {
 		}
 	}
 	for k, v := range a.Meta {
-		if k != MetaWall && b.Meta[k] != v {
-			t.Errorf("checkpoint metadata %q: %q vs %q", k, v, b.Meta[k])
+		w := b.Meta[k]
+		if k == MetaLoop { // the same but for the wall time
+			v, w = withoutWall(t, v), withoutWall(t, w)
+		}
+		if w != v {
+			t.Errorf("checkpoint metadata %q: %q vs %q", k, v, w)
 		}
 	}
 	if len(a.Meta) != len(b.Meta) {
 		t.Errorf("checkpoint metadata: %d keys vs %d", len(a.Meta), len(b.Meta))
 	}
+}
+
+// withoutWall returns the loop state's JSON with the wall time zeroed.
+func withoutWall(t *testing.T, js string) string {
+	t.Helper()
+	st, err := unmarshalLoop(js)
+	if err != nil {
+		t.Fatalf("loop state %s: %v", js, err)
+	}
+	st.Wall = 0
+	out, err := st.marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// loopOf returns the loop state of the checkpoint at path.
+func loopOf(t *testing.T, path string) *loopState {
+	t.Helper()
+	ck, err := LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := unmarshalLoop(ck.Meta[MetaLoop])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func bitsEqual(a, b []float32) bool {
@@ -305,11 +338,7 @@ func TestResume(t *testing.T) {
 		if res.Stopped != "max steps" || res.Steps != stop {
 			t.Fatalf("stop at %d: result %+v", stop, res)
 		}
-		ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, _ := ck.MetaInt(MetaStep); n != int64(stop) {
+		if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != stop {
 			t.Fatalf("stop at %d: checkpoint of step %d", stop, n)
 		}
 		res = runIn(t, cfg, dir, Options{Resume: true})
@@ -390,11 +419,7 @@ func TestInterrupt(t *testing.T) {
 			if !strings.Contains(err.Error(), dir) {
 				t.Errorf("error %q does not name the run directory", err)
 			}
-			ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
-			if err != nil {
-				t.Fatalf("no checkpoint to resume from: %v", err)
-			}
-			if n, _ := ck.MetaInt(MetaStep); n != int64(tc.step) {
+			if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != tc.step {
 				t.Errorf("checkpoint of step %d, want %d", n, tc.step)
 			}
 			runIn(t, cfg, dir, Options{Resume: true})
@@ -406,21 +431,36 @@ func TestInterrupt(t *testing.T) {
 	}
 }
 
-// TestNonFinite diverges a run in its second epoch with a learning rate of
-// 1e37 and checks that the error names where, and that the checkpoint of
-// the first epoch is kept byte for byte.
+// divergeAt is the learning rate lr until step at, and 1e37 from then on.
+// Adam moves every weight by about the learning rate: weights of 1e37
+// summed over 20 inputs and 20 steps overflow float32 (max 3.4e38).
+type divergeAt struct {
+	at int
+	lr float64
+}
+
+func (d divergeAt) LR(t int) float64 {
+	if t >= d.at {
+		return 1e37
+	}
+	return d.lr
+}
+
+// TestNonFinite diverges a run in its second epoch and checks that the
+// error names where, and that the checkpoint of the first epoch is kept
+// byte for byte.
 func TestNonFinite(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
-	runIn(t, cfg, dir, Options{MaxSteps: tinyBatches})
+	sched := WithSchedule(divergeAt{at: tinyBatches, lr: cfg.Train.LR})
+	if _, err := fitConfig(t, cfg, dir, MaxSteps(tinyBatches), sched); err != nil {
+		t.Fatal(err)
+	}
 	good := snapshot(t, dir)
-	// Adam moves every weight by about the learning rate: weights of 1e37
-	// summed over 20 inputs and 20 steps overflow float32 (max 3.4e38).
-	cfg.Train.LR = 1e37
-	_, err := runWith(cfg, dir, Options{Resume: true})
+	_, err := fitConfig(t, cfg, dir, Resume(), sched)
 	var nf *NonFiniteError
 	if !errors.As(err, &nf) {
-		t.Fatalf("Run: %v, want a *NonFiniteError", err)
+		t.Fatalf("Fit: %v, want a *NonFiniteError", err)
 	}
 	if nf.Step < tinyBatches || !strings.ContainsAny(nf.Where, "0123456789") && !strings.Contains(nf.Where, "out") {
 		t.Errorf("error %q: want a step >= %d and a layer or parameter", err, tinyBatches)
@@ -446,17 +486,62 @@ func TestNonFiniteFirstStep(t *testing.T) {
 	}
 }
 
-func TestResumeOtherArchitecture(t *testing.T) {
+// TestResumeChangedConfig: a resume with a config that differs in keys
+// that change the computation is refused with every such key named, and
+// leaves the run as it was; keys of ResumableKeys may change.
+func TestResumeChangedConfig(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
 	runIn(t, cfg, dir, Options{MaxSteps: 3})
 	before := snapshot(t, dir)
-	cfg.Model.Hidden = []int{17}
-	_, err := runWith(cfg, dir, Options{Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), runs.LastCheckpoint) {
-		t.Errorf("resume with hidden [17] of a [16] run: %v", err)
+	bad := cfg
+	bad.Model.Hidden = []int{17}
+	bad.Train.LR = 0.5
+	bad.Train.Epochs = 7 // may change
+	_, err := runWith(bad, dir, Options{Resume: true})
+	var re *ResumeError
+	if !errors.As(err, &re) {
+		t.Fatalf("resume with other hidden sizes and lr: %v, want a *ResumeError", err)
+	}
+	want := []KeyChange{{"model.hidden", "16", "17"}, {"train.lr", "0.002", "0.5"}}
+	if !slices.Equal(re.Changes, want) {
+		t.Errorf("changes %v, want %v", re.Changes, want)
+	}
+	for _, s := range []string{dir, runs.LastCheckpoint, "model.hidden: 16 -> 17", "train.lr: 0.002 -> 0.5", "train.epochs, train.patience"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("message %q does not say %q", err, s)
+		}
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
+
+	// Every key differs from the run's in changedConfig: all but the
+	// resumable ones are named, in file order.
+	var keys []string
+	for _, o := range cfg.Options() {
+		if !slices.Contains(ResumableKeys(), o.Key) {
+			keys = append(keys, o.Key)
+		}
+	}
+	old, now := DefaultConfig(), changedConfig()
+	var got []string
+	for _, c := range configChanges(&old, &now) {
+		got = append(got, c.Key)
+	}
+	if !slices.Equal(got, keys) {
+		t.Errorf("changed keys %v, want %v", got, keys)
+	}
+
+	// The resumable keys may change: config.yaml then says the new values.
+	ok := cfg
+	ok.Name, ok.Out, ok.Data.Dir, ok.Data.Download = "other", "elsewhere", "/nowhere", true
+	ok.Train.Patience, ok.Train.CheckpointEvery, ok.Train.LogEvery, ok.Train.EvalBatchSize, ok.Train.Threads = 5, 2, 4, 16, 1
+	res, err := runWith(ok, dir, Options{Resume: true})
+	if err != nil || res.Steps != 2*tinyBatches {
+		t.Fatalf("resume with other resumable keys: %+v, %v", res, err)
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(dir, runs.ConfigFile)), ok.YAML()) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
+	}
 }
 
 func TestResumeTruncatedCheckpoint(t *testing.T) {
@@ -476,6 +561,22 @@ func TestResumeTruncatedCheckpoint(t *testing.T) {
 	sameSnapshot(t, before, snapshot(t, dir))
 }
 
+// failedRun returns the directory of a run of cfg that diverged at its
+// second step, before its first checkpoint, and logged its first loss.
+func failedRun(t *testing.T, cfg Config) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg.Train.LogEvery = 1
+	cfg.Train.LR = 1e37
+	if _, err := runWith(cfg, dir, Options{}); err == nil {
+		t.Fatal("no error from a diverging run")
+	}
+	if len(valueMetrics(t, dir)) == 0 {
+		t.Fatal("the failed run logged nothing: the case is not covered")
+	}
+	return dir
+}
+
 func TestRunRefusesExistingRun(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
@@ -488,16 +589,7 @@ func TestRunRefusesExistingRun(t *testing.T) {
 
 	// A run that failed before its first checkpoint has metrics all the
 	// same: a new run must not append to them.
-	dir = t.TempDir()
-	bad := cfg
-	bad.Train.LogEvery = 1
-	bad.Train.LR = 1e37 // diverges at the second step
-	if _, err := runWith(bad, dir, Options{}); err == nil {
-		t.Fatal("no error from a diverging run")
-	}
-	if len(valueMetrics(t, dir)) == 0 {
-		t.Fatal("the failed run logged nothing: the case is not covered")
-	}
+	dir = failedRun(t, cfg)
 	before = snapshot(t, dir)
 	if _, err := runWith(cfg, dir, Options{}); err == nil || !strings.Contains(err.Error(), "already holds a run") {
 		t.Errorf("a new run in the directory of a failed run: %v", err)
@@ -673,6 +765,9 @@ func TestVariants(t *testing.T) {
 		{"adamw step no hidden", map[string]string{"train.optimizer": "adamw", "train.schedule": "step", "train.step_size": "4",
 			"train.gamma": "0.5", "train.weight_decay": "0.01", "model.hidden": "", "train.drop_last": "true", "train.batch_size": "48",
 			"model.surrogate": "atan", "model.surrogate_params": "alpha=2"}},
+		{"plateau on accuracy, checkpoints every 4 steps", map[string]string{"train.schedule": "plateau",
+			"train.plateau_metric": "test_accuracy", "train.plateau_patience": "0", "train.plateau_threshold": "0.5",
+			"train.plateau_cooldown": "1", "train.checkpoint_every": "4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
@@ -715,34 +810,6 @@ func TestThreadsDeterministic(t *testing.T) {
 	sameMetrics(t, valueMetrics(t, a), valueMetrics(t, b))
 	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
 		t.Error("final weights differ between 1 and 2 threads")
-	}
-}
-
-func TestLRSchedule(t *testing.T) {
-	l := DefaultConfig().Train
-	l.LR = 0.1
-	for _, tc := range []struct {
-		schedule       string
-		stepSize       int
-		gamma          float64
-		warmup, s, tot int
-		want           float64
-	}{
-		{"constant", 1, 0, 0, 57, 100, 0.1},
-		{"step", 10, 0.5, 0, 9, 100, 0.1},              // 0.1 · 0.5^0
-		{"step", 10, 0.5, 0, 25, 100, 0.025},           // 0.1 · 0.5^2
-		{"cosine", 1, 0, 0, 0, 100, 0.1},               // 0.1 · (1 + cos 0) / 2
-		{"cosine", 1, 0, 0, 50, 100, 0.05},             // 0.1 · (1 + cos π/2) / 2
-		{"cosine", 1, 0, 0, 100, 100, 0},               // 0.1 · (1 + cos π) / 2
-		{"constant", 1, 0, 4, 0, 100, 0.025},           // warm-up: 0.1 · 1/4
-		{"constant", 1, 0, 4, 3, 100, 0.1},             // 0.1 · 4/4
-		{"step", 2, 0.5, 4, 2, 100, 0.1 * 0.5 * 3 / 4}, // decayed once, then warm-up 3/4
-	} {
-		l.Schedule, l.StepSize, l.Gamma, l.Warmup = tc.schedule, tc.stepSize, tc.gamma, tc.warmup
-		if got := lrAt(l, tc.s, tc.tot); math.Abs(got-tc.want) > 1e-15 {
-			t.Errorf("%s step_size %d gamma %v warmup %d: step %d of %d: lr %v, want %v",
-				tc.schedule, tc.stepSize, tc.gamma, tc.warmup, tc.s, tc.tot, got, tc.want)
-		}
 	}
 }
 

@@ -279,7 +279,7 @@ func TestBadInputs(t *testing.T) {
 		args    []string
 		msg     []string
 	}{
-		{"another architecture", nil, []string{"train", "--resume", dir, "--model.hidden", "17"}, []string{ck, "another architecture"}},
+		{"another architecture", nil, []string{"train", "--resume", dir, "--model.hidden", "17"}, []string{ck, "model.hidden: 16 -> 17"}},
 		{"missing dataset", nil, []string{"train", "--config", cfgFile, "--run-dir", filepath.Join(tmp, "mnist"),
 			"--data.dataset", "mnist", "--data.dir", emptyData}, []string{"mnist not found", emptyData, "data.download"}},
 		{"bad config.yaml", func() {

@@ -13,9 +13,10 @@ import (
 
 // TestMain lets the test binary serve as the sweep's worker: the local
 // executor runs os.Executable() as `sweep run-trial DIR ID --epochs E`,
-// which goes through run like the real command.
+// which goes through run like the real command. With SPIKEGRAD_TEST_MAIN=1
+// it is the command whatever its arguments (TestKillResume).
 func TestMain(m *testing.M) {
-	if len(os.Args) >= 3 && os.Args[1] == "sweep" && os.Args[2] == "run-trial" {
+	if os.Getenv("SPIKEGRAD_TEST_MAIN") == "1" || len(os.Args) >= 3 && os.Args[1] == "sweep" && os.Args[2] == "run-trial" {
 		main()
 		os.Exit(0)
 	}

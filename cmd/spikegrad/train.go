@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,11 +84,16 @@ func parseTrain(args []string, stdout io.Writer) (*trainArgs, error) {
 			sets = append(sets, kv{key, val})
 		}
 	}
-	if ta.resume && ta.runDir != "" && configFile == "" {
+	resumeConfig := ta.resume && ta.runDir != "" && configFile == ""
+	if resumeConfig {
 		configFile = filepath.Join(ta.runDir, runs.ConfigFile)
 	}
 	if configFile != "" {
 		b, err := os.ReadFile(configFile)
+		if resumeConfig && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("train: no %s: the run was stopped before it saved anything (or the folder is not a run directory); start it again with the same --config and options and --run-dir %s",
+				configFile, ta.runDir)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
@@ -137,7 +143,9 @@ flags apply after --config.
 Command options:
   --config FILE       YAML config (keys as below, nested by section)
   --run-dir DIR       run directory (default: <out>/<name>-<date>-<time>)
-  --resume RUN_DIR    continue the run in RUN_DIR from its last checkpoint
+  --resume RUN_DIR    continue the run in RUN_DIR from its last checkpoint (from step 0
+                      if it has none yet); of the config keys, only these may change:
+`+indentList(train.ResumableKeys(), 22, 88)+`
   --progress MODE     auto, bar, lines or off (default auto: a bar on a terminal)
   --max-steps N       stop after N optimizer steps in total, with a checkpoint
 
@@ -182,6 +190,28 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
 	}
 	return nil
+}
+
+// indentList joins items with commas into lines of at most width columns,
+// each indented by indent spaces.
+func indentList(items []string, indent, width int) string {
+	var b strings.Builder
+	line := strings.Repeat(" ", indent)
+	for i, it := range items {
+		if i < len(items)-1 {
+			it += ","
+		}
+		if len(line)+1+len(it) > width && strings.TrimSpace(line) != "" {
+			b.WriteString(line + "\n")
+			line = strings.Repeat(" ", indent)
+		}
+		if strings.TrimSpace(line) != "" {
+			line += " "
+		}
+		line += it
+	}
+	b.WriteString(line)
+	return b.String()
 }
 
 func relAll(dir string, paths []string) []string {
