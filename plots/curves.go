@@ -12,14 +12,14 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // Run is the metrics of one training run under the label its curves carry
 // in a legend.
 type Run struct {
 	Label   string
-	Metrics []runs.Metric
+	Metrics []rundir.Metric
 }
 
 // XAxis selects what the horizontal axis of a curve shows.
@@ -79,7 +79,7 @@ var ErrNoEpoch = errors.New("cannot infer steps per epoch: no record with epoch 
 // epochs, which weighs later epochs more and so makes an off-by-one in the
 // writer's step count matter less. The result is false when no record has
 // an epoch count of at least 1.
-func StepsPerEpoch(ms []runs.Metric) (float64, bool) {
+func StepsPerEpoch(ms []rundir.Metric) (float64, bool) {
 	first := map[int]int{}
 	for _, m := range ms {
 		if m.Epoch < 1 {
@@ -222,7 +222,7 @@ func wallUnit(maxWall float64) (float64, string) {
 // or of several overlaid, train and test, against the axis opt selects.
 // It returns the figures of the metrics present in at least one run, loss
 // first; their Name is "loss" and "accuracy". Without either metric the
-// error wraps runs.ErrNoMetrics.
+// error wraps rundir.ErrNoMetrics.
 func LearningCurves(runs []Run, opt CurveOptions) ([]*Figure, error) {
 	var figs []*Figure
 	for _, name := range []string{"loss", "accuracy"} {
@@ -242,9 +242,9 @@ func LearningCurves(runs []Run, opt CurveOptions) ([]*Figure, error) {
 }
 
 // noMetrics is the error of a figure without records to draw in n runs:
-// it wraps runs.ErrNoMetrics.
+// it wraps rundir.ErrNoMetrics.
 func noMetrics(figure, which string, n int) error {
-	return fmt.Errorf("plots: %s: %w: no %s records in %d runs", figure, runs.ErrNoMetrics, which, n)
+	return fmt.Errorf("plots: %s: %w: no %s records in %d runs", figure, rundir.ErrNoMetrics, which, n)
 }
 
 // hasMetric reports whether any run has a record of the metric (or, for a
@@ -278,7 +278,7 @@ func hasMetric(runs []Run, metric string) bool {
 // name with "/" replaced by "_" ("rate/" gives "rates").
 //
 // A run without records of the metric contributes nothing; if no run has
-// any, the error wraps runs.ErrNoMetrics. With ByEpoch, a run whose steps per
+// any, the error wraps rundir.ErrNoMetrics. With ByEpoch, a run whose steps per
 // epoch can be neither inferred nor taken from opt is an error wrapping
 // ErrNoEpoch.
 func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -126,7 +126,7 @@ func pixelDiff(a, b image.Image) (n int, worst int) {
 const fixture = "testdata/run3/metrics.jsonl"
 
 func TestReadMetricsFixture(t *testing.T) {
-	ms, err := runs.ReadMetrics(fixture)
+	ms, err := rundir.ReadMetrics(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,20 +136,20 @@ func TestReadMetricsFixture(t *testing.T) {
 		t.Fatalf("got %d records, want 432", len(ms))
 	}
 	// The first line of the file.
-	want := runs.Metric{Step: 0, Epoch: 0, Split: "train", Name: "loss", Value: 2.245, Wall: 0.11}
+	want := rundir.Metric{Step: 0, Epoch: 0, Split: "train", Name: "loss", Value: 2.245, Wall: 0.11}
 	if ms[0] != want {
 		t.Errorf("first record %+v, want %+v", ms[0], want)
 	}
 	// The last line: the test rate of the output layer after epoch 3.
-	want = runs.Metric{Step: 150, Epoch: 3, Split: "test", Name: "rate/output", Value: 0.032, Wall: 22.78}
+	want = rundir.Metric{Step: 150, Epoch: 3, Split: "test", Name: "rate/output", Value: 0.032, Wall: 22.78}
 	if got := ms[len(ms)-1]; got != want {
 		t.Errorf("last record %+v, want %+v", got, want)
 	}
 }
 
-func readFixture(t *testing.T) []runs.Metric {
+func readFixture(t *testing.T) []rundir.Metric {
 	t.Helper()
-	ms, err := runs.ReadMetrics(fixture)
+	ms, err := rundir.ReadMetrics(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,11 +164,11 @@ func TestStepsPerEpoch(t *testing.T) {
 	}
 	// A writer that counts one step short: epochs complete at 467 and 935
 	// instead of 468 and 936; (467+935)/(1+2) = 467.33.
-	ms := []runs.Metric{{Step: 467, Epoch: 1}, {Step: 935, Epoch: 2}, {Step: 0, Epoch: 0}}
+	ms := []rundir.Metric{{Step: 467, Epoch: 1}, {Step: 935, Epoch: 2}, {Step: 0, Epoch: 0}}
 	if spe, ok := StepsPerEpoch(ms); !ok || math.Abs(spe-1402.0/3) > 1e-12 {
 		t.Errorf("StepsPerEpoch = %v, %v; want 467.33, true", spe, ok)
 	}
-	if _, ok := StepsPerEpoch([]runs.Metric{{Step: 10, Epoch: 0}}); ok {
+	if _, ok := StepsPerEpoch([]rundir.Metric{{Step: 10, Epoch: 0}}); ok {
 		t.Error("StepsPerEpoch inferred a value without a completed epoch")
 	}
 }
@@ -325,7 +325,7 @@ func TestOverlayGolden(t *testing.T) {
 // faster with loss and accuracy null from step 91 on.
 func overlayRuns(t *testing.T) []Run {
 	ms := readFixture(t)
-	var slow, diverged []runs.Metric
+	var slow, diverged []rundir.Metric
 	for _, m := range ms {
 		s := m
 		s.Value *= 1.1
@@ -361,7 +361,7 @@ func TestResumedRunKeepsLatestAttempt(t *testing.T) {
 	// Steps 0..3 logged, crash, resume from the checkpoint at step 2:
 	// steps 2 and 3 are logged again with other values. The series must be
 	// 0, 1 (first attempt), 2, 3 (second attempt).
-	ms := []runs.Metric{
+	ms := []rundir.Metric{
 		{Step: 0, Split: "train", Name: "loss", Value: 4},
 		{Step: 1, Split: "train", Name: "loss", Value: 3},
 		{Step: 2, Split: "train", Name: "loss", Value: 9},
@@ -383,18 +383,18 @@ func TestResumedRunKeepsLatestAttempt(t *testing.T) {
 }
 
 func TestCurveErrors(t *testing.T) {
-	inFirstEpoch := []runs.Metric{{Step: 3, Epoch: 0, Split: "train", Name: "loss", Value: 1}}
+	inFirstEpoch := []rundir.Metric{{Step: 3, Epoch: 0, Split: "train", Name: "loss", Value: 1}}
 	if _, err := LearningCurves([]Run{{Label: "new", Metrics: inFirstEpoch}}, CurveOptions{}); !errors.Is(err, ErrNoEpoch) {
 		t.Errorf("by epoch without a completed epoch: got %v, want ErrNoEpoch", err)
 	}
 	if _, err := LearningCurves([]Run{{Metrics: inFirstEpoch}}, CurveOptions{StepsPerEpoch: 10}); err != nil {
 		t.Errorf("with StepsPerEpoch given: %v", err)
 	}
-	onlyLR := []runs.Metric{{Step: 3, Epoch: 1, Split: "train", Name: "lr", Value: 1}}
-	if _, err := LearningCurves([]Run{{Metrics: onlyLR}}, CurveOptions{}); !errors.Is(err, runs.ErrNoMetrics) {
+	onlyLR := []rundir.Metric{{Step: 3, Epoch: 1, Split: "train", Name: "lr", Value: 1}}
+	if _, err := LearningCurves([]Run{{Metrics: onlyLR}}, CurveOptions{}); !errors.Is(err, rundir.ErrNoMetrics) {
 		t.Errorf("without loss or accuracy: got %v, want ErrNoMetrics", err)
 	}
-	if _, err := MetricCurves([]Run{{Metrics: onlyLR}}, "rate/", CurveOptions{}); !errors.Is(err, runs.ErrNoMetrics) {
+	if _, err := MetricCurves([]Run{{Metrics: onlyLR}}, "rate/", CurveOptions{}); !errors.Is(err, rundir.ErrNoMetrics) {
 		t.Errorf("rates without rate records: got %v, want ErrNoMetrics", err)
 	}
 	if _, err := MetricCurves([]Run{{Metrics: onlyLR}}, "lr", CurveOptions{X: XAxis(7)}); err == nil || !strings.Contains(err.Error(), "XAxis(7)") {
@@ -413,7 +413,7 @@ func TestSaveRunPlotsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = SaveRunPlots(dir)
-	if !errors.Is(err, runs.ErrNoMetrics) || !strings.Contains(err.Error(), want) {
+	if !errors.Is(err, rundir.ErrNoMetrics) || !strings.Contains(err.Error(), want) {
 		t.Errorf("empty metrics: got %v, want ErrNoMetrics naming %s", err, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "plots")); err == nil {

@@ -4,7 +4,7 @@
 // Of the rest of spikegrad it imports only runs (and an internal file
 // writer): it reads what a training run leaves on disk, chiefly
 // metrics.jsonl, whose format (docs/design.md, "Run directories and the
-// metrics contract"; package runs) is the only contract between the
+// metrics contract"; package rundir) is the only contract between the
 // training loop and this package, and otherwise takes plain data (slices,
 // matrices, trial records) that the caller extracts (spikegrad plot uses
 // train.Probe and sweep.ReadReport). The figures are
@@ -23,7 +23,7 @@
 // # Curves
 //
 // A Run is a label and its metrics, the records of a metrics.jsonl file as
-// runs.ReadMetrics returns them (one runs.Metric per line: step, epoch,
+// rundir.ReadMetrics returns them (one rundir.Metric per line: step, epoch,
 // split, name, value, wall time; a null value reads as NaN). MetricCurves draws one metric of one or
 // more runs, every split, as a *Figure; LearningCurves draws loss and
 // accuracy. A metric name ending in "/" selects a family: "rate/" draws

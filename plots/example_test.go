@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/spikegrad/spikegrad/plots"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // A training command calls SaveRunPlots on the run directory at the end of
@@ -49,7 +49,7 @@ func ExampleSaveRunPlots() {
 
 // Learning curves of several runs overlaid, against wall time.
 func ExampleLearningCurves() {
-	ms, err := runs.ReadMetrics("testdata/run3/metrics.jsonl")
+	ms, err := rundir.ReadMetrics("testdata/run3/metrics.jsonl")
 	if err != nil {
 		log.Fatal(err)
 	}

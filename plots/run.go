@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // runFigures lists the metrics SaveRunPlots draws, in order: the learning
@@ -30,14 +30,14 @@ func SaveRunPlots(runDir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return SaveFigures(filepath.Join(runDir, runs.PlotsDir), figs, PNG, SVG)
+	return SaveFigures(filepath.Join(runDir, rundir.PlotsDir), figs, PNG, SVG)
 }
 
 // RunCurves reads runDir/metrics.jsonl and returns the figures SaveRunPlots
 // writes, in the same order, without writing them.
 func RunCurves(runDir string) ([]*Figure, error) {
-	path := filepath.Join(runDir, runs.MetricsFile)
-	ms, err := runs.ReadMetrics(path)
+	path := filepath.Join(runDir, rundir.MetricsFile)
+	ms, err := rundir.ReadMetrics(path)
 	if err != nil {
 		return nil, fmt.Errorf("plots: run plots: %w", err)
 	}
@@ -53,7 +53,7 @@ func RunCurves(runDir string) ([]*Figure, error) {
 	var figs []*Figure
 	for _, metric := range runFigures {
 		f, err := MetricCurves(rs, metric, opt)
-		if errors.Is(err, runs.ErrNoMetrics) {
+		if errors.Is(err, rundir.ErrNoMetrics) {
 			continue
 		}
 		if err != nil {

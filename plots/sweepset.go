@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // Sweep is a hyperparameter sweep as SweepFigures draws it.
@@ -48,14 +48,14 @@ func SweepFigures(s *Sweep) ([]*Figure, error) {
 		if t.RunDir == "" {
 			continue
 		}
-		path := filepath.Join(t.RunDir, runs.MetricsFile)
+		path := filepath.Join(t.RunDir, rundir.MetricsFile)
 		if _, err := os.Stat(path); err == nil {
 			withMetrics++
 		}
 		if len(overlay) == Overlaid {
 			continue
 		}
-		ms, err := runs.ReadMetrics(path)
+		ms, err := rundir.ReadMetrics(path)
 		if err != nil {
 			continue
 		}
@@ -66,7 +66,7 @@ func SweepFigures(s *Sweep) ([]*Figure, error) {
 	var figs []*Figure
 	if len(overlay) > 0 {
 		curves, err := LearningCurves(overlay, CurveOptions{X: ByEpoch})
-		if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
+		if err != nil && !errors.Is(err, rundir.ErrNoMetrics) {
 			return nil, err
 		}
 		for _, f := range curves {

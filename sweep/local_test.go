@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -112,7 +112,7 @@ func TestSweepLocalKillInterruptResume(t *testing.T) {
 	if st.State != StateInterrupted || st.Epochs >= 150 {
 		t.Fatalf("interrupted worker: %+v", st)
 	}
-	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", runs.LastCheckpoint)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, TrialsDir, "t0001", rundir.LastCheckpoint)); err != nil {
 		t.Fatalf("the interrupted trial has no checkpoint: %v", err)
 	}
 	rep, err := ReadReport(dir)
@@ -158,7 +158,7 @@ func trainRef(t *testing.T, cfg train.Config) string {
 func sameRun(t *testing.T, a, b string, checkpoint bool) {
 	t.Helper()
 	values := func(dir string) []string {
-		ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+		ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,11 +176,11 @@ func sameRun(t *testing.T, a, b string, checkpoint bool) {
 	if !checkpoint {
 		return
 	}
-	ca, err := train.LoadCheckpoint(filepath.Join(a, runs.LastCheckpoint))
+	ca, err := train.LoadCheckpoint(filepath.Join(a, rundir.LastCheckpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := train.LoadCheckpoint(filepath.Join(b, runs.LastCheckpoint))
+	cb, err := train.LoadCheckpoint(filepath.Join(b, rundir.LastCheckpoint))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -38,7 +38,7 @@ type Row struct {
 	TestAcc   float64 // the last test accuracy (NaN: none)
 	TestLoss  float64 // the last test loss (NaN: none)
 	Seconds   float64 // training wall time, continuing across resumes
-	metrics   []runs.Metric
+	metrics   []rundir.Metric
 }
 
 // ReadReport reads the sweep directory dir: its plan, every trial's
@@ -55,18 +55,18 @@ func ReadReport(dir string) (*Report, error) {
 			return nil, err
 		}
 		row := Row{Trial: t, State: st.State, Error: st.Error, Job: st.Job, Epochs: st.Epochs}
-		if ms, err := runs.ReadMetrics(filepath.Join(trialDir(dir, t.ID), runs.MetricsFile)); err == nil {
+		if ms, err := rundir.ReadMetrics(filepath.Join(trialDir(dir, t.ID), rundir.MetricsFile)); err == nil {
 			row.metrics = ms
 		} else if st.State != StatePending {
-			if _, ok := err.(*runs.LineError); ok {
+			if _, ok := err.(*rundir.LineError); ok {
 				row.Error = strings.TrimSpace(row.Error + "; " + err.Error())
 			}
 		}
 		for _, m := range row.metrics {
 			row.Seconds = max(row.Seconds, m.Wall)
 		}
-		row.TestAcc, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "accuracy", Goal: "max"})
-		row.TestLoss, _, _ = row.stat(Metric{Split: runs.SplitTest, Name: "loss", Goal: "min"})
+		row.TestAcc, _, _ = row.stat(Metric{Split: rundir.SplitTest, Name: "accuracy", Goal: "max"})
+		row.TestLoss, _, _ = row.stat(Metric{Split: rundir.SplitTest, Name: "loss", Goal: "min"})
 		r.Rows = append(r.Rows, row)
 	}
 	r.SortBy(p.Spec.Metric)

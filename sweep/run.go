@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -389,12 +389,12 @@ func RunTrial(ctx context.Context, dir, id string, epochs int, log io.Writer) (e
 		return err
 	}
 	fmt.Fprintf(log, "trial %s %s: %d epochs\n", id, formatParams(p.Spec, t), epochs)
-	_, statErr := os.Stat(filepath.Join(runDir, runs.LastCheckpoint))
+	_, statErr := os.Stat(filepath.Join(runDir, rundir.LastCheckpoint))
 	resume := statErr == nil
 	if !resume {
 		// A start that crashed before its first checkpoint left a config
 		// and a few metrics: start over.
-		for _, f := range []string{runs.ConfigFile, runs.MetricsFile} {
+		for _, f := range []string{rundir.ConfigFile, rundir.MetricsFile} {
 			if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("sweep: %w", err)
 			}
@@ -416,13 +416,13 @@ func slurmJobID() string {
 // completedEpochs is the number of epochs a run directory's metrics
 // record as completed (the last test record's epoch).
 func completedEpochs(runDir string) (int, bool) {
-	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
-	if err != nil && !errors.Is(err, runs.ErrNoMetrics) {
+	ms, err := rundir.ReadMetrics(filepath.Join(runDir, rundir.MetricsFile))
+	if err != nil && !errors.Is(err, rundir.ErrNoMetrics) {
 		return 0, false
 	}
 	n := 0
 	for _, m := range ms {
-		if m.Split == runs.SplitTest {
+		if m.Split == rundir.SplitTest {
 			n = max(n, m.Epoch)
 		}
 	}
@@ -598,7 +598,7 @@ func promote(dir string, members []string, epochs int, m Metric, eta int) ([]str
 // metricAt is the value of m recorded at the end of epoch epochs (its last
 // record with that epoch), or NaN.
 func metricAt(runDir string, m Metric, epochs int) float64 {
-	ms, err := runs.ReadMetrics(filepath.Join(runDir, runs.MetricsFile))
+	ms, err := rundir.ReadMetrics(filepath.Join(runDir, rundir.MetricsFile))
 	if err != nil {
 		return math.NaN()
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/internal/slurmtest"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // lockedBuffer is a bytes.Buffer that the sweep's goroutine writes while
@@ -197,7 +197,7 @@ func TestSlurmLostTasks(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"t0001", "t0002"} {
-		if _, err := os.Stat(filepath.Join(dir, TrialsDir, id, runs.LastCheckpoint)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, TrialsDir, id, rundir.LastCheckpoint)); err != nil {
 			t.Errorf("%s saved no checkpoint when it was stopped: %v", id, err)
 		}
 	}

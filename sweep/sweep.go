@@ -17,7 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -49,9 +49,9 @@ func (m Metric) better(a, b float64) bool {
 // split defaults to test and the goal to min for names containing "loss"
 // and max otherwise.
 func ParseMetric(s string) (Metric, error) {
-	m := Metric{Split: runs.SplitTest}
+	m := Metric{Split: rundir.SplitTest}
 	s, goal, hasGoal := strings.Cut(s, ":")
-	if split, name, ok := strings.Cut(s, "/"); ok && (split == runs.SplitTrain || split == runs.SplitTest) {
+	if split, name, ok := strings.Cut(s, "/"); ok && (split == rundir.SplitTrain || split == rundir.SplitTest) {
 		m.Split, s = split, name
 	}
 	m.Name = s
@@ -228,7 +228,7 @@ func parseSpec(b []byte, file string) (*Spec, error) {
 		return nil, &train.ConfigError{File: file, Key: "(document)", Msg: "empty sweep file: it needs base or base_config, and parameters"}
 	}
 	s := &Spec{File: file, Base: train.DefaultConfig(),
-		Metric:    Metric{Name: "accuracy", Split: runs.SplitTest, Goal: ""},
+		Metric:    Metric{Name: "accuracy", Split: rundir.SplitTest, Goal: ""},
 		Strategy:  Strategy{Name: "grid", Eta: 3},
 		Resources: Resources{ThreadsPerTrial: 1}, lines: map[string]int{}}
 	sec, err := s.readTop(doc.Content[0])
@@ -376,7 +376,7 @@ func (s *Spec) checkMetric() error {
 	switch {
 	case m.Name == "":
 		return bad("name", m.Name, "must name a metric of metrics.jsonl, e.g. accuracy or loss")
-	case m.Split != runs.SplitTrain && m.Split != runs.SplitTest:
+	case m.Split != rundir.SplitTrain && m.Split != rundir.SplitTest:
 		return bad("split", m.Split, "must be train or test")
 	case m.Goal != "max" && m.Goal != "min":
 		return bad("goal", m.Goal, "must be max or min")

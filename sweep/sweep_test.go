@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -289,13 +289,13 @@ func (f *scriptExecutor) Execute(ctx context.Context, dir string, jobs []Job) er
 		if err := os.MkdirAll(trialDir(dir, j.ID), 0o755); err != nil {
 			return err
 		}
-		w, err := runs.OpenMetrics(filepath.Join(trialDir(dir, j.ID), runs.MetricsFile))
+		w, err := rundir.OpenMetrics(filepath.Join(trialDir(dir, j.ID), rundir.MetricsFile))
 		if err != nil {
 			return err
 		}
 		for e := st.Epochs + 1; e <= j.Epochs; e++ {
-			for _, m := range []runs.Metric{{Step: 10 * e, Epoch: e, Split: runs.SplitTest, Name: "loss", Value: 1 - f.acc(j.ID, e), Wall: float64(e)},
-				{Step: 10 * e, Epoch: e, Split: runs.SplitTest, Name: "accuracy", Value: f.acc(j.ID, e), Wall: float64(e)}} {
+			for _, m := range []rundir.Metric{{Step: 10 * e, Epoch: e, Split: rundir.SplitTest, Name: "loss", Value: 1 - f.acc(j.ID, e), Wall: float64(e)},
+				{Step: 10 * e, Epoch: e, Split: rundir.SplitTest, Name: "accuracy", Value: f.acc(j.ID, e), Wall: float64(e)}} {
 				if err := w.Write(m); err != nil {
 					return err
 				}
@@ -390,7 +390,7 @@ parameters:
   train.lr: {values: [1e-3, 2e-3, 3e-3, 4e-3]}
   model.beta: {values: [0.9]}
 `)
-	if p.Spec.Metric != (Metric{Name: "loss", Split: runs.SplitTest, Goal: "min"}) {
+	if p.Spec.Metric != (Metric{Name: "loss", Split: rundir.SplitTest, Goal: "min"}) {
 		t.Fatalf("metric %+v: want test loss, min", p.Spec.Metric)
 	}
 	// Accuracies 0.5, 0.8, 0.6 (test loss 1 - acc); t0003 fails.
@@ -442,7 +442,7 @@ parameters:
 		t.Errorf("best.yaml holds lr %g; want t0001's config", c.Train.LR)
 	}
 	// Ranked by accuracy (max) instead.
-	rep.SortBy(Metric{Name: "accuracy", Split: runs.SplitTest, Goal: "max"})
+	rep.SortBy(Metric{Name: "accuracy", Split: rundir.SplitTest, Goal: "max"})
 	var ids []string
 	for _, r := range rep.Rows {
 		ids = append(ids, r.Trial.ID)

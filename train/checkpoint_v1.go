@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // Version 1 of the checkpoint layout kept each of the loop's counters under
@@ -55,7 +55,7 @@ func loopStateV1(ck *Checkpoint) (*loopState, error) {
 // (version 1 rewrote config.yaml to the config of each resumed session and
 // recorded its hash in every checkpoint).
 func configV1(ck *Checkpoint, dir string) (*Config, error) {
-	path := filepath.Join(dir, runs.ConfigFile)
+	path := filepath.Join(dir, rundir.ConfigFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: the config of %s: %w", ck.Path, err)

@@ -14,7 +14,7 @@ import (
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/model"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // Evaluation is the result of running a network over a dataset without
@@ -169,7 +169,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 // built from model/model.json with the weights of model/weights.safetensors.
 func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	cfg := DefaultConfig()
-	cfgPath := filepath.Join(runDir, runs.ConfigFile)
+	cfgPath := filepath.Join(runDir, rundir.ConfigFile)
 	b, err := os.ReadFile(cfgPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)
@@ -177,7 +177,7 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	if err := cfg.ReadYAML(b, cfgPath); err != nil {
 		return nil, nil, err
 	}
-	m, ts, err := model.Load(filepath.Join(runDir, runs.ModelDir))
+	m, ts, err := model.Load(filepath.Join(runDir, rundir.ModelDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("train: %w (has the run finished?)", err)
 	}
@@ -186,9 +186,9 @@ func LoadModel(runDir string) (*Config, *layers.Sequential, error) {
 	}
 	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: %s: %w", filepath.Join(runDir, runs.ModelArch), err)
+		return nil, nil, fmt.Errorf("train: %s: %w", filepath.Join(runDir, rundir.ModelArch), err)
 	}
-	ck := &Checkpoint{Path: filepath.Join(runDir, runs.ModelWeights)}
+	ck := &Checkpoint{Path: filepath.Join(runDir, rundir.ModelWeights)}
 	for _, t := range ts {
 		t.Name = ModelPrefix + t.Name
 		ck.Tensors = append(ck.Tensors, t)

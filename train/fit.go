@@ -19,7 +19,7 @@ import (
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/optim"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/safetensors"
 )
 
@@ -132,7 +132,7 @@ type fitter struct {
 	prog     *progress
 	start    time.Time
 	wall0    float64 // wall seconds of the run's earlier sessions
-	metrics  *runs.MetricsWriter
+	metrics  *rundir.MetricsWriter
 	shuffle  *rand.PCG // batch order and encoding noise
 	st       loopState
 	preds    []int
@@ -224,7 +224,7 @@ func (f *fitter) open() error {
 		if f.dir == "" {
 			return errors.New("train: resuming needs the run directory (WithRunDir)")
 		}
-		ck, err := LoadCheckpoint(filepath.Join(f.dir, runs.LastCheckpoint))
+		ck, err := LoadCheckpoint(filepath.Join(f.dir, rundir.LastCheckpoint))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			err = f.startOver()
@@ -237,12 +237,12 @@ func (f *fitter) open() error {
 	} else if err := f.create(); err != nil {
 		return err
 	}
-	for _, d := range []string{runs.CheckpointDir, runs.ModelDir} {
+	for _, d := range []string{rundir.CheckpointDir, rundir.ModelDir} {
 		if err := os.MkdirAll(filepath.Join(f.dir, d), 0o755); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
-	f.metrics, err = runs.OpenMetrics(filepath.Join(f.dir, runs.MetricsFile))
+	f.metrics, err = rundir.OpenMetrics(filepath.Join(f.dir, rundir.MetricsFile))
 	return err
 }
 
@@ -257,7 +257,7 @@ func (f *fitter) create() error {
 	// A run without a checkpoint yet (still starting, or failed before its
 	// first one) has left its config and metrics: a second run there would
 	// mix its metrics into the first's.
-	for _, name := range []string{runs.LastCheckpoint, runs.MetricsFile, runs.ConfigFile} {
+	for _, name := range []string{rundir.LastCheckpoint, rundir.MetricsFile, rundir.ConfigFile} {
 		if _, err := os.Stat(filepath.Join(f.dir, name)); err == nil {
 			return fmt.Errorf("train: %s already holds a run (%s); resume it or choose another directory", f.dir, name)
 		}
@@ -269,7 +269,7 @@ func (f *fitter) create() error {
 // the random source at the start of the first epoch.
 func (f *fitter) begin() error {
 	if f.s.config != nil {
-		if err := writeConfig(filepath.Join(f.dir, runs.ConfigFile), f.s.config); err != nil {
+		if err := writeConfig(filepath.Join(f.dir, rundir.ConfigFile), f.s.config); err != nil {
 			return err
 		}
 	}
@@ -281,7 +281,7 @@ func (f *fitter) begin() error {
 func writeConfig(path string, c *Config) error { return atomicfile.WriteBytes(path, c.YAML()) }
 
 // runEntries are the entries a run directory may hold.
-var runEntries = []string{runs.ConfigFile, runs.MetricsFile, runs.CheckpointDir, runs.ModelDir, runs.PlotsDir}
+var runEntries = []string{rundir.ConfigFile, rundir.MetricsFile, rundir.CheckpointDir, rundir.ModelDir, rundir.PlotsDir}
 
 // startOver restarts, from step 0, a run that was stopped (killed) before
 // its first checkpoint: in a folder that holds nothing but such a run's
@@ -294,11 +294,11 @@ func (f *fitter) startOver() error {
 	}
 	for _, e := range entries {
 		if !slices.Contains(runEntries, e.Name()) && !isTemp(e.Name()) {
-			return fmt.Errorf("no checkpoint (%s) to resume from, and the folder holds %s, which is not a file of a run: give the run directory", runs.LastCheckpoint, e.Name())
+			return fmt.Errorf("no checkpoint (%s) to resume from, and the folder holds %s, which is not a file of a run: give the run directory", rundir.LastCheckpoint, e.Name())
 		}
 	}
 	removeTemps(f.dir)
-	for _, name := range []string{runs.MetricsFile, runs.BestCheckpoint} {
+	for _, name := range []string{rundir.MetricsFile, rundir.BestCheckpoint} {
 		if err := os.Remove(filepath.Join(f.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
@@ -316,7 +316,7 @@ func isTemp(name string) bool {
 // removeTemps removes the temporary files that a process killed while
 // writing a run's files leaves behind.
 func removeTemps(dir string) {
-	for _, d := range []string{"", runs.CheckpointDir, runs.ModelDir, runs.PlotsDir} {
+	for _, d := range []string{"", rundir.CheckpointDir, rundir.ModelDir, rundir.PlotsDir} {
 		entries, _ := os.ReadDir(filepath.Join(dir, d))
 		for _, e := range entries {
 			if isTemp(e.Name()) && e.Type().IsRegular() {
@@ -362,13 +362,13 @@ func (f *fitter) resumeFrom(ck *Checkpoint) error {
 	}
 	f.st, f.wall0 = *st, float64(st.Wall)
 	removeTemps(f.dir)
-	if err := runs.TruncateMetrics(filepath.Join(f.dir, runs.MetricsFile), f.st.Step); err != nil {
+	if err := rundir.TruncateMetrics(filepath.Join(f.dir, rundir.MetricsFile), f.st.Step); err != nil {
 		return err
 	}
 	if c := f.s.config; c != nil {
 		// A resume may change a key listed in resumeMayChange (more
 		// epochs): config.yaml stays the config the run uses.
-		path := filepath.Join(f.dir, runs.ConfigFile)
+		path := filepath.Join(f.dir, rundir.ConfigFile)
 		if old, err := os.ReadFile(path); err != nil || string(old) != f.settings {
 			if err := writeConfig(path, c); err != nil {
 				return err
@@ -435,8 +435,8 @@ func (f *fitter) checkpoint() (*Checkpoint, error) {
 	return ck, nil
 }
 
-// save writes the run's checkpoint to each of the named files (runs.LastCheckpoint,
-// runs.BestCheckpoint) in turn, after syncing the metrics it has logged.
+// save writes the run's checkpoint to each of the named files (rundir.LastCheckpoint,
+// rundir.BestCheckpoint) in turn, after syncing the metrics it has logged.
 func (f *fitter) save(names ...string) error {
 	ck, err := f.checkpoint()
 	if err != nil {
@@ -486,7 +486,7 @@ func (f *fitter) loop(ctx context.Context) (*Result, error) {
 		}
 		if stop != "" && f.st.Epoch < f.s.epochs { // stopped at the epoch's end, saved by endEpoch
 			res.Stopped = stop
-			f.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, f.st.Epoch, f.st.Step, filepath.Join(f.dir, runs.LastCheckpoint))
+			f.prog.line("%s after epoch %d, step %d: checkpoint saved in %s", stop, f.st.Epoch, f.st.Step, filepath.Join(f.dir, rundir.LastCheckpoint))
 			break
 		}
 		if f.s.patience > 0 && f.st.SinceBest >= f.s.patience {
@@ -511,7 +511,7 @@ func (f *fitter) loop(ctx context.Context) (*Result, error) {
 func (f *fitter) nameCheckpoint(err error) error {
 	var nf *NonFiniteError
 	if errors.As(err, &nf) {
-		p := filepath.Join(f.dir, runs.LastCheckpoint)
+		p := filepath.Join(f.dir, rundir.LastCheckpoint)
 		if _, serr := os.Stat(p); serr == nil {
 			nf.Checkpoint = p
 		}
@@ -554,7 +554,7 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 		st.EpochCorrect += nc
 		st.EpochSeen += b.Size
 		if st.Step%f.s.logEvery == 0 {
-			if err := f.write(runs.SplitTrain, "loss", float64(st.LogLoss)/float64(st.LogSteps)); err != nil {
+			if err := f.write(rundir.SplitTrain, "loss", float64(st.LogLoss)/float64(st.LogSteps)); err != nil {
 				return "", err
 			}
 			st.LogLoss, st.LogSteps = 0, 0
@@ -572,12 +572,12 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 			stop = "max steps"
 		}
 		if stop != "" || f.s.checkpointEvery > 0 && st.Step%f.s.checkpointEvery == 0 {
-			if err := f.save(runs.LastCheckpoint); err != nil {
+			if err := f.save(rundir.LastCheckpoint); err != nil {
 				return "", err
 			}
 		}
 		if stop != "" {
-			f.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, st.Epoch+1, st.Step, filepath.Join(f.dir, runs.LastCheckpoint))
+			f.prog.line("%s at epoch %d, step %d: checkpoint saved in %s", stop, st.Epoch+1, st.Step, filepath.Join(f.dir, rundir.LastCheckpoint))
 			return stop, nil
 		}
 	}
@@ -590,7 +590,7 @@ func (f *fitter) trainEpoch(ctx context.Context, loader *datasets.Loader, nb int
 		name string
 		v    float64
 	}{{"accuracy", float64(st.EpochCorrect) / float64(max(st.EpochSeen, 1))}, {"samples_per_s", f.rate}, {"lr", f.opt.LR()}} {
-		if err := f.write(runs.SplitTrain, m.name, m.v); err != nil {
+		if err := f.write(rundir.SplitTrain, m.name, m.v); err != nil {
 			return "", err
 		}
 	}
@@ -668,14 +668,14 @@ func (f *fitter) endEpoch() error {
 		return &NonFiniteError{Step: st.Step, Where: "the test loss"}
 	}
 	st.TestAccuracy, st.TestLoss = jsonFloat(ev.Accuracy), jsonFloat(ev.Loss)
-	if err := f.write(runs.SplitTest, "loss", ev.Loss); err != nil {
+	if err := f.write(rundir.SplitTest, "loss", ev.Loss); err != nil {
 		return err
 	}
-	if err := f.write(runs.SplitTest, "accuracy", ev.Accuracy); err != nil {
+	if err := f.write(rundir.SplitTest, "accuracy", ev.Accuracy); err != nil {
 		return err
 	}
 	for _, lr := range ev.Rates {
-		if err := f.write(runs.SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
+		if err := f.write(rundir.SplitTest, "rate/"+lr.Layer, lr.Rate); err != nil {
 			return err
 		}
 	}
@@ -700,13 +700,13 @@ func (f *fitter) endEpoch() error {
 	// resumes from the last checkpoint before this epoch's end, runs the
 	// rest of the epoch again and writes the same best checkpoint.
 	if improved {
-		return f.save(runs.BestCheckpoint, runs.LastCheckpoint)
+		return f.save(rundir.BestCheckpoint, rundir.LastCheckpoint)
 	}
-	return f.save(runs.LastCheckpoint)
+	return f.save(rundir.LastCheckpoint)
 }
 
 func (f *fitter) write(split, name string, v float64) error {
-	return f.metrics.Write(runs.Metric{Step: f.st.Step, Epoch: f.st.Epoch, Split: split, Name: name, Value: v, Wall: f.wall()})
+	return f.metrics.Write(rundir.Metric{Step: f.st.Step, Epoch: f.st.Epoch, Split: split, Name: name, Value: v, Wall: f.wall()})
 }
 
 // writeModel writes the final model: for a Describer the model directory
@@ -717,9 +717,9 @@ func (f *fitter) writeModel() error {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data}
 	}
 	if d, ok := f.net.(Describer); ok {
-		return model.Save(filepath.Join(f.dir, runs.ModelDir), d.Model(), ts)
+		return model.Save(filepath.Join(f.dir, rundir.ModelDir), d.Model(), ts)
 	}
-	return safetensors.Save(filepath.Join(f.dir, runs.ModelWeights), ts, nil)
+	return safetensors.Save(filepath.Join(f.dir, rundir.ModelWeights), ts, nil)
 }
 
 // firstNonFinite names the first layer of a trace whose output or membrane

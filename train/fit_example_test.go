@@ -10,7 +10,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/surrogate"
 	"github.com/spikegrad/spikegrad/train"
 )
@@ -63,7 +63,7 @@ func ExampleFit() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%d epochs, %d steps\n", res.Epochs, res.Steps)
-	for _, f := range []string{runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelArch, runs.ModelWeights} {
+	for _, f := range []string{rundir.MetricsFile, rundir.LastCheckpoint, rundir.BestCheckpoint, rundir.ModelArch, rundir.ModelWeights} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			fmt.Println(f)
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
@@ -126,7 +126,7 @@ func TestFitUserNetwork(t *testing.T) {
 		t.Fatalf("result %+v", want)
 	}
 	// Every 4 steps and at each epoch's end: the last checkpoint is of the end.
-	if n := loopOf(t, filepath.Join(ref, runs.LastCheckpoint)).Step; n != 2*tinyBatches {
+	if n := loopOf(t, filepath.Join(ref, rundir.LastCheckpoint)).Step; n != 2*tinyBatches {
 		t.Errorf("last checkpoint of step %d", n)
 	}
 
@@ -145,11 +145,11 @@ func TestFitUserNetwork(t *testing.T) {
 		t.Errorf("resumed: %+v, want %+v", got, want)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
-	sameCheckpoints(t, filepath.Join(ref, runs.BestCheckpoint), filepath.Join(dir, runs.BestCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, rundir.BestCheckpoint), filepath.Join(dir, rundir.BestCheckpoint))
 	// The firing rates of both spiking layers are recorded; the network
 	// cannot describe itself, so its model is the weights alone.
 	names := map[string]bool{}
@@ -159,8 +159,8 @@ func TestFitUserNetwork(t *testing.T) {
 	if !names["test/rate/syn1"] || !names["test/rate/lif2"] || names["test/rate/out"] {
 		t.Errorf("metrics %v: want the rates of syn1 and lif2 only", names)
 	}
-	if _, err := os.Stat(filepath.Join(ref, runs.ModelArch)); err == nil {
-		t.Errorf("%s written for a network that cannot describe itself", runs.ModelArch)
+	if _, err := os.Stat(filepath.Join(ref, rundir.ModelArch)); err == nil {
+		t.Errorf("%s written for a network that cannot describe itself", rundir.ModelArch)
 	}
 
 	// Another BatchSize is refused, naming the option.
@@ -243,7 +243,7 @@ func TestFitOtherArchitecture(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	err = fit(17, Resume())
-	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), runs.LastCheckpoint) {
+	if err == nil || !strings.Contains(err.Error(), "another architecture") || !strings.Contains(err.Error(), rundir.LastCheckpoint) {
 		t.Errorf("resume with hidden [17] of a [16] run: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
@@ -260,7 +260,7 @@ func TestResumeBeforeFirstCheckpoint(t *testing.T) {
 	runIn(t, cfg, ref, Options{})
 
 	dir := failedRun(t, cfg)
-	for _, f := range []string{"checkpoints/.last.safetensors.tmp123", "." + runs.MetricsFile + ".tmp9"} {
+	for _, f := range []string{"checkpoints/.last.safetensors.tmp123", "." + rundir.MetricsFile + ".tmp9"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("half"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -270,10 +270,10 @@ func TestResumeBeforeFirstCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(dir, runs.ConfigFile)), cfg.YAML()) {
+	if !bytes.Equal(readFile(t, filepath.Join(dir, rundir.ConfigFile)), cfg.YAML()) {
 		t.Error("config.yaml is not the config of the run started over")
 	}
 	for name := range snapshot(t, dir) {
@@ -330,7 +330,7 @@ func TestResumeVersion1(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	copyDir(t, "testdata/v1run", dir)
 	if v := func() string {
-		ck, err := LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint))
+		ck, err := LoadCheckpoint(filepath.Join(dir, rundir.LastCheckpoint))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,14 +352,14 @@ func TestResumeVersion1(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
 
 	dir = filepath.Join(t.TempDir(), "run")
 	copyDir(t, "testdata/v1run", dir)
-	if err := os.WriteFile(filepath.Join(dir, runs.ConfigFile), cfg.YAML(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ConfigFile), cfg.YAML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := runWith(cfg, dir, Options{Resume: true}); err == nil || !strings.Contains(err.Error(), "is not the config that") {
@@ -533,7 +533,7 @@ func TestPlateau(t *testing.T) {
 	runIn(t, cfg, dir, Options{MaxSteps: 2*tinyBatches + 3})
 	runIn(t, cfg, dir, Options{Resume: true})
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
 }
 
 // TestThreadLease: overlapping runs share the kernels' thread count: the

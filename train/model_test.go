@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/safetensors"
 )
 
@@ -20,7 +20,7 @@ var v1Runs = []string{"../model/testdata/v1-lif", "../model/testdata/v1-synaptic
 func readConfig(t *testing.T, dir string) Config {
 	t.Helper()
 	cfg := DefaultConfig()
-	path := filepath.Join(dir, runs.ConfigFile)
+	path := filepath.Join(dir, rundir.ConfigFile)
 	if err := cfg.ReadYAML(readFile(t, path), path); err != nil {
 		t.Fatal(err)
 	}
@@ -31,13 +31,13 @@ func readConfig(t *testing.T, dir string) Config {
 // metrics.jsonl.
 func lastTest(t *testing.T, dir, name string) float64 {
 	t.Helper()
-	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+	ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	v, ok := 0.0, false
 	for _, m := range ms {
-		if m.Split == runs.SplitTest && m.Name == name {
+		if m.Split == rundir.SplitTest && m.Name == name {
 			v, ok = m.Value, true
 		}
 	}
@@ -64,7 +64,7 @@ func TestLoadV1Model(t *testing.T) {
 		if !reflect.DeepEqual(net.Model(), want.Model()) {
 			t.Errorf("%s: model\n%+v\nwant the config's\n%+v", dir, net.Model(), want.Model())
 		}
-		f, err := safetensors.Load(filepath.Join(dir, runs.ModelWeights))
+		f, err := safetensors.Load(filepath.Join(dir, rundir.ModelWeights))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestResumeV1(t *testing.T) {
 	cfg := readConfig(t, src)
 	cfg.Train.Epochs = 2
 	dir := t.TempDir()
-	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint} {
+	for _, f := range []string{rundir.ConfigFile, rundir.MetricsFile, rundir.LastCheckpoint} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestResumeV1(t *testing.T) {
 	if res.Epochs != 2 || res.TestAccuracy != want.TestAccuracy || res.TestLoss != want.TestLoss {
 		t.Errorf("resumed: %+v, want %+v", res, want)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 		t.Error("the resumed run's final weights differ from an uninterrupted run's")
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/layers"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 func TestProbe(t *testing.T) {
@@ -149,7 +149,7 @@ func TestProbe(t *testing.T) {
 	if _, err := Probe(context.Background(), dir, 80, nil); err == nil || !strings.Contains(err.Error(), "sample 80 outside") {
 		t.Errorf("sample 80 of 80: %v", err)
 	}
-	if _, err := Probe(context.Background(), t.TempDir(), 0, nil); err == nil || !strings.Contains(err.Error(), runs.ConfigFile) {
+	if _, err := Probe(context.Background(), t.TempDir(), 0, nil); err == nil || !strings.Contains(err.Error(), rundir.ConfigFile) {
 		t.Errorf("empty directory: %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // ResumableKeys returns the config keys that may differ when a run is resumed
@@ -74,7 +74,7 @@ func (e *ResumeError) Error() string {
 		b.WriteString("\nresume with the options of the run, or start a new run")
 	} else {
 		fmt.Fprintf(&b, "\nresume with the run's config (%s), or start a new run; only %s may change on resume",
-			runs.ConfigFile, strings.Join(resumableKeys, ", "))
+			rundir.ConfigFile, strings.Join(resumableKeys, ", "))
 	}
 	return b.String()
 }

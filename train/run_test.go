@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/spikegrad/spikegrad/datasets"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/safetensors"
 )
 
@@ -76,13 +76,13 @@ func runCtx(ctx context.Context, cfg Config, dir string, opt Options) (*Result, 
 }
 
 // comparable metrics: everything but the wall-clock ones.
-func valueMetrics(t *testing.T, dir string) []runs.Metric {
+func valueMetrics(t *testing.T, dir string) []rundir.Metric {
 	t.Helper()
-	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+	ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []runs.Metric
+	var out []rundir.Metric
 	for _, m := range ms {
 		if m.Name == "samples_per_s" {
 			continue
@@ -95,7 +95,7 @@ func valueMetrics(t *testing.T, dir string) []runs.Metric {
 
 // sameMetrics fails unless a and b hold the same records with bit-identical
 // values (wall times and throughput excluded).
-func sameMetrics(t *testing.T, a, b []runs.Metric) {
+func sameMetrics(t *testing.T, a, b []rundir.Metric) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("metrics: %d records vs %d\n%v\n%v", len(a), len(b), a, b)
@@ -246,10 +246,10 @@ func TestRunDeterministic(t *testing.T) {
 	if losses != 8 {
 		t.Errorf("%d loss records, want 8", losses)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, rundir.ModelWeights)), readFile(t, filepath.Join(b, rundir.ModelWeights))) {
 		t.Error("final weights differ")
 	}
-	sameCheckpoints(t, filepath.Join(a, runs.LastCheckpoint), filepath.Join(b, runs.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(a, rundir.LastCheckpoint), filepath.Join(b, rundir.LastCheckpoint))
 	if ra.TestAccuracy != rb.TestAccuracy || ra.Steps != 2*tinyBatches || ra.Epochs != 2 {
 		t.Errorf("results %+v and %+v", ra, rb)
 	}
@@ -257,7 +257,7 @@ func TestRunDeterministic(t *testing.T) {
 	// 2.75 after the second).
 	var testLoss []float64
 	for _, m := range ma {
-		if m.Split == runs.SplitTest && m.Name == "loss" {
+		if m.Split == rundir.SplitTest && m.Name == "loss" {
 			testLoss = append(testLoss, m.Value)
 		}
 	}
@@ -274,7 +274,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// docs/design.md's table, without plots/ (written by the command, which
 	// may import plots).
-	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelWeights, runs.ModelArch} {
+	for _, f := range []string{rundir.ConfigFile, rundir.MetricsFile, rundir.LastCheckpoint, rundir.BestCheckpoint, rundir.ModelWeights, rundir.ModelArch} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v (size %v)", f, err, st)
 		}
@@ -287,7 +287,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	}
 	// The resolved config reads back to the config of the run.
 	got := DefaultConfig()
-	if err := got.ReadYAML(readFile(t, filepath.Join(dir, runs.ConfigFile)), runs.ConfigFile); err != nil {
+	if err := got.ReadYAML(readFile(t, filepath.Join(dir, rundir.ConfigFile)), rundir.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
 	want := tinyConfig()
@@ -299,7 +299,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 	wantN := map[string]int{"train/loss": 6, "train/accuracy": 2, "train/samples_per_s": 2, "train/lr": 2,
 		"test/loss": 2, "test/accuracy": 2, "test/rate/lif1": 2}
 	have := map[string]int{}
-	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+	ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestRunDirectoryFiles(t *testing.T) {
 		if m.Name == "rate/lif1" && !(m.Value > 0 && m.Value < 1) {
 			t.Errorf("rate/lif1 = %v, want in (0, 1)", m.Value)
 		}
-		if m.Split == runs.SplitTest && m.Step != m.Epoch*tinyBatches {
+		if m.Split == rundir.SplitTest && m.Step != m.Epoch*tinyBatches {
 			t.Errorf("test record %+v: step should be epoch·%d", m, tinyBatches)
 		}
 	}
@@ -338,7 +338,7 @@ func TestResume(t *testing.T) {
 		if res.Stopped != "max steps" || res.Steps != stop {
 			t.Fatalf("stop at %d: result %+v", stop, res)
 		}
-		if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != stop {
+		if n := loopOf(t, filepath.Join(dir, rundir.LastCheckpoint)).Step; n != stop {
 			t.Fatalf("stop at %d: checkpoint of step %d", stop, n)
 		}
 		res = runIn(t, cfg, dir, Options{Resume: true})
@@ -347,11 +347,11 @@ func TestResume(t *testing.T) {
 			t.Fatalf("resumed at %d: result %+v, want %+v", stop, res, want)
 		}
 		sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-		if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+		if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 			t.Errorf("resumed at %d: final weights differ", stop)
 		}
 		// Wall times continue across the resume.
-		ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+		ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,8 +360,8 @@ func TestResume(t *testing.T) {
 				t.Errorf("resumed at %d: wall time goes back from %v to %v at record %d", stop, ms[i-1].Wall, ms[i].Wall, i)
 			}
 		}
-		sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
-		sameCheckpoints(t, filepath.Join(ref, runs.BestCheckpoint), filepath.Join(dir, runs.BestCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
+		sameCheckpoints(t, filepath.Join(ref, rundir.BestCheckpoint), filepath.Join(dir, rundir.BestCheckpoint))
 	}
 	// Resuming a finished run trains no more, reports its results, and
 	// leaves its files as they were.
@@ -419,12 +419,12 @@ func TestInterrupt(t *testing.T) {
 			if !strings.Contains(err.Error(), dir) {
 				t.Errorf("error %q does not name the run directory", err)
 			}
-			if n := loopOf(t, filepath.Join(dir, runs.LastCheckpoint)).Step; n != tc.step {
+			if n := loopOf(t, filepath.Join(dir, rundir.LastCheckpoint)).Step; n != tc.step {
 				t.Errorf("checkpoint of step %d, want %d", n, tc.step)
 			}
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ModelWeights)), readFile(t, filepath.Join(dir, runs.ModelWeights))) {
+			if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ModelWeights)), readFile(t, filepath.Join(dir, rundir.ModelWeights))) {
 				t.Error("final weights differ from an uninterrupted run")
 			}
 		})
@@ -465,10 +465,10 @@ func TestNonFinite(t *testing.T) {
 	if nf.Step < tinyBatches || !strings.ContainsAny(nf.Where, "0123456789") && !strings.Contains(nf.Where, "out") {
 		t.Errorf("error %q: want a step >= %d and a layer or parameter", err, tinyBatches)
 	}
-	if want := filepath.Join(dir, runs.LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
+	if want := filepath.Join(dir, rundir.LastCheckpoint); nf.Checkpoint != want || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q names checkpoint %q, want %q", err, nf.Checkpoint, want)
 	}
-	for _, f := range []string{runs.LastCheckpoint, runs.BestCheckpoint} {
+	for _, f := range []string{rundir.LastCheckpoint, rundir.BestCheckpoint} {
 		if !bytes.Equal(good[f], readFile(t, filepath.Join(dir, f))) {
 			t.Errorf("%s changed", f)
 		}
@@ -507,7 +507,7 @@ func TestResumeChangedConfig(t *testing.T) {
 	if !slices.Equal(re.Changes, want) {
 		t.Errorf("changes %v, want %v", re.Changes, want)
 	}
-	for _, s := range []string{dir, runs.LastCheckpoint, "model.hidden: 16 -> 17", "train.lr: 0.002 -> 0.5", "train.epochs, train.patience"} {
+	for _, s := range []string{dir, rundir.LastCheckpoint, "model.hidden: 16 -> 17", "train.lr: 0.002 -> 0.5", "train.epochs, train.patience"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("message %q does not say %q", err, s)
 		}
@@ -539,8 +539,8 @@ func TestResumeChangedConfig(t *testing.T) {
 	if err != nil || res.Steps != 2*tinyBatches {
 		t.Fatalf("resume with other resumable keys: %+v, %v", res, err)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(dir, runs.ConfigFile)), ok.YAML()) {
-		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
+	if !bytes.Equal(readFile(t, filepath.Join(dir, rundir.ConfigFile)), ok.YAML()) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, rundir.ConfigFile)))
 	}
 }
 
@@ -548,7 +548,7 @@ func TestResumeTruncatedCheckpoint(t *testing.T) {
 	cfg := tinyConfig()
 	dir := t.TempDir()
 	runIn(t, cfg, dir, Options{MaxSteps: 3})
-	path := filepath.Join(dir, runs.LastCheckpoint)
+	path := filepath.Join(dir, rundir.LastCheckpoint)
 	b := readFile(t, path)
 	if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
@@ -633,7 +633,7 @@ func TestEvaluateRun(t *testing.T) {
 	if n != ev.Samples {
 		t.Errorf("confusion matrix counts %d samples, want %d", n, ev.Samples)
 	}
-	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), runs.ConfigFile) {
+	if _, err := EvaluateRun(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), rundir.ConfigFile) {
 		t.Errorf("EvaluateRun of an empty directory: %v", err)
 	}
 }
@@ -740,7 +740,7 @@ func TestMNIST(t *testing.T) {
 	runIn(t, cfg, dir, Options{MaxSteps: 6})
 	runIn(t, cfg, dir, Options{Resume: true})
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+	sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
 }
 
 // TestVariants trains a table of configs that together use every neuron,
@@ -784,7 +784,7 @@ func TestVariants(t *testing.T) {
 			runIn(t, cfg, dir, Options{MaxSteps: res.Steps/2 + 3})
 			runIn(t, cfg, dir, Options{Resume: true})
 			sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-			sameCheckpoints(t, filepath.Join(ref, runs.LastCheckpoint), filepath.Join(dir, runs.LastCheckpoint))
+			sameCheckpoints(t, filepath.Join(ref, rundir.LastCheckpoint), filepath.Join(dir, rundir.LastCheckpoint))
 			ev, err := EvaluateRun(context.Background(), ref, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -808,7 +808,7 @@ func TestThreadsDeterministic(t *testing.T) {
 	b := t.TempDir()
 	runIn(t, cfg, b, Options{})
 	sameMetrics(t, valueMetrics(t, a), valueMetrics(t, b))
-	if !bytes.Equal(readFile(t, filepath.Join(a, runs.ModelWeights)), readFile(t, filepath.Join(b, runs.ModelWeights))) {
+	if !bytes.Equal(readFile(t, filepath.Join(a, rundir.ModelWeights)), readFile(t, filepath.Join(b, rundir.ModelWeights))) {
 		t.Error("final weights differ between 1 and 2 threads")
 	}
 }
@@ -856,7 +856,7 @@ func TestResumeMoreEpochs(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	sameMetrics(t, valueMetrics(t, ref), valueMetrics(t, dir))
-	if !bytes.Equal(readFile(t, filepath.Join(ref, runs.ConfigFile)), readFile(t, filepath.Join(dir, runs.ConfigFile))) {
-		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, runs.ConfigFile)))
+	if !bytes.Equal(readFile(t, filepath.Join(ref, rundir.ConfigFile)), readFile(t, filepath.Join(dir, rundir.ConfigFile))) {
+		t.Errorf("config.yaml after the resume:\n%s", readFile(t, filepath.Join(dir, rundir.ConfigFile)))
 	}
 }

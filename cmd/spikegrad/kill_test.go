@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/train"
 )
@@ -106,7 +106,7 @@ func killAndResume(t *testing.T, rng *rand.Rand, whole time.Duration, first []st
 			done = true
 		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL:
 			kills++
-			if tmps, _ := filepath.Glob(filepath.Join(dir, runs.CheckpointDir, ".*.tmp*")); len(tmps) > 0 {
+			if tmps, _ := filepath.Glob(filepath.Join(dir, rundir.CheckpointDir, ".*.tmp*")); len(tmps) > 0 {
 				inWrite++
 			}
 			next = []string{"train", "--resume", dir, "--progress", "off"}
@@ -136,12 +136,12 @@ func sameRun(t *testing.T, ref, dir string) {
 			t.Errorf("metric %d: resumed %+v, uninterrupted %+v", i, r[i], a[i])
 		}
 	}
-	for _, f := range []string{runs.ModelWeights, runs.ModelArch, runs.ConfigFile} {
+	for _, f := range []string{rundir.ModelWeights, rundir.ModelArch, rundir.ConfigFile} {
 		if !bytes.Equal(readAll(t, filepath.Join(ref, f)), readAll(t, filepath.Join(dir, f))) {
 			t.Errorf("%s differs", f)
 		}
 	}
-	for _, f := range []string{runs.LastCheckpoint, runs.BestCheckpoint} {
+	for _, f := range []string{rundir.LastCheckpoint, rundir.BestCheckpoint} {
 		x, y := loadCheckpoint(t, filepath.Join(ref, f)), loadCheckpoint(t, filepath.Join(dir, f))
 		if !slices.EqualFunc(x.Tensors, y.Tensors, func(a, b safetensors.Tensor) bool {
 			return a.Name == b.Name && slices.Equal(a.Shape, b.Shape) && slices.EqualFunc(a.Data, b.Data, func(u, v float32) bool {

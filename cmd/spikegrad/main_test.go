@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -95,9 +95,9 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"train", "--config", unknownKey}, 1, []string{unknownKey + ":3", "train.learning_rate", "unknown key", "lr"}},
 		{[]string{"train", "--config", badValue}, 1, []string{"model.beta = 2", "must be in [0, 1]"}},
 		{[]string{"train", "--config", filepath.Join(dir, "missing.yaml")}, 1, []string{"missing.yaml"}},
-		{[]string{"train", "--resume", empty}, 1, []string{filepath.Join(empty, runs.ConfigFile)}},
-		{[]string{"eval", empty}, 1, []string{filepath.Join(empty, runs.ConfigFile)}},
-		{[]string{"plot", empty}, 1, []string{runs.MetricsFile}},
+		{[]string{"train", "--resume", empty}, 1, []string{filepath.Join(empty, rundir.ConfigFile)}},
+		{[]string{"eval", empty}, 1, []string{filepath.Join(empty, rundir.ConfigFile)}},
+		{[]string{"plot", empty}, 1, []string{rundir.MetricsFile}},
 	} {
 		_, _, err := cmd(context.Background(), tc.args...)
 		if err == nil {
@@ -120,13 +120,13 @@ func TestCommandErrors(t *testing.T) {
 }
 
 // testMetrics reads a run's metrics without the wall-clock ones.
-func testMetrics(t *testing.T, dir string) []runs.Metric {
+func testMetrics(t *testing.T, dir string) []rundir.Metric {
 	t.Helper()
-	ms, err := runs.ReadMetrics(filepath.Join(dir, runs.MetricsFile))
+	ms, err := rundir.ReadMetrics(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []runs.Metric
+	var out []rundir.Metric
 	for _, m := range ms {
 		if m.Name != "samples_per_s" {
 			m.Wall = 0
@@ -153,18 +153,18 @@ func TestTrainEvalPlotResume(t *testing.T) {
 		t.Errorf("train log:\n%s", stderr)
 	}
 	c := train.DefaultConfig()
-	b, err := os.ReadFile(filepath.Join(ref, runs.ConfigFile))
+	b, err := os.ReadFile(filepath.Join(ref, rundir.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ReadYAML(b, runs.ConfigFile); err != nil {
+	if err := c.ReadYAML(b, rundir.ConfigFile); err != nil {
 		t.Fatal(err)
 	}
 	if c.Train.Epochs != 2 || c.Seed != 3 || c.Data.RandmanSamples != 40 || len(c.Model.Hidden) != 1 || c.Model.Hidden[0] != 16 {
 		t.Errorf("resolved config:\n%s", b)
 	}
 	// docs/design.md's run directory, plots included.
-	for _, f := range []string{runs.ConfigFile, runs.MetricsFile, runs.LastCheckpoint, runs.BestCheckpoint, runs.ModelWeights, runs.ModelArch} {
+	for _, f := range []string{rundir.ConfigFile, rundir.MetricsFile, rundir.LastCheckpoint, rundir.BestCheckpoint, rundir.ModelWeights, rundir.ModelArch} {
 		if _, err := os.Stat(filepath.Join(ref, f)); err != nil {
 			t.Error(err)
 		}
@@ -182,7 +182,7 @@ func TestTrainEvalPlotResume(t *testing.T) {
 	}
 	var acc float64
 	for _, m := range testMetrics(t, ref) {
-		if m.Split == runs.SplitTest && m.Name == "accuracy" {
+		if m.Split == rundir.SplitTest && m.Name == "accuracy" {
 			acc = m.Value
 		}
 	}
@@ -215,8 +215,8 @@ func TestTrainEvalPlotResume(t *testing.T) {
 			t.Errorf("metric %d: resumed %+v, uninterrupted %+v", i, r[i], a[i])
 		}
 	}
-	w1, _ := os.ReadFile(filepath.Join(ref, runs.ModelWeights))
-	w2, _ := os.ReadFile(filepath.Join(dir, runs.ModelWeights))
+	w1, _ := os.ReadFile(filepath.Join(ref, rundir.ModelWeights))
+	w2, _ := os.ReadFile(filepath.Join(dir, rundir.ModelWeights))
 	if len(w1) == 0 || !bytes.Equal(w1, w2) {
 		t.Error("resumed run: final weights differ")
 	}
@@ -235,7 +235,7 @@ func TestTrainInterrupted(t *testing.T) {
 	if !strings.Contains(stderr, "checkpoint saved") {
 		t.Errorf("log:\n%s", stderr)
 	}
-	if _, err := train.LoadCheckpoint(filepath.Join(dir, runs.LastCheckpoint)); err != nil {
+	if _, err := train.LoadCheckpoint(filepath.Join(dir, rundir.LastCheckpoint)); err != nil {
 		t.Errorf("no checkpoint after an interruption: %v", err)
 	}
 }
@@ -268,7 +268,7 @@ func TestBadInputs(t *testing.T) {
 	if _, _, err := cmd(ctx, "train", "--config", cfgFile, "--run-dir", dir, "--progress", "off", "--max-steps", "3"); err != nil {
 		t.Fatal(err)
 	}
-	ck := filepath.Join(dir, runs.LastCheckpoint)
+	ck := filepath.Join(dir, rundir.LastCheckpoint)
 	emptyData := t.TempDir()
 	t.Setenv("SPIKEGRAD_DATA", "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/plots"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/sweep"
 	"github.com/spikegrad/spikegrad/train"
 )
@@ -162,7 +162,7 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	if err != nil {
 		return paths, err
 	}
-	if _, err := os.Stat(filepath.Join(pa.dir, runs.ModelArch)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(pa.dir, rundir.ModelArch)); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "plot: %s has no final model yet: learning curves only\n", pa.dir)
 		return paths, nil
 	}

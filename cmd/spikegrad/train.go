@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spikegrad/spikegrad/plots"
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -86,7 +86,7 @@ func parseTrain(args []string, stdout io.Writer) (*trainArgs, error) {
 	}
 	resumeConfig := ta.resume && ta.runDir != "" && configFile == ""
 	if resumeConfig {
-		configFile = filepath.Join(ta.runDir, runs.ConfigFile)
+		configFile = filepath.Join(ta.runDir, rundir.ConfigFile)
 	}
 	if configFile != "" {
 		b, err := os.ReadFile(configFile)

@@ -1,4 +1,4 @@
-package runs
+package rundir
 
 import (
 	"bytes"
@@ -129,7 +129,7 @@ type MetricsWriter struct {
 func OpenMetrics(path string) (*MetricsWriter, error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("runs: opening metrics: %w", err)
+		return nil, fmt.Errorf("rundir: opening metrics: %w", err)
 	}
 	_, good, needNL, err := scanMetrics(data, path)
 	if err != nil {
@@ -137,17 +137,17 @@ func OpenMetrics(path string) (*MetricsWriter, error) {
 	}
 	if good < len(data) {
 		if err := os.Truncate(path, int64(good)); err != nil {
-			return nil, fmt.Errorf("runs: opening metrics: cutting a torn last line: %w", err)
+			return nil, fmt.Errorf("rundir: opening metrics: cutting a torn last line: %w", err)
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("runs: opening metrics: %w", err)
+		return nil, fmt.Errorf("rundir: opening metrics: %w", err)
 	}
 	if needNL {
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("runs: opening metrics %s: %w", path, err)
+			return nil, fmt.Errorf("rundir: opening metrics %s: %w", path, err)
 		}
 	}
 	return &MetricsWriter{f: f, path: path}, nil
@@ -158,16 +158,16 @@ func OpenMetrics(path string) (*MetricsWriter, error) {
 // empty or invalid UTF-8, or Wall is negative or not finite.
 func (w *MetricsWriter) Write(m Metric) error {
 	if err := m.check(); err != nil {
-		return fmt.Errorf("runs: metric %q: %w", m.Name, err)
+		return fmt.Errorf("rundir: metric %q: %w", m.Name, err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("runs: metrics %s: Write after Close", w.path)
+		return fmt.Errorf("rundir: metrics %s: Write after Close", w.path)
 	}
 	w.buf = appendMetric(w.buf[:0], &m)
 	if _, err := w.f.Write(w.buf); err != nil {
-		return fmt.Errorf("runs: writing metrics: %w", err)
+		return fmt.Errorf("rundir: writing metrics: %w", err)
 	}
 	return nil
 }
@@ -179,10 +179,10 @@ func (w *MetricsWriter) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("runs: metrics %s: Sync after Close", w.path)
+		return fmt.Errorf("rundir: metrics %s: Sync after Close", w.path)
 	}
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("runs: syncing metrics: %w", err)
+		return fmt.Errorf("rundir: syncing metrics: %w", err)
 	}
 	return nil
 }
@@ -192,12 +192,12 @@ func (w *MetricsWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return fmt.Errorf("runs: metrics %s: closed twice", w.path)
+		return fmt.Errorf("rundir: metrics %s: closed twice", w.path)
 	}
 	err := errors.Join(w.f.Sync(), w.f.Close())
 	w.f = nil
 	if err != nil {
-		return fmt.Errorf("runs: closing metrics: %w", err)
+		return fmt.Errorf("rundir: closing metrics: %w", err)
 	}
 	return nil
 }
@@ -276,7 +276,7 @@ func TruncateMetrics(path string, step int) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("runs: truncating metrics: %w", err)
+		return fmt.Errorf("rundir: truncating metrics: %w", err)
 	}
 	recs, _, _, err := scanMetrics(data, path)
 	if err != nil {

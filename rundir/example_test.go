@@ -1,4 +1,4 @@
-package runs_test
+package rundir_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spikegrad/spikegrad/runs"
+	"github.com/spikegrad/spikegrad/rundir"
 )
 
 // Records appended to metrics.jsonl, one JSON object per line, and read back.
@@ -19,18 +19,18 @@ func ExampleMetricsWriter() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "metrics.jsonl")
 
-	w, err := runs.OpenMetrics(path)
+	w, err := rundir.OpenMetrics(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.Write(runs.Metric{Step: 468, Epoch: 1, Split: runs.SplitTrain, Name: "loss", Value: 0.53, Wall: 12.3})
-	w.Write(runs.Metric{Step: 468, Epoch: 1, Split: runs.SplitTest, Name: "accuracy", Value: 0.91, Wall: 13.5})
+	w.Write(rundir.Metric{Step: 468, Epoch: 1, Split: rundir.SplitTrain, Name: "loss", Value: 0.53, Wall: 12.3})
+	w.Write(rundir.Metric{Step: 468, Epoch: 1, Split: rundir.SplitTest, Name: "accuracy", Value: 0.91, Wall: 13.5})
 	if err := w.Close(); err != nil {
 		log.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
 	fmt.Print(string(data))
-	ms, err := runs.ReadMetrics(path)
+	ms, err := rundir.ReadMetrics(path)
 	fmt.Println(len(ms), ms[1].Name, ms[1].Value, err)
 	// Output:
 	// {"step": 468, "epoch": 1, "split": "train", "name": "loss", "value": 0.53, "wall": 12.3}
@@ -41,7 +41,7 @@ func ExampleMetricsWriter() {
 // The name of a new run's directory: the run's name and its start time.
 func ExampleDirName() {
 	start := time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
-	fmt.Println(filepath.Join("runs", runs.DirName("mnist-tutorial", start), runs.LastCheckpoint))
+	fmt.Println(filepath.Join("runs", rundir.DirName("mnist-tutorial", start), rundir.LastCheckpoint))
 	// Output:
 	// runs/mnist-tutorial-20250314-093000/checkpoints/last.safetensors
 }

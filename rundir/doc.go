@@ -1,4 +1,4 @@
-// Package runs is the contract of a training run's directory: the names of
+// Package rundir is the contract of a training run's directory: the names of
 // its files, the name of a new run's directory, and metrics.jsonl, the
 // record of what the run measured, with its one writer and one reader. The
 // training loop writes a run directory; the plots, sweep reports and
@@ -59,4 +59,4 @@
 // its newline. The records after the checkpoint are then logged again by
 // the resumed run, and the file ends up as an uninterrupted run's, apart
 // from the wall times.
-package runs
+package rundir
