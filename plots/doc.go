@@ -1,7 +1,7 @@
 // Package plots draws learning curves, spike rasters, membrane traces, weight
 // maps and sweep comparisons from run directories and plain data (gonum/plot).
 //
-// Of the rest of spikegrad it imports only runs (and an internal file
+// Of the rest of spikegrad it imports only rundir (and an internal file
 // writer): it reads what a training run leaves on disk, chiefly
 // metrics.jsonl, whose format (docs/design.md, "Run directories and the
 // metrics contract"; package rundir) is the only contract between the

@@ -366,8 +366,8 @@ func (f *fitter) resumeFrom(ck *Checkpoint) error {
 		return err
 	}
 	if c := f.s.config; c != nil {
-		// A resume may change a key listed in resumeMayChange (more
-		// epochs): config.yaml stays the config the run uses.
+		// A resume may change a key of ResumableKeys (more epochs):
+		// config.yaml stays the config the run uses.
 		path := filepath.Join(f.dir, rundir.ConfigFile)
 		if old, err := os.ReadFile(path); err != nil || string(old) != f.settings {
 			if err := writeConfig(path, c); err != nil {
