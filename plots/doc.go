@@ -194,6 +194,12 @@
 // 0.4 s for the 3-epoch test run and 0.8 s for 30 epochs of 469 steps
 // (34,000 records), most of it rasterising the PNGs.
 //
+// # Examples
+//
+// ExampleSaveRunPlots draws the figures of a run directory,
+// ExampleLearningCurves the curves of several runs overlaid, and
+// ExampleSpikeRaster a network figure from plain data.
+//
 // # Tests
 //
 // The figures are checked against golden files in testdata/golden, written
