@@ -22,5 +22,6 @@
 //
 // The command is cmd/spikegrad. This root package holds the tests that guard
 // the architecture (the import table of deps_test.go) and the tutorial
-// example, Example_tutorial.
+// example, Example_tutorial, which README.md shows as it is (a test checks
+// that the two agree).
 package spikegrad
