@@ -40,8 +40,8 @@ var allowed = map[string][]string{
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "loss", "model", "safetensors", "rundir", "internal/atomicfile", "internal/procmem"},
 	"sweep":                     {"train", "rundir", "internal/atomicfile", "internal/procmem"},
 	"plots":                     {"rundir", "internal/atomicfile"},
-	"infer":                     {"datasets"},
-	"nir":                       {"infer"},
+	"infer":                     {"datasets", "model", "safetensors"},
+	"nir":                       {"model", "infer"},
 	"cmd/spikegrad":             {"*"},
 }
 
