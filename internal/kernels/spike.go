@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
 )
 
@@ -273,37 +272,6 @@ func (j *spikeJob) reset() {
 }
 
 var spikeJobs freeList[spikeJob]
-
-// freeList keeps up to freeListMax idle values for reuse. It is not emptied
-// by the garbage collector (unlike sync.Pool), so the buffers that values
-// hold survive between calls.
-type freeList[T any] struct {
-	mu    sync.Mutex
-	items []*T
-}
-
-const freeListMax = 8
-
-// get returns an idle value, or a new zero one.
-func (f *freeList[T]) get() *T {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if n := len(f.items); n > 0 {
-		x := f.items[n-1]
-		f.items = f.items[:n-1]
-		return x
-	}
-	return new(T)
-}
-
-// put returns x for reuse; beyond freeListMax idle values it is dropped.
-func (f *freeList[T]) put(x *T) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.items) < freeListMax {
-		f.items = append(f.items, x)
-	}
-}
 
 func (j *spikeJob) runChunk(t int) {
 	s := j.s
