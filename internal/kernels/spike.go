@@ -60,6 +60,24 @@ func (s *SpikeRows) FromDense(x []float32, rows, cols int) {
 	s.Idx = idx[:nnz]
 }
 
+// Reserve makes room for the events of a [rows, cols] matrix whose activity
+// (fraction of ones) is at most activity, so that FromDense of such a matrix
+// allocates nothing. FromDense grows the lists as needed either way; Reserve
+// sizes them once instead of when the activity first rises.
+func (s *SpikeRows) Reserve(rows, cols int, activity float64) {
+	if rows < 0 || cols < 0 {
+		return
+	}
+	if cap(s.Ptr) < rows+1 {
+		s.Ptr = make([]int32, 0, rows+1)
+	}
+	// FromDense keeps room for one more row's scan (cols+16) past the count.
+	nnz := int(math.Ceil(min(1, max(0, activity)) * float64(rows) * float64(cols)))
+	if want := nnz + cols + 16; cap(s.Idx) < want {
+		s.Idx = make([]int32, 0, want)
+	}
+}
+
 // NNZ returns the number of active entries.
 func (s *SpikeRows) NNZ() int {
 	if len(s.Ptr) == 0 {
