@@ -88,37 +88,7 @@ func ResolveContext(ctx context.Context, name string, opt ResolveOptions) (strin
 // not be registered.
 func ResolveSpec(ctx context.Context, spec DatasetSpec, opt ResolveOptions) (string, error) {
 	rerr := &ResolveError{Name: spec.Name}
-	type place struct {
-		dir, what string
-		err       error // set when the place could not even be named
-	}
-	var places []place
-	if opt.Dir != "" {
-		places = append(places, place{dir: opt.Dir, what: "explicit folder"})
-	}
-	if env := os.Getenv(EnvData); env != "" {
-		places = append(places, place{dir: filepath.Join(env, spec.Name), what: "$" + EnvData})
-	} else {
-		places = append(places, place{what: "$" + EnvData, err: errors.New("not set")})
-	}
-	cache := opt.CacheDir
-	if cache == "" {
-		ucd, err := os.UserCacheDir()
-		if err == nil {
-			cache = filepath.Join(ucd, "spikegrad")
-		} else {
-			places = append(places, place{what: "user cache", err: err})
-		}
-	}
-	if cache != "" {
-		places = append(places, place{dir: filepath.Join(cache, spec.Name), what: "user cache"})
-	}
-	sys := opt.SystemDir
-	if sys == "" {
-		sys = SystemDataDir
-	}
-	places = append(places, place{dir: filepath.Join(sys, spec.Name), what: "system folder"})
-
+	places, cache := searchPlaces(spec, opt)
 	for _, p := range places {
 		if p.err != nil {
 			rerr.Attempts = append(rerr.Attempts, Attempt{Place: p.what, Err: p.err})
@@ -139,7 +109,50 @@ func ResolveSpec(ctx context.Context, spec DatasetSpec, opt ResolveOptions) (str
 		rerr.Attempts = append(rerr.Attempts, Attempt{Place: "download", Err: errors.New("no cache folder to download into")})
 		return "", rerr
 	}
-	dir := filepath.Join(cache, spec.Name)
+	return fetch(ctx, spec, opt, filepath.Join(cache, spec.Name), rerr)
+}
+
+// searchPlace is a folder where Resolve looks for a dataset.
+type searchPlace struct {
+	dir, what string
+	err       error // set when the place could not even be named
+}
+
+// searchPlaces lists the folders that Resolve searches, in order, and
+// returns the cache folder that downloads go to ("" if there is none).
+func searchPlaces(spec DatasetSpec, opt ResolveOptions) (places []searchPlace, cache string) {
+	if opt.Dir != "" {
+		places = append(places, searchPlace{dir: opt.Dir, what: "explicit folder"})
+	}
+	if env := os.Getenv(EnvData); env != "" {
+		places = append(places, searchPlace{dir: filepath.Join(env, spec.Name), what: "$" + EnvData})
+	} else {
+		places = append(places, searchPlace{what: "$" + EnvData, err: errors.New("not set")})
+	}
+	cache = opt.CacheDir
+	if cache == "" {
+		ucd, err := os.UserCacheDir()
+		if err == nil {
+			cache = filepath.Join(ucd, "spikegrad")
+		} else {
+			places = append(places, searchPlace{what: "user cache", err: err})
+		}
+	}
+	if cache != "" {
+		places = append(places, searchPlace{dir: filepath.Join(cache, spec.Name), what: "user cache"})
+	}
+	sys := opt.SystemDir
+	if sys == "" {
+		sys = SystemDataDir
+	}
+	places = append(places, searchPlace{dir: filepath.Join(sys, spec.Name), what: "system folder"})
+	return places, cache
+}
+
+// fetch downloads the files of spec that dir lacks from the first mirror
+// that serves each, checks the folder and returns it; every failure is
+// added to rerr, which is the error.
+func fetch(ctx context.Context, spec DatasetSpec, opt ResolveOptions, dir string, rerr *ResolveError) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		rerr.Attempts = append(rerr.Attempts, Attempt{Place: "download into " + dir, Err: err})
 		return "", rerr

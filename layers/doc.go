@@ -45,4 +45,10 @@
 // given state to the state after the last step; the zero state value is
 // the resting state. Layers hold no state: the caller owns it. The doc
 // comment of each type states its update equations, reset rule and source.
+//
+// # Examples
+//
+// Example runs a small network and lists its trace and parameters,
+// ExampleLIF_Step steps a LIF layer by hand and compares the result with
+// Run, and ExampleBuild makes a network again from its model.
 package layers

@@ -55,4 +55,10 @@
 // reads FormatV1, "spikegrad.sequential/v1", the flat format of earlier
 // versions (one record with every field of every kind, the neuron count
 // under "out"), and returns it in Format.
+//
+// # Examples
+//
+// Example writes a two-layer model as model.json and reads it back,
+// ExampleUnmarshal shows the error of a value outside its domain, and
+// ExampleSave writes and loads a model directory.
 package model

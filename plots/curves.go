@@ -291,35 +291,9 @@ func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) 
 		return nil, noMetrics(fmt.Sprintf("curves of %q", metric), "such", len(runs))
 	}
 
-	// Groups: one per (run, sub-metric), in order of appearance.
-	type groupKey struct {
-		run int
-		sub string
-	}
-	var groups []groupKey
-	groupOf := map[groupKey]int{}
-	for _, s := range ss {
-		k := groupKey{s.run, s.sub}
-		if _, ok := groupOf[k]; !ok {
-			groupOf[k] = len(groups)
-			groups = append(groups, k)
-		}
-	}
+	groups := seriesGroups(ss)
 	single := len(groups) == 1
-	label := func(k groupKey) string {
-		var parts []string
-		if len(runs) > 1 {
-			l := runs[k.run].Label
-			if l == "" {
-				l = fmt.Sprintf("run %d", k.run+1)
-			}
-			parts = append(parts, l)
-		}
-		if k.sub != "" {
-			parts = append(parts, k.sub)
-		}
-		return strings.Join(parts, " ")
-	}
+	label := func(k groupKey) string { return groupLabel(runs, k) }
 
 	span := emaSpan(ss, opt)
 
@@ -377,6 +351,44 @@ func MetricCurves(runs []Run, metric string, opt CurveOptions) (*Figure, error) 
 	f.Legend, f.Key, f.Notes = entries, keys, notes
 	padRanges(f.Plot)
 	return f, nil
+}
+
+// groupKey is a group of series drawn in one colour: one run's series of
+// one sub-metric (a layer of "rate/"), every split.
+type groupKey struct {
+	run int
+	sub string
+}
+
+// seriesGroups returns the groups of the series, in order of appearance.
+func seriesGroups(ss []*series) []groupKey {
+	var groups []groupKey
+	seen := map[groupKey]bool{}
+	for _, s := range ss {
+		k := groupKey{s.run, s.sub}
+		if !seen[k] {
+			seen[k] = true
+			groups = append(groups, k)
+		}
+	}
+	return groups
+}
+
+// groupLabel names a group in the legend: the run's label when there are
+// several runs ("run 2" for one without a label), then the sub-metric.
+func groupLabel(runs []Run, k groupKey) string {
+	var parts []string
+	if len(runs) > 1 {
+		l := runs[k.run].Label
+		if l == "" {
+			l = fmt.Sprintf("run %d", k.run+1)
+		}
+		parts = append(parts, l)
+	}
+	if k.sub != "" {
+		parts = append(parts, k.sub)
+	}
+	return strings.Join(parts, " ")
 }
 
 // emaSpan returns the EMA span of a figure's series: opt.EMASpan, or the

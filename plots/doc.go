@@ -1,7 +1,7 @@
 // Package plots draws learning curves, spike rasters, membrane traces, weight
 // maps and sweep comparisons from run directories and plain data (gonum/plot).
 //
-// Of the rest of spikegrad it imports only runs (and an internal file
+// Of the rest of spikegrad it imports only rundir (and an internal file
 // writer): it reads what a training run leaves on disk, chiefly
 // metrics.jsonl, whose format (docs/design.md, "Run directories and the
 // metrics contract"; package rundir) is the only contract between the
@@ -193,6 +193,12 @@
 // is cheap enough to call after every epoch: the whole set takes about
 // 0.4 s for the 3-epoch test run and 0.8 s for 30 epochs of 469 steps
 // (34,000 records), most of it rasterising the PNGs.
+//
+// # Examples
+//
+// ExampleSaveRunPlots draws the figures of a run directory,
+// ExampleLearningCurves the curves of several runs overlaid, and
+// ExampleSpikeRaster a network figure from plain data.
 //
 // # Tests
 //

@@ -59,4 +59,9 @@
 // its newline. The records after the checkpoint are then logged again by
 // the resumed run, and the file ends up as an uninterrupted run's, apart
 // from the wall times.
+//
+// # Examples
+//
+// ExampleMetricsWriter writes records and reads them back; ExampleDirName
+// names a new run's directory.
 package rundir

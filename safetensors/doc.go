@@ -52,4 +52,6 @@
 // alignment and then by name, and limits the header to MaxHeader
 // (100,000,000) bytes. Write does the same (all its tensors are F32, so the
 // order is by name); Read enforces every rule above.
+//
+// ExampleWrite shows the bytes of a small file and reads it back.
 package safetensors

@@ -34,131 +34,136 @@ func checkLens(op string, dst, x []float32) {
 // f.Grad(v[i] - thr) * dy[i] into dst[i]. len(dst) and len(dy) (when non-nil)
 // must be at least len(v).
 func gradLoop(f Func, dst, v []float32, thr float32, dy []float32) {
+	if dy == nil {
+		gradSet(f, dst, v, thr)
+	} else {
+		gradAdd(f, dst, v, thr, dy)
+	}
+}
+
+// gradSet sets dst[i] = f.Grad(v[i] - thr), in a loop specialised to each
+// built-in.
+func gradSet(f Func, dst, v []float32, thr float32) {
 	n := len(v)
 	dst = dst[:n]
-	if dy != nil {
-		dy = dy[:n]
-	}
 	switch f := f.(type) {
 	case FastSigmoid:
 		k := f.slope()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = fastSigmoidGrad(k, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += fastSigmoidGrad(k, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = fastSigmoidGrad(k, vi-thr)
 		}
 	case SparseFastSigmoid:
 		k, b := f.params()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = sparseFastSigmoidGrad(k, b, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += sparseFastSigmoidGrad(k, b, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = sparseFastSigmoidGrad(k, b, vi-thr)
 		}
 	case SLAYER:
 		peak, a := f.params()
 		inva := 1 / a
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = slayerGrad(peak, inva, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += slayerGrad(peak, inva, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = slayerGrad(peak, inva, vi-thr)
 		}
 	case Atan:
 		half, c := f.consts()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = atanGrad(half, c, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += atanGrad(half, c, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = atanGrad(half, c, vi-thr)
 		}
 	case Sigmoid:
 		k := float64(f.slope())
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = sigmoidGrad(k, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += sigmoidGrad(k, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = sigmoidGrad(k, vi-thr)
 		}
 	case Triangle:
 		a, h := f.params()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = triangleGrad(a, h, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += triangleGrad(a, h, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = triangleGrad(a, h, vi-thr)
 		}
 	case Boxcar:
 		a, h := f.params()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = boxcarGrad(a, h, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += boxcarGrad(a, h, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = boxcarGrad(a, h, vi-thr)
 		}
 	case StraightThrough:
-		if dy == nil {
-			for i := range v {
-				dst[i] = 1
-			}
-		} else {
-			for i := range v {
-				dst[i] += dy[i]
-			}
+		for i := range v {
+			dst[i] = 1
 		}
 	case Gaussian:
 		c1, c2 := f.params()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = gaussianGrad(c1, c2, vi-thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += gaussianGrad(c1, c2, vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = gaussianGrad(c1, c2, vi-thr)
 		}
 	case MultiGaussian:
 		p := f.params()
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = p.grad(vi - thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += p.grad(vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = p.grad(vi - thr)
 		}
 	default:
-		if dy == nil {
-			for i, vi := range v {
-				dst[i] = f.Grad(vi - thr)
-			}
-		} else {
-			for i, vi := range v {
-				dst[i] += f.Grad(vi-thr) * dy[i]
-			}
+		for i, vi := range v {
+			dst[i] = f.Grad(vi - thr)
+		}
+	}
+}
+
+// gradAdd adds f.Grad(v[i] - thr) * dy[i] into dst[i], in a loop specialised
+// to each built-in.
+func gradAdd(f Func, dst, v []float32, thr float32, dy []float32) {
+	n := len(v)
+	dst = dst[:n]
+	dy = dy[:n]
+	switch f := f.(type) {
+	case FastSigmoid:
+		k := f.slope()
+		for i, vi := range v {
+			dst[i] += fastSigmoidGrad(k, vi-thr) * dy[i]
+		}
+	case SparseFastSigmoid:
+		k, b := f.params()
+		for i, vi := range v {
+			dst[i] += sparseFastSigmoidGrad(k, b, vi-thr) * dy[i]
+		}
+	case SLAYER:
+		peak, a := f.params()
+		inva := 1 / a
+		for i, vi := range v {
+			dst[i] += slayerGrad(peak, inva, vi-thr) * dy[i]
+		}
+	case Atan:
+		half, c := f.consts()
+		for i, vi := range v {
+			dst[i] += atanGrad(half, c, vi-thr) * dy[i]
+		}
+	case Sigmoid:
+		k := float64(f.slope())
+		for i, vi := range v {
+			dst[i] += sigmoidGrad(k, vi-thr) * dy[i]
+		}
+	case Triangle:
+		a, h := f.params()
+		for i, vi := range v {
+			dst[i] += triangleGrad(a, h, vi-thr) * dy[i]
+		}
+	case Boxcar:
+		a, h := f.params()
+		for i, vi := range v {
+			dst[i] += boxcarGrad(a, h, vi-thr) * dy[i]
+		}
+	case StraightThrough:
+		for i := range v {
+			dst[i] += dy[i]
+		}
+	case Gaussian:
+		c1, c2 := f.params()
+		for i, vi := range v {
+			dst[i] += gaussianGrad(c1, c2, vi-thr) * dy[i]
+		}
+	case MultiGaussian:
+		p := f.params()
+		for i, vi := range v {
+			dst[i] += p.grad(vi-thr) * dy[i]
+		}
+	default:
+		for i, vi := range v {
+			dst[i] += f.Grad(vi-thr) * dy[i]
 		}
 	}
 }

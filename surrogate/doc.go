@@ -76,4 +76,10 @@
 // feature or one shared element) so that it can be learned. SmoothSpike has
 // the same backward but runs Smooth in the forward pass, so that a network
 // built with it can be checked against central differences end to end.
+//
+// # Examples
+//
+// ExampleFastSigmoid evaluates a surrogate, ExampleSpike records a spike and
+// its surrogate gradient on a tape, ExampleGradShifted evaluates a slice at
+// once, and ExampleValidate shows the error of a bad hyperparameter.
 package surrogate

@@ -76,15 +76,7 @@ func (e *Local) Execute(ctx context.Context, dir string, jobs []Job) error {
 	}
 	trialMem := e.TrialMemory
 	if trialMem == 0 {
-		if p, err := LoadDir(dir); err == nil {
-			for _, j := range jobs {
-				if t, ok := p.trial(j.ID); ok {
-					if c, err := p.Spec.TrialConfig(t, j.Epochs); err == nil {
-						trialMem = max(trialMem, EstimateMemory(c))
-					}
-				}
-			}
-		}
+		trialMem = estimateTrials(dir, jobs)
 	}
 	measured := e.TrialMemory != 0
 	limit := func() int {
@@ -148,6 +140,24 @@ func (e *Local) Execute(ctx context.Context, dir string, jobs []Job) error {
 		return errs[0]
 	}
 	return nil
+}
+
+// estimateTrials is the largest EstimateMemory of the jobs' trial configs
+// in the sweep directory dir, or 0 if they cannot be read.
+func estimateTrials(dir string, jobs []Job) int64 {
+	p, err := LoadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var est int64
+	for _, j := range jobs {
+		if t, ok := p.trial(j.ID); ok {
+			if c, err := p.Spec.TrialConfig(t, j.Epochs); err == nil {
+				est = max(est, EstimateMemory(c))
+			}
+		}
+	}
+	return est
 }
 
 // runOne runs one trial's process and returns its peak memory. An error

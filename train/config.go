@@ -20,7 +20,7 @@ import (
 )
 
 // Config is a training run: what data, what network, how to train it. It is
-// read from YAML (ReadConfig) and every option can also be set by a flag
+// read from YAML (ReadYAML) and every option can also be set by a flag
 // named after its key (Set, "--train.epochs 3"). Zero values are not
 // defaults: DefaultConfig holds the defaults and a YAML file or flags
 // override them key by key.
@@ -689,8 +689,9 @@ func (c *Config) YAML() []byte {
 	return b.Bytes()
 }
 
-// Hash is the SHA-256 of the resolved YAML, hexadecimal: it identifies a
-// config in checkpoints.
+// Hash is the SHA-256 of the resolved YAML, hexadecimal: two configs with
+// the same hash describe the same run. (Checkpoints of version 1 recorded
+// it; version 2 records the YAML itself, MetaConfig.)
 func (c *Config) Hash() string {
 	h := sha256.Sum256(c.YAML())
 	return hex.EncodeToString(h[:])

@@ -1,6 +1,6 @@
-// Package train holds the training loop, its Objective (Classification
-// composes a config's loss, activity regularisers and read-out from package
-// loss), checkpoints and the configs that describe a run.
+// Package train trains spiking networks: the training loop (Fit), the
+// objective it minimises, checkpoints that make a run resumable, evaluation,
+// and the configs that describe a whole run (Config, Run).
 //
 // # Training
 //
@@ -11,10 +11,30 @@
 // writes a run directory. Functional options set the rest: Epochs,
 // BatchSize, WithSchedule (an optim.Schedule per step) or WithPlateau
 // (optim.ReduceLROnPlateau per epoch), EarlyStopping, CheckpointEvery,
-// WithLog, Resume and others. Run does the same from a Config, read from
-// YAML or flags: it builds the data, the network, the optimizer, the
-// objective and the schedule (LoopConfig.LRSchedule, LoopConfig.Plateau)
-// and calls Fit. Evaluate runs a network over a dataset with EvalOptions.
+// WithLog, Resume and others:
+//
+//	net := layers.NewSequential(fc1, lif1, fc2, out)
+//	opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3})
+//	obj := train.Classification{Criterion: train.LossMembraneCE}
+//	res, err := train.Fit(ctx, net, data, opt, obj, train.Epochs(10), train.WithRunDir("runs/first"))
+//
+// ExampleFit trains and resumes such a run. Classification, the objective of
+// a config, composes a loss, activity regularisers and a read-out from
+// package loss; any type with the Objective methods may take its place.
+// Evaluate runs a network over a dataset with EvalOptions.
+//
+// # A run from a config
+//
+// Config describes a run: its name, seed and output folder, and three
+// sections, data (DataConfig), model (ModelConfig) and train (LoopConfig).
+// DefaultConfig holds the defaults,
+// Config.ReadYAML applies a YAML file over them and Config.Set one key
+// given as a flag, Validate checks every value, and every error is a
+// *ConfigError naming the key. Run builds the run from it and calls Fit:
+// LoadData the datasets, BuildNetwork (NetworkModel) the network,
+// NewOptimizer the optimizer, LoopConfig.Objective the objective and
+// LoopConfig.LRSchedule or LoopConfig.Plateau the learning-rate schedule.
+// DecodeYAML reads a config embedded in another file, as sweep files do.
 //
 // # Resuming
 //
@@ -34,18 +54,27 @@
 // The kernels' thread count (Threads, train.threads) is one setting of the
 // process: overlapping runs share it, using the largest count asked for.
 //
+// # A finished run
+//
+// LoadModel reads a run directory's config and final network, EvaluateRun
+// evaluates it on its test set, and Probe records what it does with one
+// test sample (spikes, membranes, weights, firing rates, the confusion
+// matrix) as plain data for package plots. Bench times the training step
+// and the inference of a config's network in this process.
+//
 // # Files of a run directory
 //
 // The names of a run directory's files and its metrics.jsonl, written
-// through a rundir.MetricsWriter, are package rundir'; weights and checkpoints
-// are safetensors files (package safetensors), so that Python tools read
-// them. A Checkpoint holds "model.<param>" and "optim.<param>.<buffer>" F32
-// tensors and string metadata (Fit's loop state as one JSON value, a random
-// source's state in hexadecimal); SaveCheckpoint, LoadCheckpoint, Restore
-// (all-or-nothing) and RestoreOptimizer make a resumed run continue
-// bit-identically. Before a checkpoint is saved, every metrics record of its
-// step is written and synced, so that a resumed run's rundir.TruncateMetrics
-// leaves the metrics where the checkpoint is. Every file of the run
-// directory is replaced atomically, and every reader reports a bad file
-// with an error naming the file.
+// through a rundir.MetricsWriter, are package rundir's; weights and
+// checkpoints are safetensors files (package safetensors), so that Python
+// tools read them. A Checkpoint holds "model.<param>" and
+// "optim.<param>.<buffer>" F32 tensors and string metadata (Fit's loop
+// state as one JSON value, a random source's state in hexadecimal);
+// SaveCheckpoint, LoadCheckpoint, Restore (all-or-nothing) and
+// RestoreOptimizer make a resumed run continue bit-identically
+// (ExampleSaveCheckpoint). Before a checkpoint is saved, every metrics
+// record of its step is written and synced, so that a resumed run's
+// rundir.TruncateMetrics leaves the metrics where the checkpoint is. Every
+// file of the run directory is replaced atomically, and every reader reports
+// a bad file with an error naming the file.
 package train

@@ -80,13 +80,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{}
-	var lossSum float64
-	var spikes, neuronSteps []float64
-	var perNeuron [][]float64 // per layer, per neuron: spikes
-	var names []string
-	var preds []int
-	correct := 0
+	var sums evalSums
 	ep := loader.Epoch(context.Background())
 	defer ep.Close()
 	for ep.Next() {
@@ -100,69 +94,102 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		}); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
-		classes := tr.Out.Dim(2)
-		if ev.Confusion == nil {
-			ev.Confusion = make([][]int, classes)
-			for i := range ev.Confusion {
-				ev.Confusion[i] = make([]int, classes)
-			}
-		}
-		lossSum += float64(loss.Item()) * float64(b.Size)
-		preds = growInts(preds, b.Size)
-		obj.Predict(tr, preds)
-		for i, p := range preds {
-			y := b.Labels[i]
-			if p == y {
-				correct++
-			}
-			if y >= 0 && y < classes {
-				ev.Confusion[y][p]++
-			}
-		}
-		ev.Samples += b.Size
-		k := 0
-		for _, lt := range tr.Layers {
-			if !lt.Neuron || !lt.Out.Binary() {
-				continue
-			}
-			n := lt.Out.Dim(lt.Out.Dims() - 1)
-			if len(names) <= k {
-				names = append(names, lt.Name)
-				spikes = append(spikes, 0)
-				neuronSteps = append(neuronSteps, 0)
-				perNeuron = append(perNeuron, make([]float64, n))
-			}
-			var s float64
-			acc := perNeuron[k]
-			for row := lt.Out.Data; len(row) >= n; row = row[n:] {
-				for j, v := range row[:n] {
-					acc[j] += float64(v)
-					s += float64(v)
-				}
-			}
-			spikes[k] += s
-			neuronSteps[k] += float64(lt.Out.Len())
-			k++
-		}
+		sums.addPredictions(obj, tr, loss, b.Labels[:b.Size])
+		sums.addSpikes(tr)
 	}
 	if err := ep.Err(); err != nil {
 		return nil, err
 	}
-	if ev.Samples == 0 {
+	if sums.samples == 0 {
 		return nil, fmt.Errorf("train: evaluating: the dataset is empty")
 	}
-	ev.Loss = lossSum / float64(ev.Samples)
-	ev.Accuracy = float64(correct) / float64(ev.Samples)
-	for i, n := range names {
+	return sums.evaluation(), nil
+}
+
+// evalSums accumulates what Evaluate measures, batch by batch.
+type evalSums struct {
+	samples, correct int
+	loss             float64 // Σ over batches of the mean loss times the batch size
+	confusion        [][]int // [true class][predicted class]
+	preds            []int
+	spiking          []spikeSums // the spiking layers, in network order
+}
+
+// spikeSums counts the spikes of one spiking layer.
+type spikeSums struct {
+	name        string
+	spikes      float64   // all of the layer's spikes
+	neuronSteps float64   // neurons × sample-steps seen
+	perNeuron   []float64 // each neuron's spikes
+}
+
+// addPredictions adds a batch's loss, its predictions (obj.Predict of the
+// trace) against labels and their confusion matrix.
+func (e *evalSums) addPredictions(obj Objective, tr *layers.Trace, loss *autograd.Var, labels []int) {
+	classes := tr.Out.Dim(2)
+	if e.confusion == nil {
+		e.confusion = make([][]int, classes)
+		for i := range e.confusion {
+			e.confusion[i] = make([]int, classes)
+		}
+	}
+	e.loss += float64(loss.Item()) * float64(len(labels))
+	e.preds = growInts(e.preds, len(labels))
+	obj.Predict(tr, e.preds)
+	for i, p := range e.preds {
+		y := labels[i]
+		if p == y {
+			e.correct++
+		}
+		if y >= 0 && y < classes {
+			e.confusion[y][p]++
+		}
+	}
+	e.samples += len(labels)
+}
+
+// addSpikes adds the spikes of a batch's trace, per spiking layer (a neuron
+// layer whose output is binary) and per neuron.
+func (e *evalSums) addSpikes(tr *layers.Trace) {
+	k := 0
+	for _, lt := range tr.Layers {
+		if !lt.Neuron || !lt.Out.Binary() {
+			continue
+		}
+		n := lt.Out.Dim(lt.Out.Dims() - 1)
+		if len(e.spiking) <= k {
+			e.spiking = append(e.spiking, spikeSums{name: lt.Name, perNeuron: make([]float64, n)})
+		}
+		l := &e.spiking[k]
+		var s float64
+		acc := l.perNeuron
+		for row := lt.Out.Data; len(row) >= n; row = row[n:] {
+			for j, v := range row[:n] {
+				acc[j] += float64(v)
+				s += float64(v)
+			}
+		}
+		l.spikes += s
+		l.neuronSteps += float64(lt.Out.Len())
+		k++
+	}
+}
+
+// evaluation returns the means of the sums: the loss per sample, the
+// accuracy and the firing rates.
+func (e *evalSums) evaluation() *Evaluation {
+	ev := &Evaluation{Samples: e.samples, Confusion: e.confusion,
+		Loss: e.loss / float64(e.samples), Accuracy: float64(e.correct) / float64(e.samples)}
+	for _, l := range e.spiking {
 		// Each neuron has neuronSteps / N sample-steps.
-		per := perNeuron[i]
-		steps := neuronSteps[i] / float64(len(per))
+		per := l.perNeuron
+		steps := l.neuronSteps / float64(len(per))
 		for j := range per {
 			per[j] /= steps
 		}
-		ev.Rates = append(ev.Rates, LayerRate{Layer: n, Rate: spikes[i] / neuronSteps[i], Neurons: per})
+		ev.Rates = append(ev.Rates, LayerRate{Layer: l.name, Rate: l.spikes / l.neuronSteps, Neurons: per})
 	}
-	return ev, nil
+	return ev
 }
 
 // LoadModel reads a run directory's final model: its config, and the network

@@ -9,8 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -51,26 +49,6 @@ func describe(net Network) ([]byte, error) {
 		return model.Marshal(d.Model())
 	}
 	return nil, nil
-}
-
-// canonicalArchitecture returns the architecture JSON of a checkpoint as
-// model.Marshal writes the network it describes, so that a checkpoint of an
-// earlier model format (or one that omits a default) compares equal to the
-// same network. A text that does not build is returned as it is.
-func canonicalArchitecture(s string) string {
-	m, err := model.Unmarshal([]byte(s))
-	if err != nil {
-		return s
-	}
-	net, err := layers.Build(m, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
-		return s
-	}
-	b, err := model.Marshal(net.Model())
-	if err != nil {
-		return s
-	}
-	return string(b)
 }
 
 // Fit trains net on data.Train with the optimizer and the objective, and
@@ -279,132 +257,6 @@ func (f *fitter) begin() error {
 }
 
 func writeConfig(path string, c *Config) error { return atomicfile.WriteBytes(path, c.YAML()) }
-
-// runEntries are the entries a run directory may hold.
-var runEntries = []string{rundir.ConfigFile, rundir.MetricsFile, rundir.CheckpointDir, rundir.ModelDir, rundir.PlotsDir}
-
-// startOver restarts, from step 0, a run that was stopped (killed) before
-// its first checkpoint: in a folder that holds nothing but such a run's
-// files, it removes its metrics and a best checkpoint without a last one,
-// and begins again.
-func (f *fitter) startOver() error {
-	entries, err := os.ReadDir(f.dir)
-	if err != nil {
-		return fmt.Errorf("no run there: %w", err)
-	}
-	for _, e := range entries {
-		if !slices.Contains(runEntries, e.Name()) && !isTemp(e.Name()) {
-			return fmt.Errorf("no checkpoint (%s) to resume from, and the folder holds %s, which is not a file of a run: give the run directory", rundir.LastCheckpoint, e.Name())
-		}
-	}
-	removeTemps(f.dir)
-	for _, name := range []string{rundir.MetricsFile, rundir.BestCheckpoint} {
-		if err := os.Remove(filepath.Join(f.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	f.prog.line("%s holds no checkpoint yet: starting the run over from step 0", f.dir)
-	return f.begin()
-}
-
-// isTemp reports a temporary file of an atomic write (a hidden file with
-// ".tmp" in its name: "." + name + ".tmp…" of internal/atomicfile).
-func isTemp(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp")
-}
-
-// removeTemps removes the temporary files that a process killed while
-// writing a run's files leaves behind.
-func removeTemps(dir string) {
-	for _, d := range []string{"", rundir.CheckpointDir, rundir.ModelDir, rundir.PlotsDir} {
-		entries, _ := os.ReadDir(filepath.Join(dir, d))
-		for _, e := range entries {
-			if isTemp(e.Name()) && e.Type().IsRegular() {
-				os.Remove(filepath.Join(dir, d, e.Name()))
-			}
-		}
-	}
-}
-
-// resumeFrom restores the run from its last checkpoint, after checking
-// that the checkpoint belongs to this network and these settings.
-func (f *fitter) resumeFrom(ck *Checkpoint) error {
-	v1 := ck.Meta[MetaVersion] == "1" // the earlier layout: a key per counter
-	if err := f.checkSettings(ck, v1); err != nil {
-		return err
-	}
-	if got, ok := ck.Meta[MetaArchitecture]; f.arch != "" && ok && canonicalArchitecture(got) != f.arch {
-		return fmt.Errorf("the checkpoint %s holds another architecture than the network:\ncheckpoint: %s\nnetwork:    %s",
-			ck.Path, compactJSON(got), compactJSON(f.arch))
-	}
-	st, err := checkpointLoop(ck, v1)
-	if err != nil {
-		return err
-	}
-	if (st.Plateau != nil) != (f.plateau != nil) {
-		return fmt.Errorf("%s: the run was trained %s ReduceLROnPlateau", ck.where(), map[bool]string{true: "with", false: "without"}[st.Plateau != nil])
-	}
-	if err := f.shuffle.UnmarshalBinary(st.Shuffle); err != nil {
-		return fmt.Errorf("%s: the random source: %w", ck.where(), err)
-	}
-	if f.plateau != nil {
-		p := st.Plateau
-		if err := f.plateau.SetState(optim.PlateauState{Best: float64(p.Best), BadEpochs: p.BadEpochs,
-			CooldownLeft: p.CooldownLeft, Epochs: p.Epochs}); err != nil {
-			return fmt.Errorf("%s: %w", ck.where(), err)
-		}
-	}
-	if err := ck.Restore(f.params); err != nil {
-		return err
-	}
-	if err := ck.RestoreOptimizer(f.opt); err != nil {
-		return err
-	}
-	f.st, f.wall0 = *st, float64(st.Wall)
-	removeTemps(f.dir)
-	if err := rundir.TruncateMetrics(filepath.Join(f.dir, rundir.MetricsFile), f.st.Step); err != nil {
-		return err
-	}
-	if c := f.s.config; c != nil {
-		// A resume may change a key listed in resumeMayChange (more
-		// epochs): config.yaml stays the config the run uses.
-		path := filepath.Join(f.dir, rundir.ConfigFile)
-		if old, err := os.ReadFile(path); err != nil || string(old) != f.settings {
-			if err := writeConfig(path, c); err != nil {
-				return err
-			}
-			f.prog.line("%s updated to the config of the resumed run", path)
-		}
-	}
-	f.prog.line("resuming %s at epoch %d, step %d", f.dir, f.st.Epoch+1, f.st.Step)
-	return nil
-}
-
-// checkpointLoop reads the loop state of a checkpoint.
-func checkpointLoop(ck *Checkpoint, v1 bool) (*loopState, error) {
-	if v1 {
-		return loopStateV1(ck)
-	}
-	js, ok := ck.Meta[MetaLoop]
-	if !ok {
-		return nil, fmt.Errorf("%s: metadata %q missing", ck.where(), MetaLoop)
-	}
-	st, err := unmarshalLoop(js)
-	if err != nil {
-		return nil, fmt.Errorf("%s: metadata %q: %w", ck.where(), MetaLoop, err)
-	}
-	return st, nil
-}
-
-func compactJSON(s string) string {
-	var b []byte
-	for _, c := range []byte(s) {
-		if c != '\n' && c != ' ' {
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
 
 // checkpoint returns the run's checkpoint: the weights, the optimizer, the
 // loop state, and the architecture and settings it was trained with.

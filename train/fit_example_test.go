@@ -41,7 +41,7 @@ func ExampleFit() {
 			layers.NewLinear("fc2", 32, data.Classes, layers.LinearConfig{RNG: rng}),
 			layers.NewLI("out", data.Classes, layers.LIConfig{Beta: 0.95}),
 		)
-		opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+		opt, _ := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3}) // PyTorch's betas and eps
 		obj := train.Classification{Criterion: train.LossMaxMembraneCE, Prediction: train.PredictMembraneMax}
 		return net, opt, obj
 	}

@@ -691,7 +691,11 @@ func TestCorruptDataset(t *testing.T) {
 // TestMNIST trains one epoch on the first 512 MNIST training images: the
 // path from IDX files through a constant-input network.
 func TestMNIST(t *testing.T) {
-	data, err := filepath.Abs("../../shared/data/mnist")
+	root := os.Getenv("SPIKEGRAD_SHARED_DATA") // as CI sets it
+	if root == "" {
+		root = "../../shared/data"
+	}
+	data, err := filepath.Abs(filepath.Join(root, "mnist"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,3 @@
-// Command spikegrad trains spiking neural networks and works with their run
-// directories.
-//
-//	spikegrad train [--config run.yaml] [--<key> value ...]   train a network
-//	spikegrad train --resume RUN_DIR                          continue an interrupted run
-//	spikegrad eval RUN_DIR                                    evaluate a run's model on its test set
-//	spikegrad plot RUN_DIR                                    draw a run's learning curves
-//	spikegrad bench [--config run.yaml] [--threads 1,2]       measure step time and throughput
-//	spikegrad sweep SWEEP.yaml [--dir DIR]                    run a hyperparameter sweep
-//	spikegrad sweep report DIR                                rank a sweep's trials
-//
-// With no arguments, train runs the default: a 100-128-10 LIF network on the
-// synthetic Randman task, which needs no download. Every config key is also
-// a flag; spikegrad train --help lists them with their defaults.
 package main
 
 import (
@@ -64,7 +50,7 @@ Usage:
   spikegrad train [--config FILE] [--KEY VALUE ...]   train a network (default: Randman, no download)
   spikegrad train --resume RUN_DIR                    continue an interrupted run bit-identically
   spikegrad eval RUN_DIR                              evaluate a run's final model on its test set
-  spikegrad plot RUN_DIR                              draw a run's learning curves into RUN_DIR/plots
+  spikegrad plot RUN_DIR|SWEEP_DIR                    draw a run's or a sweep's figures into its plots folder
   spikegrad bench [--config FILE] [--threads 1,2]     measure training-step time and inference throughput
   spikegrad sweep SWEEP.yaml [--dir DIR]              run a hyperparameter sweep (resumable)
   spikegrad sweep report DIR                          rank a sweep's trials, write the table and best.yaml

@@ -128,7 +128,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(pa.dir, "metrics.jsonl")); err != nil {
+	if _, err := os.Stat(filepath.Join(pa.dir, rundir.MetricsFile)); err != nil {
 		return fmt.Errorf("plot: %s is not a run directory: %w", pa.dir, err)
 	}
 	paths, err := saveRunFigures(ctx, pa, stderr)
@@ -157,7 +157,7 @@ func saveRunFigures(ctx context.Context, pa *plotArgs, stderr io.Writer) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(pa.dir, "plots")
+	out := filepath.Join(pa.dir, rundir.PlotsDir)
 	paths, err := plots.SaveFigures(out, figs, pa.formats...)
 	if err != nil {
 		return paths, err
@@ -217,5 +217,5 @@ func saveSweepFigures(pa *plotArgs) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plots.SaveFigures(filepath.Join(pa.dir, "plots"), figs, pa.formats...)
+	return plots.SaveFigures(filepath.Join(pa.dir, rundir.PlotsDir), figs, pa.formats...)
 }

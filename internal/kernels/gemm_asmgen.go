@@ -49,7 +49,6 @@ func (g *gen) p(format string, args ...any) {
 // vector of a row) and a row count, so it needs no scratch tile; masked-off
 // elements of C are neither read nor written.
 func (g *gen) avx512(mr, nv int) {
-	const unroll = 4 // browAddr reaches 4 rows
 	nr := 16 * nv
 	if mr*nv+nv*2 > 30 || nv > 7 {
 		panic("too many registers")
@@ -59,32 +58,13 @@ func (g *gen) avx512(mr, nv int) {
 	bregs := func(u, v int) string { return fmt.Sprintf("Z%d", mr*nv+(u%2)*nv+v) }
 	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)", name)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
-	g.p("\tMOVQ kc+0(FP), CX")
-	g.p("\tMOVQ a+8(FP), SI")
-	g.p("\tMOVQ b+16(FP), DI")
-	g.p("\tMOVQ ldb+24(FP), R10")
-	g.p("\tMOVQ c+32(FP), DX")
-	g.p("\tMOVQ ldc+40(FP), R8")
-	g.p("\tSHLQ $2, R10")
-	g.p("\tLEAQ (R10)(R10*2), R11")
-	g.p("\tSHLQ $2, R8")
-	// Prefetch the C tile; it is needed only at the end, but its lines then
-	// arrive while the FMAs run (a prefetch never faults, even past C).
-	g.p("\tMOVQ DX, R9")
-	for i := 0; i < mr; i++ {
-		for off := 0; off < nr*4; off += 64 {
-			g.p("\tPREFETCHT0 %d(R9)", off)
-		}
-		if i < mr-1 {
-			g.p("\tADDQ R8, R9")
-		}
-	}
+	g.prologue(mr, nr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			g.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
 		}
 	}
-	step := func(u int) {
+	g.kLoop(name, mr, func(u int) {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMOVUPS %d%s, %s", 64*v, browAddr(u), bregs(u, v))
 		}
@@ -93,27 +73,7 @@ func (g *gen) avx512(mr, nv int) {
 				g.p("\tVFMADD231PS.BCST %d(SI), %s, %s", (u*mr+i)*4, bregs(u, v), acc(i, v))
 			}
 		}
-	}
-	g.p("\tCMPQ CX, $%d", unroll)
-	g.p("\tJLT %s_tail", name)
-	g.p("%s_loop:", name)
-	for u := 0; u < unroll; u++ {
-		step(u)
-	}
-	g.p("\tADDQ $%d, SI", unroll*mr*4)
-	g.p("\tLEAQ (DI)(R10*4), DI")
-	g.p("\tSUBQ $%d, CX", unroll)
-	g.p("\tCMPQ CX, $%d", unroll)
-	g.p("\tJGE %s_loop", name)
-	g.p("%s_tail:", name)
-	g.p("\tTESTQ CX, CX")
-	g.p("\tJZ %s_store", name)
-	g.p("%s_tailloop:", name)
-	step(0)
-	g.p("\tADDQ $%d, SI", mr*4)
-	g.p("\tADDQ R10, DI")
-	g.p("\tDECQ CX")
-	g.p("\tJNZ %s_tailloop", name)
+	})
 	g.p("%s_store:", name)
 	g.p("\tVBROADCASTSS alpha+48(FP), Z30")
 	g.p("\tVBROADCASTSS beta+52(FP), Z31")
@@ -128,31 +88,17 @@ func (g *gen) avx512(mr, nv int) {
 	// Full tile.
 	g.p("\tTESTL R9, R9")
 	g.p("\tJZ %s_nobeta", name)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
-			g.p("\tVFMADD231PS %d(DX), Z31, %s", 64*v, acc(i, v))
-			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 64*v)
-		}
-		if i < mr-1 {
-			g.p("\tADDQ R8, DX")
-		}
-	}
-	g.p("\tVZEROUPPER")
-	g.p("\tRET")
+	g.storeTile(mr, nv, 64, acc, "Z30", "Z31")
 	g.p("%s_nobeta:", name)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
-			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 64*v)
-		}
-		if i < mr-1 {
-			g.p("\tADDQ R8, DX")
-		}
-	}
-	g.p("\tVZEROUPPER")
-	g.p("\tRET")
-	// Partial tile: mask Kv+1 keeps columns 16v .. min(cols, 16v+16)-1.
+	g.storeTile(mr, nv, 64, acc, "Z30", "")
+	g.avx512Partial(name, mr, nv, acc)
+	g.p("")
+}
+
+// avx512Partial writes the store of a partial tile of an AVX-512 kernel,
+// rows R12 and cols R13 of it, with R9 == 0 when beta is zero: mask Kv+1
+// keeps columns 16v .. min(cols, 16v+16)-1 of a row.
+func (g *gen) avx512Partial(name string, mr, nv int, acc func(i, v int) string) {
 	g.p("%s_partial:", name)
 	for v := 0; v < nv; v++ {
 		g.p("\tMOVQ R13, CX")
@@ -185,13 +131,11 @@ func (g *gen) avx512(mr, nv int) {
 	g.p("%s_done:", name)
 	g.p("\tVZEROUPPER")
 	g.p("\tRET")
-	g.p("")
 }
 
 // avx2 writes an mr x (8*nv) kernel with ymm accumulators; A values are
 // broadcast into two alternating registers.
 func (g *gen) avx2(mr, nv int) {
-	const unroll = 4 // browAddr reaches 4 rows
 	nr := 8 * nv
 	if mr*nv+nv+2 > 16 {
 		panic("too many registers")
@@ -203,6 +147,42 @@ func (g *gen) avx2(mr, nv int) {
 	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)", name)
 	g.p("// (full tiles only: rows and cols are not read)")
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.prologue(mr, nr)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	g.kLoop(name, mr, func(u int) {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %d%s, %s", 32*v, browAddr(u), breg(v))
+		}
+		for i := 0; i < mr; i++ {
+			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, areg(i))
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS %s, %s, %s", breg(v), areg(i), acc(i, v))
+			}
+		}
+	})
+	g.p("%s_store:", name)
+	alpha, beta := areg(0), areg(1)
+	g.p("\tVBROADCASTSS alpha+48(FP), %s", alpha)
+	g.p("\tMOVL beta+52(FP), AX")
+	g.p("\tANDL $0x7fffffff, AX")
+	g.p("\tJZ %s_nobeta", name)
+	g.p("\tVBROADCASTSS beta+52(FP), %s", beta)
+	g.storeTile(mr, nv, 32, acc, alpha, beta)
+	g.p("%s_nobeta:", name)
+	g.storeTile(mr, nv, 32, acc, alpha, "")
+	g.p("")
+}
+
+// prologue loads a kernel's arguments (kc in CX, a in SI, b in DI, c in DX;
+// ldb in bytes in R10, 3*ldb in R11, ldc in bytes in R8) and prefetches the
+// mr x nr tile of C. The tile is needed only at the end, but its lines then
+// arrive while the fused multiply-adds run (a prefetch never faults, even
+// past C).
+func (g *gen) prologue(mr, nr int) {
 	g.p("\tMOVQ kc+0(FP), CX")
 	g.p("\tMOVQ a+8(FP), SI")
 	g.p("\tMOVQ b+16(FP), DI")
@@ -221,22 +201,14 @@ func (g *gen) avx2(mr, nv int) {
 			g.p("\tADDQ R8, R9")
 		}
 	}
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			g.p("\tVXORPS %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
-		}
-	}
-	step := func(u int) {
-		for v := 0; v < nv; v++ {
-			g.p("\tVMOVUPS %d%s, %s", 32*v, browAddr(u), breg(v))
-		}
-		for i := 0; i < mr; i++ {
-			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, areg(i))
-			for v := 0; v < nv; v++ {
-				g.p("\tVFMADD231PS %s, %s, %s", breg(v), areg(i), acc(i, v))
-			}
-		}
-	}
+}
+
+// kLoop writes the loop over the kc columns of the A panel, unrolled four
+// times (browAddr reaches 4 rows of B) with a tail one column at a time;
+// step(u) writes the multiply-adds of the u-th column of an iteration. It
+// ends at the label name_store.
+func (g *gen) kLoop(name string, mr int, step func(u int)) {
+	const unroll = 4
 	g.p("\tCMPQ CX, $%d", unroll)
 	g.p("\tJLT %s_tail", name)
 	g.p("%s_loop:", name)
@@ -257,18 +229,19 @@ func (g *gen) avx2(mr, nv int) {
 	g.p("\tADDQ R10, DI")
 	g.p("\tDECQ CX")
 	g.p("\tJNZ %s_tailloop", name)
-	g.p("%s_store:", name)
-	alpha, beta := areg(0), areg(1)
-	g.p("\tVBROADCASTSS alpha+48(FP), %s", alpha)
-	g.p("\tMOVL beta+52(FP), AX")
-	g.p("\tANDL $0x7fffffff, AX")
-	g.p("\tJZ %s_nobeta", name)
-	g.p("\tVBROADCASTSS beta+52(FP), %s", beta)
+}
+
+// storeTile writes C = alpha*acc + beta*C for a full mr x nv-vector tile
+// whose vectors are width bytes, from DX down the rows, and returns; an
+// empty beta leaves C unread (C = alpha*acc).
+func (g *gen) storeTile(mr, nv, width int, acc func(i, v int) string, alpha, beta string) {
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
-			g.p("\tVFMADD231PS %d(DX), %s, %s", 32*v, beta, acc(i, v))
-			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 32*v)
+			if beta != "" {
+				g.p("\tVFMADD231PS %d(DX), %s, %s", width*v, beta, acc(i, v))
+			}
+			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), width*v)
 		}
 		if i < mr-1 {
 			g.p("\tADDQ R8, DX")
@@ -276,19 +249,6 @@ func (g *gen) avx2(mr, nv int) {
 	}
 	g.p("\tVZEROUPPER")
 	g.p("\tRET")
-	g.p("%s_nobeta:", name)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			g.p("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
-			g.p("\tVMOVUPS %s, %d(DX)", acc(i, v), 32*v)
-		}
-		if i < mr-1 {
-			g.p("\tADDQ R8, DX")
-		}
-	}
-	g.p("\tVZEROUPPER")
-	g.p("\tRET")
-	g.p("")
 }
 
 // transpose8 writes transpose8x8(dst *float32, dstStride int, src *float32,
@@ -326,7 +286,7 @@ func (g *gen) transpose8() {
 		"VMOVUPS Y12, (DI)(R12*4)", "VMOVUPS Y13, (DI)(R14*1)", "VMOVUPS Y14, (DI)(R13*2)", "VMOVUPS Y15, (DI)(BX*1)",
 		"ADDQ $32, SI", "ADDQ DX, DI", "SUBQ $8, CX", "JNZ transpose8x8_loop", "VZEROUPPER", "RET",
 	} {
-		g.p("\t" + l)
+		g.p("\t%s", l)
 	}
 	g.p("")
 }
