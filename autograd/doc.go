@@ -29,15 +29,16 @@
 //   - Gradient flow: Detach, NoGrad and SetGrad (no-grad mode for inference).
 //   - Extension: Custom and Apply for element-wise ops with a user-given
 //     derivative; New, Record, RecordOutputs, GradOf and GradBuffer for ops
-//     with their own backward (the neuron scans of package layers are built
-//     this way). Package autograd/gradcheck checks any of them against
-//     central differences.
+//     with their own backward, and Pooled for their Backwarder values (the
+//     neuron scans of package layers are built this way). Package
+//     autograd/gradcheck checks any of them against central differences.
 //
 // # Memory
 //
-// Buffers come from an arena owned by the tape. Reset forgets every Var and
-// record but keeps the memory, so a training step that runs the same ops in the
-// same order allocates (almost) nothing after the first one. A Var must not be
+// Buffers come from an arena owned by the tape, and the structs of ops defined
+// outside the package from its pools (Pooled). Reset forgets every Var and
+// record but keeps the memory, so a training step that runs the same ops in
+// the same order allocates nothing after the first one. A Var must not be
 // used after the Reset of its tape.
 //
 // # Errors

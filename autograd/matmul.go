@@ -88,6 +88,10 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 		return nil
 	}
 	s := t.spikes[t.nspikes]
+	// Room for the events of an operand at the threshold and a quarter more
+	// (the estimate samples the rows): the lists are sized by the first
+	// step, not grown when the activity rises later in training.
+	s.Reserve(m, k, 1.25*t.maxDense)
 	s.FromDense(a.Data, m, k)
 	t.nspikes++
 	return s

@@ -173,6 +173,8 @@ type Tape struct {
 	spikes   []*kernels.SpikeRows // event lists of binary operands, reused after Reset
 	nspikes  int
 	maxDense float64 // activity below which binary products run event-driven
+
+	pools []pool // values handed out by Pooled, one pool per type
 }
 
 // NewTape returns an empty tape.
@@ -193,7 +195,8 @@ func (t *Tape) SetEventActivity(a float64) float64 {
 }
 
 // Reset forgets every Var and record of the tape and keeps their memory for
-// reuse. Params are not affected.
+// reuse, and with it the values handed out by Pooled. Params are not
+// affected.
 func (t *Tape) Reset() {
 	for i := range t.recs {
 		t.recs[i] = record{}
@@ -206,6 +209,9 @@ func (t *Tape) Reset() {
 	}
 	t.nvars = 0
 	t.nspikes = 0
+	for i := range t.pools {
+		t.pools[i].n = 0
+	}
 	t.done = false
 	t.mem.reset()
 }

@@ -102,7 +102,8 @@ func (l *LI) run(t *autograd.Tape, x *autograd.Var, s LIState, final bool) (mem 
 	const op = "LI.Run"
 	T, B := seqDims(op, x, l.N)
 	checkState(op, "Mem", s.Mem, B, l.N)
-	o := &liOp{scan: kernels.LIScan{T: T, B: B, N: l.N, Beta: clamped(t, l.Beta, decayMin, decayMax)},
+	o := autograd.Pooled[liOp](t)
+	*o = liOp{scan: kernels.LIScan{T: T, B: B, N: l.N, Beta: clamped(t, l.Beta, decayMin, decayMax)},
 		l: l, x: x, mem0: s.Mem}
 	mem = t.NewRaw(T, B, l.N)
 	o.scan.Forward(x.Data, data(s.Mem), mem.Data)
@@ -121,6 +122,8 @@ func (l *LI) run(t *autograd.Tape, x *autograd.Var, s LIState, final bool) (mem 
 	return mem, next
 }
 
+// liOp is the tape entry of a fused LI scan, taken from the tape's pool
+// (autograd.Pooled).
 type liOp struct {
 	scan         kernels.LIScan
 	l            *LI

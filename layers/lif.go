@@ -211,7 +211,8 @@ func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s L
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config
-	o := &lifOp{
+	o := autograd.Pooled[lifOp](t)
+	*o = lifOp{
 		scan: kernels.LIFScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad, ConstIn: constIn,
 			Beta: clamped(t, l.Beta, decayMin, decayMax), Thr: clamped(t, l.Threshold, thrMin, thrMax)},
 		f: c.Surrogate, x: x, mem0: s.Mem, spk0: s.Spk, beta: l.Beta, thr: l.Threshold,
@@ -239,7 +240,8 @@ func (l *LIF) run(t *autograd.Tape, x *autograd.Var, T, B int, constIn bool, s L
 	return spk, mem, next
 }
 
-// lifOp is the tape entry of a fused LIF scan.
+// lifOp is the tape entry of a fused LIF scan, taken from the tape's pool
+// (autograd.Pooled).
 type lifOp struct {
 	scan       kernels.LIFScan
 	f          surrogate.Func
@@ -259,8 +261,7 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 	if k, ok := surrogate.FastSigmoidSlope(o.f); ok {
 		g.FastSigmoid = k
 	} else {
-		f := o.f
-		g.SGFunc = func(dst, x []float32) { surrogate.GradInto(f, dst, x) }
+		g.SGFunc = o
 	}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
@@ -290,6 +291,11 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 		addClamped(t.GradOf(thrV), g.DThr, o.thr, thrMin, thrMax)
 	}
 }
+
+// GradInto sets dst[i] to the surrogate derivative at x[i]: the kernel's
+// kernels.SurrogateGrad for a surrogate that is not the built-in fast
+// sigmoid.
+func (o *lifOp) GradInto(dst, x []float32) { surrogate.GradInto(o.f, dst, x) }
 
 // Step advances the layer by one time step: x [B, N] is the input current,
 // s the state before the step. It returns the spikes [B, N] and the new

@@ -67,6 +67,8 @@ type constScanner interface {
 
 // Trace is what a forward pass of a Sequential produced: the output and,
 // per layer, its output and (for neuron layers) its membrane potentials.
+// Like the Vars in it, the Trace that Forward returns belongs to the tape
+// until its Reset; a later Forward on the tape then reuses it.
 type Trace struct {
 	Out    *autograd.Var // the last layer's output, [T, B, N]
 	Layers []LayerTrace
@@ -96,8 +98,13 @@ func (tr *Trace) Mem() *autograd.Var {
 // first neuron layer run once on [B, F] and their result is repeated over
 // time: a tutorial network's first projection costs one product, not T.
 // It panics with an *autograd.ShapeError for shapes that do not fit.
+//
+// The Trace comes from the tape's pool (autograd.Pooled) and is valid until
+// t's Reset, as its Vars are: copy what you want to keep. A training step
+// that resets its tape thus allocates no Trace after the first.
 func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trace {
-	tr := &Trace{Layers: make([]LayerTrace, 0, len(s.Layers))}
+	tr := autograd.Pooled[Trace](t)
+	tr.Out, tr.Layers = nil, tr.Layers[:0]
 	constant := x.Dims() == 2
 	if constant && steps <= 0 {
 		panic(&autograd.ShapeError{Op: "Sequential.Forward", Shapes: [][]int{append([]int(nil), x.Shape()...)},

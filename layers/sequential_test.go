@@ -70,6 +70,42 @@ func TestTraceShapes(t *testing.T) {
 	}
 }
 
+// TestForwardAllocs: once a tape has seen a step, a forward and backward
+// pass allocates nothing, the Trace and the neuron scans' tape entries
+// included (they come from the tape's pool, and the Trace is the previous
+// step's, reused): for the tutorial network (LIF with the built-in fast
+// sigmoid, whose derivative the scan computes itself) and for one with every
+// kind of layer (a synaptic layer, a LIF layer whose surrogate the scan
+// calls, an LI read-out).
+func TestForwardAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := randSlice(rng, 2*6, 0, 2)
+	for _, tc := range []struct {
+		name string
+		net  *Sequential
+	}{{"tutorial", tutorialNet(t, 6, 8, 3)}, {"every kind", every(rng)}} {
+		tp := autograd.NewTape()
+		params := tc.net.Params()
+		var tr *Trace
+		step := func() {
+			tp.Reset()
+			tr = tc.net.Forward(tp, tp.Constant(x, 2, 6), 5)
+			tp.Backward(tp.SumAll(tr.Mem()))
+			for _, p := range params {
+				p.ZeroGrad()
+			}
+		}
+		step()
+		first := tr
+		if n := testing.AllocsPerRun(50, step); n != 0 {
+			t.Errorf("%s: %v allocations per step, want 0", tc.name, n)
+		}
+		if tr != first || len(tr.Layers) != len(tc.net.Layers) {
+			t.Errorf("%s: the Trace was not reused, or has %d layers", tc.name, len(tr.Layers))
+		}
+	}
+}
+
 // every returns a network with one layer of every kind and every option
 // away from its default, its weights drawn from rng.
 func every(rng *rand.Rand) *Sequential {

@@ -131,7 +131,8 @@ func (l *Synaptic) run(t *autograd.Tape, x *autograd.Var, s SynapticState, final
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config
-	o := &synOp{
+	o := autograd.Pooled[synOp](t)
+	*o = synOp{
 		scan: kernels.SynapticScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad,
 			Alpha: clamped(t, l.Alpha, decayMin, decayMax), Beta: clamped(t, l.Beta, decayMin, decayMax),
 			Thr: clamped(t, l.Threshold, thrMin, thrMax)},
@@ -158,10 +159,11 @@ func (l *Synaptic) run(t *autograd.Tape, x *autograd.Var, s SynapticState, final
 	return spk, mem, next
 }
 
-// synOp is the tape entry of a fused synaptic scan. The synaptic currents
-// are not an output that a loss can use, except through the returned state;
-// a gradient reaching that state's Syn flows back through the scan's DSyn0
-// of a following call, not into this one.
+// synOp is the tape entry of a fused synaptic scan, taken from the tape's
+// pool (autograd.Pooled). The synaptic currents are not an output that a
+// loss can use, except through the returned state; a gradient reaching that
+// state's Syn flows back through the scan's DSyn0 of a following call, not
+// into this one.
 type synOp struct {
 	scan          kernels.SynapticScan
 	l             *Synaptic

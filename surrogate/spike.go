@@ -20,19 +20,27 @@ import (
 //
 // It panics with a *ParamError if f is nil, if threshold is NaN or infinite,
 // or if f has a bad hyperparameter, and with a *autograd.TapeError if v
-// belongs to another tape. When v needs a gradient and recording is on, the
-// call makes one small heap allocation (the record's backward value, 24
-// bytes); otherwise none. Everything else comes from the tape's arena.
+// belongs to another tape. The record's backward value comes from the tape's
+// pool (autograd.Pooled) and everything else from its arena, so once the
+// tape has seen a step the call allocates nothing.
 func Spike(t *autograd.Tape, v *autograd.Var, threshold float32, f Func) *autograd.Var {
 	const op = "Spike"
 	checkSpikeArgs(op, t, v, threshold, f)
 	out := t.New(v.Shape()...)
 	step(out.Data, v.Data, threshold)
 	if t.GradEnabled() && v.RequiresGrad() {
-		t.Record(out, &spikeBackward{f: f, thr: threshold}, v)
+		recordSpike(t, out, v, threshold, f)
 	}
 	out.SetBinary()
 	return out
+}
+
+// recordSpike records the backward of Spike or SmoothSpike, taken from the
+// tape's pool.
+func recordSpike(t *autograd.Tape, out, v *autograd.Var, threshold float32, f Func) {
+	b := autograd.Pooled[spikeBackward](t)
+	*b = spikeBackward{f: f, thr: threshold}
+	t.Record(out, b, v)
 }
 
 // one is the bit pattern of float32(1).
@@ -68,7 +76,7 @@ func SmoothSpike(t *autograd.Tape, v *autograd.Var, threshold float32, f Func) *
 		o[i] = f.Smooth(x - threshold)
 	}
 	if t.GradEnabled() && v.RequiresGrad() {
-		t.Record(out, &spikeBackward{f: f, thr: threshold}, v)
+		recordSpike(t, out, v, threshold, f)
 	}
 	return out
 }
@@ -118,8 +126,8 @@ func (b *spikeBackward) Backward(t *autograd.Tape, out *autograd.Var, in []*auto
 // accumulated in float64; per feature it is accumulated row by row in
 // float32, into dthr itself. It panics with a *autograd.ShapeError for other
 // threshold shapes, with a *ParamError if f is nil or a threshold is NaN or
-// infinite, and with a *autograd.TapeError for Vars of another tape. When a
-// gradient is recorded it makes one small heap allocation (16 bytes).
+// infinite, and with a *autograd.TapeError for Vars of another tape. Like
+// Spike, it allocates nothing once the tape has seen a step.
 func SpikeFrom(t *autograd.Tape, v, threshold *autograd.Var, f Func) *autograd.Var {
 	const op = "SpikeFrom"
 	if threshold == nil {
@@ -158,7 +166,9 @@ func SpikeFrom(t *autograd.Tape, v, threshold *autograd.Var, f Func) *autograd.V
 			Msg:    "threshold must be a vector as long as v's last dimension, or a single element"})
 	}
 	if t.GradEnabled() && (v.RequiresGrad() || threshold.RequiresGrad()) {
-		t.Record(out, &spikeFromBackward{f: f}, v, threshold)
+		b := autograd.Pooled[spikeFromBackward](t)
+		*b = spikeFromBackward{f: f}
+		t.Record(out, b, v, threshold)
 	}
 	out.SetBinary()
 	return out

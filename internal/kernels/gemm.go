@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"sync"
 	"unsafe"
 )
 
@@ -152,14 +151,21 @@ const (
 	phaseJobs
 )
 
-var gemmCalls = sync.Pool{New: func() any { return new(gemmCall) }}
+// gemmCalls keeps idle calls with their packing buffers. A freeList, not a
+// sync.Pool: a sync.Pool keeps a value put on one processor where a get on
+// another does not find it, and the garbage collector empties it, so a
+// training step now and then allocated a call and its megabytes of packing
+// buffers again.
+var gemmCalls freeList[gemmCall]
 
 // gemmScratch is one job's edge tile.
 type gemmScratch struct {
 	tBuf, t []float32 // t is the 64-byte aligned view
 }
 
-var gemmScratches = sync.Pool{New: func() any { return new(gemmScratch) }}
+// gemmScratches keeps idle edge tiles (a freeList, as gemmCalls). The jobs
+// of a parallel call take them on the helper goroutines.
+var gemmScratches freeList[gemmScratch]
 
 // alignedFloats returns a 64-byte aligned slice of n floats, reusing buf
 // when it is big enough; it returns the (possibly new) backing buffer too.
@@ -190,11 +196,11 @@ func sgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		sgemmDot(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	g := gemmCalls.Get().(*gemmCall)
+	g := gemmCalls.get()
 	g.plan(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	g.run()
 	g.a, g.b, g.c = nil, nil, nil
-	gemmCalls.Put(g)
+	gemmCalls.put(g)
 }
 
 // paddedCost is the number of multiply-adds a kernel spends on an m x n
@@ -380,7 +386,7 @@ func (g *gemmCall) job(i int) {
 	if ip0 == ip1 || jp0 == jp1 {
 		return
 	}
-	s := gemmScratches.Get().(*gemmScratch)
+	s := gemmScratches.get()
 	s.tBuf, s.t = alignedFloats(s.tBuf, mr*nr)
 	mPad := g.mPanels * mr
 	fn := g.kern.fn
@@ -407,7 +413,7 @@ func (g *gemmCall) job(i int) {
 			}
 		}
 	}
-	gemmScratches.Put(s)
+	gemmScratches.put(s)
 }
 
 // edgeTile runs the micro-kernel on the scratch tile t for an output tile

@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // dotKernel computes a rows x cols block of dot products of length 16*kv:
 // out[i*cols+j] = sum_p a[i*lda+p] * b[j*ldb+p], each sum in a fixed order.
 type dotKernel struct {
@@ -40,7 +38,9 @@ type gemmDotCall struct {
 	out           []float32 // per chunk, rows*cols kernel results (on the heap: the kernel is called through a func value)
 }
 
-var gemmDotCalls = sync.Pool{New: func() any { return new(gemmDotCall) }}
+// gemmDotCalls keeps idle calls with their buffers (a freeList, as
+// gemmCalls).
+var gemmDotCalls freeList[gemmDotCall]
 
 // sgemmDot is the dot-product path of sgemmGo for narrow outputs: every
 // output is a dot product of a row of A and a row of op(B)^T, computed by
@@ -48,7 +48,7 @@ var gemmDotCalls = sync.Pool{New: func() any { return new(gemmDotCall) }}
 // read in place instead of being packed (which for NN would mean a
 // transpose). The caller has checked the arguments and useDot.
 func sgemmDot(transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	g := gemmDotCalls.Get().(*gemmDotCall)
+	g := gemmDotCalls.get()
 	kern := gemmDot
 	g.kern, g.m, g.n, g.k = kern, m, n, k
 	g.a, g.lda, g.c, g.ldc, g.alpha, g.beta = a, lda, c, ldc, alpha, beta
@@ -94,7 +94,7 @@ func sgemmDot(transB bool, m, n, k int, alpha float32, a []float32, lda int, b [
 	}
 	runChunks(g.chunks, g)
 	g.a, g.c = nil, nil
-	gemmDotCalls.Put(g)
+	gemmDotCalls.put(g)
 }
 
 // runChunk computes the row groups of chunk i of the fixed partition.

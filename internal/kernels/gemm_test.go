@@ -356,9 +356,6 @@ func TestSgemmNoAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts need the pools warm")
 	}
-	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop items")
-	}
 	// Every shape takes the parallel job grid when there are 2 threads.
 	defer func(par int) { gemmParFlops = par }(gemmParFlops)
 	gemmParFlops = 0

@@ -119,6 +119,15 @@ type LIFScan struct {
 	ConstIn bool
 }
 
+// SurrogateGrad computes a surrogate derivative in bulk: GradInto(dst, x)
+// sets dst[i] = g(x[i]) for every i (dst and x may be the same slice). An
+// interface rather than a func value, so that the op holding the derivative's
+// parameters passes itself (a pointer in an interface allocates nothing,
+// a closure over the parameters does).
+type SurrogateGrad interface {
+	GradInto(dst, x []float32)
+}
+
 // LIFGrad holds the inputs and outputs of LIFScan.Backward. Slices marked
 // optional may be nil.
 type LIFGrad struct {
@@ -126,11 +135,11 @@ type LIFGrad struct {
 	DMem []float32 // [T*n] dL/dmem[t] from direct uses of the membrane; optional
 	SG   []float32 // [T*n] surrogate derivative g(mem[t] - thr[f]); required unless SGFunc is set
 	// SGFunc, used when SG is nil, computes the surrogate derivative while
-	// the scan runs: SGFunc(dst, x) sets dst[i] = g(x[i]) for x[i] =
+	// the scan runs: SGFunc.GradInto(dst, x) sets dst[i] = g(x[i]) for x[i] =
 	// mem[t] - thr, a segment at a time (dst and x may be the same slice).
 	// It saves writing and reading a [T*n] array. It is called from several
 	// goroutines at once.
-	SGFunc func(dst, x []float32)
+	SGFunc SurrogateGrad
 	// FastSigmoid, when SG is nil and FastSigmoid > 0, makes the scan compute
 	// the fast-sigmoid derivative 1/(1 + k|mem[t] - thr|)² with slope k =
 	// FastSigmoid itself, vectorised (FastSigmoidShifted), instead of calling

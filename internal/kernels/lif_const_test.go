@@ -8,7 +8,11 @@ import (
 
 // fastSigmoidSG is the fast-sigmoid surrogate derivative 1/(1+25|x|)² used
 // as the SGFunc of the tests.
-func fastSigmoidSG(dst, x []float32) {
+var fastSigmoidSG SurrogateGrad = fastSigmoid25{}
+
+type fastSigmoid25 struct{}
+
+func (fastSigmoid25) GradInto(dst, x []float32) {
 	for i, v := range x {
 		if v < 0 {
 			v = -v
@@ -64,7 +68,7 @@ func TestLIFConstInAndSGFunc(t *testing.T) {
 					}
 					sg := make([]float32, T*n)
 					for i := range sg {
-						fastSigmoidSG(sg[i:i+1], []float32{m1[i] - thr[i%N]})
+						fastSigmoidSG.GradInto(sg[i:i+1], []float32{m1[i] - thr[i%N]})
 					}
 					g1 := LIFGrad{DSpk: ds, SG: sg, DIn: make([]float32, T*n), DBeta: make([]float32, 1), DThr: make([]float32, N)}
 					seq.Backward(nil, nil, m1, s1, &g1)

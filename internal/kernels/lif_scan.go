@@ -59,10 +59,10 @@ type scanJob struct {
 	ds, dm, sg                          []float32
 	dIn, dSyn0, dMem0, dSpk0            []float32
 
-	constIn bool                   // in and dIn hold one step (LIFScan.ConstIn)
-	sgf     func(dst, x []float32) // the surrogate derivative when sg is nil
-	fsK     float32                // > 0: the built-in fast sigmoid of this slope instead of sgf
-	sgBuf   []float32              // per-chunk segment buffers for sgf, [chunks*scanSeg]
+	constIn bool          // in and dIn hold one step (LIFScan.ConstIn)
+	sgf     SurrogateGrad // the surrogate derivative when sg is nil
+	fsK     float32       // > 0: the built-in fast sigmoid of this slope instead of sgf
+	sgBuf   []float32     // per-chunk segment buffers for sgf, [chunks*scanSeg]
 
 	// scratch holds, for Backward, numPar per-element gradient sums [n] and
 	// the Synaptic membrane-gradient carry [n]. It is kept with the pooled
@@ -125,7 +125,7 @@ func (j *scanJob) sgSegment(off, v int, mem, th []float32) []float32 {
 	for i, x := range m {
 		b[i] = x - t[i]
 	}
-	j.sgf(b, b)
+	j.sgf.GradInto(b, b)
 	return buf
 }
 

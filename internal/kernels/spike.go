@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
 )
 
@@ -59,6 +58,24 @@ func (s *SpikeRows) FromDense(x []float32, rows, cols int) {
 		s.Ptr[r+1] = int32(nnz)
 	}
 	s.Idx = idx[:nnz]
+}
+
+// Reserve makes room for the events of a [rows, cols] matrix whose activity
+// (fraction of ones) is at most activity, so that FromDense of such a matrix
+// allocates nothing. FromDense grows the lists as needed either way; Reserve
+// sizes them once instead of when the activity first rises.
+func (s *SpikeRows) Reserve(rows, cols int, activity float64) {
+	if rows < 0 || cols < 0 {
+		return
+	}
+	if cap(s.Ptr) < rows+1 {
+		s.Ptr = make([]int32, 0, rows+1)
+	}
+	// FromDense keeps room for one more row's scan (cols+16) past the count.
+	nnz := int(math.Ceil(min(1, max(0, activity)) * float64(rows) * float64(cols)))
+	if want := nnz + cols + 16; cap(s.Idx) < want {
+		s.Idx = make([]int32, 0, want)
+	}
 }
 
 // NNZ returns the number of active entries.
@@ -273,37 +290,6 @@ func (j *spikeJob) reset() {
 }
 
 var spikeJobs freeList[spikeJob]
-
-// freeList keeps up to freeListMax idle values for reuse. It is not emptied
-// by the garbage collector (unlike sync.Pool), so the buffers that values
-// hold survive between calls.
-type freeList[T any] struct {
-	mu    sync.Mutex
-	items []*T
-}
-
-const freeListMax = 8
-
-// get returns an idle value, or a new zero one.
-func (f *freeList[T]) get() *T {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if n := len(f.items); n > 0 {
-		x := f.items[n-1]
-		f.items = f.items[:n-1]
-		return x
-	}
-	return new(T)
-}
-
-// put returns x for reuse; beyond freeListMax idle values it is dropped.
-func (f *freeList[T]) put(x *T) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.items) < freeListMax {
-		f.items = append(f.items, x)
-	}
-}
 
 func (j *spikeJob) runChunk(t int) {
 	s := j.s

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // u32 is the unit roundoff of float32, 2^-24.
@@ -175,6 +176,41 @@ func TestFromDenseReusesBuffers(t *testing.T) {
 	allocs := testing.AllocsPerRun(10, func() { s.FromDense(x, 64, 300) })
 	if allocs != 0 {
 		t.Fatalf("FromDense with large enough buffers allocated %g times per call, want 0", allocs)
+	}
+}
+
+// TestReserve: after Reserve for an activity, FromDense of a matrix with that
+// many ones keeps the reserved buffers, with the ones placed where the
+// row-by-row scan needs the most room (all in the first rows); the activity
+// is clamped to [0, 1]; and a matrix above it still converts, growing them.
+func TestReserve(t *testing.T) {
+	const rows, cols = 64, 300
+	for _, p := range []float64{-1, 0, 0.2, 0.5, 1, 1.5} {
+		var s SpikeRows
+		s.Reserve(rows, cols, p)
+		ptr, idx := unsafe.SliceData(s.Ptr), unsafe.SliceData(s.Idx)
+		x := make([]float32, rows*cols)
+		ones := int(math.Ceil(min(1, max(0, p)) * rows * cols))
+		for i := range ones {
+			x[i] = 1
+		}
+		s.FromDense(x, rows, cols)
+		if s.NNZ() != ones {
+			t.Fatalf("activity %g: NNZ %d, want %d", p, s.NNZ(), ones)
+		}
+		if unsafe.SliceData(s.Ptr) != ptr || unsafe.SliceData(s.Idx) != idx {
+			t.Errorf("activity %g: FromDense of %d ones replaced the reserved buffers", p, ones)
+		}
+	}
+	var s SpikeRows
+	s.Reserve(rows, cols, 0.1)
+	x := make([]float32, rows*cols)
+	for i := range x {
+		x[i] = 1
+	}
+	s.FromDense(x, rows, cols)
+	if s.NNZ() != rows*cols || s.Idx[len(s.Idx)-1] != cols-1 {
+		t.Errorf("a matrix above the reserved activity: NNZ %d, want %d", s.NNZ(), rows*cols)
 	}
 }
 
