@@ -546,7 +546,7 @@ func (p *Param) readRange(n, stepNode *yaml.Node, file string) error {
 	if stepNode != nil {
 		f, err := strconv.ParseFloat(stepNode.Value, 64)
 		if err != nil || !(f > 0) || math.IsInf(f, 0) {
-			return sweepErr(file, stepNode, key+".step", "must be a number > 0")
+			return sweepErr(file, stepNode, key+".step", "must be a finite number > 0")
 		}
 		step = f
 	} else if !p.Int {
