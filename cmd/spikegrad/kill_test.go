@@ -61,7 +61,8 @@ func TestKillResume(t *testing.T) {
 	t.Logf("random kill times from seed %d; a whole run takes %v", seed, whole)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	// Runs of 25 kills each, until 3 kills in all were while a checkpoint
-	// was being written (measured: about one kill in twelve is), at most 8.
+	// was being written, at most 8. A random kill lands in a write about one
+	// time in twelve; every fourth kill waits for a write (killInWrite).
 	inWrite := 0
 	for i := 0; i < 8 && inWrite < 3; i++ {
 		dir := filepath.Join(tmp, fmt.Sprintf("killed%d", i))
@@ -92,11 +93,20 @@ func killAndResume(t *testing.T, rng *rand.Rand, whole time.Duration, first []st
 			t.Fatal(err)
 		}
 		var timer *time.Timer
-		if kills < 25 { // then let it finish
+		exited := make(chan struct{})
+		switch {
+		case kills >= 25: // let it finish
+		case kills%4 == 3:
+			// Every fourth kill waits for a checkpoint write to begin (its
+			// temporary file to appear) and kills the process then, so
+			// that writes are interrupted in every run, not by luck alone.
+			go killInWrite(c, dir, exited)
+		default:
 			// Within a third of a whole run: a resumed run ends sooner.
 			timer = time.AfterFunc(time.Duration(rng.Int64N(int64(whole/3))), func() { c.Process.Signal(syscall.SIGKILL) })
 		}
 		err := c.Wait()
+		close(exited)
 		if timer != nil {
 			timer.Stop()
 		}
@@ -118,6 +128,27 @@ func killAndResume(t *testing.T, rng *rand.Rand, whole time.Duration, first []st
 		}
 	}
 	return starts, kills, inWrite, again
+}
+
+// killInWrite polls dir's checkpoint folder for the temporary file of a
+// checkpoint being written and kills c as soon as one is there, or returns
+// when exited is closed. A checkpoint of the test's network (512 hidden
+// units, Adam) is about 0.6 MB written and synced, which takes far longer
+// than one poll.
+func killInWrite(c *exec.Cmd, dir string, exited <-chan struct{}) {
+	pattern := filepath.Join(dir, rundir.CheckpointDir, ".*.tmp*")
+	for {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		if tmps, _ := filepath.Glob(pattern); len(tmps) > 0 {
+			c.Process.Signal(syscall.SIGKILL)
+			return
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
 }
 
 // sameRun compares the run in dir with the uninterrupted run in ref: the
