@@ -50,7 +50,9 @@
 //     spiked and adds, for each, its weight row (weights are stored [In,
 //     Out], so a row is contiguous): the work is the number of spikes times
 //     the fan-out, counted as SynOps. When more than EventActivity of the
-//     inputs are active, one dense product is cheaper and is used instead.
+//     inputs are active, one dense product is faster on a CPU and is used
+//     instead; the SynOps are still what is counted, since they are the
+//     network's work, which event-driven hardware does.
 //   - A Linear layer whose input is analog (direct encoding, or a
 //     non-spiking li layer) runs a dense product, counted as MACs. An input
 //     constant over time (the direct encoding of a static image) is

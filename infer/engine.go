@@ -10,10 +10,12 @@ import (
 
 // EventActivity is the input activity (fraction of ones) below which a
 // Linear layer with a binary input adds the weight rows of its active
-// inputs; at or above it the layer runs one dense product. It is the
-// training engine's threshold (autograd.DefaultEventActivity, measured on the
-// layer shapes of a 784-1000-10 network), so that both pick the same path
-// for the same activity.
+// inputs; at or above it the layer runs one dense product, which is faster
+// on a CPU at such activity. It is the training engine's threshold
+// (autograd.DefaultEventActivity, measured on the layer shapes of a
+// 784-1000-10 network), so that both pick the same path for the same
+// activity. The choice changes the CPU's work, not the network's: the
+// SynOps of a binary input are counted either way (Stats).
 const EventActivity = 0.15
 
 // Engine runs an exported Model. It holds the model's parameters in the
@@ -275,16 +277,19 @@ func (e *Engine) linear(s *State, i int, ls *layerState, c *layerCount, h []floa
 		if i > 0 && e.layers[i-1].spiking {
 			s.count.layers[i-1].spikes += float64(nnz)
 		}
+		// The network's work is the spikes delivered, whichever way the
+		// CPU computes their sum.
+		c.synOps += float64(nnz * l.out)
 		if float64(nnz) < EventActivity*float64(B*l.in) {
 			kernels.SpikeMatMul(l.out, 1, ev, l.w, l.out, 0, out, l.out)
-			c.synOps += float64(nnz * l.out)
 		} else {
 			dense = true
 		}
+	} else {
+		c.macs += float64(B * l.in * l.out)
 	}
 	if dense {
 		kernels.Sgemm(false, false, B, l.out, l.in, 1, h, l.in, l.w, l.out, 0, out, l.out)
-		c.macs += float64(B * l.in * l.out)
 	}
 	if l.b != nil {
 		for b := range B {
