@@ -120,8 +120,11 @@ type State struct {
 	ev     kernels.SpikeRows // event lists of the current layer's binary input
 	inEv   kernels.SpikeRows // the streaming input's events
 	x      []float32         // the streaming input of one step, [B*in]
-	score  []float32         // read-out scores, [B*classes]
-	count  counters
+	// lastAnalog is the streaming analog input of the last step; empty
+	// after events or a Reset.
+	lastAnalog []float32
+	score      []float32 // read-out scores, [B*classes]
+	count      counters
 }
 
 // layerState is one layer's part of a State. Neuron state is double
@@ -170,6 +173,7 @@ func (e *Engine) NewState(b int) *State {
 // spikes, no steps done, zero counters.
 func (s *State) Reset(e *Engine) {
 	s.t = 0
+	s.lastAnalog = s.lastAnalog[:0]
 	for i := range s.layers {
 		ls := &s.layers[i]
 		clear(ls.mem)

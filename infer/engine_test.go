@@ -7,6 +7,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/layers"
 )
 
@@ -196,4 +197,86 @@ func randomSpikes(n int, p float64, seed uint64) []float32 {
 		}
 	}
 	return x
+}
+
+// TestStepAnalog streams analog input through Step: a static image
+// presented at every step (whose projection Step computes once) and a
+// changing input, each against Forward on a batch of one; the outputs must
+// be equal bit for bit, and the work counted must show the single
+// projection.
+func TestStepAnalog(t *testing.T) {
+	const T, F = 12, 100
+	net := mixedNet(F, 9)
+	e, err := infer.New(export(net, T, infer.Encoding{Name: infer.EncodingDirect}, infer.ReadoutMembraneSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(10, 10))
+	img := make([]float32, F)
+	seq := make([]float32, T*F)
+	for i := range img {
+		img[i] = rng.Float32()
+	}
+	for i := range seq {
+		seq[i] = rng.Float32()
+	}
+	for _, c := range []struct {
+		name     string
+		x        []float32
+		constant bool
+	}{{"static", img, true}, {"changing", seq, false}} {
+		var tr infer.Trace
+		if err := e.Forward(e.NewState(1), c.x, T, c.constant, false, nil, &tr); err != nil {
+			t.Fatal(err)
+		}
+		s := e.NewState(1)
+		last := tr.Layers[len(tr.Layers)-1].Out
+		for tt := range T {
+			in := img
+			if !c.constant {
+				in = seq[tt*F : (tt+1)*F]
+			}
+			out, err := e.Step(s, infer.Input{Analog: in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(out, last[tt*10:(tt+1)*10]) {
+				t.Fatalf("%s: step %d: Step gives %v, Forward %v", c.name, tt, out, last[tt*10:(tt+1)*10])
+			}
+		}
+		// fc1 is 100x64: one projection of the static image, T of the changing input.
+		want := float64(F * 64)
+		if !c.constant {
+			want *= T
+		}
+		if got := e.Stats(s).Layers[0].MACs; got != want {
+			t.Errorf("%s: fc1 did %v MACs, want %v", c.name, got, want)
+		}
+	}
+}
+
+// TestThreadsIdentical runs a direct-encoded batch on one and on three
+// threads: every output of every layer must be equal bit for bit.
+func TestThreadsIdentical(t *testing.T) {
+	const T, B, F = 10, 300, 100
+	net := mixedNet(F, 11)
+	e, err := infer.New(export(net, T, infer.Encoding{Name: infer.EncodingDirect}, infer.ReadoutMembraneSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomSpikes(B*F, 0.5, 12) // values 0 and 1, taken as analog
+	var traces [2]infer.Trace
+	for i, n := range []int{1, 3} {
+		old := kernels.SetThreads(n)
+		err := e.Forward(e.NewState(B), x, T, true, false, nil, &traces[i])
+		kernels.SetThreads(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for li, l := range traces[0].Layers {
+		if !slices.Equal(l.Out, traces[1].Layers[li].Out) || !slices.Equal(l.Mem, traces[1].Layers[li].Mem) {
+			t.Errorf("layer %s: one and three threads differ", l.Name)
+		}
+	}
 }

@@ -171,8 +171,20 @@ func (e *Engine) Step(s *State, in Input) ([]float32, error) {
 				return nil, fmt.Errorf("infer: Step: input %d is %v: must be finite", i, v)
 			}
 		}
-		e.advance(s, in.Analog, false, false, nil, nil)
+		// An input equal to the previous step's (a static image presented
+		// as a current) keeps the projections of the layers before the
+		// first neuron layer, as Forward does for a constant input: the
+		// same values, without the dense products.
+		same := s.t > 0 && s.lastAnalog != nil && slices.Equal(s.lastAnalog, in.Analog)
+		if !same {
+			for i := range s.layers {
+				s.layers[i].constDone = false
+			}
+			s.lastAnalog = append(s.lastAnalog[:0], in.Analog...)
+		}
+		e.advance(s, in.Analog, false, true, nil, nil)
 	default:
+		s.lastAnalog = s.lastAnalog[:0]
 		x := s.x
 		clear(x)
 		ev := &s.inEv
