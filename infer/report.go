@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/model"
 )
 
 // The files of a report directory.
@@ -173,7 +174,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	row := func(l LayerStats, bold bool) {
 		spikes, rate := "–", "–"
-		if l.Spikes > 0 || l.Rate > 0 || isNeuronKind(l.Kind) {
+		if l.Spiking() {
 			spikes, rate = Count(l.Spikes), percent(l.Rate)
 		}
 		done := "–"
@@ -241,14 +242,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	return err
 }
 
-// isNeuronKind reports whether a model kind is a neuron layer, whose
-// spikes and rate are shown even when zero.
-func isNeuronKind(kind string) bool {
-	switch kind {
-	case "lif", "synaptic", "li", "if", "alif", "rlif":
-		return true
-	}
-	return false
+// Spiking reports whether the layer emits spikes: a spiking neuron kind
+// (LIF, Synaptic), or any layer that counted spikes. A silent spiking
+// layer is spiking; a linear layer or an LI read-out is not.
+func (l LayerStats) Spiking() bool {
+	return l.Kind == model.KindLIF || l.Kind == model.KindSynaptic || l.Spikes > 0 || l.Rate > 0
 }
 
 // Count formats a per-sample count: three significant digits, with k, M

@@ -40,9 +40,8 @@ func (l LayerStats) DoneFraction() (float64, bool) {
 
 // Totals returns the sums over the layers, per sample: spikes, SynOps, MACs,
 // dense operations and neuron updates. Its Layer is "total"; Neurons is the
-// sum of the neurons of the spiking layers (those with a nonzero rate or
-// spikes), and Rate is Spikes over those neurons' neuron-steps (0 without a
-// spiking layer).
+// sum of the neurons of the spiking layers (LayerStats.Spiking), and Rate is
+// Spikes over those neurons' neuron-steps (0 without a spiking layer).
 func (s *Stats) Totals() LayerStats {
 	t := LayerStats{Layer: "total"}
 	for _, l := range s.Layers {
@@ -51,7 +50,7 @@ func (s *Stats) Totals() LayerStats {
 		t.MACs += l.MACs
 		t.DenseOps += l.DenseOps
 		t.NeuronUpdates += l.NeuronUpdates
-		if l.Spikes > 0 || l.Rate > 0 {
+		if l.Spiking() {
 			t.Neurons += l.Neurons
 		}
 	}
