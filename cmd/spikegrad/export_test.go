@@ -122,7 +122,8 @@ func TestInferMNIST(t *testing.T) {
 	if _, _, err := cmd(ctx, "export", dir); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--limit", "500")
+	report := filepath.Join(dir, "report")
+	out, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--limit", "500", "--report", report)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +131,16 @@ func TestInferMNIST(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("infer output lacks %q:\n%s", want, out)
 		}
+	}
+	r, err := infer.ReadReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stats.Samples != 500 || len(r.Stats.Layers) != 4 {
+		t.Errorf("report: %d samples, %d layers; want 500 and 4", r.Stats.Samples, len(r.Stats.Layers))
+	}
+	if _, _, err := cmd(ctx, "plot", report); err != nil {
+		t.Errorf("plot of the report: %v", err)
 	}
 	// fc1 takes the image (analog): 784·1000 MACs per sample, once.
 	if !strings.Contains(out, "784000") {

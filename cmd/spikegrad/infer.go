@@ -12,6 +12,7 @@ import (
 )
 
 const inferUsage = `Usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N] [--batch N]
+                       [--report DIR [--profiles FILE]...]
 
 Runs an exported model (spikegrad export) on the test set of a dataset with
 the event-driven engine and prints the accuracy and, per layer and per
@@ -23,11 +24,16 @@ inputs), and the fraction of a dense forward's operations that were done.
   --data.dir DIR   the folder with the dataset's files (default: searched as datasets.Resolve does)
   --limit N        run only the first N test samples (default: all)
   --batch N        samples run together (default 256)
+  --report DIR     also write report.md and report.json into DIR: the figures above
+                   and the energy per sample on each hardware profile (spikegrad plot
+                   DIR draws them)
+  --profiles FILE  hardware profiles to add to the built-in ones (repeatable)
 `
 
 type inferArgs struct {
-	model, data, dir string
-	limit, batch     int
+	model, data, dir, report string
+	profiles                 []string
+	limit, batch             int
 }
 
 func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
@@ -58,6 +64,10 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 			ia.data = val
 		case "data.dir":
 			ia.dir = val
+		case "report":
+			ia.report = val
+		case "profiles":
+			ia.profiles = append(ia.profiles, val)
 		case "limit", "batch":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 || key == "batch" && n == 0 {
@@ -74,6 +84,9 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 	}
 	if ia.model == "" {
 		return nil, &usageError{"infer: usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N]"}
+	}
+	if len(ia.profiles) > 0 && ia.report == "" {
+		return nil, &usageError{"infer: --profiles needs --report DIR (the energy goes into the report)"}
 	}
 	return ia, nil
 }
@@ -101,12 +114,34 @@ func cmdInfer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The profiles are read before the run, so that a bad file fails fast.
+	var profiles []infer.Profile
+	if ia.report != "" {
+		var replaced []string
+		if profiles, replaced, err = infer.LoadProfiles(ia.profiles...); err != nil {
+			return err
+		}
+		for _, r := range replaced {
+			fmt.Fprintf(stderr, "profile %s replaces the built-in one\n", r)
+		}
+	}
 	_, st, err := e.Run(test, infer.RunOptions{BatchSize: ia.batch, Limit: ia.limit})
 	if err != nil {
 		return err
 	}
 	printStats(stdout, st)
-	return nil
+	if ia.report == "" {
+		return nil
+	}
+	r, err := infer.NewReport(ia.model, ia.data, st, profiles)
+	if err != nil {
+		return err
+	}
+	paths, err := r.Save(ia.report)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return err
 }
 
 // printStats writes the accuracy and the per-layer table of st.
