@@ -40,7 +40,7 @@ var allowed = map[string][]string{
 	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "loss", "model", "safetensors", "rundir", "internal/atomicfile", "internal/procmem"},
 	"sweep":                     {"train", "rundir", "internal/atomicfile", "internal/procmem"},
 	"plots":                     {"rundir", "internal/atomicfile"},
-	"infer":                     {"datasets", "model", "safetensors"},
+	"infer":                     {"datasets", "model", "safetensors", "internal/atomicfile", "internal/kernels"},
 	"nir":                       {"model", "infer", "safetensors", "internal/atomicfile", "nir/internal/h5w"},
 	"nir/internal/h5w":          {},
 	"cmd/spikegrad":             {"*"},

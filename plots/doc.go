@@ -123,6 +123,23 @@
 // better end), the best trial thick and on top; its colour bar is scaled
 // like the metric axis. Accuracy is drawn in percent in both.
 //
+// # Inference figures
+//
+// An Inference is an inference report (spikegrad plot fills it from an
+// infer report.json): the activity of each neuron layer per sample and the
+// energy per sample on each hardware profile. InferenceFigures returns
+//
+//   - ActivityBars ("activity"): two bar charts side by side, the spikes
+//     per sample and the firing rate (% of neuron-steps) of each layer,
+//     each bar with its value;
+//   - EnergyBars ("energy"): one horizontal bar per profile on a
+//     logarithmic axis labelled in SI units of joules, blue for
+//     event-driven profiles (what the run did), orange for dense ones (a
+//     dense forward of the same network). A range has a bar to its
+//     geometric mean, its centre on the log axis, and whiskers from its low
+//     to its high end; every row carries its value. A profile of zero
+//     energy cannot sit on a log axis and is named in a note instead.
+//
 // # Figures
 //
 // A Figure is a gonum *plot.Plot plus its legend. The legend is drawn in a
@@ -206,7 +223,8 @@
 // from the hand-made 3-epoch run testdata/run3/metrics.jsonl and, for the
 // network and sweep figures, from small hand-built inputs (a raster with a
 // silent and a saturated neuron, LIF traces simulated in the test, a
-// 12 × 8 weight matrix, a 4-class confusion matrix, a 12-trial sweep); each
+// 12 × 8 weight matrix, a 4-class confusion matrix, a 12-trial sweep, a
+// two-layer inference report with five energy profiles); each
 // of those is compared as SVG and as PNG. SVGs are
 // compared as text, exactly: they are produced by the same code with
 // numbers printed to 5 significant digits. loss.png is compared pixel by

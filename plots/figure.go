@@ -72,6 +72,9 @@ type Figure struct {
 	// ColorBar, if set, is drawn to the right of the plot area, as tall as
 	// it, and explains the colours of an image (weights, counts).
 	ColorBar *ColorBar
+	// PadLeft is extra room at the left edge, for tick labels of text that
+	// gonum/plot measures a little narrower than it draws them.
+	PadLeft vg.Length
 	// Width and Height are the size of the whole figure, legend included.
 	Width, Height vg.Length
 	// DPI is the resolution of raster output (PNG), in dots per inch.
@@ -204,7 +207,7 @@ func (f *Figure) Draw(c draw.Canvas) {
 		c.SetColor(f.Plot.BackgroundColor)
 		c.Fill(c.Rectangle.Path())
 	}
-	f.drawPlots(draw.Crop(c, 0, -marginRight, band, -marginTop))
+	f.drawPlots(draw.Crop(c, f.PadLeft, -marginRight, band, -marginTop))
 	sty := legendStyle()
 	rowh := rowHeight()
 	h := sty.Height("Ag")

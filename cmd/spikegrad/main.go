@@ -54,6 +54,8 @@ Usage:
   spikegrad bench [--config FILE] [--threads 1,2]     measure training-step time and inference throughput
   spikegrad sweep SWEEP.yaml [--dir DIR]              run a hyperparameter sweep (resumable)
   spikegrad sweep report DIR                          rank a sweep's trials, write the table and best.yaml
+  spikegrad export RUN_DIR [--out FILE]               write a run's model as one inference model file
+  spikegrad infer MODEL [--data DATASET]              run an exported model: accuracy, spikes, SynOps
 
 Run 'spikegrad COMMAND --help' for a command's options.
 `
@@ -74,6 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		return cmdSweep(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(args[1:], stdout, stderr)
+	case "infer":
+		return cmdInfer(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errUsageShown

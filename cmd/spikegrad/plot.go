@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spikegrad/spikegrad/infer"
 	"github.com/spikegrad/spikegrad/plots"
 	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/sweep"
@@ -19,6 +20,7 @@ import (
 
 const plotUsage = `Usage: spikegrad plot [--sample N] [--neurons 1,2,3] [--format png,svg] RUN_DIR
        spikegrad plot [--format png,svg] SWEEP_DIR
+       spikegrad plot [--format png,svg] REPORT_DIR | REPORT.json
 
 Draws the figures of a run directory into RUN_DIR/plots: the learning curves
 (loss, accuracy, firing rates, throughput, learning rate) and, once the run has
@@ -29,6 +31,11 @@ confusion matrix over the test set, and the weights of every linear layer.
 On a sweep directory (one with sweep.yaml or plan.json) it draws into
 SWEEP_DIR/plots the learning curves of the best 10 trials overlaid, the sweep
 metric against each parameter, and the parallel coordinates of all trials.
+
+On an inference report (a directory with report.json, as spikegrad infer
+--report writes it, or the report.json itself) it draws into the report's
+folder's plots/ the spikes per sample and firing rate of each spiking layer
+(activity) and the energy per sample on each hardware profile (energy).
 
 Options:
   --sample N          the test sample of the raster and traces (default 0)
@@ -121,6 +128,13 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if isReport(pa.dir) {
+		paths, err := saveReportFigures(pa)
+		for _, p := range paths {
+			fmt.Fprintln(stdout, p)
+		}
+		return err
+	}
 	if isSweepDir(pa.dir) {
 		paths, err := saveSweepFigures(pa)
 		for _, p := range paths {
@@ -193,6 +207,61 @@ func probeData(pr *train.ProbeResult) *plots.Probe {
 		p.Rates = append(p.Rates, plots.LayerRates{Layer: r.Layer, Rates: r.Neurons})
 	}
 	return p
+}
+
+// isReport reports whether path is an inference report: a .json file, or
+// a directory with report.json and without metrics.jsonl (a run directory
+// is drawn as a run).
+func isReport(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return strings.EqualFold(filepath.Ext(path), ".json")
+	}
+	if !fi.IsDir() {
+		return strings.EqualFold(filepath.Ext(path), ".json")
+	}
+	if _, err := os.Stat(filepath.Join(path, rundir.MetricsFile)); err == nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(path, infer.ReportJSON))
+	return err == nil
+}
+
+// saveReportFigures writes the figures of an inference report into the
+// plots folder beside its report.json.
+func saveReportFigures(pa *plotArgs) ([]string, error) {
+	if pa.neurons != nil || pa.sample != 0 {
+		return nil, &usageError{fmt.Sprintf("plot: %s is an inference report: --sample and --neurons apply to run directories", pa.dir)}
+	}
+	r, err := infer.ReadReport(pa.dir)
+	if err != nil {
+		return nil, err
+	}
+	figs, err := plots.InferenceFigures(reportData(r))
+	if err != nil {
+		return nil, err
+	}
+	dir := pa.dir
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	return plots.SaveFigures(filepath.Join(dir, rundir.PlotsDir), figs, pa.formats...)
+}
+
+// reportData converts an inference report into the data of the inference
+// figures: the spiking layers and the energy on every profile.
+func reportData(r *infer.Report) *plots.Inference {
+	in := &plots.Inference{Samples: r.Stats.Samples, Steps: r.Stats.Steps}
+	for _, l := range r.Stats.Layers {
+		if l.Spiking() {
+			in.Layers = append(in.Layers, plots.LayerActivity{Layer: l.Layer, Neurons: l.Neurons, Spikes: l.Spikes, Rate: l.Rate})
+		}
+	}
+	for _, e := range r.Energy {
+		in.Energy = append(in.Energy, plots.EnergyEstimate{Name: e.Profile.Name, Title: e.Profile.Title,
+			Dense: e.Profile.Mode == infer.ModeDense, Low: e.Total.Low, High: e.Total.High})
+	}
+	return in
 }
 
 // saveSweepFigures writes the figures of a sweep directory into

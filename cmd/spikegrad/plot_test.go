@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spikegrad/spikegrad/infer"
 )
 
 func TestPlotRun(t *testing.T) {
@@ -142,5 +144,64 @@ func TestPlotErrors(t *testing.T) {
 		if err == nil || exitCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%q: error %v (exit %d), want exit %d saying %q", tc.args, err, exitCode(err), tc.code, tc.msg)
 		}
+	}
+}
+
+func TestPlotReport(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "report")
+	// A hand-made run: fc1 (linear) → lif1 (64 neurons, 160 spikes per
+	// sample at T = 25: rate 160 / (64·25) = 10 %) → fc2 → out (LI).
+	st := &infer.Stats{Samples: 100, Steps: 25, Accuracy: 0.8, Layers: []infer.LayerStats{
+		{Layer: "fc1", Kind: "linear", Neurons: 64, SynOps: 5000, DenseOps: 784 * 64 * 25},
+		{Layer: "lif1", Kind: "lif", Neurons: 64, Spikes: 160, Rate: 0.1, NeuronUpdates: 64 * 25},
+		{Layer: "fc2", Kind: "linear", Neurons: 10, SynOps: 1600, DenseOps: 64 * 10 * 25},
+		{Layer: "out", Kind: "li", Neurons: 10, NeuronUpdates: 10 * 25},
+	}}
+	r, err := infer.NewReport("model", "test", st, infer.BuiltinProfiles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	// The activity figure shows the spiking layer only.
+	if in := reportData(r); len(in.Layers) != 1 || in.Layers[0].Layer != "lif1" || len(in.Energy) != len(r.Energy) {
+		t.Errorf("report data: %+v", in)
+	}
+	out, stderr, err := cmd(ctx, "plot", dir)
+	if err != nil {
+		t.Fatalf("plot: %v\n%s", err, stderr)
+	}
+	var got []string
+	for _, p := range strings.Fields(out) {
+		got = append(got, filepath.Base(p))
+	}
+	want := []string{"activity.png", "activity.svg", "energy.png", "energy.svg"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plot wrote %q, want %q", got, want)
+	}
+	for _, w := range want {
+		if _, err := os.Stat(filepath.Join(dir, "plots", w)); err != nil {
+			t.Error(err)
+		}
+	}
+	// The report.json path itself, one format.
+	out, _, err = cmd(ctx, "plot", "--format", "svg", filepath.Join(dir, "report.json"))
+	if err != nil || !strings.Contains(out, filepath.Join(dir, "plots", "energy.svg")) || strings.Contains(out, ".png") {
+		t.Errorf("plot report.json: %v\n%s", err, out)
+	}
+	// A corrupt report: one error naming the file, nothing written.
+	bad := t.TempDir()
+	writeFile(t, bad, "report.json", `{"version": 1, "stats": {"samples": -1}}`)
+	_, _, err = cmd(ctx, "plot", bad)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(bad, "report.json")) {
+		t.Errorf("corrupt report: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(bad, "plots")); !os.IsNotExist(err) {
+		t.Errorf("a corrupt report left plots/: %v", err)
+	}
+	if _, _, err := cmd(ctx, "plot", "--sample", "3", dir); err == nil || !strings.Contains(err.Error(), "inference report") {
+		t.Errorf("--sample on a report: %v", err)
 	}
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/safetensors"
+	"github.com/spikegrad/spikegrad/train"
+)
+
+const exportUsage = `Usage: spikegrad export RUN_DIR [--out FILE] [--force]
+
+Writes the final model of a training run as one self-contained inference
+model file (package infer): the architecture, the weights and neuron
+parameters, the time steps, the input encoding and the read-out of the run's
+config, in one safetensors file.
+
+  --out FILE   where to write it (default RUN_DIR/model.sgi)
+  --force      replace an existing FILE that differs (an identical one is
+               left as it is)
+`
+
+// exportArgs is the parsed command line of export.
+type exportArgs struct {
+	dir, out string
+	force    bool
+}
+
+func parseExport(args []string, stdout io.Writer) (*exportArgs, error) {
+	ea := &exportArgs{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			if ea.dir != "" {
+				return nil, &usageError{fmt.Sprintf("export: one run directory expected, got %q and %q", ea.dir, a)}
+			}
+			ea.dir = a
+			continue
+		}
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch key {
+		case "h", "help":
+			fmt.Fprint(stdout, exportUsage)
+			return nil, errUsageShown
+		case "force":
+			ea.force = true
+			if hasVal {
+				b, err := strconv.ParseBool(val)
+				if err != nil {
+					return nil, &usageError{fmt.Sprintf("export: --force=%q: must be true or false", val)}
+				}
+				ea.force = b
+			}
+		case "out":
+			if !hasVal {
+				if i+1 >= len(args) {
+					return nil, &usageError{"export: --out needs a value"}
+				}
+				i++
+				val = args[i]
+			}
+			ea.out = val
+		default:
+			return nil, &usageError{fmt.Sprintf("export: unknown option %q\n%s", a, exportUsage)}
+		}
+	}
+	if ea.dir == "" {
+		return nil, &usageError{"export: usage: spikegrad export RUN_DIR [--out FILE] [--force]"}
+	}
+	if ea.out == "" {
+		ea.out = filepath.Join(ea.dir, "model.sgi")
+	}
+	return ea, nil
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	ea, err := parseExport(args, stdout)
+	if err != nil {
+		return err
+	}
+	m, err := exportRun(ea.dir)
+	if err != nil {
+		return err
+	}
+	b, err := infer.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	old, err := os.ReadFile(ea.out)
+	switch {
+	case err == nil && bytes.Equal(old, b):
+		fmt.Fprintf(stdout, "%s is up to date\n", ea.out)
+		return nil
+	case err == nil && !ea.force:
+		return fmt.Errorf("export: %s exists and differs from the export of %s; pass --force to replace it, or --out to write elsewhere", ea.out, ea.dir)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := infer.Save(ea.out, m); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s\n", ea.out)
+	return nil
+}
+
+// exportRun returns the inference model of a run directory: its final
+// model and, from its config, the steps, encoding and read-out.
+func exportRun(dir string) (*infer.Model, error) {
+	cfg, net, err := train.LoadModel(dir)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	m := &infer.Model{Arch: net.Model(), Steps: cfg.Data.Steps, Readout: cfg.Train.Predict, Dataset: cfg.Data.Dataset}
+	for _, p := range net.Params() {
+		m.Weights = append(m.Weights, safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data})
+	}
+	switch {
+	case cfg.Data.Dataset == "randman":
+		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.RandmanSteps
+	case cfg.Data.Encoding == "rate":
+		m.Encoding = infer.Encoding{Name: infer.EncodingRate, Gain: cfg.Data.Gain}
+	case cfg.Data.Encoding == "latency":
+		// The latency encoder of the training data (train.LoadData).
+		m.Encoding = infer.Encoding{Name: infer.EncodingLatency, Latency: &infer.Latency{Normalize: true, Clip: true}}
+	default:
+		m.Encoding = infer.Encoding{Name: infer.EncodingDirect}
+	}
+	return m, nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/train"
+)
+
+// TestExportRandman trains tinyYAML's run, exports it, and requires the
+// engine to give the accuracy of `spikegrad eval` on the run's test set
+// (regenerated from the config), and export to keep an existing file unless
+// --force.
+func TestExportRandman(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	cfgFile := writeFile(t, tmp, "run.yaml", tinyYAML)
+	dir := filepath.Join(tmp, "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", cfgFile, "--run-dir", dir, "--train.epochs", "2"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	out, _, err := cmd(ctx, "export", dir)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	path := filepath.Join(dir, "model.sgi")
+	if strings.TrimSpace(out) != path {
+		t.Errorf("export printed %q, want %q", out, path)
+	}
+	m, err := infer.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Encoding.Name != infer.EncodingSpikes || m.Steps != 20 || m.Readout != "membrane_max" {
+		t.Errorf("exported encoding %+v, steps %d, read-out %s; want spikes, 20 (randman_steps), membrane_max", m.Encoding, m.Steps, m.Readout)
+	}
+	cfg, _, err := train.LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := train.LoadData(ctx, cfg.Data, cfg.Seed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := infer.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st, err := e.Run(data.Test, infer.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := train.EvaluateRun(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Accuracy != ev.Accuracy || st.Samples != ev.Samples {
+		t.Errorf("engine: %d samples, accuracy %v; spikegrad eval: %d samples, %v", st.Samples, st.Accuracy, ev.Samples, ev.Accuracy)
+	}
+	// Again: the same bytes, left as they are.
+	if out, _, err = cmd(ctx, "export", dir); err != nil || !strings.Contains(out, "up to date") {
+		t.Errorf("second export: %q, %v", out, err)
+	}
+	// A different file is kept unless --force.
+	other := writeFile(t, tmp, "other.sgi", "not a model")
+	if _, _, err = cmd(ctx, "export", dir, "--out", other); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("export over a different file: %v, want a refusal naming --force", err)
+	}
+	if b, _ := os.ReadFile(other); string(b) != "not a model" {
+		t.Error("export replaced a different file without --force")
+	}
+	if _, _, err = cmd(ctx, "export", dir, "--out", other, "--force"); err != nil {
+		t.Errorf("export --force: %v", err)
+	}
+	b1, _ := os.ReadFile(other)
+	b2, _ := os.ReadFile(path)
+	if !bytes.Equal(b1, b2) {
+		t.Error("export --force wrote other bytes than the first export")
+	}
+	// Errors name what is wrong.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", tmp}, "config.yaml"},
+		{[]string{"export"}, "usage"},
+		{[]string{"infer", cfgFile}, cfgFile},
+		{[]string{"infer", path, "--data", "randman"}, "mnist"},
+		{[]string{"infer", path, "--limit", "x"}, "--limit"},
+	} {
+		if _, _, err := cmd(ctx, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one naming %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestInferMNIST trains the tutorial network on 640 MNIST images, exports
+// it and runs `spikegrad infer` on 500 test images; it skips without the
+// project's MNIST files (fails with SPIKEGRAD_REQUIRE_DATA=1).
+func TestInferMNIST(t *testing.T) {
+	data := filepath.Join("..", "..", "..", "shared", "data", "mnist")
+	if d := os.Getenv("SPIKEGRAD_SHARED_DATA"); d != "" {
+		data = filepath.Join(d, "mnist")
+	}
+	if _, err := os.Stat(filepath.Join(data, "t10k-images-idx3-ubyte.gz")); err != nil {
+		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
+			t.Fatalf("MNIST not found: %v", err)
+		}
+		t.Skipf("MNIST not found: %v", err)
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", filepath.Join("..", "..", "examples", "mnist-tutorial.yaml"),
+		"--run-dir", dir, "--data.dir", data, "--data.train_limit", "640", "--data.test_limit", "500"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	if _, _, err := cmd(ctx, "export", dir); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "report")
+	out, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--limit", "500", "--report", report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"samples 500", "steps 25", "accuracy", "fc1", "lif1", "SynOps/sample", "dense operations per sample"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("infer output lacks %q:\n%s", want, out)
+		}
+	}
+	r, err := infer.ReadReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stats.Samples != 500 || len(r.Stats.Layers) != 4 {
+		t.Errorf("report: %d samples, %d layers; want 500 and 4", r.Stats.Samples, len(r.Stats.Layers))
+	}
+	if _, _, err := cmd(ctx, "plot", report); err != nil {
+		t.Errorf("plot of the report: %v", err)
+	}
+	// fc1 takes the image (analog): 784·1000 MACs per sample, once.
+	if !strings.Contains(out, "784000") {
+		t.Errorf("infer output lacks fc1's 784000 MACs per sample:\n%s", out)
+	}
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/infer"
+)
+
+const inferUsage = `Usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N] [--batch N]
+                       [--report DIR [--profiles FILE]...]
+
+Runs an exported model (spikegrad export) on the test set of a dataset with
+the event-driven engine and prints the accuracy and, per layer and per
+sample: spikes, firing rate, synaptic operations (SynOps: one spike
+delivered over one synapse), dense multiply-accumulates (MACs, for analog
+inputs), and the fraction of a dense forward's operations that were done.
+
+  --data DATASET   mnist or fashion-mnist (default: the dataset the model was trained on)
+  --data.dir DIR   the folder with the dataset's files (default: searched as datasets.Resolve does)
+  --limit N        run only the first N test samples (default: all)
+  --batch N        samples run together (default 256)
+  --report DIR     also write report.md and report.json into DIR: the figures above
+                   and the energy per sample on each hardware profile (spikegrad plot
+                   DIR draws them)
+  --profiles FILE  hardware profiles to add to the built-in ones (repeatable)
+`
+
+type inferArgs struct {
+	model, data, dir, report string
+	profiles                 []string
+	limit, batch             int
+}
+
+func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
+	ia := &inferArgs{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			if ia.model != "" {
+				return nil, &usageError{fmt.Sprintf("infer: one model file expected, got %q and %q", ia.model, a)}
+			}
+			ia.model = a
+			continue
+		}
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if key == "h" || key == "help" {
+			fmt.Fprint(stdout, inferUsage)
+			return nil, errUsageShown
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return nil, &usageError{fmt.Sprintf("infer: --%s needs a value", key)}
+			}
+			i++
+			val = args[i]
+		}
+		switch key {
+		case "data", "data.dataset":
+			ia.data = val
+		case "data.dir":
+			ia.dir = val
+		case "report":
+			ia.report = val
+		case "profiles":
+			ia.profiles = append(ia.profiles, val)
+		case "limit", "batch":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || key == "batch" && n == 0 {
+				return nil, &usageError{fmt.Sprintf("infer: --%s %q: must be a whole number > 0", key, val)}
+			}
+			if key == "limit" {
+				ia.limit = n
+			} else {
+				ia.batch = n
+			}
+		default:
+			return nil, &usageError{fmt.Sprintf("infer: unknown option %q\n%s", a, inferUsage)}
+		}
+	}
+	if ia.model == "" {
+		return nil, &usageError{"infer: usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N]"}
+	}
+	if len(ia.profiles) > 0 && ia.report == "" {
+		return nil, &usageError{"infer: --profiles needs --report DIR (the energy goes into the report)"}
+	}
+	return ia, nil
+}
+
+func cmdInfer(args []string, stdout, stderr io.Writer) error {
+	ia, err := parseInfer(args, stdout)
+	if err != nil {
+		return err
+	}
+	m, err := infer.Load(ia.model)
+	if err != nil {
+		return err
+	}
+	if ia.data == "" {
+		ia.data = m.Dataset
+	}
+	if ia.data != "mnist" && ia.data != "fashion-mnist" {
+		return &usageError{fmt.Sprintf("infer: --data %q: give mnist or fashion-mnist (the model was trained on %q)", ia.data, m.Dataset)}
+	}
+	test, err := datasets.Load(ia.data, datasets.Test, datasets.ResolveOptions{Dir: ia.dir, Offline: true}, datasets.ImageOptions{})
+	if err != nil {
+		return fmt.Errorf("infer: %w\nset --data.dir to the folder with the files", err)
+	}
+	e, err := infer.New(m)
+	if err != nil {
+		return err
+	}
+	// The profiles are read before the run, so that a bad file fails fast.
+	var profiles []infer.Profile
+	if ia.report != "" {
+		var replaced []string
+		if profiles, replaced, err = infer.LoadProfiles(ia.profiles...); err != nil {
+			return err
+		}
+		for _, r := range replaced {
+			fmt.Fprintf(stderr, "profile %s replaces the built-in one\n", r)
+		}
+	}
+	_, st, err := e.Run(test, infer.RunOptions{BatchSize: ia.batch, Limit: ia.limit})
+	if err != nil {
+		return err
+	}
+	printStats(stdout, st)
+	if ia.report == "" {
+		return nil
+	}
+	r, err := infer.NewReport(ia.model, ia.data, st, profiles)
+	if err != nil {
+		return err
+	}
+	paths, err := r.Save(ia.report)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return err
+}
+
+// printStats writes the accuracy and the per-layer table of st.
+func printStats(w io.Writer, st *infer.Stats) {
+	fmt.Fprintf(w, "samples %d\nsteps %d\naccuracy %.2f%%\n\n", st.Samples, st.Steps, 100*st.Accuracy)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "layer\tkind\tneurons\tspikes/sample\trate\tSynOps/sample\tMACs/sample\tdense ops/sample\tdone\tneuron updates/sample\t")
+	var ops, dense float64
+	for _, l := range st.Layers {
+		done := "-"
+		if l.DenseOps > 0 {
+			done = fmt.Sprintf("%.1f%%", 100*(l.SynOps+l.MACs)/l.DenseOps)
+		}
+		ops += l.SynOps + l.MACs
+		dense += l.DenseOps
+		spikes, rate, updates := "-", "-", "-"
+		if l.Kind == "lif" || l.Kind == "synaptic" {
+			spikes, rate = fmt.Sprintf("%.1f", l.Spikes), fmt.Sprintf("%.4f", l.Rate)
+		}
+		if l.NeuronUpdates > 0 {
+			updates = fmt.Sprintf("%.0f", l.NeuronUpdates)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t\n",
+			l.Layer, l.Kind, l.Neurons, spikes, rate, l.SynOps, l.MACs, l.DenseOps, done, updates)
+	}
+	tw.Flush()
+	if dense > 0 {
+		fmt.Fprintf(w, "\nsynaptic work done: %.0f of %.0f dense operations per sample (%.1f%%)\n", ops, dense, 100*ops/dense)
+	}
+}

@@ -1,0 +1,238 @@
+package infer_test
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/datasets"
+	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/layers"
+)
+
+// The benchmarks run the trained tutorial network (784-1000-10 LIF, T = 25,
+// 50 training steps as in TestEqualityMNIST) over the 10000 MNIST test
+// images on one thread, the training forward pass beside the engine in the
+// same run, and report samples/s (or µs per step). Run them with
+//
+//	go test ./infer -run '^$' -bench . -benchtime 3x
+var bench struct {
+	once   sync.Once
+	net    *layers.Sequential
+	eng    *infer.Engine // direct encoding
+	x      []float32     // the test images, [10000, 784]
+	labels []int
+}
+
+const benchT, benchB = 25, 256
+
+func benchSetup(b *testing.B) {
+	bench.once.Do(func() {
+		dir := mnistDir(b)
+		bench.net = tutorialNet(b, dir, 50)
+		test, err := datasets.Load("mnist", datasets.Test, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := test.Len()
+		batch := datasets.NewBatch(1, n, 784)
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		if err := test.Fill(batch, idx); err != nil {
+			b.Fatal(err)
+		}
+		bench.x, bench.labels = batch.X[:n*784], batch.Labels[:n]
+		if bench.eng, err = infer.New(export(bench.net, benchT, infer.Encoding{Name: infer.EncodingDirect}, infer.ReadoutSpikeCount)); err != nil {
+			b.Fatal(err)
+		}
+	})
+	if bench.net == nil {
+		b.Skip("setup failed")
+	}
+}
+
+// oneThread runs the kernels on one goroutine until the benchmark ends.
+func oneThread(b *testing.B) {
+	old := kernels.SetThreads(1)
+	b.Cleanup(func() { kernels.SetThreads(old) })
+}
+
+// BenchmarkTutorial: the direct-encoded test set, batches of 256: the
+// engine's Forward against the training forward (Sequential.Forward on a
+// tape, with its read-out).
+func BenchmarkTutorial(b *testing.B) {
+	benchSetup(b)
+	oneThread(b)
+	n := len(bench.labels)
+	b.Run("engine", func(b *testing.B) {
+		e := bench.eng
+		var s *infer.State
+		preds := make([]int, benchB)
+		for range b.N {
+			for start := 0; start < n; start += benchB {
+				B := min(benchB, n-start)
+				if s == nil || s.B != B {
+					s = e.NewState(B)
+				}
+				if err := e.Forward(s, bench.x[start*784:(start+B)*784], benchT, true, false, preds[:B], nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
+	b.Run("training-forward", func(b *testing.B) {
+		tape := autograd.NewTape()
+		for range b.N {
+			for start := 0; start < n; start += benchB {
+				B := min(benchB, n-start)
+				tape.Reset()
+				forwardRef(tape, bench.net, bench.x[start*784:(start+B)*784], true, false, benchT, B, 784)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
+}
+
+// rateInput returns the first n test images rate-coded over benchT steps
+// with the gain that makes 5 % of the inputs spike per step on average
+// ([T, n, 784]), and the activity measured.
+func rateInput(n int) ([]float32, float64) {
+	var mean float64
+	for _, v := range bench.x[:n*784] {
+		mean += float64(v)
+	}
+	mean /= float64(n * 784)
+	x := make([]float32, benchT*n*784)
+	datasets.RateEncoder{Gain: float32(0.05 / mean)}.Encode(x, bench.x[:n*784], benchT, n, 784, rand.New(rand.NewPCG(1, 2)))
+	var ones float64
+	for _, v := range x {
+		ones += float64(v)
+	}
+	return x, ones / float64(len(x))
+}
+
+// BenchmarkRate5: a rate-coded input at 5 % activity (spikes in, the
+// tutorial network's weights), 2560 test images in batches of 256: the
+// engine's event-driven products against the dense forward of the same
+// model (the training forward with its event-driven products disabled),
+// and the training forward as it runs by default.
+func BenchmarkRate5(b *testing.B) {
+	benchSetup(b)
+	oneThread(b)
+	const n = 2560
+	x, act := rateInput(n)
+	e, err := infer.New(export(bench.net, benchT, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutSpikeCount))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("input activity %.4f", act)
+	run := func(b *testing.B, step func(xb []float32)) {
+		for range b.N {
+			for start := 0; start < n; start += benchB {
+				step(batchOf(x, start, benchB, n))
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+	}
+	s := e.NewState(benchB)
+	preds := make([]int, benchB)
+	b.Run("engine", func(b *testing.B) {
+		run(b, func(xb []float32) {
+			if err := e.Forward(s, xb, benchT, false, true, preds, nil); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	for _, c := range []struct {
+		name     string
+		activity float64
+	}{{"dense-forward", 0}, {"training-forward", autograd.DefaultEventActivity}} {
+		b.Run(c.name, func(b *testing.B) {
+			tape := autograd.NewTape()
+			tape.SetEventActivity(c.activity)
+			run(b, func(xb []float32) {
+				tape.Reset()
+				forwardRef(tape, bench.net, xb, false, true, benchT, benchB, 784)
+			})
+		})
+	}
+}
+
+var batchBuf []float32
+
+// batchOf copies the samples [start, start+B) of the sequence x [T, n, 784]
+// into a [T, B, 784] buffer.
+func batchOf(x []float32, start, B, n int) []float32 {
+	if len(batchBuf) != benchT*B*784 {
+		batchBuf = make([]float32, benchT*B*784)
+	}
+	for t := range benchT {
+		copy(batchBuf[t*B*784:(t+1)*B*784], x[(t*n+start)*784:(t*n+start+B)*784])
+	}
+	return batchBuf
+}
+
+// BenchmarkStep: the streaming Step at batch 1, per time step: the
+// rate-coded input at 5 % activity as events, and the image as analog
+// input.
+func BenchmarkStep(b *testing.B) {
+	benchSetup(b)
+	oneThread(b)
+	const n = 100
+	x, _ := rateInput(n)
+	s := bench.eng.NewState(1)
+	b.Run("events", func(b *testing.B) {
+		evs := make([][]int, benchT*n)
+		for t := range benchT {
+			for i := range n {
+				for f := range 784 {
+					if x[(t*n+i)*784+f] != 0 {
+						evs[t*n+i] = append(evs[t*n+i], f)
+					}
+				}
+			}
+		}
+		k := 0
+		for range b.N {
+			t, i := k%benchT, (k/benchT)%n
+			if t == 0 {
+				s.Reset(bench.eng)
+			}
+			if _, err := bench.eng.Step(s, infer.Input{Events: evs[t*n+i]}); err != nil {
+				b.Fatal(err)
+			}
+			k++
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/step")
+	})
+	// analog-static presents each image at its 25 steps (one projection
+	// per image); analog-changing presents another image at every step (a
+	// projection per step).
+	for _, c := range []struct {
+		name   string
+		change bool
+	}{{"analog-static", false}, {"analog-changing", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			k := 0
+			for range b.N {
+				t, i := k%benchT, (k/benchT)%n
+				if c.change {
+					i = k % n
+				}
+				if t == 0 {
+					s.Reset(bench.eng)
+				}
+				if _, err := bench.eng.Step(s, infer.Input{Analog: bench.x[i*784 : (i+1)*784]}); err != nil {
+					b.Fatal(err)
+				}
+				k++
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/step")
+		})
+	}
+}

@@ -1,0 +1,417 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spikegrad/spikegrad/internal/kernels"
+	"github.com/spikegrad/spikegrad/model"
+)
+
+// EventActivity is the input activity (fraction of ones) below which a
+// Linear layer with a binary input adds the weight rows of its active
+// inputs; at or above it the layer runs one dense product, which is faster
+// on a CPU at such activity. It is the training engine's threshold
+// (autograd.DefaultEventActivity, measured on the layer shapes of a
+// 784-1000-10 network), so that both pick the same path for the same
+// activity. The choice changes the CPU's work, not the network's: the
+// SynOps of a binary input are counted either way (Stats).
+const EventActivity = 0.15
+
+// Engine runs an exported Model. It holds the model's parameters in the
+// form the kernels take (neuron parameters clamped as the training forward
+// clamps them) and no per-sample state: a Forward or Run keeps its state in
+// a State, so one Engine serves many goroutines, each with its own State.
+type Engine struct {
+	m           *Model
+	layers      []*layer
+	in, classes int
+	firstNeuron int // index of the first neuron layer
+	readout     string
+}
+
+// layer is one layer of an Engine.
+type layer struct {
+	name, kind       string
+	neuron, spiking  bool
+	in, out          int
+	w, b             []float32 // Linear: [in, out] input-major, [out] or nil
+	reset            kernels.ResetMode
+	alpha, beta, thr []float32 // neurons: [1] or [out], clamped
+}
+
+// New returns the engine of m, after Validate.
+func New(m *Model) (*Engine, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	byName := map[string][]float32{}
+	for _, t := range m.Weights {
+		byName[t.Name] = t.Data
+	}
+	clamp := func(p []float32, lo, hi float32) []float32 {
+		c := make([]float32, len(p))
+		for i, v := range p {
+			c[i] = min(max(v, lo), hi)
+		}
+		return c
+	}
+	inf := float32(math.Inf(1))
+	e := &Engine{m: m, in: m.Inputs(), classes: m.Classes(), firstNeuron: -1, readout: m.Readout}
+	for i, ml := range m.Arch.Layers {
+		p, _ := ml.Payload() // Validate decoded it
+		l := &layer{name: ml.Name, kind: ml.Kind}
+		lif := func(c *model.LIF) {
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.reset = resetMode(c.Reset)
+			l.beta = clamp(byName[ml.Name+".beta"], 0, 1)
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+		}
+		switch c := p.(type) {
+		case *model.Linear:
+			l.in, l.out, l.w = c.In, c.Out, byName[ml.Name+".weight"]
+			if c.Bias {
+				l.b = byName[ml.Name+".bias"]
+			}
+		case *model.LIF:
+			lif(c)
+		case *model.Synaptic:
+			lif(&c.LIF)
+			l.alpha = clamp(byName[ml.Name+".alpha"], 0, 1)
+		case *model.LI:
+			l.neuron, l.in, l.out = true, c.N, c.N
+			l.beta = clamp(byName[ml.Name+".beta"], 0, 1)
+		}
+		if l.neuron && e.firstNeuron < 0 {
+			e.firstNeuron = i
+		}
+		e.layers = append(e.layers, l)
+	}
+	return e, nil
+}
+
+func resetMode(s string) kernels.ResetMode {
+	switch s {
+	case model.ResetZero:
+		return kernels.ResetZero
+	case model.ResetNone:
+		return kernels.ResetNone
+	}
+	return kernels.ResetSubtract
+}
+
+// Model returns the model the engine runs.
+func (e *Engine) Model() *Model { return e.m }
+
+// Inputs returns the number of input features per time step.
+func (e *Engine) Inputs() int { return e.in }
+
+// Classes returns the number of outputs of the last layer.
+func (e *Engine) Classes() int { return e.classes }
+
+// State is the state of a batch of samples between time steps: every
+// neuron layer's membrane (and synaptic current, and last spikes), the
+// read-out scores and the work counters. The caller owns it; NewState makes
+// one and Reset returns it to the resting state.
+type State struct {
+	B      int // samples
+	t      int // steps done since the last Reset
+	layers []layerState
+	ev     kernels.SpikeRows // event lists of the current layer's binary input
+	inEv   kernels.SpikeRows // the streaming input's events
+	x      []float32         // the streaming input of one step, [B*in]
+	// lastAnalog is the streaming analog input of the last step; empty
+	// after events or a Reset.
+	lastAnalog []float32
+	score      []float32 // read-out scores, [B*classes]
+	count      counters
+}
+
+// layerState is one layer's part of a State. Neuron state is double
+// buffered: step t reads cur and writes next, then they swap.
+type layerState struct {
+	out              []float32 // the output of the last step, [B*out]
+	mem, syn, spk    []float32 // after the last step
+	memN, synN, spkN []float32 // scratch for the next step
+	constDone        bool      // a layer on a constant input has computed its output
+}
+
+// counters are the work done since the last Reset, summed over samples.
+type counters struct {
+	samples int
+	layers  []layerCount
+}
+
+type layerCount struct {
+	spikes, synOps, macs, denseOps, updates float64
+}
+
+// NewState returns the resting state of a batch of b samples.
+func (e *Engine) NewState(b int) *State {
+	s := &State{B: b, layers: make([]layerState, len(e.layers)), score: make([]float32, b*e.classes)}
+	s.count.layers = make([]layerCount, len(e.layers))
+	for i, l := range e.layers {
+		ls := &s.layers[i]
+		n := b * l.out
+		if l.neuron {
+			ls.mem, ls.memN = make([]float32, n), make([]float32, n)
+			if l.spiking {
+				ls.spk, ls.spkN = make([]float32, n), make([]float32, n)
+			}
+			if l.alpha != nil {
+				ls.syn, ls.synN = make([]float32, n), make([]float32, n)
+			}
+		} else {
+			ls.out = make([]float32, n)
+		}
+	}
+	s.Reset(e)
+	return s
+}
+
+// Reset returns s to the resting state: zero membranes, currents and
+// spikes, no steps done, zero counters.
+func (s *State) Reset(e *Engine) {
+	s.t = 0
+	s.lastAnalog = s.lastAnalog[:0]
+	for i := range s.layers {
+		ls := &s.layers[i]
+		clear(ls.mem)
+		clear(ls.syn)
+		clear(ls.spk)
+		ls.constDone = false
+		if e.layers[i].neuron {
+			ls.out = ls.spk
+			if !e.layers[i].spiking {
+				ls.out = ls.mem
+			}
+		}
+	}
+	e.resetScore(s)
+	s.count.samples = 0
+	clear(s.count.layers)
+}
+
+func (e *Engine) resetScore(s *State) {
+	v := float32(0)
+	if e.readout == ReadoutMembraneMax {
+		v = float32(math.Inf(-1))
+	}
+	for i := range s.score {
+		s.score[i] = v
+	}
+}
+
+// Steps returns the number of time steps s has advanced since its Reset.
+func (s *State) Steps() int { return s.t }
+
+// advance runs one time step of the B samples of s on the input x [B*in]
+// (binary: every value is 0 or 1). With constant set, x is the same at
+// every step: the layers before the first neuron layer run on the first
+// step only and keep their output, as the training forward does. in, when
+// not nil, is the event list of x (it is then not rebuilt). tr, when not
+// nil, records the step.
+func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kernels.SpikeRows, tr *Trace) {
+	B := s.B
+	h, hBin := x, binary
+	for i, l := range e.layers {
+		ls, c := &s.layers[i], &s.count.layers[i]
+		if !l.neuron {
+			if !(constant && ls.constDone) {
+				e.linear(s, i, ls, c, h, hBin, in)
+				if constant && i < e.firstNeuron {
+					ls.constDone = true
+					c.denseOps += float64(B * l.in * l.out) // the dense forward projects a constant input once
+				}
+			}
+			if !(constant && i < e.firstNeuron) {
+				c.denseOps += float64(B * l.in * l.out)
+			}
+			in = nil
+			h, hBin = ls.out, false
+			tr.record(i, s.t, ls.out, nil, B, l.out)
+			continue
+		}
+		n := B * l.out
+		switch {
+		case l.alpha != nil:
+			sc := kernels.SynapticScan{T: 1, B: B, N: l.out, Alpha: l.alpha, Beta: l.beta, Thr: l.thr, Reset: l.reset}
+			sc.Forward(h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)
+			ls.syn, ls.synN = ls.synN, ls.syn
+		case l.spiking:
+			sc := kernels.LIFScan{T: 1, B: B, N: l.out, Beta: l.beta, Thr: l.thr, Reset: l.reset}
+			sc.Forward(h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
+		default:
+			sc := kernels.LIScan{T: 1, B: B, N: l.out, Beta: l.beta}
+			sc.Forward(h[:n], ls.mem, ls.memN)
+		}
+		ls.mem, ls.memN = ls.memN, ls.mem
+		ls.out = ls.mem
+		if l.spiking {
+			ls.spk, ls.spkN = ls.spkN, ls.spk
+			ls.out = ls.spk
+			// The spikes are counted where the next Linear lists them.
+			if i+1 >= len(e.layers) || e.layers[i+1].neuron {
+				c.spikes += sum(ls.spk)
+			}
+		}
+		c.updates += float64(n)
+		tr.record(i, s.t, ls.out, ls.mem, B, l.out)
+		h, hBin, in = ls.out, l.spiking, nil
+	}
+	e.addScore(s)
+	s.t++
+}
+
+// linear runs a Linear layer on h [B*l.in] into ls.out [B*l.out]: on the
+// rows of the active inputs when h is binary and sparse enough, densely
+// otherwise; then the bias.
+func (e *Engine) linear(s *State, i int, ls *layerState, c *layerCount, h []float32, binary bool, in *kernels.SpikeRows) {
+	l := e.layers[i]
+	B, out := s.B, ls.out
+	dense := !binary
+	if binary {
+		ev := in
+		if ev == nil {
+			s.ev.FromDense(h, B, l.in)
+			ev = &s.ev
+		}
+		nnz := ev.NNZ()
+		// The spikes of a spiking layer are counted here, from its list.
+		if i > 0 && e.layers[i-1].spiking {
+			s.count.layers[i-1].spikes += float64(nnz)
+		}
+		// The network's work is the spikes delivered, whichever way the
+		// CPU computes their sum.
+		c.synOps += float64(nnz * l.out)
+		if float64(nnz) < EventActivity*float64(B*l.in) {
+			kernels.SpikeMatMul(l.out, 1, ev, l.w, l.out, 0, out, l.out)
+		} else {
+			dense = true
+		}
+	} else {
+		c.macs += float64(B * l.in * l.out)
+	}
+	if dense {
+		kernels.Sgemm(false, false, B, l.out, l.in, 1, h, l.in, l.w, l.out, 0, out, l.out)
+	}
+	if l.b != nil {
+		for b := range B {
+			kernels.Add(out[b*l.out:(b+1)*l.out], l.b)
+		}
+	}
+}
+
+func sum(x []float32) float64 {
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	return float64(s)
+}
+
+// addScore adds the last layer's output of the step to the read-out scores,
+// in float32 in time order, as the training read-out accumulates them.
+func (e *Engine) addScore(s *State) {
+	ls := &s.layers[len(e.layers)-1]
+	src := ls.mem
+	if e.readout == ReadoutSpikeCount {
+		src = ls.spk
+	}
+	switch e.readout {
+	case ReadoutMembraneMax:
+		for i, v := range src[:len(s.score)] {
+			s.score[i] = max(s.score[i], v)
+		}
+	default:
+		for i, v := range src[:len(s.score)] {
+			s.score[i] += v
+		}
+	}
+}
+
+// Predict writes the predicted class of each sample of s to dst (len B):
+// the argmax of its read-out score over the steps done, the first on ties.
+func (e *Engine) Predict(s *State, dst []int) {
+	C := e.classes
+	for b := range s.B {
+		best, bestScore := 0, float32(0)
+		for c, v := range s.score[b*C : (b+1)*C] {
+			if c == 0 || v > bestScore {
+				best, bestScore = c, v
+			}
+		}
+		dst[b] = best
+	}
+}
+
+// Forward runs the B samples of x from the resting state and writes their
+// predicted classes to dst (len B; nil to skip). x is either a sequence
+// [steps, B, Inputs] or, with constant set, one static input [B, Inputs]
+// presented at each of steps steps (direct encoding). binary declares that
+// every value of x is 0 or 1 (spikes), which enables the event-driven
+// products; it is the caller's promise, not checked. tr, when not nil,
+// records every layer's output and membrane at every step.
+func (e *Engine) Forward(s *State, x []float32, steps int, constant, binary bool, dst []int, tr *Trace) error {
+	B := s.B
+	if constant && len(x) != B*e.in || !constant && len(x) != steps*B*e.in {
+		return fmt.Errorf("infer: Forward: %d input values for %d steps of %d samples of %d features (constant = %v)",
+			len(x), steps, B, e.in, constant)
+	}
+	if steps <= 0 {
+		return fmt.Errorf("infer: Forward: steps = %d: must be > 0", steps)
+	}
+	s.Reset(e)
+	tr.reset(e, steps, B)
+	for t := range steps {
+		xt := x
+		if !constant {
+			xt = x[t*B*e.in : (t+1)*B*e.in]
+		}
+		e.advance(s, xt, binary, constant, nil, tr)
+	}
+	s.count.samples = B
+	if dst != nil {
+		e.Predict(s, dst)
+	}
+	return nil
+}
+
+// Trace is what Forward records when given one: per layer, its output
+// and (neuron layers) membrane at every step, [steps, B, N] time-major as
+// the training side's traces are.
+type Trace struct {
+	Layers []LayerTrace
+}
+
+// LayerTrace is one layer's part of a Trace.
+type LayerTrace struct {
+	Name string
+	Out  []float32 // [steps*B*N]: spikes, membrane (li) or current (linear)
+	Mem  []float32 // [steps*B*N]; nil for a Linear
+}
+
+func (tr *Trace) reset(e *Engine, steps, B int) {
+	if tr == nil {
+		return
+	}
+	tr.Layers = tr.Layers[:0]
+	for _, l := range e.layers {
+		lt := LayerTrace{Name: l.name, Out: make([]float32, steps*B*l.out)}
+		if l.neuron {
+			lt.Mem = make([]float32, steps*B*l.out)
+		}
+		tr.Layers = append(tr.Layers, lt)
+	}
+}
+
+func (tr *Trace) record(i, t int, out, mem []float32, B, n int) {
+	if tr == nil {
+		return
+	}
+	lt := &tr.Layers[i]
+	copy(lt.Out[t*B*n:(t+1)*B*n], out)
+	if mem != nil {
+		copy(lt.Mem[t*B*n:(t+1)*B*n], mem)
+	}
+}
