@@ -41,7 +41,8 @@ var allowed = map[string][]string{
 	"sweep":                     {"train", "rundir", "internal/atomicfile", "internal/procmem"},
 	"plots":                     {"rundir", "internal/atomicfile"},
 	"infer":                     {"datasets", "model", "safetensors", "internal/atomicfile", "internal/kernels"},
-	"nir":                       {"model", "infer"},
+	"nir":                       {"model", "infer", "safetensors", "internal/atomicfile", "nir/internal/h5w"},
+	"nir/internal/h5w":          {},
 	"cmd/spikegrad":             {"*"},
 }
 

@@ -3,6 +3,7 @@ module github.com/spikegrad/spikegrad
 go 1.26
 
 require (
+	github.com/scigolib/hdf5 v0.14.1
 	golang.org/x/sys v0.38.0
 	golang.org/x/term v0.37.0
 	gonum.org/v1/plot v0.17.0

@@ -1,5 +1,123 @@
-// Package nir is the place of the reader and writer of NIR (Neuromorphic
-// Intermediate Representation) graphs (docs/design.md, "Layout"). It has no
-// API yet: today a trained model is saved as safetensors weights with a JSON
-// architecture, a model directory that model.Load reads.
+// Package nir reads and writes NIR graphs (the Neuromorphic Intermediate
+// Representation, https://neuroir.org, version 1.0) and converts them to and
+// from spikegrad models, so that a network trained here runs on neuromorphic
+// hardware and simulators that import NIR (Loihi 2 through Lava, SpiNNaker2,
+// Speck and Xylo through Sinabs and Rockpool, Norse, snnTorch, ...), and a
+// network from there runs here.
+//
+// # Graphs
+//
+// A NIR graph is a set of named nodes and the edges between them. A node
+// has a type (Input, Output, Affine, Linear, LIF, CubaLIF, LI, ...) and
+// parameters, n-dimensional arrays; a node of type NIRGraph holds a nested
+// graph, whose nodes an edge names as "outer.inner". Graph, Node, Array and
+// Edge hold a graph in memory; Graph.Validate checks it: every node of a
+// known type (NodeTypes) with its parameters, each of its rank; a neuron's
+// parameters of one shape; an Affine's bias as long as its weight has rows;
+// every edge between nodes that exist. Errors are *Error and name the file,
+// the node ("a.b" inside the nested graph a) and the parameter or edge:
+//
+//	nir: braille.nir: node lif1: tau_syn: shape [38], but tau_mem has shape [40] (a neuron's parameters share one shape)
+//
+// # Files
+//
+// Read loads a NIR file (HDF5) and validates it; Write validates a graph and
+// writes it atomically (a refused graph leaves the file at the path as it
+// was). Reading uses github.com/scigolib/hdf5 (pure Go); it reads the files
+// of NIR's own Python writer (variable-length strings, gzip-compressed
+// parameters). Writing uses the package's own HDF5 writer (nir/internal/h5w:
+// superblock version 2, compact groups, contiguous datasets, fixed-length
+// strings), because that library's writer produces files libhdf5 rejects.
+// Every file Write produces loads with the reference implementation's
+// nir.read, type checks on (the package's tests check it when python3 with
+// h5py is present, and CI requires it).
+//
+// A dataset larger than its file could decompress to is refused before it
+// is allocated. One kind of corruption is not caught: group links that
+// form a cycle make the HDF5 library recurse without end.
+//
+// # From continuous to discrete time
+//
+// NIR's neurons are continuous-time; spikegrad's are discrete, one update
+// per time step. The conversion needs the time step dt, in seconds, given
+// explicitly (FromModel, ToModel: dt ≤ 0 is an error). NIR's LIF is
+//
+//	tau·dv/dt = (v_leak − v) + r·I,   spike when v > v_threshold, then v = v_reset
+//
+// and spikegrad's lif (layers.LIF) is
+//
+//	mem[t] = beta·mem[t−1] + x[t],    S[t] = mem[t] > threshold,
+//
+// where x[t] is the output of the linear layer before it. Integrating NIR's
+// equation over one step with forward Euler, I held at its value at step t:
+//
+//	v[t] = v[t−1] + dt/tau·(v_leak − v[t−1] + r·I[t])
+//	     = (1 − dt/tau)·v[t−1] + (r·dt/tau)·I[t] + (dt/tau)·v_leak
+//
+// so beta = 1 − dt/tau, and the input gain r·dt/tau and the constant
+// dt/tau·v_leak go into the weights and bias of the Affine/Linear before the
+// neuron (x[t] = gain·(W·s + b) + dt/tau·v_leak). The threshold is
+// v_threshold. NIR resets to v_reset, at once; spikegrad's reset "zero"
+// (mem[t] = beta·mem[t−1]·(1 − S[t−1]) + x[t]) applies the reset of a spike
+// at the next step, which gives the same spikes and, after a spike, the
+// same membrane as resetting at once, so a NIR neuron with v_reset = 0
+// becomes a lif with reset "zero"; another v_reset is an error.
+//
+// The current-based CubaLIF,
+//
+//	tau_syn·dI/dt = −I + w_in·x,   tau_mem·dv/dt = (v_leak − v) + r·I,
+//
+// becomes spikegrad's synaptic layer (syn[t] = alpha·syn[t−1] + x[t],
+// mem[t] = beta·mem[t−1] + syn[t]) with alpha = 1 − dt/tau_syn,
+// beta = 1 − dt/tau_mem and the gain r·w_in·dt²/(tau_mem·tau_syn) folded
+// into the weights before it (syn is the current scaled by r·dt/tau_mem);
+// its v_leak must be 0. LI (the same without spikes) becomes li; IF
+// (dv/dt = r·I) becomes lif with beta = 1 and gain r·dt; I becomes li with
+// beta = 1 and gain r·dt. A time constant below dt (a negative decay) is an
+// error naming the node and field.
+//
+// The other way, FromModel writes beta as tau = dt/(1 − beta), r = tau/dt
+// (so r·dt/tau = 1: no gain), v_leak = 0, v_reset = 0, v_threshold =
+// threshold; a synaptic layer also as tau_syn = dt/(1 − alpha), w_in =
+// tau_syn/dt. These are snnTorch's export conventions, and Norse's and
+// Sinabs' amount to the same forward-Euler step; Rockpool and the NIR
+// paper's exact reference instead decay by exp(−dt/tau) and take the input
+// over the step as r·(1 − exp(−dt/tau)). The difference is first order in
+// dt/tau, and reading a graph with the other convention than it was written
+// with is how the same graph reaches different accuracies on different
+// platforms. A decay factor of 1 (no leak) has no finite tau and is an
+// error. Neuron parameters are written as float64 arrays of shape [N].
+//
+// # Exact round trip
+//
+// A model written by FromModel and Write, read by Read and converted by
+// ToModel with the same dt, comes back bit for bit: the same model.json and
+// the same tensors. Weights are float32 in both; 1 − dt/(dt/(1 − beta)) in
+// float64 rounds back to the float32 beta for every beta in [2^-28, 1) and
+// for 0 (a decay below 2^-28 comes back within 2^-54 of itself); the gain
+// r·dt/tau rounds to exactly 1 in float32 and is not applied. What NIR has
+// no field for (the reset rule, which may be "subtract", the surrogate
+// gradient, the learnable and per-neuron flags, the initialisation) travels
+// in each node's metadata, MetaKind and MetaConfig (the layer's config as
+// JSON), which other tools ignore; a node without it gets reset "zero"
+// and the fast sigmoid surrogate. Other frameworks run a "subtract" layer
+// with NIR's reset to v_reset = 0: the same until the first spike.
+//
+// # Graphs spikegrad runs
+//
+// ToModel takes a chain Input → node → ... → Output of Affine, Linear, LIF,
+// IF, LI, I and CubaLIF nodes with flat ([n]) inputs; a node of any other
+// type (Conv2d, SumPool2d, Flatten, Scale, Threshold, CubaLI, Delay), a
+// nested graph and a recurrent edge are errors naming the node. Read and
+// Write handle every node type and nested graphs.
+//
+// # The LIF comparison
+//
+// The NIR paper ran one LIF neuron from Norse's 01_lif__lif_norse.nir
+// (tau 2.5 ms, r 1, v_threshold 0.1) on 34 input spikes with dt = 0.1 ms on
+// every platform. Converted by ToModel and run with spikegrad's discrete
+// update, it fires at the four steps of the exact solution (460, 510, 710,
+// 760), its voltage within 4.8e-8 of Norse's and within 0.0062 (RMS
+// 0.00093) of the exact solution, as Norse's; the test TestLIFComparison
+// checks it.
 package nir
