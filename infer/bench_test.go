@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -61,41 +62,43 @@ func oneThread(b *testing.B) {
 	b.Cleanup(func() { kernels.SetThreads(old) })
 }
 
-// BenchmarkTutorial: the direct-encoded test set, batches of 256: the
-// engine's Forward against the training forward (Sequential.Forward on a
-// tape, with its read-out).
+// BenchmarkTutorial: the direct-encoded test set in batches of 32 and 256:
+// the engine's Forward against the training forward (Sequential.Forward on
+// a tape, without its read-out).
 func BenchmarkTutorial(b *testing.B) {
 	benchSetup(b)
 	oneThread(b)
 	n := len(bench.labels)
-	b.Run("engine", func(b *testing.B) {
-		e := bench.eng
-		var s *infer.State
-		preds := make([]int, benchB)
-		for range b.N {
-			for start := 0; start < n; start += benchB {
-				B := min(benchB, n-start)
-				if s == nil || s.B != B {
-					s = e.NewState(B)
-				}
-				if err := e.Forward(s, bench.x[start*784:(start+B)*784], benchT, true, false, preds[:B], nil); err != nil {
-					b.Fatal(err)
+	for _, bs := range []int{32, 256} {
+		b.Run(fmt.Sprintf("B=%d/engine", bs), func(b *testing.B) {
+			e := bench.eng
+			var s *infer.State
+			preds := make([]int, bs)
+			for range b.N {
+				for start := 0; start < n; start += bs {
+					B := min(bs, n-start)
+					if s == nil || s.B != B {
+						s = e.NewState(B)
+					}
+					if err := e.Forward(s, bench.x[start*784:(start+B)*784], benchT, true, false, preds[:B], nil); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
-		}
-		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-	})
-	b.Run("training-forward", func(b *testing.B) {
-		tape := autograd.NewTape()
-		for range b.N {
-			for start := 0; start < n; start += benchB {
-				B := min(benchB, n-start)
-				tape.Reset()
-				forwardRef(tape, bench.net, bench.x[start*784:(start+B)*784], true, false, benchT, B, 784)
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+		b.Run(fmt.Sprintf("B=%d/training-forward", bs), func(b *testing.B) {
+			tape := autograd.NewTape()
+			for range b.N {
+				for start := 0; start < n; start += bs {
+					B := min(bs, n-start)
+					tape.Reset()
+					forwardRef(tape, bench.net, bench.x[start*784:(start+B)*784], true, false, benchT, B, 784)
+				}
 			}
-		}
-		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-	})
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
 }
 
 // rateInput returns the first n test images rate-coded over benchT steps

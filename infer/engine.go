@@ -353,7 +353,13 @@ func (e *Engine) Predict(s *State, dst []int) {
 // products; it is the caller's promise, not checked. tr, when not nil,
 // records every layer's output and membrane at every step.
 func (e *Engine) Forward(s *State, x []float32, steps int, constant, binary bool, dst []int, tr *Trace) error {
+	if err := e.checkState("Forward", s); err != nil {
+		return err
+	}
 	B := s.B
+	if dst != nil && len(dst) != B {
+		return fmt.Errorf("infer: Forward: %d entries for the classes of %d samples", len(dst), B)
+	}
 	if constant && len(x) != B*e.in || !constant && len(x) != steps*B*e.in {
 		return fmt.Errorf("infer: Forward: %d input values for %d steps of %d samples of %d features (constant = %v)",
 			len(x), steps, B, e.in, constant)
@@ -373,6 +379,20 @@ func (e *Engine) Forward(s *State, x []float32, steps int, constant, binary bool
 	s.count.samples = B
 	if dst != nil {
 		e.Predict(s, dst)
+	}
+	return nil
+}
+
+// checkState returns an error unless s was made by e.NewState.
+func (e *Engine) checkState(op string, s *State) error {
+	if s == nil || len(s.layers) != len(e.layers) || len(s.score) != s.B*e.classes {
+		return fmt.Errorf("infer: %s: the state was not made by this engine's NewState", op)
+	}
+	for i, l := range e.layers {
+		ls := &s.layers[i]
+		if n := s.B * l.out; len(ls.out) != n && len(ls.mem) != n {
+			return fmt.Errorf("infer: %s: the state was not made by this engine's NewState (layer %q)", op, l.name)
+		}
 	}
 	return nil
 }

@@ -184,6 +184,17 @@ func TestStepMatchesForward(t *testing.T) {
 	if _, err := e.Step(e.NewState(2), infer.Input{}); err == nil {
 		t.Error("Step on a batch state: no error")
 	}
+	small, err := infer.New(export(layers.NewSequential(layers.NewLinear("a", F, 3, layers.LinearConfig{}),
+		layers.NewLIF("b", 3, layers.LIFConfig{Beta: 0.9})), T, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutSpikeCount))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := small.Step(s, infer.Input{Events: []int{1}}); err == nil {
+		t.Error("Step with another engine's state: no error")
+	}
+	if err := small.Forward(s, make([]float32, F), 1, true, false, nil, nil); err == nil {
+		t.Error("Forward with another engine's state: no error")
+	}
 }
 
 // randomSpikes returns n values, each 1 with probability p and 0 otherwise,

@@ -53,6 +53,9 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 			}
 		}
 	} else {
+		if dsSteps != e.m.Steps {
+			return nil, nil, fmt.Errorf("infer: the dataset's samples have %d steps, the model runs %d", dsSteps, e.m.Steps)
+		}
 		enc = nil
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0))
@@ -153,10 +156,13 @@ type Input struct {
 // read-out score accumulates, so Predict gives the class after any number
 // of steps; Reset starts a new sample.
 func (e *Engine) Step(s *State, in Input) ([]float32, error) {
+	if err := e.checkState("Step", s); err != nil {
+		return nil, err
+	}
 	if s.B != 1 {
 		return nil, fmt.Errorf("infer: Step: the state holds %d samples; streaming runs one (NewState(1))", s.B)
 	}
-	if s.x == nil {
+	if len(s.x) != e.in {
 		s.x = make([]float32, e.in)
 	}
 	switch {

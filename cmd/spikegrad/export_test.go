@@ -127,7 +127,8 @@ func TestInferMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"samples 500", "steps 25", "accuracy", "fc1", "lif1", "SynOps/sample", "dense operations per sample"} {
+	for _, want := range []string{"samples 500", "steps 25", "accuracy", "fc1", "lif1", "SynOps/sample", "dense operations per sample",
+		"energy per sample", "loihi ", "gpu-a100 "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("infer output lacks %q:\n%s", want, out)
 		}
@@ -141,6 +142,14 @@ func TestInferMNIST(t *testing.T) {
 	}
 	if _, _, err := cmd(ctx, "plot", report); err != nil {
 		t.Errorf("plot of the report: %v", err)
+	}
+	// A profile file with a negative figure stops the command before the
+	// run, naming the file, the profile and the field.
+	bad := writeFile(t, t.TempDir(), "bad.yaml", "version: 1\nprofiles:\n  - name: x\n    title: X\n    mode: dense\n"+
+		"    neuron: {pj: -1, kind: measured, source: s}\n    mac: {pj: 1, kind: measured, source: s}\n")
+	if _, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--profiles", bad); err == nil ||
+		!strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), `profile "x": neuron.pj`) {
+		t.Errorf("bad profile file: %v", err)
 	}
 	// fc1 takes the image (analog): 784·1000 MACs per sample, once.
 	if !strings.Contains(out, "784000") {

@@ -12,7 +12,7 @@ import (
 )
 
 const inferUsage = `Usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N] [--batch N]
-                       [--report DIR [--profiles FILE]...]
+                       [--report DIR] [--profiles FILE]...
 
 Runs an exported model (spikegrad export) on the test set of a dataset with
 the event-driven engine and prints the accuracy and, per layer and per
@@ -27,7 +27,8 @@ inputs), and the fraction of a dense forward's operations that were done.
   --report DIR     also write report.md and report.json into DIR: the figures above
                    and the energy per sample on each hardware profile (spikegrad plot
                    DIR draws them)
-  --profiles FILE  hardware profiles to add to the built-in ones (repeatable)
+  --profiles FILE  hardware profiles to add to the built-in ones (repeatable; a
+                   profile of a built-in name replaces it, and a note says so)
 `
 
 type inferArgs struct {
@@ -85,9 +86,6 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 	if ia.model == "" {
 		return nil, &usageError{"infer: usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N]"}
 	}
-	if len(ia.profiles) > 0 && ia.report == "" {
-		return nil, &usageError{"infer: --profiles needs --report DIR (the energy goes into the report)"}
-	}
 	return ia, nil
 }
 
@@ -115,33 +113,21 @@ func cmdInfer(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// The profiles are read before the run, so that a bad file fails fast.
-	var profiles []infer.Profile
-	if ia.report != "" {
-		var replaced []string
-		if profiles, replaced, err = infer.LoadProfiles(ia.profiles...); err != nil {
-			return err
-		}
-		for _, r := range replaced {
-			fmt.Fprintf(stderr, "profile %s replaces the built-in one\n", r)
-		}
+	profiles, err := loadProfiles(ia.profiles, stderr)
+	if err != nil {
+		return err
 	}
 	_, st, err := e.Run(test, infer.RunOptions{BatchSize: ia.batch, Limit: ia.limit})
 	if err != nil {
 		return err
 	}
 	printStats(stdout, st)
+	fmt.Fprintln(stdout)
+	printEnergy(stdout, st.Energies(profiles))
 	if ia.report == "" {
 		return nil
 	}
-	r, err := infer.NewReport(ia.model, ia.data, st, profiles)
-	if err != nil {
-		return err
-	}
-	paths, err := r.Save(ia.report)
-	for _, p := range paths {
-		fmt.Fprintln(stdout, p)
-	}
-	return err
+	return saveReport(ia.report, ia.model, ia.data, st, profiles, stdout)
 }
 
 // printStats writes the accuracy and the per-layer table of st.

@@ -50,7 +50,7 @@ Usage:
   spikegrad train [--config FILE] [--KEY VALUE ...]   train a network (default: Randman, no download)
   spikegrad train --resume RUN_DIR                    continue an interrupted run bit-identically
   spikegrad eval RUN_DIR                              evaluate a run's final model on its test set
-  spikegrad plot RUN_DIR|SWEEP_DIR                    draw a run's or a sweep's figures into its plots folder
+  spikegrad plot RUN_DIR|SWEEP_DIR|REPORT_DIR         draw the figures of a run, a sweep or an inference report
   spikegrad bench [--config FILE] [--threads 1,2]     measure training-step time and inference throughput
   spikegrad sweep SWEEP.yaml [--dir DIR]              run a hyperparameter sweep (resumable)
   spikegrad sweep report DIR                          rank a sweep's trials, write the table and best.yaml
