@@ -39,9 +39,11 @@ func checkDT(dt float64) error {
 // Affine (with a bias) or Linear, its weight transposed to NIR's [out, in];
 // lif, synaptic and li become LIF, CubaLIF and LI with the continuous-time
 // parameters of the package documentation (neuron parameters [N], float64).
-// A layer named "input" or "output", a missing or misshapen weight, and a
-// decay factor of 1 (no leak, so no finite tau) are errors naming the
-// layer.
+// Neuron parameters are exported as the forward pass uses them: decay
+// factors clamped to [0, 1], thresholds to [0, ∞) (a learned value may lie
+// outside); a decay factor of 1 (no leak) becomes tau = 2^53·dt, for which
+// 1 − dt/tau rounds to 1. A layer named "input" or "output", a missing or
+// misshapen weight and a NaN parameter are errors naming the layer.
 func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph, error) {
 	if err := checkDT(dt); err != nil {
 		return nil, err
@@ -92,10 +94,17 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 			}
 			tau, perDT = make([]float64, n), make([]float64, n)
 			for j, v := range b {
-				if v >= 1 || v < 0 {
-					return nil, nil, &Error{Node: l.Name, Field: param, Msg: fmt.Sprintf("%v: a decay factor of 1 (no leak) or outside [0, 1] has no finite time constant", v)}
+				if v != v {
+					return nil, nil, &Error{Node: l.Name, Field: param, Msg: "NaN"}
 				}
-				tau[j] = dt / (1 - float64(v))
+				// The value the forward pass uses: a learned decay is
+				// clamped to [0, 1] (layers: decayMin, decayMax).
+				v = min(max(v, 0), 1)
+				if v == 1 {
+					tau[j] = dt * 0x1p53 // no leak: 1 - dt/tau rounds to 1
+				} else {
+					tau[j] = dt / (1 - float64(v))
+				}
 				perDT[j] = tau[j] / dt
 			}
 			return tau, perDT, nil
@@ -149,7 +158,10 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				}
 				th := make([]float64, N)
 				for j, v := range thr {
-					th[j] = float64(v)
+					if v != v {
+						return nil, &Error{Node: l.Name, Field: "threshold", Msg: "NaN"}
+					}
+					th[j] = float64(max(v, 0)) // a learned threshold is clamped to [0, ∞)
 				}
 				n.Params["v_threshold"] = F64(shape, th...)
 				n.Params["v_reset"] = F64(shape, zeros...)
@@ -241,6 +253,7 @@ func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
 			}
 			c := model.Linear{In: nin, Out: out, Bias: n.Type == "Affine", Init: model.InitPyTorch}
 			if cfg != nil {
+				c = model.Linear{}
 				if err := fromMeta(cfg, &c); err != nil {
 					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
 				}
@@ -391,8 +404,8 @@ func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
 		if n.Type != "LI" && n.Type != "I" {
 			thr = make([]float32, N)
 			for j, v := range n.Params["v_threshold"].Data {
-				if !(v > 0) || math.IsInf(v, 0) {
-					return nil, nil, fail("v_threshold", "neuron %d: %v: the threshold must be positive and finite", j, v)
+				if !(v >= 0) || math.IsInf(v, 0) {
+					return nil, nil, fail("v_threshold", "neuron %d: %v: the threshold must be non-negative and finite", j, v)
 				}
 				thr[j] = float32(v)
 			}
@@ -408,6 +421,7 @@ func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
 		case "LI", "I":
 			c := model.LI{N: N, Beta: beta[0], PerNeuron: per}
 			if cfg != nil {
+				c = model.LI{}
 				if err := fromMeta(cfg, &c); err != nil {
 					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
 				}
@@ -417,6 +431,7 @@ func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
 		case "CubaLIF":
 			c := model.Synaptic{LIF: lif, Alpha: alpha[0]}
 			if cfg != nil {
+				c = model.Synaptic{}
 				if err := fromMeta(cfg, &c); err != nil {
 					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
 				}
@@ -426,6 +441,7 @@ func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
 		default:
 			c := lif
 			if cfg != nil {
+				c = model.LIF{}
 				if err := fromMeta(cfg, &c); err != nil {
 					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
 				}

@@ -39,7 +39,7 @@ func testModel(t *testing.T) (*model.Model, []safetensors.Tensor) {
 	w := []safetensors.Tensor{
 		{Name: "fc1.weight", Shape: []int{3, 4}, Data: randn(12)},
 		{Name: "fc1.bias", Shape: []int{4}, Data: randn(4)},
-		{Name: "lif1.beta", Shape: []int{4}, Data: []float32{0.9, 0.5, 0, 0.999}},
+		{Name: "lif1.beta", Shape: []int{4}, Data: []float32{0.9, 0.5, 0, 1}},
 		{Name: "lif1.threshold", Shape: []int{4}, Data: []float32{1, 1, 1, 1}},
 		{Name: "fc2.weight", Shape: []int{4, 2}, Data: randn(8)},
 		{Name: "syn.alpha", Shape: []int{1}, Data: []float32{0.8}},
@@ -296,8 +296,8 @@ func TestConvertErrors(t *testing.T) {
 	}
 	var one model.LIF
 	json.Unmarshal(m.Layers[1].Config, &one)
-	w[2].Data[3] = 1
-	if _, err := FromModel(m, w, 1e-3); err == nil || !strings.Contains(err.Error(), "node lif1: beta: 1: a decay factor of 1") {
-		t.Errorf("beta 1: err = %v", err)
+	w[2].Data[3] = float32(math.NaN())
+	if _, err := FromModel(m, w, 1e-3); err == nil || !strings.Contains(err.Error(), "node lif1: beta: NaN") {
+		t.Errorf("beta NaN: err = %v", err)
 	}
 }

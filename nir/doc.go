@@ -85,14 +85,18 @@
 // over the step as r·(1 − exp(−dt/tau)). The difference is first order in
 // dt/tau, and reading a graph with the other convention than it was written
 // with is how the same graph reaches different accuracies on different
-// platforms. A decay factor of 1 (no leak) has no finite tau and is an
-// error. Neuron parameters are written as float64 arrays of shape [N].
+// platforms. A decay factor of 1 (no leak) is written as tau = 2^53·dt
+// (r = 2^53), for which 1 − dt/tau rounds to 1 and the gain is exactly 1.
+// Learned parameters are written as the forward pass uses them: decay
+// factors clamped to [0, 1], thresholds to [0, ∞). Neuron parameters are
+// written as float64 arrays of shape [N].
 //
 // # Exact round trip
 //
 // A model written by FromModel and Write, read by Read and converted by
 // ToModel with the same dt, comes back bit for bit: the same model.json and
-// the same tensors. Weights are float32 in both; 1 − dt/(dt/(1 − beta)) in
+// the same tensors (a learned decay or threshold outside its range comes
+// back clamped, the value the forward pass used). Weights are float32 in both; 1 − dt/(dt/(1 − beta)) in
 // float64 rounds back to the float32 beta for every beta in [2^-28, 1) and
 // for 0 (a decay below 2^-28 comes back within 2^-54 of itself); the gain
 // r·dt/tau rounds to exactly 1 in float32 and is not applied. What NIR has
