@@ -19,7 +19,7 @@ import (
 // same run, and report samples/s (or µs per step). Run them with
 //
 //	go test ./infer -run '^$' -bench . -benchtime 3x
-var bench struct {
+type benchData struct {
 	once   sync.Once
 	net    *layers.Sequential
 	eng    *infer.Engine // direct encoding
@@ -27,13 +27,21 @@ var bench struct {
 	labels []int
 }
 
+// bench is MNIST's, fashion Fashion-MNIST's (found where datasets.Resolve
+// looks, e.g. Debian's dataset-fashion-mnist in /usr/share/datasets).
+var bench, fashion benchData
+
 const benchT, benchB = 25, 256
 
 func benchSetup(b *testing.B) {
+	bench.setup(b, "mnist", mnistDir)
+}
+
+func (bench *benchData) setup(b *testing.B, name string, find func(testing.TB) string) {
 	bench.once.Do(func() {
-		dir := mnistDir(b)
-		bench.net = tutorialNet(b, dir, 50)
-		test, err := datasets.Load("mnist", datasets.Test, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
+		dir := find(b)
+		bench.net = tutorialNetOn(b, name, dir, 50)
+		test, err := datasets.Load(name, datasets.Test, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -99,6 +107,51 @@ func BenchmarkTutorial(b *testing.B) {
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
+}
+
+// BenchmarkTutorialFashion is BenchmarkTutorial's batch of 256 on the
+// Fashion-MNIST test set, with the tutorial network trained 50 steps on
+// Fashion-MNIST; it skips when the files are not found.
+func BenchmarkTutorialFashion(b *testing.B) {
+	fashion.setup(b, "fashion-mnist", func(tb testing.TB) string {
+		if _, err := datasets.Resolve("fashion-mnist", datasets.ResolveOptions{Offline: true}); err != nil {
+			tb.Skipf("Fashion-MNIST not found: %v", err)
+		}
+		return ""
+	})
+	oneThread(b)
+	n := len(fashion.labels)
+	b.Run("engine", func(b *testing.B) {
+		s := fashion.eng.NewState(benchB)
+		preds := make([]int, benchB)
+		correct := 0
+		for range b.N {
+			correct = 0
+			for start := 0; start+benchB <= n; start += benchB {
+				if err := fashion.eng.Forward(s, fashion.x[start*784:(start+benchB)*784], benchT, true, false, preds, nil); err != nil {
+					b.Fatal(err)
+				}
+				for i, p := range preds {
+					if p == fashion.labels[start+i] {
+						correct++
+					}
+				}
+			}
+		}
+		m := n / benchB * benchB
+		b.ReportMetric(float64(m*b.N)/b.Elapsed().Seconds(), "samples/s")
+		b.ReportMetric(float64(correct)/float64(m), "accuracy")
+	})
+	b.Run("training-forward", func(b *testing.B) {
+		tape := autograd.NewTape()
+		for range b.N {
+			for start := 0; start+benchB <= n; start += benchB {
+				tape.Reset()
+				forwardRef(tape, fashion.net, fashion.x[start*784:(start+benchB)*784], true, false, benchT, benchB, 784)
+			}
+		}
+		b.ReportMetric(float64(n/benchB*benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
 }
 
 // rateInput returns the first n test images rate-coded over benchT steps

@@ -41,6 +41,12 @@ func mnistDir(t testing.TB) string {
 // number of steps of a shuffled MNIST epoch, as Example_tutorial of the
 // module does.
 func tutorialNet(t testing.TB, dir string, steps int) *layers.Sequential {
+	return tutorialNetOn(t, "mnist", dir, steps)
+}
+
+// tutorialNetOn is tutorialNet on the dataset name ("mnist",
+// "fashion-mnist") found in dir (empty: where datasets.Resolve looks).
+func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential {
 	const T = 25
 	rng := rand.New(rand.NewPCG(0, 1))
 	lif := layers.LIFConfig{Beta: 0.95}
@@ -54,7 +60,7 @@ func tutorialNet(t testing.TB, dir string, steps int) *layers.Sequential {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := datasets.Load("mnist", datasets.Train, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
+	set, err := datasets.Load(name, datasets.Train, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,11 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 			enc.Encode(encoded, x, steps, B, features, rng)
 			x = encoded
 		}
+		if e.m.Encoding.Name == EncodingSpikes {
+			if err := checkBinary(x, B, features, start); err != nil {
+				return nil, nil, err
+			}
+		}
 		if s == nil || s.B != B {
 			s = e.NewState(B)
 		}
@@ -112,6 +117,19 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 		st.Accuracy = float64(correct) / float64(n)
 	}
 	return preds, st, nil
+}
+
+// checkBinary returns an error naming the sample, step and feature of the
+// first value of the batch x [steps, B, features] that is not 0 or 1: the
+// event-driven products take every nonzero value as one spike.
+func checkBinary(x []float32, B, features, start int) error {
+	for i, v := range x {
+		if v != 0 && v != 1 {
+			t, b, f := i/(B*features), i/features%B, i%features
+			return fmt.Errorf("infer: sample %d, step %d, feature %d is %v: the model takes spikes (0 or 1)", start+b, t, f, v)
+		}
+	}
+	return nil
 }
 
 // stats turns counters summed over samples into per-sample Stats.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/datasets"
@@ -115,4 +116,45 @@ func inputs(st *infer.Stats, i int) int {
 		return 100
 	}
 	return st.Layers[i-1].Neurons
+}
+
+// seqSet is a sequence dataset of n samples of T steps and f features.
+type seqSet struct {
+	x       []float32 // [n, T, f]
+	T, f, n int
+}
+
+func (s *seqSet) Len() int                     { return s.n }
+func (s *seqSet) Shape() (steps, features int) { return s.T, s.f }
+func (s *seqSet) Fill(b *datasets.Batch, idx []int) error {
+	for i, k := range idx {
+		for t := range s.T {
+			copy(b.X[(t*len(idx)+i)*s.f:(t*len(idx)+i+1)*s.f], s.x[(k*s.T+t)*s.f:(k*s.T+t+1)*s.f])
+		}
+		b.Labels[i] = k % 10
+	}
+	return nil
+}
+
+// TestRunSpikesChecked: a spike dataset with a value other than 0 or 1 is
+// an error naming the sample, step and feature; a sequence of another
+// length than the model's steps is an error too.
+func TestRunSpikesChecked(t *testing.T) {
+	const T, F, n = 6, 100, 9
+	e, err := infer.New(export(mixedNet(F, 16), T, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutMembraneSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := &seqSet{x: randomSpikes(n*T*F, 0.1, 17), T: T, f: F, n: n}
+	if _, _, err := e.Run(ds, infer.RunOptions{BatchSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	ds.x[(5*T+2)*F+7] = 2 // sample 5, step 2, feature 7
+	_, _, err = e.Run(ds, infer.RunOptions{BatchSize: 4})
+	if err == nil || !strings.Contains(err.Error(), "sample 5, step 2, feature 7 is 2") {
+		t.Errorf("a value of 2 in a spike dataset: error %v", err)
+	}
+	if _, _, err := e.Run(&seqSet{x: ds.x, T: T - 1, f: F, n: n}, infer.RunOptions{}); err == nil {
+		t.Error("sequences of another length: no error")
+	}
 }
