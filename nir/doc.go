@@ -118,6 +118,11 @@
 // nested graph and a recurrent edge are errors naming the node. Read and
 // Write handle every node type and nested graphs.
 //
+// # Examples
+//
+// Example exports a two-layer network with dt = 1 ms, reads the file back
+// and converts it to a model again.
+//
 // # The LIF comparison
 //
 // The NIR paper ran one LIF neuron from Norse's 01_lif__lif_norse.nir
