@@ -1,9 +1,11 @@
 package nir
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -187,4 +189,46 @@ func TestReadMutations(t *testing.T) {
 		t.Error("no mutation was refused: the check is empty")
 	}
 	t.Logf("%d of 3000 mutations refused", errs)
+}
+
+// TestReadLinkCycle checks that a file whose group links form a cycle is
+// refused (the HDF5 library would recurse without end): a file of Write's
+// layout whose link "node" is patched to point at the root group, and,
+// when h5py is present, an h5py file with a hard link from a group to its
+// parent (legal HDF5).
+func TestReadLinkCycle(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Encode(lifGraph())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := b[36:44] // superblock v2: the root group's object header address
+	name := []byte("\x04\x00node")
+	i := bytes.LastIndex(b, name)
+	if i < 0 {
+		t.Fatal("no link \"node\" in the file")
+	}
+	copy(b[i+len(name):], root)
+	path := filepath.Join(dir, "cycle.nir")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(path); err == nil || !strings.Contains(err.Error(), "deeper than 64") {
+		t.Errorf("cycle in a compact group: err = %v", err)
+	}
+	py, env := refPython(t)
+	h5 := filepath.Join(dir, "h5py-cycle.nir")
+	cmd := exec.Command(py, "-c", `
+import sys, h5py
+f = h5py.File(sys.argv[1], "w")
+g = f.create_group("node")
+g.create_group("nodes")["loop"] = g
+`, h5)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	if _, err := Read(h5); err == nil || !strings.Contains(err.Error(), "deeper than 64") {
+		t.Errorf("cycle in an h5py file: err = %v", err)
+	}
 }

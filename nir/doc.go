@@ -32,9 +32,12 @@
 // nir.read, type checks on (the package's tests check it when python3 with
 // h5py is present, and CI requires it).
 //
-// A dataset larger than its file could decompress to is refused before it
-// is allocated. One kind of corruption is not caught: group links that
-// form a cycle make the HDF5 library recurse without end.
+// A corrupt file is an error, never a crash: before the HDF5 library opens
+// a file, Read walks its group links (symbol-table and compact groups) and
+// refuses links nested deeper than 64 levels (a cycle, on which the library
+// would recurse without end) and local or global heaps that claim more bytes
+// than the file has; a dataset larger than its file could decompress to is
+// refused before it is allocated.
 //
 // # From continuous to discrete time
 //
@@ -114,6 +117,11 @@
 // type (Conv2d, SumPool2d, Flatten, Scale, Threshold, CubaLI, Delay), a
 // nested graph and a recurrent edge are errors naming the node. Read and
 // Write handle every node type and nested graphs.
+//
+// # Examples
+//
+// Example exports a two-layer network with dt = 1 ms, reads the file back
+// and converts it to a model again.
 //
 // # The LIF comparison
 //

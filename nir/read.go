@@ -36,6 +36,9 @@ func Read(path string) (g *Graph, err error) {
 	// (deflate's largest ratio is 1032:1); a corrupt dimension claiming more
 	// is refused before anything is allocated for it.
 	limit := 1032*st.Size() + 1<<20
+	if err := checkLinks(path); err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
 	f, err := hdf5.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "not a readable HDF5 file: " + err.Error()}
@@ -256,4 +259,21 @@ func readArray(d *hdf5.Dataset, limit int64) (*Array, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// checkLinks runs scanLinks on the file path.
+func checkLinks(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := scanLinks(f, st.Size()); err != nil {
+		return fmt.Errorf("corrupt HDF5 file: %w", err)
+	}
+	return nil
 }
