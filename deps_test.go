@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 	"safetensors":               {"internal/atomicfile", "internal/strictjson"},
 	"rundir":                    {"internal/atomicfile", "internal/strictjson"},
 	"loss":                      {"autograd"},
-	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "loss", "model", "safetensors", "rundir", "internal/atomicfile", "internal/procmem"},
+	"train":                     {"autograd", "optim", "datasets", "layers", "surrogate", "loss", "model", "nir", "safetensors", "rundir", "internal/atomicfile", "internal/procmem"},
 	"sweep":                     {"train", "rundir", "internal/atomicfile", "internal/procmem"},
 	"plots":                     {"rundir", "internal/atomicfile"},
 	"infer":                     {"datasets", "model", "safetensors", "internal/atomicfile", "internal/kernels"},

@@ -71,6 +71,8 @@ type ModelConfig struct {
 	PerNeuron       bool               `yaml:"per_neuron" help:"one decay factor and threshold per neuron instead of per layer"`
 	Init            string             `yaml:"init" help:"weight initialisation: pytorch, xavier_uniform, kaiming_normal"`
 	Bias            bool               `yaml:"bias" help:"linear layers have biases"`
+	From            string             `yaml:"from" help:"start from a saved model instead of the keys above: a model directory (RUN/model), a run directory, or a NIR file (.nir, with model.dt)"`
+	DT              float64            `yaml:"dt" help:"with a .nir model.from: the time step, in seconds, one model step stands for"`
 }
 
 // LoopConfig configures the optimisation.
@@ -537,6 +539,9 @@ func (d *DataConfig) validate() error {
 // validate checks the range of every key of the model section, and that the
 // surrogate with its parameters exists.
 func (m *ModelConfig) validate() error {
+	if err := m.validateFrom(); err != nil {
+		return err
+	}
 	if err := firstError(
 		oneOf("model.neuron", m.Neuron, "lif", "synaptic"),
 		oneOf("model.readout", m.Readout, "lif", "li"),

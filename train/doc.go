@@ -36,6 +36,30 @@
 // LoopConfig.LRSchedule or LoopConfig.Plateau the learning-rate schedule.
 // DecodeYAML reads a config embedded in another file, as sweep files do.
 //
+// # Starting from a saved model
+//
+// The key model.from starts a run from a saved model instead of a network
+// of the model section's keys: a model directory (RUN/model, model.json and
+// weights.safetensors), a run directory (its final model), or a NIR file
+// (.nir, written by spikegrad export --format nir or by another framework),
+// converted by package nir with time steps model.dt seconds apart:
+//
+//	model:
+//	  from: runs/mnist-2026-01-02-030405/model.nir
+//	  dt: 1e-3
+//
+// The network's architecture and initial weights are the model's (LoadFrom
+// reads it), so the keys that describe an architecture (model.hidden,
+// model.neuron, model.beta, ..., model.init) must be left at their defaults:
+// a value set beside model.from is an error naming the keys, rather than a
+// setting silently ignored. model.readout stays: it must name the kind of
+// the model's last layer (lif or li), as the losses and predictions it
+// allows are checked against it. The model's inputs and outputs must be the
+// data's features and classes (an error names both). model.dt is required
+// with a .nir file and refused otherwise. A resume compares model.from and
+// model.dt as any other key of the model section; the model itself is read
+// only at the start, later the checkpoints hold the weights.
+//
 // # Resuming
 //
 // Fit saves checkpoints/last.safetensors at each epoch's end, every

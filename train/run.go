@@ -191,9 +191,15 @@ func batchesPerEpoch(n, batch int, dropLast bool) int {
 }
 
 // build makes the network that cfg describes for data (initial weights
-// from cfg.Seed), its optimizer and the objective.
+// from cfg.Seed, or model.from's), its optimizer and the objective.
 func build(cfg *Config, data *DataSplits) (*layers.Sequential, optim.Optimizer, Objective, error) {
-	net, err := BuildNetwork(cfg.Model, data.Features, data.Classes, rand.New(rand.NewPCG(cfg.Seed, streamInit)))
+	var net *layers.Sequential
+	var err error
+	if cfg.Model.From != "" {
+		net, err = networkFrom(cfg.Model, data.Features, data.Classes)
+	} else {
+		net, err = BuildNetwork(cfg.Model, data.Features, data.Classes, rand.New(rand.NewPCG(cfg.Seed, streamInit)))
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
