@@ -133,20 +133,27 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	old, err := os.ReadFile(ea.out)
+	return writeOutput("export", ea.out, b, ea.force, ea.dir, stdout)
+}
+
+// writeOutput writes b to out for the command cmd and prints out's name:
+// an identical file is left as it is ("up to date"), a different one is
+// replaced (atomically) only with force. src names what b was made from.
+func writeOutput(cmd, out string, b []byte, force bool, src string, stdout io.Writer) error {
+	old, err := os.ReadFile(out)
 	switch {
 	case err == nil && bytes.Equal(old, b):
-		fmt.Fprintf(stdout, "%s is up to date\n", ea.out)
+		fmt.Fprintf(stdout, "%s is up to date\n", out)
 		return nil
-	case err == nil && !ea.force:
-		return fmt.Errorf("export: %s exists and differs from the export of %s; pass --force to replace it, or --out to write elsewhere", ea.out, ea.dir)
+	case err == nil && !force:
+		return fmt.Errorf("%s: %s exists and differs from the %s of %s; pass --force to replace it, or --out to write elsewhere", cmd, out, cmd, src)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("export: %w", err)
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	if err := atomicfile.WriteBytes(ea.out, b); err != nil {
-		return fmt.Errorf("export: %w", err)
+	if err := atomicfile.WriteBytes(out, b); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	fmt.Fprintf(stdout, "%s\n", ea.out)
+	fmt.Fprintf(stdout, "%s\n", out)
 	return nil
 }
 

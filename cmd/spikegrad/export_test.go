@@ -45,28 +45,8 @@ func TestExportRandman(t *testing.T) {
 	if m.Encoding.Name != infer.EncodingSpikes || m.Steps != 20 || m.Readout != "membrane_max" {
 		t.Errorf("exported encoding %+v, steps %d, read-out %s; want spikes, 20 (randman_steps), membrane_max", m.Encoding, m.Steps, m.Readout)
 	}
-	cfg, _, err := train.LoadModel(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := train.LoadData(ctx, cfg.Data, cfg.Seed, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := infer.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, st, err := e.Run(data.Test, infer.RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := train.EvaluateRun(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Accuracy != ev.Accuracy || st.Samples != ev.Samples {
-		t.Errorf("engine: %d samples, accuracy %v; spikegrad eval: %d samples, %v", st.Samples, st.Accuracy, ev.Samples, ev.Accuracy)
+	if acc, ev := engineAndEval(t, ctx, m, dir); acc != ev {
+		t.Errorf("engine: accuracy %v; spikegrad eval: %v", acc, ev)
 	}
 	// Again: the same bytes, left as they are.
 	if out, _, err = cmd(ctx, "export", dir); err != nil || !strings.Contains(out, "up to date") {
@@ -103,6 +83,37 @@ func TestExportRandman(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming %q", c.args, err, c.want)
 		}
 	}
+}
+
+// engineAndEval returns the accuracy of the inference model m on the test
+// set of the run dir (regenerated from its config) and that of
+// `spikegrad eval` of the run, and fails t if they ran other samples.
+func engineAndEval(t *testing.T, ctx context.Context, m *infer.Model, dir string) (engine, eval float64) {
+	t.Helper()
+	cfg, _, err := train.LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := train.LoadData(ctx, cfg.Data, cfg.Seed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := infer.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st, err := e.Run(data.Test, infer.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := train.EvaluateRun(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Samples != ev.Samples {
+		t.Errorf("engine: %d samples; spikegrad eval: %d", st.Samples, ev.Samples)
+	}
+	return st.Accuracy, ev.Accuracy
 }
 
 // TestInferMNIST trains the tutorial network on 640 MNIST images, exports

@@ -56,6 +56,7 @@ Usage:
   spikegrad sweep report DIR                          rank a sweep's trials, write the table and best.yaml
   spikegrad export RUN_DIR [--out FILE]               write a run's model as one inference model file
   spikegrad infer MODEL [--data DATASET]              run an exported model: accuracy, spikes, SynOps
+  spikegrad import FILE.nir --dt S --steps T          convert a NIR graph into a model spikegrad infer runs
 
 Run 'spikegrad COMMAND --help' for a command's options.
 `
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdExport(args[1:], stdout, stderr)
 	case "infer":
 		return cmdInfer(args[1:], stdout, stderr)
+	case "import":
+		return cmdImport(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errUsageShown
