@@ -118,6 +118,15 @@
 // nested graph and a recurrent edge are errors naming the node. Read and
 // Write handle every node type and nested graphs.
 //
+// # On the command line
+//
+//	spikegrad export RUN_DIR --format nir --dt 1e-3      a run's model as a NIR file
+//	spikegrad import FILE.nir --dt 1e-3 --steps 25 --encoding rate --dataset mnist
+//	                                                     a NIR file as an inference model (.sgi)
+//	spikegrad infer FILE.sgi                             run it on the dataset's test set
+//	spikegrad train --model.from FILE.nir --model.dt 1e-3 ...
+//	                                                     fine-tune it (package train)
+//
 // # Examples
 //
 // Example exports a two-layer network with dt = 1 ms, reads the file back
