@@ -55,8 +55,11 @@ func (m *ModelConfig) validateFrom() error {
 		}
 	}
 	if len(set) > 0 {
-		return bad("model.from", strconv.Quote(m.From), fmt.Sprintf("takes the architecture from the model, but %s %s set to other values than the defaults: remove them",
-			strings.Join(set, ", "), map[bool]string{true: "is", false: "are"}[len(set) == 1]))
+		verb := "are set (not to their defaults): remove them"
+		if len(set) == 1 {
+			verb = "is set (not to its default): remove it"
+		}
+		return bad("model.from", strconv.Quote(m.From), fmt.Sprintf("takes the architecture from the model, but %s %s", strings.Join(set, ", "), verb))
 	}
 	return nil
 }
