@@ -6,36 +6,47 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/internal/atomicfile"
+	"github.com/spikegrad/spikegrad/nir"
 	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/train"
 )
 
-const exportUsage = `Usage: spikegrad export RUN_DIR [--out FILE] [--force]
+const exportUsage = `Usage: spikegrad export RUN_DIR [--format infer|nir] [--dt SECONDS] [--out FILE] [--force]
 
 Writes the final model of a training run as one self-contained inference
 model file (package infer): the architecture, the weights and neuron
 parameters, the time steps, the input encoding and the read-out of the run's
-config, in one safetensors file.
+config, in one safetensors file. With --format nir it writes the network as
+a NIR graph (HDF5) for neuromorphic hardware and other frameworks instead
+(package nir), with the continuous-time parameters of time steps --dt
+seconds apart.
 
-  --out FILE   where to write it (default RUN_DIR/model.sgi)
+  --format F   infer (default) or nir
+  --dt S       nir: the time step, in seconds, one model step stands for
+               (required: NIR's time constants are tau = dt/(1 - beta))
+  --out FILE   where to write it (default RUN_DIR/model.sgi, or
+               RUN_DIR/model.nir)
   --force      replace an existing FILE that differs (an identical one is
                left as it is)
 `
 
 // exportArgs is the parsed command line of export.
 type exportArgs struct {
-	dir, out string
-	force    bool
+	dir, out, format string
+	dt               float64
+	force            bool
 }
 
 func parseExport(args []string, stdout io.Writer) (*exportArgs, error) {
-	ea := &exportArgs{}
+	ea := &exportArgs{format: "infer"}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
@@ -59,15 +70,29 @@ func parseExport(args []string, stdout io.Writer) (*exportArgs, error) {
 				}
 				ea.force = b
 			}
-		case "out":
+		case "out", "format", "dt":
 			if !hasVal {
 				if i+1 >= len(args) {
-					return nil, &usageError{"export: --out needs a value"}
+					return nil, &usageError{fmt.Sprintf("export: --%s needs a value", key)}
 				}
 				i++
 				val = args[i]
 			}
-			ea.out = val
+			switch key {
+			case "out":
+				ea.out = val
+			case "format":
+				if val != "infer" && val != "nir" {
+					return nil, &usageError{fmt.Sprintf("export: --format %q: must be infer or nir", val)}
+				}
+				ea.format = val
+			default:
+				dt, err := strconv.ParseFloat(val, 64)
+				if err != nil || !(dt > 0) || math.IsInf(dt, 0) {
+					return nil, &usageError{fmt.Sprintf("export: --dt %q: must be a time step in seconds, finite and > 0", val)}
+				}
+				ea.dt = dt
+			}
 		default:
 			return nil, &usageError{fmt.Sprintf("export: unknown option %q\n%s", a, exportUsage)}
 		}
@@ -75,8 +100,17 @@ func parseExport(args []string, stdout io.Writer) (*exportArgs, error) {
 	if ea.dir == "" {
 		return nil, &usageError{"export: usage: spikegrad export RUN_DIR [--out FILE] [--force]"}
 	}
+	switch {
+	case ea.format == "nir" && ea.dt == 0:
+		return nil, &usageError{"export: --format nir needs --dt SECONDS, the time step one model step stands for (e.g. --dt 1e-3)"}
+	case ea.format != "nir" && ea.dt != 0:
+		return nil, &usageError{"export: --dt is for --format nir"}
+	}
 	if ea.out == "" {
 		ea.out = filepath.Join(ea.dir, "model.sgi")
+		if ea.format == "nir" {
+			ea.out = filepath.Join(ea.dir, "model.nir")
+		}
 	}
 	return ea, nil
 }
@@ -90,7 +124,12 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := infer.Marshal(m)
+	var b []byte
+	if ea.format == "nir" {
+		b, err = nirBytes(m, ea.dt, ea.out)
+	} else {
+		b, err = infer.Marshal(m)
+	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -104,11 +143,32 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := infer.Save(ea.out, m); err != nil {
+	if err := atomicfile.WriteBytes(ea.out, b); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(stdout, "%s\n", ea.out)
 	return nil
+}
+
+// nirBytes returns the NIR file of m's network for time steps dt seconds
+// apart. nir.Write writes files, so the graph is written to a temporary
+// folder beside out and read back; out itself is replaced (atomically) only
+// when it differs.
+func nirBytes(m *infer.Model, dt float64, out string) ([]byte, error) {
+	g, err := nir.FromModel(m.Arch, m.Weights, dt)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(out), ".export-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	p := filepath.Join(tmp, "model.nir")
+	if err := nir.Write(p, g); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(p)
 }
 
 // exportRun returns the inference model of a run directory: its final

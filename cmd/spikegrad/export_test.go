@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/model"
+	"github.com/spikegrad/spikegrad/nir"
+	"github.com/spikegrad/spikegrad/rundir"
+	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/train"
 )
 
@@ -154,5 +160,80 @@ func TestInferMNIST(t *testing.T) {
 	// fc1 takes the image (analog): 784·1000 MACs per sample, once.
 	if !strings.Contains(out, "784000") {
 		t.Errorf("infer output lacks fc1's 784000 MACs per sample:\n%s", out)
+	}
+}
+
+// TestExportNIR exports tinyYAML's trained run as a NIR graph and requires
+// the graph, read back and converted with the same dt, to be the run's model:
+// the same model.json and the same tensors bit for bit (nir.FromModel and
+// nir.ToModel invert each other for parameters inside their ranges). A
+// second export is "up to date"; --format nir without --dt, and a bad dt,
+// are usage errors.
+func TestExportNIR(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	cfgFile := writeFile(t, tmp, "run.yaml", tinyYAML)
+	dir := filepath.Join(tmp, "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", cfgFile, "--run-dir", dir, "--train.epochs", "1"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	const dt = 1e-3 // seconds per step
+	out, _, err := cmd(ctx, "export", dir, "--format", "nir", "--dt", "1e-3")
+	if err != nil {
+		t.Fatalf("export --format nir: %v", err)
+	}
+	path := filepath.Join(dir, "model.nir")
+	if strings.TrimSpace(out) != path {
+		t.Errorf("export printed %q, want %q", out, path)
+	}
+	g, err := nir.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, gotW, err := nir.ToModel(g, dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantW, err := model.Load(filepath.Join(dir, rundir.ModelDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := model.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := model.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("model from the NIR file:\n%s\nthe run's model:\n%s", a, b)
+	}
+	byName := map[string]safetensors.Tensor{}
+	for _, w := range gotW {
+		byName[w.Name] = w
+	}
+	for _, w := range wantW {
+		g, ok := byName[w.Name]
+		if !ok || !slices.Equal(g.Shape, w.Shape) || !slices.EqualFunc(g.Data, w.Data, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }) {
+			t.Errorf("tensor %s of the NIR file differs from the run's (present %v)", w.Name, ok)
+		}
+	}
+	if len(gotW) != len(wantW) {
+		t.Errorf("%d tensors from the NIR file, the run has %d", len(gotW), len(wantW))
+	}
+	if out, _, err := cmd(ctx, "export", dir, "--format", "nir", "--dt", "1e-3"); err != nil || !strings.Contains(out, "up to date") {
+		t.Errorf("second export: %q, %v; want up to date", out, err)
+	}
+	for _, args := range [][]string{
+		{"export", dir, "--format", "nir"},
+		{"export", dir, "--format", "nir", "--dt", "0"},
+		{"export", dir, "--format", "nir", "--dt", "-1e-3"},
+		{"export", dir, "--dt", "1e-3"},
+		{"export", dir, "--format", "onnx"},
+	} {
+		if _, _, err := cmd(ctx, args...); err == nil || !strings.Contains(err.Error(), "export: --") {
+			t.Errorf("spikegrad %s: %v, want a usage error naming the option", strings.Join(args, " "), err)
+		}
 	}
 }
