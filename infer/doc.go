@@ -98,6 +98,18 @@
 // DoneFraction is (SynOps + MACs) / DenseOps, the share of the dense
 // network's work the event-driven run actually did.
 //
+// # Fixed point
+//
+// Quantize turns a Model into a FixedModel with integer weights (8 bits by
+// default, one scale per layer or per output channel), an integer membrane and
+// synaptic current (24 bits, saturating) and integer decay constants (12 bits:
+// beta ≈ d/4096): the widths of Intel's Loihi (Davies et al., IEEE Micro 2018).
+// FixedModel.Run runs it with integer arithmetic only inside the time loop and
+// reports its accuracy and work as Engine.Run does, so that the accuracy a chip
+// of those widths would reach stands beside the float one
+// (`spikegrad infer MODEL --fixed`). Quantize's documentation gives the
+// scales, the equations, the rounding and what differs from Loihi.
+//
 // # Energy
 //
 // A Profile gives the energy of one synaptic operation, one neuron update,

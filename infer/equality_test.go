@@ -84,6 +84,17 @@ func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential
 	return net
 }
 
+// tutorialModel returns tutorialNet trained 50 steps, its exported model
+// (direct encoding over T steps, spike-count read-out) and the MNIST test set.
+func tutorialModel(t testing.TB, dir string, T int) (*layers.Sequential, *infer.Model, datasets.Dataset) {
+	net := tutorialNet(t, dir, 50)
+	test, err := datasets.Load("mnist", datasets.Test, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, export(net, T, infer.Encoding{Name: infer.EncodingDirect}, infer.ReadoutSpikeCount), test
+}
+
 // TestEqualityMNIST trains the tutorial network for 50 steps (Example_tutorial
 // measured 88.5 % test accuracy after them) and runs the 10000 MNIST test
 // images through the training forward pass (layers.Sequential.Forward) and
@@ -102,12 +113,7 @@ func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential
 func TestEqualityMNIST(t *testing.T) {
 	dir := mnistDir(t)
 	const T, B = 25, 250
-	net := tutorialNet(t, dir, 50)
-	test, err := datasets.Load("mnist", datasets.Test, datasets.ResolveOptions{Dir: dir, Offline: true}, datasets.ImageOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := export(net, T, infer.Encoding{Name: infer.EncodingDirect}, infer.ReadoutSpikeCount)
+	net, m, test := tutorialModel(t, dir, T)
 	e, err := infer.New(m)
 	if err != nil {
 		t.Fatal(err)

@@ -28,9 +28,51 @@ type RunOptions struct {
 // a sequence dataset is run as it is, its values taken as spikes unless the
 // encoding is direct.
 func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error) {
+	total := make([]layerCount, len(e.layers))
+	var s *State
+	preds, correct, steps, err := eachBatch(e.m, e.in, ds, opt, func(x []float32, steps, B int, constant bool, preds []int) error {
+		if s == nil || s.B != B {
+			s = e.NewState(B)
+		}
+		if err := e.Forward(s, x, steps, constant, e.m.Encoding.Binary(), preds, nil); err != nil {
+			return err
+		}
+		addCounts(total, s.count.layers)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	st := e.stats(total, len(preds), steps)
+	if len(preds) > 0 {
+		st.Accuracy = float64(correct) / float64(len(preds))
+	}
+	return preds, st, nil
+}
+
+// addCounts adds the counters c to total.
+func addCounts(total, c []layerCount) {
+	for i, c := range c {
+		t := &total[i]
+		t.spikes += c.spikes
+		t.synOps += c.synOps
+		t.macs += c.macs
+		t.denseOps += c.denseOps
+		t.updates += c.updates
+	}
+}
+
+// eachBatch feeds the samples of ds in order, in batches, to run, as Run
+// describes: a static dataset encoded as m's Encoding says over m's Steps
+// (a direct encoding as one constant step), a sequence dataset as it is.
+// run gets the batch x ([steps, B, in] time-major, or [B, in] when
+// constant) and writes the B predictions; eachBatch returns them all, the
+// number that match the labels, and the steps run.
+func eachBatch(m *Model, in int, ds datasets.Dataset, opt RunOptions,
+	run func(x []float32, steps, B int, constant bool, preds []int) error) (preds []int, correct, steps int, err error) {
 	dsSteps, features := ds.Shape()
-	if features != e.in {
-		return nil, nil, fmt.Errorf("infer: the dataset has %d features per step, the model takes %d", features, e.in)
+	if features != in {
+		return nil, 0, 0, fmt.Errorf("infer: the dataset has %d features per step, the model takes %d", features, in)
 	}
 	bs := opt.BatchSize
 	if bs <= 0 {
@@ -40,21 +82,21 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 	if opt.Limit > 0 && opt.Limit < n {
 		n = opt.Limit
 	}
-	steps, constant, binary := dsSteps, false, e.m.Encoding.Binary()
-	enc := e.m.Encoding.Encoder()
+	steps, constant := dsSteps, false
+	enc := m.Encoding.Encoder()
 	if dsSteps == 1 {
-		steps = e.m.Steps
-		switch e.m.Encoding.Name {
+		steps = m.Steps
+		switch m.Encoding.Name {
 		case EncodingDirect:
 			constant = true
 		case EncodingSpikes:
 			if steps != 1 {
-				return nil, nil, fmt.Errorf("infer: the model expects spike sequences of %d steps, the dataset has static samples", steps)
+				return nil, 0, 0, fmt.Errorf("infer: the model expects spike sequences of %d steps, the dataset has static samples", steps)
 			}
 		}
 	} else {
-		if dsSteps != e.m.Steps {
-			return nil, nil, fmt.Errorf("infer: the dataset's samples have %d steps, the model runs %d", dsSteps, e.m.Steps)
+		if dsSteps != m.Steps {
+			return nil, 0, 0, fmt.Errorf("infer: the dataset's samples have %d steps, the model runs %d", dsSteps, m.Steps)
 		}
 		enc = nil
 	}
@@ -62,10 +104,7 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 	batch := datasets.NewBatch(dsSteps, bs, features)
 	batch.Rand = rng
 	var encoded []float32
-	preds := make([]int, n)
-	total := make([]layerCount, len(e.layers))
-	var s *State
-	correct := 0
+	preds = make([]int, n)
 	idx := make([]int, 0, bs)
 	for start := 0; start < n; start += bs {
 		B := min(bs, n-start)
@@ -75,7 +114,7 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 		}
 		batch.Resize(dsSteps, B, features)
 		if err := ds.Fill(batch, idx); err != nil {
-			return nil, nil, fmt.Errorf("infer: %w", err)
+			return nil, 0, 0, fmt.Errorf("infer: %w", err)
 		}
 		x := batch.X[:dsSteps*B*features]
 		if enc != nil {
@@ -87,36 +126,21 @@ func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error)
 			enc.Encode(encoded, x, steps, B, features, rng)
 			x = encoded
 		}
-		if e.m.Encoding.Name == EncodingSpikes {
+		if m.Encoding.Name == EncodingSpikes {
 			if err := checkBinary(x, B, features, start); err != nil {
-				return nil, nil, err
+				return nil, 0, 0, err
 			}
 		}
-		if s == nil || s.B != B {
-			s = e.NewState(B)
-		}
-		if err := e.Forward(s, x, steps, constant, binary, preds[start:start+B], nil); err != nil {
-			return nil, nil, err
+		if err := run(x, steps, B, constant, preds[start:start+B]); err != nil {
+			return nil, 0, 0, err
 		}
 		for i, p := range preds[start : start+B] {
 			if p == batch.Labels[i] {
 				correct++
 			}
 		}
-		for i, c := range s.count.layers {
-			t := &total[i]
-			t.spikes += c.spikes
-			t.synOps += c.synOps
-			t.macs += c.macs
-			t.denseOps += c.denseOps
-			t.updates += c.updates
-		}
 	}
-	st := e.stats(total, n, steps)
-	if n > 0 {
-		st.Accuracy = float64(correct) / float64(n)
-	}
-	return preds, st, nil
+	return preds, correct, steps, nil
 }
 
 // checkBinary returns an error naming the sample, step and feature of the

@@ -13,6 +13,8 @@ import (
 
 const inferUsage = `Usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N] [--batch N]
                        [--report DIR] [--profiles FILE]...
+                       [--fixed [--weight-bits N] [--per-channel] [--membrane-bits N]
+                        [--decay-bits N] [--input-bits N]]
 
 Runs an exported model (spikegrad export) on the test set of a dataset with
 the event-driven engine and prints the accuracy and, per layer and per
@@ -29,12 +31,23 @@ inputs), and the fraction of a dense forward's operations that were done.
                    DIR draws them)
   --profiles FILE  hardware profiles to add to the built-in ones (repeatable; a
                    profile of a built-in name replaces it, and a note says so)
+  --fixed          also run the model in fixed point (integer weights, membrane and
+                   decay, as neuromorphic chips hold them) and print its accuracy
+                   beside the float one, with its per-layer table; the widths
+                   default to Intel Loihi's (Davies et al., IEEE Micro 2018):
+  --weight-bits N     weights, sign included (default 8)
+  --per-channel       one weight scale per output neuron (default: one per layer)
+  --membrane-bits N   membrane and synaptic current, sign included (default 24)
+  --decay-bits N      decay constants: beta ≈ d / 2^N (default 12)
+  --input-bits N      analog (direct-encoded) input, sign included (default 8)
 `
 
 type inferArgs struct {
 	model, data, dir, report string
 	profiles                 []string
 	limit, batch             int
+	fixed, fixedWidths       bool
+	fixedConfig              infer.FixedConfig
 }
 
 func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
@@ -53,6 +66,14 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 			fmt.Fprint(stdout, inferUsage)
 			return nil, errUsageShown
 		}
+		if (key == "fixed" || key == "per-channel") && !hasVal {
+			if key == "fixed" {
+				ia.fixed = true
+			} else {
+				ia.fixedConfig.PerChannel = true
+			}
+			continue
+		}
 		if !hasVal {
 			if i+1 >= len(args) {
 				return nil, &usageError{fmt.Sprintf("infer: --%s needs a value", key)}
@@ -69,6 +90,16 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 			ia.report = val
 		case "profiles":
 			ia.profiles = append(ia.profiles, val)
+		case "weight-bits", "membrane-bits", "decay-bits", "input-bits":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return nil, &usageError{fmt.Sprintf("infer: --%s %q: must be a whole number > 0", key, val)}
+			}
+			*map[string]*int{"weight-bits": &ia.fixedConfig.WeightBits, "membrane-bits": &ia.fixedConfig.MembraneBits,
+				"decay-bits": &ia.fixedConfig.DecayBits, "input-bits": &ia.fixedConfig.InputBits}[key] = n
+			ia.fixedWidths = true
+		case "fixed", "per-channel":
+			return nil, &usageError{fmt.Sprintf("infer: --%s takes no value", key)}
 		case "limit", "batch":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 || key == "batch" && n == 0 {
@@ -82,6 +113,9 @@ func parseInfer(args []string, stdout io.Writer) (*inferArgs, error) {
 		default:
 			return nil, &usageError{fmt.Sprintf("infer: unknown option %q\n%s", a, inferUsage)}
 		}
+	}
+	if (ia.fixedWidths || ia.fixedConfig.PerChannel) && !ia.fixed {
+		return nil, &usageError{"infer: --weight-bits, --per-channel, --membrane-bits, --decay-bits and --input-bits need --fixed"}
 	}
 	if ia.model == "" {
 		return nil, &usageError{"infer: usage: spikegrad infer MODEL [--data DATASET] [--data.dir DIR] [--limit N]"}
@@ -112,6 +146,12 @@ func cmdInfer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var fm *infer.FixedModel
+	if ia.fixed {
+		if fm, err = infer.Quantize(m, ia.fixedConfig); err != nil {
+			return err
+		}
+	}
 	// The profiles are read before the run, so that a bad file fails fast.
 	profiles, err := loadProfiles(ia.profiles, stderr)
 	if err != nil {
@@ -124,6 +164,21 @@ func cmdInfer(args []string, stdout, stderr io.Writer) error {
 	printStats(stdout, st)
 	fmt.Fprintln(stdout)
 	printEnergy(stdout, st.Energies(profiles))
+	if fm != nil {
+		_, fst, err := fm.Run(test, infer.RunOptions{BatchSize: ia.batch, Limit: ia.limit})
+		if err != nil {
+			return err
+		}
+		c := fm.Config
+		scale := "one weight scale per layer"
+		if c.PerChannel {
+			scale = "one weight scale per output channel"
+		}
+		fmt.Fprintf(stdout, "\nfixed point: %d-bit weights (%s), %d-bit membrane, %d-bit decay, %d-bit analog input\n",
+			c.WeightBits, scale, c.MembraneBits, c.DecayBits, c.InputBits)
+		fmt.Fprintf(stdout, "accuracy: float %.2f%%, fixed point %.2f%%\n\n", 100*st.Accuracy, 100*fst.Accuracy)
+		printStats(stdout, fst)
+	}
 	if ia.report == "" {
 		return nil
 	}
