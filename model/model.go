@@ -50,6 +50,9 @@ var payloads = []func() Payload{
 	func() Payload { return new(LIF) },
 	func() Payload { return new(Synaptic) },
 	func() Payload { return new(LI) },
+	func() Payload { return new(IF) },
+	func() Payload { return new(ALIF) },
+	func() Payload { return new(PLIF) },
 }
 
 // Kinds lists the layer kinds that a model may hold.
