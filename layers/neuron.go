@@ -121,6 +121,10 @@ var (
 	_ Stateful[LIFState]      = (*LIF)(nil)
 	_ Stateful[SynapticState] = (*Synaptic)(nil)
 	_ Stateful[LIState]       = (*LI)(nil)
+	_ Spiking                 = (*RLIF)(nil)
+	_ Spiking                 = (*RSynaptic)(nil)
+	_ Stateful[LIFState]      = (*RLIF)(nil)
+	_ Stateful[SynapticState] = (*RSynaptic)(nil)
 )
 
 // newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per

@@ -3,6 +3,7 @@ package layers
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -116,6 +117,8 @@ func every(rng *rand.Rand) *Sequential {
 		NewSynaptic("syn1", 8, SynapticConfig{LIFConfig: lif, Alpha: 0.7, LearnAlpha: true}),
 		NewLinear("fc2", 8, 5, LinearConfig{NoBias: true, Init: InitXavierUniform, RNG: rng}),
 		NewLIF("lif2", 5, LIFConfig{Beta: 0.8, Reset: ResetNone, Surrogate: surrogate.Triangle{}}),
+		NewRLIF("rec2", 5, LIFConfig{Beta: 0.85, Threshold: 0.5, Reset: ResetZero}, RecurrentConfig{RNG: rng}),
+		NewRSynaptic("rsyn2", 5, SynapticConfig{LIFConfig: lif, Alpha: 0.6, LearnAlpha: true}, RecurrentConfig{OneToOne: true}),
 		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
 		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}))
 }
@@ -183,8 +186,8 @@ func TestBuildErrors(t *testing.T) {
 			`layers: lif "n": surrogate: Atan: Alpha = -2: must be positive and finite (0 selects the default)`},
 		{&model.Model{Layers: []model.Layer{model.NewLayer("a", model.Linear{In: 0, Out: 3, Init: model.InitZero})}},
 			`model: layer 0 "a" (linear): in = 0: must be positive`},
-		{&model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c", Config: []byte("{}")}}},
-			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li)`},
+		{&model.Model{Layers: []model.Layer{{Kind: "hopfield", Name: "c", Config: []byte("{}")}}},
+			`model: layer 0 "c" (hopfield): kind = "hopfield": unknown layer kind (allowed: ` + strings.Join(model.Kinds(), ", ") + `)`},
 	}
 	for _, c := range cases {
 		_, err := Build(c.m, nil)

@@ -50,6 +50,8 @@ var payloads = []func() Payload{
 	func() Payload { return new(LIF) },
 	func() Payload { return new(Synaptic) },
 	func() Payload { return new(LI) },
+	func() Payload { return new(RLIF) },
+	func() Payload { return new(RSynaptic) },
 }
 
 // Kinds lists the layer kinds that a model may hold.
