@@ -93,7 +93,7 @@ func TestErrors(t *testing.T) {
 		{head + `{"kind": "li", "name": "out", "config": {"n": 3, "beta": 0.5, "threshold": 1}}]}`,
 			`model: layer 0 "out" (li): threshold: unknown field (allowed: n, beta, learn_beta, per_neuron)`},
 		{head + `{"kind": "conv", "name": "c", "config": {}}]}`,
-			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li)`},
+			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li, conv2d, conv1d, maxpool2d, avgpool2d, sumpool2d, flatten)`},
 		{head + `{"kind": "li", "name": "a", "config": {"n": 3, "beta": 0.5}}, {"kind": "li", "name": "a", "config": {"n": 3, "beta": 0.5}}]}`,
 			`model: layer 1 "a" (li): name = "a": another layer has this name (parameters are named after their layer)`},
 		{head + `{"kind": "li", "config": {"n": 3, "beta": 0.5}}]}`, `model: layer 0 "" (li): name: is missing`},
