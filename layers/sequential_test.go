@@ -117,7 +117,14 @@ func every(rng *rand.Rand) *Sequential {
 		NewLinear("fc2", 8, 5, LinearConfig{NoBias: true, Init: InitXavierUniform, RNG: rng}),
 		NewLIF("lif2", 5, LIFConfig{Beta: 0.8, Reset: ResetNone, Surrogate: surrogate.Triangle{}}),
 		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
-		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}))
+		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}),
+		// the 3 outputs as 1 channel of 1×3 → 4×3×4 → 4×2×3 → 4×2×2 → 4×1×2 = 2 channels of 4 → 2×4.
+		NewConv2d("conv", 1, 1, 3, 4, [2]int{1, 2}, Conv2dConfig{Padding: [2]int{1, 1}, Init: InitKaimingNormal, RNG: rng}),
+		NewMaxPool2d("maxpool", 4, 3, 4, [2]int{2, 2}, Pool2dConfig{Stride: [2]int{1, 1}}),
+		NewAvgPool2d("avgpool", 4, 2, 3, [2]int{1, 2}, Pool2dConfig{Padding: [2]int{0, 1}}),
+		NewSumPool2d("sumpool", 4, 2, 2, [2]int{2, 1}, Pool2dConfig{}),
+		NewConv1d("conv1d", 2, 4, 2, 3, Conv1dConfig{Padding: 1, Groups: 2, NoBias: true, Init: InitXavierUniform, RNG: rng}),
+		NewFlatten("flat", 8))
 }
 
 // TestModelRoundTrip checks that Build inverts Sequential.Model, through
@@ -184,7 +191,7 @@ func TestBuildErrors(t *testing.T) {
 		{&model.Model{Layers: []model.Layer{model.NewLayer("a", model.Linear{In: 0, Out: 3, Init: model.InitZero})}},
 			`model: layer 0 "a" (linear): in = 0: must be positive`},
 		{&model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c", Config: []byte("{}")}}},
-			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li)`},
+			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li, conv2d, conv1d, maxpool2d, avgpool2d, sumpool2d, flatten)`},
 	}
 	for _, c := range cases {
 		_, err := Build(c.m, nil)
