@@ -120,7 +120,14 @@ func every(rng *rand.Rand) *Sequential {
 		NewRLIF("rec2", 5, LIFConfig{Beta: 0.85, Threshold: 0.5, Reset: ResetZero}, RecurrentConfig{RNG: rng}),
 		NewRSynaptic("rsyn2", 5, SynapticConfig{LIFConfig: lif, Alpha: 0.6, LearnAlpha: true}, RecurrentConfig{OneToOne: true}),
 		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
-		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}))
+		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}),
+		// the 3 outputs as 1 channel of 1×3 → 4×3×4 → 4×2×3 → 4×2×2 → 4×1×2 = 2 channels of 4 → 2×4.
+		NewConv2d("conv", 1, 1, 3, 4, [2]int{1, 2}, Conv2dConfig{Padding: [2]int{1, 1}, Init: InitKaimingNormal, RNG: rng}),
+		NewMaxPool2d("maxpool", 4, 3, 4, [2]int{2, 2}, Pool2dConfig{Stride: [2]int{1, 1}}),
+		NewAvgPool2d("avgpool", 4, 2, 3, [2]int{1, 2}, Pool2dConfig{Padding: [2]int{0, 1}}),
+		NewSumPool2d("sumpool", 4, 2, 2, [2]int{2, 1}, Pool2dConfig{}),
+		NewConv1d("conv1d", 2, 4, 2, 3, Conv1dConfig{Padding: 1, Groups: 2, NoBias: true, Init: InitXavierUniform, RNG: rng}),
+		NewFlatten("flat", 8))
 }
 
 // TestModelRoundTrip checks that Build inverts Sequential.Model, through

@@ -50,6 +50,12 @@ var payloads = []func() Payload{
 	func() Payload { return new(LIF) },
 	func() Payload { return new(Synaptic) },
 	func() Payload { return new(LI) },
+	func() Payload { return new(Conv2d) },
+	func() Payload { return new(Conv1d) },
+	func() Payload { return &Pool2d{Op: KindMaxPool2d} },
+	func() Payload { return &Pool2d{Op: KindAvgPool2d} },
+	func() Payload { return &Pool2d{Op: KindSumPool2d} },
+	func() Payload { return new(Flatten) },
 	func() Payload { return new(RLIF) },
 	func() Payload { return new(RSynaptic) },
 }
