@@ -1,4 +1,5 @@
 // Package layers holds the building blocks of spiking networks: Linear,
+// Conv2d and Conv1d, the pools MaxPool2d, AvgPool2d and SumPool2d, Flatten,
 // the neuron models LIF, Synaptic and LI, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
 //
@@ -35,6 +36,29 @@
 // input constant over time, Sequential.Forward computes the layers before
 // the first neuron layer once and LIF.ScanConst takes the constant input
 // without repeating it.
+//
+// # Images
+//
+// A sequence is always [T, B, F]. A convolution or pooling layer takes the
+// number of channels and the image size from its config (C, H, W) and reads
+// the feature axis as C·H·W values, channel-major: feature c·H·W + y·W + x,
+// which is PyTorch's NCHW image flattened. Its output is laid out the same
+// way, so layers chain, and a Linear layer after them (with a Flatten to
+// mark the change of layout, which moves nothing) sees PyTorch's
+// nn.Flatten order. Neuron layers after a convolution have one neuron per
+// output value, Out·OH·OW. A convolution runs over all T·B frames at once:
+// im2col, then one SGEMM per group.
+//
+// A spiking conv net for 28×28 images:
+//
+//	net := layers.NewSequential(
+//		layers.NewConv2d("conv1", 1, 28, 28, 8, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}}),
+//		layers.NewLIF("lif1", 8*28*28, layers.LIFConfig{Beta: 0.9}),
+//		layers.NewSumPool2d("pool1", 8, 28, 28, [2]int{2, 2}, layers.Pool2dConfig{}),
+//		layers.NewFlatten("flat", 8*14*14),
+//		layers.NewLinear("fc", 8*14*14, 10, layers.LinearConfig{}),
+//		layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9}),
+//	)
 //
 // # Neuron models
 //

@@ -143,6 +143,26 @@ func neuronCases() []neuronCase {
 					cs = append(cs,
 						newCase("lif/"+suffix, lif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
 						newCase("synaptic/"+suffix, syn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+					// Recurrent layers, all to all (random V from a fixed
+					// seed) and one to one (distinct weights of both signs).
+					for _, one := range []bool{false, true} {
+						r := RecurrentConfig{OneToOne: one, RNG: rand.New(rand.NewPCG(5, 6))}
+						rlif := NewRLIF("rlif", 3, c, r)
+						rsyn := NewRSynaptic("rsyn", 3, SynapticConfig{LIFConfig: c, Alpha: 0.6, LearnAlpha: learn}, r)
+						if one {
+							copy(rlif.V.Data, []float32{0.5, -0.4, 0.3})
+							copy(rsyn.V.Data, []float32{0.5, -0.4, 0.3})
+						}
+						if per {
+							copy(rlif.Beta.Data, []float32{0.7, 0.8, 0.9})
+							copy(rlif.Threshold.Data, []float32{0.9, 1, 1.1})
+							copy(rsyn.Alpha.Data, []float32{0.5, 0.6, 0.7})
+						}
+						rs := fmt.Sprintf("/onetoone=%v/%s", one, suffix)
+						cs = append(cs,
+							newCase("rlif"+rs, rlif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+							newCase("rsynaptic"+rs, rsyn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+					}
 				}
 			}
 		}

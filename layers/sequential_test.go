@@ -3,6 +3,7 @@ package layers
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -116,8 +117,17 @@ func every(rng *rand.Rand) *Sequential {
 		NewSynaptic("syn1", 8, SynapticConfig{LIFConfig: lif, Alpha: 0.7, LearnAlpha: true}),
 		NewLinear("fc2", 8, 5, LinearConfig{NoBias: true, Init: InitXavierUniform, RNG: rng}),
 		NewLIF("lif2", 5, LIFConfig{Beta: 0.8, Reset: ResetNone, Surrogate: surrogate.Triangle{}}),
+		NewRLIF("rec2", 5, LIFConfig{Beta: 0.85, Threshold: 0.5, Reset: ResetZero}, RecurrentConfig{RNG: rng}),
+		NewRSynaptic("rsyn2", 5, SynapticConfig{LIFConfig: lif, Alpha: 0.6, LearnAlpha: true}, RecurrentConfig{OneToOne: true}),
 		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
-		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}))
+		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}),
+		// the 3 outputs as 1 channel of 1×3 → 4×3×4 → 4×2×3 → 4×2×2 → 4×1×2 = 2 channels of 4 → 2×4.
+		NewConv2d("conv", 1, 1, 3, 4, [2]int{1, 2}, Conv2dConfig{Padding: [2]int{1, 1}, Init: InitKaimingNormal, RNG: rng}),
+		NewMaxPool2d("maxpool", 4, 3, 4, [2]int{2, 2}, Pool2dConfig{Stride: [2]int{1, 1}}),
+		NewAvgPool2d("avgpool", 4, 2, 3, [2]int{1, 2}, Pool2dConfig{Padding: [2]int{0, 1}}),
+		NewSumPool2d("sumpool", 4, 2, 2, [2]int{2, 1}, Pool2dConfig{}),
+		NewConv1d("conv1d", 2, 4, 2, 3, Conv1dConfig{Padding: 1, Groups: 2, NoBias: true, Init: InitXavierUniform, RNG: rng}),
+		NewFlatten("flat", 8))
 }
 
 // everyKind is every with the layers whose multi-step path is their Step
@@ -202,8 +212,8 @@ func TestBuildErrors(t *testing.T) {
 			`layers: lif "n": surrogate: Atan: Alpha = -2: must be positive and finite (0 selects the default)`},
 		{&model.Model{Layers: []model.Layer{model.NewLayer("a", model.Linear{In: 0, Out: 3, Init: model.InitZero})}},
 			`model: layer 0 "a" (linear): in = 0: must be positive`},
-		{&model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c", Config: []byte("{}")}}},
-			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li, if, alif, plif)`},
+		{&model.Model{Layers: []model.Layer{{Kind: "hopfield", Name: "c", Config: []byte("{}")}}},
+			`model: layer 0 "c" (hopfield): kind = "hopfield": unknown layer kind (allowed: ` + strings.Join(model.Kinds(), ", ") + `)`},
 	}
 	for _, c := range cases {
 		_, err := Build(c.m, nil)

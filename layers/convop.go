@@ -1,0 +1,194 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
+)
+
+// convGeom is the geometry of a 2-D convolution (a 1-D one has height 1).
+type convGeom struct {
+	in, out, h, w  int
+	kh, kw, sh, sw int
+	ph, pw, dh, dw int
+	groups         int
+	oh, ow         int
+}
+
+func (g *convGeom) setOut() {
+	g.oh = (g.h+2*g.ph-g.dh*(g.kh-1)-1)/g.sh + 1
+	g.ow = (g.w+2*g.pw-g.dw*(g.kw-1)-1)/g.sw + 1
+}
+
+// k is the length of a column: the inputs of one output of one group.
+func (g *convGeom) k() int { return g.in / g.groups * g.kh * g.kw }
+
+// im2col writes, for group gr, the columns of all n frames of x [n, in·h·w]
+// into col [k, n·oh·ow]: col[(c·kh + i)·kw + j, f·oh·ow + y·ow + x] is the
+// input pixel that kernel tap (i, j) of channel c sees at output (y, x) of
+// frame f, or 0 in the padding.
+func (g *convGeom) im2col(col, x []float32, n, gr int) {
+	cg, p := g.in/g.groups, g.oh*g.ow
+	np := n * p
+	for c := range cg {
+		ch := gr*cg + c
+		for i := range g.kh {
+			for j := range g.kw {
+				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
+				for f := range n {
+					src := x[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
+					dst := row[f*p:][:p]
+					for y := range g.oh {
+						iy := y*g.sh - g.ph + i*g.dh
+						d := dst[y*g.ow:][:g.ow]
+						if iy < 0 || iy >= g.h {
+							clear(d)
+							continue
+						}
+						srow := src[iy*g.w:][:g.w]
+						for xo := range g.ow {
+							ix := xo*g.sw - g.pw + j*g.dw
+							if ix < 0 || ix >= g.w {
+								d[xo] = 0
+							} else {
+								d[xo] = srow[ix]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the columns col [k, n·oh·ow] of group gr back into dx, the
+// adjoint of im2col.
+func (g *convGeom) col2im(dx, col []float32, n, gr int) {
+	cg, p := g.in/g.groups, g.oh*g.ow
+	np := n * p
+	for c := range cg {
+		ch := gr*cg + c
+		for i := range g.kh {
+			for j := range g.kw {
+				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
+				for f := range n {
+					dst := dx[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
+					src := row[f*p:][:p]
+					for y := range g.oh {
+						iy := y*g.sh - g.ph + i*g.dh
+						if iy < 0 || iy >= g.h {
+							continue
+						}
+						drow := dst[iy*g.w:][:g.w]
+						s := src[y*g.ow:][:g.ow]
+						for xo := range g.ow {
+							if ix := xo*g.sw - g.pw + j*g.dw; ix >= 0 && ix < g.w {
+								drow[ix] += s[xo]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// conv runs the convolution over every frame of x [..., in·h·w] at once:
+// per group, one SGEMM W_g [out/groups, k] · col [k, n·oh·ow]. w is
+// [out, in/groups, kh, kw], b [out] or nil. The result is [..., out·oh·ow].
+func (g *convGeom) conv(t *autograd.Tape, op string, x, w, b *autograd.Var) *autograd.Var {
+	shape := x.Shape()
+	if len(shape) < 2 || shape[len(shape)-1] != g.in*g.h*g.w {
+		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), shape...)},
+			Msg: fmt.Sprintf("the last dimension must be in·h·w = %d·%d·%d = %d", g.in, g.h, g.w, g.in*g.h*g.w)})
+	}
+	n := x.Len() / (g.in * g.h * g.w)
+	var buf [8]int
+	oshape := append(append(buf[:0], shape[:len(shape)-1]...), g.out*g.oh*g.ow)
+	y := t.NewRaw(oshape...)
+	k, og, p := g.k(), g.out/g.groups, g.oh*g.ow
+	np := n * p
+	col := t.ScratchRaw(k * np)
+	prod := t.ScratchRaw(og * np)
+	for gr := range g.groups {
+		g.im2col(col, x.Data, n, gr)
+		kernels.Sgemm(false, false, og, np, k, 1, w.Data[gr*og*k:], k, col, np, 0, prod, np)
+		for o := range og {
+			ch := gr*og + o
+			var bias float32
+			if b != nil {
+				bias = b.Data[ch]
+			}
+			src := prod[o*np:][:np]
+			for f := range n {
+				dst := y.Data[(f*g.out+ch)*p:][:p]
+				s := src[f*p:][:p]
+				for i, v := range s {
+					dst[i] = v + bias
+				}
+			}
+		}
+	}
+	bw := autograd.Pooled[convBack](t)
+	*bw = convBack{g: g, n: n}
+	if b != nil {
+		t.Record(y, bw, x, w, b)
+	} else {
+		t.Record(y, bw, x, w)
+	}
+	return y
+}
+
+// convBack is the backward pass of conv: with dY_g the gradient of group
+// gr's outputs as [out/groups, n·oh·ow], dW_g += dY_g · col_gᵀ,
+// db_o += Σ dY_o, and dx += col2im(W_gᵀ · dY_g). The columns are made again
+// from x rather than kept from the forward pass.
+type convBack struct {
+	g *convGeom
+	n int
+}
+
+func (c *convBack) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.Var) {
+	g, n := c.g, c.n
+	x, w := in[0], in[1]
+	dx, dw := t.GradOf(x), t.GradOf(w)
+	var db []float32
+	if len(in) > 2 {
+		db = t.GradOf(in[2])
+	}
+	k, og, p := g.k(), g.out/g.groups, g.oh*g.ow
+	np := n * p
+	dy := t.ScratchRaw(og * np)
+	var col []float32
+	if dx != nil || dw != nil {
+		col = t.ScratchRaw(k * np)
+	}
+	for gr := range g.groups {
+		for o := range og {
+			ch := gr*og + o
+			dst := dy[o*np:][:np]
+			var s float32
+			for f := range n {
+				src := out.Grad[(f*g.out+ch)*p:][:p]
+				copy(dst[f*p:], src)
+				if db != nil {
+					for _, v := range src {
+						s += v
+					}
+				}
+			}
+			if db != nil {
+				db[ch] += s
+			}
+		}
+		if dw != nil {
+			g.im2col(col, x.Data, n, gr)
+			kernels.Sgemm(false, true, og, k, np, 1, dy, np, col, np, 1, dw[gr*og*k:], k)
+		}
+		if dx != nil {
+			kernels.Sgemm(true, false, k, np, og, 1, w.Data[gr*og*k:], k, dy, np, 0, col, np)
+			g.col2im(dx, col, n, gr)
+		}
+	}
+}
