@@ -80,6 +80,7 @@ func newCase[S any](name string, l Stateful[S], fields func(S) []*autograd.Var, 
 func lifFields(s LIFState) []*autograd.Var           { return []*autograd.Var{s.Mem, s.Spk} }
 func synapticFields(s SynapticState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Syn, s.Spk} }
 func liFields(s LIState) []*autograd.Var             { return []*autograd.Var{s.Mem} }
+func alifFields(s ALIFState) []*autograd.Var         { return []*autograd.Var{s.Mem, s.A, s.Spk} }
 
 // stepOf returns step i of a [T, B, N] sequence as [B, N].
 func stepOf(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
@@ -142,6 +143,54 @@ func neuronCases() []neuronCase {
 					cs = append(cs,
 						newCase("lif/"+suffix, lif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
 						newCase("synaptic/"+suffix, syn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+					// Recurrent layers, all to all (random V from a fixed
+					// seed) and one to one (distinct weights of both signs).
+					for _, one := range []bool{false, true} {
+						r := RecurrentConfig{OneToOne: one, RNG: rand.New(rand.NewPCG(5, 6))}
+						rlif := NewRLIF("rlif", 3, c, r)
+						rsyn := NewRSynaptic("rsyn", 3, SynapticConfig{LIFConfig: c, Alpha: 0.6, LearnAlpha: learn}, r)
+						if one {
+							copy(rlif.V.Data, []float32{0.5, -0.4, 0.3})
+							copy(rsyn.V.Data, []float32{0.5, -0.4, 0.3})
+						}
+						if per {
+							copy(rlif.Beta.Data, []float32{0.7, 0.8, 0.9})
+							copy(rlif.Threshold.Data, []float32{0.9, 1, 1.1})
+							copy(rsyn.Alpha.Data, []float32{0.5, 0.6, 0.7})
+						}
+						rs := fmt.Sprintf("/onetoone=%v/%s", one, suffix)
+						cs = append(cs,
+							newCase("rlif"+rs, rlif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+							newCase("rsynaptic"+rs, rsyn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+					}
+				}
+			}
+		}
+	}
+	for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+		for _, rg := range []bool{false, true} {
+			for _, learn := range []bool{false, true} {
+				for _, per := range []bool{false, true} {
+					suffix := fmt.Sprintf("%v/resetgrad=%v/learn=%v/per=%v", reset, rg, learn, per)
+					sg := surrogate.FastSigmoid{Slope: 5}
+					ifl := NewIF("if", 3, IFConfig{Threshold: 1, Reset: reset, ResetGrad: rg, LearnThreshold: learn, PerNeuron: per, Surrogate: sg})
+					// Adapt 0.5 and rho 0.9: thresholds that move by a
+					// sizeable fraction within the 5-6 steps of the tests.
+					alif := NewALIF("alif", 3, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.8, Threshold: 1, Reset: reset, ResetGrad: rg,
+						LearnBeta: learn, LearnThreshold: learn, PerNeuron: per, Surrogate: sg}, Rho: 0.9, Adapt: 0.5, LearnRho: learn, LearnAdapt: learn})
+					// Tau 2 is SpikingJelly's init_tau; FixedTau when not learning.
+					plif := NewPLIF("plif", 3, PLIFConfig{Threshold: 0.5, Reset: reset, ResetGrad: rg, FixedTau: !learn,
+						LearnThreshold: learn, PerNeuron: per, Surrogate: sg})
+					if per {
+						copy(ifl.Threshold.Data, []float32{0.9, 1, 1.1})
+						copy(alif.Rho.Data, []float32{0.8, 0.9, 0.95})
+						copy(alif.Adapt.Data, []float32{0.3, 0.5, 0.8})
+						copy(plif.W.Data, []float32{-1, 0, 0.5})
+					}
+					cs = append(cs,
+						newCase("if/"+suffix, ifl, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+						newCase("alif/"+suffix, alif, alifFields, func(s *ALIFState, v *autograd.Var) { s.Spk = v }),
+						newCase("plif/"+suffix, plif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }))
 				}
 			}
 		}

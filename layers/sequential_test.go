@@ -3,6 +3,7 @@ package layers
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -116,6 +117,8 @@ func every(rng *rand.Rand) *Sequential {
 		NewSynaptic("syn1", 8, SynapticConfig{LIFConfig: lif, Alpha: 0.7, LearnAlpha: true}),
 		NewLinear("fc2", 8, 5, LinearConfig{NoBias: true, Init: InitXavierUniform, RNG: rng}),
 		NewLIF("lif2", 5, LIFConfig{Beta: 0.8, Reset: ResetNone, Surrogate: surrogate.Triangle{}}),
+		NewRLIF("rec2", 5, LIFConfig{Beta: 0.85, Threshold: 0.5, Reset: ResetZero}, RecurrentConfig{RNG: rng}),
+		NewRSynaptic("rsyn2", 5, SynapticConfig{LIFConfig: lif, Alpha: 0.6, LearnAlpha: true}, RecurrentConfig{OneToOne: true}),
 		NewLinear("fc3", 5, 3, LinearConfig{RNG: rng}),
 		NewLI("out", 3, LIConfig{Beta: 0.5, LearnBeta: true}),
 		// the 3 outputs as 1 channel of 1×3 → 4×3×4 → 4×2×3 → 4×2×2 → 4×1×2 = 2 channels of 4 → 2×4.
@@ -127,11 +130,27 @@ func every(rng *rand.Rand) *Sequential {
 		NewFlatten("flat", 8))
 }
 
+// everyKind is every with the layers whose multi-step path is their Step
+// in a loop (which allocates) appended: IF, ALIF and PLIF, with options away
+// from their defaults.
+func everyKind(rng *rand.Rand) *Sequential {
+	ls := every(rng).Layers
+	ls = append(ls,
+		NewLinear("fc4", 3, 4, LinearConfig{RNG: rng}),
+		NewIF("if4", 4, IFConfig{Threshold: 0.7, Reset: ResetZero, ResetGrad: true, LearnThreshold: true, PerNeuron: true}),
+		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
+		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
+			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
+		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))
+	return NewSequential(ls...)
+}
+
 // TestModelRoundTrip checks that Build inverts Sequential.Model, through
 // the JSON of a model file: the same layers, configs and, from the same
 // seed, the same initial weights.
 func TestModelRoundTrip(t *testing.T) {
-	net := every(rand.New(rand.NewPCG(1, 2)))
+	net := everyKind(rand.New(rand.NewPCG(1, 2)))
 	b, err := model.Marshal(net.Model())
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +162,9 @@ func TestModelRoundTrip(t *testing.T) {
 	again, err := Build(m, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := again.Layers[len(again.Layers)-1].(*PLIF); !reflect.DeepEqual(got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data) {
+		t.Errorf("plif w %v, want %v", got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data)
 	}
 	if !reflect.DeepEqual(again.Model(), net.Model()) {
 		t.Fatalf("models differ:\n%+v\n%+v", again.Model(), net.Model())
@@ -190,8 +212,8 @@ func TestBuildErrors(t *testing.T) {
 			`layers: lif "n": surrogate: Atan: Alpha = -2: must be positive and finite (0 selects the default)`},
 		{&model.Model{Layers: []model.Layer{model.NewLayer("a", model.Linear{In: 0, Out: 3, Init: model.InitZero})}},
 			`model: layer 0 "a" (linear): in = 0: must be positive`},
-		{&model.Model{Layers: []model.Layer{{Kind: "conv", Name: "c", Config: []byte("{}")}}},
-			`model: layer 0 "c" (conv): kind = "conv": unknown layer kind (allowed: linear, lif, synaptic, li, conv2d, conv1d, maxpool2d, avgpool2d, sumpool2d, flatten)`},
+		{&model.Model{Layers: []model.Layer{{Kind: "hopfield", Name: "c", Config: []byte("{}")}}},
+			`model: layer 0 "c" (hopfield): kind = "hopfield": unknown layer kind (allowed: ` + strings.Join(model.Kinds(), ", ") + `)`},
 	}
 	for _, c := range cases {
 		_, err := Build(c.m, nil)
