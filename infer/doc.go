@@ -57,7 +57,7 @@
 //     non-spiking li layer) runs a dense product, counted as MACs. An input
 //     constant over time (the direct encoding of a static image) is
 //     projected once, not at every step, as the training forward does.
-//   - Neuron layers (lif, synaptic, li) update every neuron at every step,
+//   - Neuron layers (lif, synaptic, if, li) update every neuron at every step,
 //     with the equations of package layers (layers.LIF gives them), counted
 //     as neuron updates.
 //

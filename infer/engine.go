@@ -78,6 +78,11 @@ func New(m *Model) (*Engine, error) {
 		case *model.Synaptic:
 			lif(&c.LIF)
 			l.alpha = clamp(byName[ml.Name+".alpha"], 0, 1)
+		case *model.IF: // a LIF layer whose decay is 1
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.reset = resetMode(c.Reset)
+			l.beta = []float32{1}
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
 		case *model.LI:
 			l.neuron, l.in, l.out = true, c.N, c.N
 			l.beta = clamp(byName[ml.Name+".beta"], 0, 1)

@@ -241,6 +241,8 @@ func (m *Model) validate(file string) error {
 				param(l, "threshold", []int{1}, []int{c.N}))
 		case *model.LI:
 			errs = append(errs, param(l, "beta", []int{1}, []int{c.N}))
+		case *model.IF:
+			errs = append(errs, param(l, "threshold", []int{1}, []int{c.N}))
 		default:
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), fmt.Errorf("kind %q has no inference implementation", l.Kind))
 		}
@@ -254,14 +256,14 @@ func (m *Model) validate(file string) error {
 	}
 	last := m.Arch.Layers[len(m.Arch.Layers)-1]
 	switch last.Kind {
-	case model.KindLIF, model.KindSynaptic:
+	case model.KindLIF, model.KindSynaptic, model.KindIF:
 	case model.KindLI:
 		if m.Readout == ReadoutSpikeCount {
 			return bad(MetaReadout, fmt.Errorf("%q: the last layer %q (li) has no spikes", m.Readout, last.Name))
 		}
 	default:
 		return bad(fmt.Sprintf("layer %d %q", len(m.Arch.Layers)-1, last.Name),
-			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, li) to read a class from", last.Kind))
+			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, li) to read a class from", last.Kind))
 	}
 	for _, t := range m.Weights {
 		if !used[t.Name] {
@@ -281,6 +283,8 @@ func sizes(p model.Payload) (in, out int) {
 	case *model.Synaptic:
 		return c.N, c.N
 	case *model.LI:
+		return c.N, c.N
+	case *model.IF:
 		return c.N, c.N
 	}
 	return 0, 0

@@ -243,10 +243,14 @@ func (r *Report) Markdown(w io.Writer) error {
 }
 
 // Spiking reports whether the layer emits spikes: a spiking neuron kind
-// (LIF, Synaptic), or any layer that counted spikes. A silent spiking
+// (LIF, Synaptic, IF, ALIF, PLIF), or any layer that counted spikes. A silent spiking
 // layer is spiking; a linear layer or an LI read-out is not.
 func (l LayerStats) Spiking() bool {
-	return l.Kind == model.KindLIF || l.Kind == model.KindSynaptic || l.Spikes > 0 || l.Rate > 0
+	switch l.Kind {
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF:
+		return true
+	}
+	return l.Spikes > 0 || l.Rate > 0
 }
 
 // Count formats a per-sample count: three significant digits, with k, M

@@ -317,11 +317,7 @@ type spikeFunc func(t *autograd.Tape, v *autograd.Var, threshold float32, f surr
 
 func (l *LIF) step(t *autograd.Tape, x *autograd.Var, s LIFState, spike spikeFunc) (spk *autograd.Var, next LIFState) {
 	const op = "LIF.Step"
-	if x.Dims() != 2 || x.Dim(1) != l.N {
-		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
-			Msg: fmt.Sprintf("input must be [B, %d]", l.N)})
-	}
-	B := x.Dim(0)
+	B := stepBatch(op, x, l.N)
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
 	c := &l.Config

@@ -88,7 +88,7 @@ type Spiking interface {
 }
 
 // Stateful is the contract that every neuron model keeps, with S its state
-// type (LIFState, SynapticState, LIState): the state between time steps or
+// type (LIFState, SynapticState, LIState, ALIFState): the state between time steps or
 // sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
 // zero state (every nil field counts as zeros).
 //
@@ -103,8 +103,9 @@ type Spiking interface {
 //     state s, returns the outputs and membrane potentials [T, B, N] and
 //     always the state after the last step (s itself when T = 0), connected
 //     to the graph (Detach it for truncated backpropagation through time).
-//     It records one tape entry whose forward and backward are fused
-//     kernels, and gives the same values as T calls of Step.
+//     LIF, Synaptic, LI and IF record one tape entry whose forward and
+//     backward are fused kernels; ALIF and PLIF record Step's ops for each
+//     step. Either way Run gives the same values as T calls of Step.
 //
 // Scan is Run from the zero state without the final state, which it does
 // not compute.
@@ -125,6 +126,12 @@ var (
 	_ Spiking                 = (*RSynaptic)(nil)
 	_ Stateful[LIFState]      = (*RLIF)(nil)
 	_ Stateful[SynapticState] = (*RSynaptic)(nil)
+	_ Spiking                 = (*IF)(nil)
+	_ Spiking                 = (*ALIF)(nil)
+	_ Spiking                 = (*PLIF)(nil)
+	_ Stateful[LIFState]      = (*IF)(nil)
+	_ Stateful[ALIFState]     = (*ALIF)(nil)
+	_ Stateful[LIFState]      = (*PLIF)(nil)
 )
 
 // newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per
@@ -193,6 +200,16 @@ func seqDims(op string, x *autograd.Var, n int) (T, B int) {
 			Msg: fmt.Sprintf("input must be a sequence [T, B, %d]", n)})
 	}
 	return x.Dim(0), x.Dim(1)
+}
+
+// stepBatch returns B of a step's input x [B, n] or panics with a
+// ShapeError.
+func stepBatch(op string, x *autograd.Var, n int) int {
+	if x.Dims() != 2 || x.Dim(1) != n {
+		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
+			Msg: fmt.Sprintf("input must be [B, %d]", n)})
+	}
+	return x.Dim(0)
 }
 
 // checkState panics unless v is nil or [B, N].

@@ -80,6 +80,7 @@ func newCase[S any](name string, l Stateful[S], fields func(S) []*autograd.Var, 
 func lifFields(s LIFState) []*autograd.Var           { return []*autograd.Var{s.Mem, s.Spk} }
 func synapticFields(s SynapticState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Syn, s.Spk} }
 func liFields(s LIState) []*autograd.Var             { return []*autograd.Var{s.Mem} }
+func alifFields(s ALIFState) []*autograd.Var         { return []*autograd.Var{s.Mem, s.A, s.Spk} }
 
 // stepOf returns step i of a [T, B, N] sequence as [B, N].
 func stepOf(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
@@ -162,6 +163,34 @@ func neuronCases() []neuronCase {
 							newCase("rlif"+rs, rlif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
 							newCase("rsynaptic"+rs, rsyn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
 					}
+				}
+			}
+		}
+	}
+	for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+		for _, rg := range []bool{false, true} {
+			for _, learn := range []bool{false, true} {
+				for _, per := range []bool{false, true} {
+					suffix := fmt.Sprintf("%v/resetgrad=%v/learn=%v/per=%v", reset, rg, learn, per)
+					sg := surrogate.FastSigmoid{Slope: 5}
+					ifl := NewIF("if", 3, IFConfig{Threshold: 1, Reset: reset, ResetGrad: rg, LearnThreshold: learn, PerNeuron: per, Surrogate: sg})
+					// Adapt 0.5 and rho 0.9: thresholds that move by a
+					// sizeable fraction within the 5-6 steps of the tests.
+					alif := NewALIF("alif", 3, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.8, Threshold: 1, Reset: reset, ResetGrad: rg,
+						LearnBeta: learn, LearnThreshold: learn, PerNeuron: per, Surrogate: sg}, Rho: 0.9, Adapt: 0.5, LearnRho: learn, LearnAdapt: learn})
+					// Tau 2 is SpikingJelly's init_tau; FixedTau when not learning.
+					plif := NewPLIF("plif", 3, PLIFConfig{Threshold: 0.5, Reset: reset, ResetGrad: rg, FixedTau: !learn,
+						LearnThreshold: learn, PerNeuron: per, Surrogate: sg})
+					if per {
+						copy(ifl.Threshold.Data, []float32{0.9, 1, 1.1})
+						copy(alif.Rho.Data, []float32{0.8, 0.9, 0.95})
+						copy(alif.Adapt.Data, []float32{0.3, 0.5, 0.8})
+						copy(plif.W.Data, []float32{-1, 0, 0.5})
+					}
+					cs = append(cs,
+						newCase("if/"+suffix, ifl, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+						newCase("alif/"+suffix, alif, alifFields, func(s *ALIFState, v *autograd.Var) { s.Spk = v }),
+						newCase("plif/"+suffix, plif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }))
 				}
 			}
 		}

@@ -130,11 +130,27 @@ func every(rng *rand.Rand) *Sequential {
 		NewFlatten("flat", 8))
 }
 
+// everyKind is every with the layers whose multi-step path is their Step
+// in a loop (which allocates) appended: IF, ALIF and PLIF, with options away
+// from their defaults.
+func everyKind(rng *rand.Rand) *Sequential {
+	ls := every(rng).Layers
+	ls = append(ls,
+		NewLinear("fc4", 3, 4, LinearConfig{RNG: rng}),
+		NewIF("if4", 4, IFConfig{Threshold: 0.7, Reset: ResetZero, ResetGrad: true, LearnThreshold: true, PerNeuron: true}),
+		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
+		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
+			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
+		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))
+	return NewSequential(ls...)
+}
+
 // TestModelRoundTrip checks that Build inverts Sequential.Model, through
 // the JSON of a model file: the same layers, configs and, from the same
 // seed, the same initial weights.
 func TestModelRoundTrip(t *testing.T) {
-	net := every(rand.New(rand.NewPCG(1, 2)))
+	net := everyKind(rand.New(rand.NewPCG(1, 2)))
 	b, err := model.Marshal(net.Model())
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +162,9 @@ func TestModelRoundTrip(t *testing.T) {
 	again, err := Build(m, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := again.Layers[len(again.Layers)-1].(*PLIF); !reflect.DeepEqual(got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data) {
+		t.Errorf("plif w %v, want %v", got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data)
 	}
 	if !reflect.DeepEqual(again.Model(), net.Model()) {
 		t.Fatalf("models differ:\n%+v\n%+v", again.Model(), net.Model())

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -232,11 +231,7 @@ func (l *Synaptic) StepSmooth(t *autograd.Tape, x *autograd.Var, s SynapticState
 
 func (l *Synaptic) step(t *autograd.Tape, x *autograd.Var, s SynapticState, spike spikeFunc) (spk *autograd.Var, next SynapticState) {
 	const op = "Synaptic.Step"
-	if x.Dims() != 2 || x.Dim(1) != l.N {
-		panic(&autograd.ShapeError{Op: op, Shapes: [][]int{append([]int(nil), x.Shape()...)},
-			Msg: fmt.Sprintf("input must be [B, %d]", l.N)})
-	}
-	B := x.Dim(0)
+	B := stepBatch(op, x, l.N)
 	checkState(op, "Syn", s.Syn, B, l.N)
 	syn := x
 	if s.Syn != nil {

@@ -58,6 +58,9 @@ var payloads = []func() Payload{
 	func() Payload { return new(Flatten) },
 	func() Payload { return new(RLIF) },
 	func() Payload { return new(RSynaptic) },
+	func() Payload { return new(IF) },
+	func() Payload { return new(ALIF) },
+	func() Payload { return new(PLIF) },
 }
 
 // Kinds lists the layer kinds that a model may hold.

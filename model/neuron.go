@@ -1,7 +1,5 @@
 package model
 
-import "math"
-
 // Layer kinds of the neuron models; their configs are LIF, Synaptic and LI.
 const (
 	KindLIF      = "lif"
@@ -60,16 +58,7 @@ func (p LIF) Validate() error {
 	if err := unit("beta", p.Beta); err != nil {
 		return err
 	}
-	if !(p.Threshold > 0) || math.IsInf(float64(p.Threshold), 0) {
-		return &FieldError{Field: "threshold", Value: p.Threshold, Msg: "must be positive and finite"}
-	}
-	if err := oneOf("reset", p.Reset, Resets()); err != nil {
-		return err
-	}
-	if p.Surrogate.Name == "" {
-		return &FieldError{Field: "surrogate.name", Msg: "is missing"}
-	}
-	return nil
+	return spiking(p.Threshold, p.Reset, p.Surrogate)
 }
 
 // Synaptic is the config of a layer of N current-based LIF neurons

@@ -113,6 +113,12 @@ func sizes(m *model.Model) (in, out int, err error) {
 			return p.N, nil
 		case *model.LI:
 			return p.N, nil
+		case *model.IF:
+			return p.N, nil
+		case *model.ALIF:
+			return p.N, nil
+		case *model.PLIF:
+			return p.N, nil
 		}
 		return 0, fmt.Errorf("layer %s: kind %q", l.Name, l.Kind)
 	}
