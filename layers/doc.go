@@ -1,6 +1,7 @@
 // Package layers holds the building blocks of spiking networks: Linear,
 // Conv2d and Conv1d, the pools MaxPool2d, AvgPool2d and SumPool2d, Flatten,
-// the neuron models LIF, Synaptic and LI, initialisers and Sequential, and
+// the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
+// RSynaptic, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
 //
 // # Building a network
@@ -69,6 +70,25 @@
 // given state to the state after the last step; the zero state value is
 // the resting state. Layers hold no state: the caller owns it. The doc
 // comment of each type states its update equations, reset rule and source.
+//
+// # Recurrent layers
+//
+// RLIF and RSynaptic feed each neuron's spikes of one step back into the
+// input current of the next, through a recurrent weight: a matrix V [N, N]
+// (all to all, the default) or one weight per neuron (OneToOne). Their
+// input is the already projected current, so a recurrent network is a
+// Linear (one product over the whole sequence) followed by the recurrent
+// layer, which steps only the recurrence:
+//
+//	net := layers.NewSequential(
+//		layers.NewLinear("fc1", 700, 256, layers.LinearConfig{RNG: rng}),
+//		layers.NewRLIF("rec", 256, layers.LIFConfig{Beta: 0.95}, layers.RecurrentConfig{RNG: rng}),
+//		layers.NewLinear("fc2", 256, 20, layers.LinearConfig{RNG: rng}),
+//		layers.NewLI("out", 20, layers.LIConfig{Beta: 0.9}),
+//	)
+//
+// Their state types are LIFState and SynapticState: the last spikes the
+// state holds are what the next step feeds back.
 //
 // # Examples
 //

@@ -688,9 +688,10 @@ func TestCorruptDataset(t *testing.T) {
 	}
 }
 
-// TestMNIST trains one epoch on the first 512 MNIST training images: the
-// path from IDX files through a constant-input network.
-func TestMNIST(t *testing.T) {
+// mnistDir returns the shared MNIST folder, or skips the test when it is
+// absent (fails, when SPIKEGRAD_REQUIRE_DATA=1 as in CI).
+func mnistDir(t *testing.T) string {
+	t.Helper()
 	root := os.Getenv("SPIKEGRAD_SHARED_DATA") // as CI sets it
 	if root == "" {
 		root = "../../shared/data"
@@ -705,6 +706,13 @@ func TestMNIST(t *testing.T) {
 		}
 		t.Skipf("MNIST not found: %v", err)
 	}
+	return data
+}
+
+// TestMNIST trains one epoch on the first 512 MNIST training images: the
+// path from IDX files through a constant-input network.
+func TestMNIST(t *testing.T) {
+	data := mnistDir(t)
 	cfg := DefaultConfig()
 	cfg.Data.Dataset = "mnist"
 	cfg.Data.Dir = data
