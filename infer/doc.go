@@ -57,9 +57,10 @@
 //     non-spiking li layer) runs a dense product, counted as MACs. An input
 //     constant over time (the direct encoding of a static image) is
 //     projected once, not at every step, as the training forward does.
-//   - Neuron layers (lif, synaptic, if, li) update every neuron at every step,
-//     with the equations of package layers (layers.LIF gives them), counted
-//     as neuron updates.
+//   - Neuron layers (lif, synaptic, if, alif, plif, li) update every neuron
+//     at every step, with the equations of package layers (layers.LIF,
+//     layers.ALIF, layers.PLIF give them), counted as neuron updates. The
+//     fixed-point form (Quantize) has no alif or plif layers.
 //
 // Run runs a dataset in batches and returns the predictions and Stats (per
 // layer and per sample: spikes, firing rate, SynOps, MACs, the MACs a dense

@@ -38,6 +38,8 @@ type layer struct {
 	w, b             []float32 // Linear: [in, out] input-major, [out] or nil
 	reset            kernels.ResetMode
 	alpha, beta, thr []float32 // neurons: [1] or [out], clamped
+	rho, adapt       []float32 // alif: the adaptation's decay and weight, [1] or [out], clamped
+	k                []float32 // plif: the decay sigmoid(w), [1] or [out]
 }
 
 // New returns the engine of m, after Validate.
@@ -78,6 +80,17 @@ func New(m *Model) (*Engine, error) {
 		case *model.Synaptic:
 			lif(&c.LIF)
 			l.alpha = clamp(byName[ml.Name+".alpha"], 0, 1)
+		case *model.ALIF:
+			lif(&c.LIF)
+			l.rho = clamp(byName[ml.Name+".rho"], 0, 1)
+			l.adapt = clamp(byName[ml.Name+".adapt"], 0, inf)
+		case *model.PLIF:
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.reset = resetMode(c.Reset)
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+			for _, w := range byName[ml.Name+".w"] {
+				l.k = append(l.k, sigmoid(w))
+			}
 		case *model.IF: // a LIF layer whose decay is 1
 			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
 			l.reset = resetMode(c.Reset)
@@ -163,7 +176,7 @@ func (e *Engine) NewState(b int) *State {
 			if l.spiking {
 				ls.spk, ls.spkN = make([]float32, n), make([]float32, n)
 			}
-			if l.alpha != nil {
+			if l.alpha != nil || l.rho != nil { // syn holds an alif layer's adaptation
 				ls.syn, ls.synN = make([]float32, n), make([]float32, n)
 			}
 		} else {
@@ -239,6 +252,11 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 		}
 		n := B * l.out
 		switch {
+		case l.rho != nil:
+			alifStep(l, h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)
+			ls.syn, ls.synN = ls.synN, ls.syn
+		case l.k != nil:
+			plifStep(l, h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
 		case l.alpha != nil:
 			sc := kernels.SynapticScan{T: 1, B: B, N: l.out, Alpha: l.alpha, Beta: l.beta, Thr: l.thr, Reset: l.reset}
 			sc.Forward(h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)

@@ -243,6 +243,12 @@ func (m *Model) validate(file string) error {
 			errs = append(errs, param(l, "beta", []int{1}, []int{c.N}))
 		case *model.IF:
 			errs = append(errs, param(l, "threshold", []int{1}, []int{c.N}))
+		case *model.ALIF:
+			for _, name := range []string{"beta", "threshold", "rho", "adapt"} {
+				errs = append(errs, param(l, name, []int{1}, []int{c.N}))
+			}
+		case *model.PLIF:
+			errs = append(errs, param(l, "w", []int{1}, []int{c.N}), param(l, "threshold", []int{1}, []int{c.N}))
 		default:
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), fmt.Errorf("kind %q has no inference implementation", l.Kind))
 		}
@@ -256,14 +262,14 @@ func (m *Model) validate(file string) error {
 	}
 	last := m.Arch.Layers[len(m.Arch.Layers)-1]
 	switch last.Kind {
-	case model.KindLIF, model.KindSynaptic, model.KindIF:
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF:
 	case model.KindLI:
 		if m.Readout == ReadoutSpikeCount {
 			return bad(MetaReadout, fmt.Errorf("%q: the last layer %q (li) has no spikes", m.Readout, last.Name))
 		}
 	default:
 		return bad(fmt.Sprintf("layer %d %q", len(m.Arch.Layers)-1, last.Name),
-			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, li) to read a class from", last.Kind))
+			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, li) to read a class from", last.Kind))
 	}
 	for _, t := range m.Weights {
 		if !used[t.Name] {
@@ -285,6 +291,10 @@ func sizes(p model.Payload) (in, out int) {
 	case *model.LI:
 		return c.N, c.N
 	case *model.IF:
+		return c.N, c.N
+	case *model.ALIF:
+		return c.N, c.N
+	case *model.PLIF:
 		return c.N, c.N
 	}
 	return 0, 0
