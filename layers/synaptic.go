@@ -148,7 +148,10 @@ func (l *Synaptic) run(t *autograd.Tape, x *autograd.Var, s SynapticState, final
 			in = append(in, v)
 		}
 	}
-	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in...)
+	// The synaptic currents are an output too: the state Run returns holds
+	// the last one, and a gradient reaching it must flow back through this
+	// scan (Backward adds it).
+	t.RecordOutputs([]*autograd.Var{spk, mem, syn}, o, in...)
 	switch {
 	case final && T > 0:
 		next = SynapticState{Syn: lastStep(t, syn), Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
@@ -159,10 +162,9 @@ func (l *Synaptic) run(t *autograd.Tape, x *autograd.Var, s SynapticState, final
 }
 
 // synOp is the tape entry of a fused synaptic scan, taken from the tape's
-// pool (autograd.Pooled). The synaptic currents are not an output that a
-// loss can use, except through the returned state; a gradient reaching that
-// state's Syn flows back through the scan's DSyn0 of a following call, not
-// into this one.
+// pool (autograd.Pooled). Its outputs are the spikes, the membranes and the
+// synaptic currents; the currents are read only through the state Run
+// returns (the last one), whose gradient Backward adds to the kernel's.
 type synOp struct {
 	scan          kernels.SynapticScan
 	l             *Synaptic
@@ -200,6 +202,9 @@ func (o *synOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 		g.DThr = t.Scratch(len(p.Thr))
 	}
 	p.Backward(data(o.s.Syn), data(o.s.Mem), data(o.s.Spk), o.syn.Data, o.mem.Data, o.spk.Data, &g)
+	if o.syn.Grad != nil {
+		o.addSynGrad(t, &g)
+	}
 	if addIn {
 		addGrad(t, o.x, g.DIn)
 	}
@@ -214,6 +219,62 @@ func (o *synOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 	}
 	if g.DThr != nil {
 		addClamped(t.GradOf(thrV), g.DThr, o.l.Threshold, thrMin, thrMax)
+	}
+}
+
+// addSynGrad adds to g the gradients that come from dL/dsyn[t] = D[t], the
+// gradient that reached the synaptic currents themselves (through the
+// returned state). The backward scan is linear in its incoming gradients,
+// and a gradient on the currents never reaches the membrane's A[t] (the
+// current feeds the membrane, not the other way), so its part is the
+// current's own recurrence, with Q'[T] = 0:
+//
+//	Q'[t] = D[t] + alpha·Q'[t+1]
+//	dL/dx[t] += Q'[t],  dL/dalpha += Q'[t]·syn[t-1],  dL/dsyn0 += alpha·Q'[0]
+//
+// with syn[-1] the initial state (zero if none).
+func (o *synOp) addSynGrad(t *autograd.Tape, g *kernels.SynapticGrad) {
+	p := &o.scan
+	st, d := p.B*p.N, o.syn.Grad
+	alpha := func(i int) float32 {
+		if len(p.Alpha) == 1 {
+			return p.Alpha[0]
+		}
+		return p.Alpha[i%p.N]
+	}
+	q := t.Scratch(st)
+	for k := p.T - 1; k >= 0; k-- {
+		dt := d[k*st : (k+1)*st]
+		for i := range q {
+			q[i] = dt[i] + alpha(i)*q[i]
+		}
+		if g.DIn != nil {
+			dIn := g.DIn[k*st : (k+1)*st]
+			for i, v := range q {
+				dIn[i] += v
+			}
+		}
+		if g.DAlpha != nil {
+			var prev []float32
+			switch {
+			case k > 0:
+				prev = o.syn.Data[(k-1)*st : k*st]
+			case o.s.Syn != nil:
+				prev = o.s.Syn.Data
+			}
+			for i, v := range prev {
+				if len(g.DAlpha) == 1 {
+					g.DAlpha[0] += q[i] * v
+				} else {
+					g.DAlpha[i%p.N] += q[i] * v
+				}
+			}
+		}
+	}
+	if g.DSyn0 != nil {
+		for i, v := range q {
+			g.DSyn0[i] += alpha(i) * v
+		}
 	}
 }
 
