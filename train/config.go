@@ -54,7 +54,9 @@ type DataConfig struct {
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of
-// neurons and a read-out layer.
+// neurons and a read-out layer, or any network of the model package's layer
+// kinds as a list of layers (Layers, model.layers: convolutional, pooling,
+// recurrent, ...), or a saved model (From, model.from).
 type ModelConfig struct {
 	Hidden          []int              `yaml:"hidden" help:"sizes of the hidden layers, e.g. [1000]"`
 	Neuron          string             `yaml:"neuron" help:"hidden neuron model: lif or synaptic"`
@@ -73,6 +75,7 @@ type ModelConfig struct {
 	Bias            bool               `yaml:"bias" help:"linear layers have biases"`
 	From            string             `yaml:"from" help:"start from a saved model instead of the keys above: a model directory (RUN/model), a run directory, or a NIR file (.nir, with model.dt)"`
 	DT              float64            `yaml:"dt" help:"with a .nir model.from: the time step, in seconds, one model step stands for"`
+	Layers          []LayerSpec        `yaml:"layers" help:"the network as a list of layers instead of the keys above : each {kind: KIND, name: NAME, ...} with the fields of the kind's payload in model.json, e.g. {kind: conv2d, name: c1, in: 1, out: 8, h: 28, w: 28, kernel: [3, 3]}; model.readout names the last layer's kind; as a flag, the same list in JSON or YAML flow style"`
 }
 
 // LoopConfig configures the optimisation.
@@ -192,6 +195,9 @@ func decodeNode(n *yaml.Node, v reflect.Value, path, file string) error {
 	errAt := func(n *yaml.Node, msg string) error {
 		return &ConfigError{File: file, Line: n.Line, Key: keyName(path), Value: nodeText(n), Msg: msg}
 	}
+	if v.Type() == layerSpecType {
+		return decodeLayerSpec(n, v, path, file)
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
@@ -236,6 +242,10 @@ func decodeNode(n *yaml.Node, v reflect.Value, path, file string) error {
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return errAt(n, "must be a list, e.g. [1000]")
+		}
+		if len(n.Content) == 0 && v.Type() == reflect.TypeOf([]LayerSpec(nil)) {
+			v.SetZero() // "layers: []" is no list, as in the defaults
+			return nil
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, e := range n.Content {
@@ -400,6 +410,9 @@ func (c *Config) Options() []Option {
 }
 
 func flagType(v reflect.Value) string {
+	if v.Type() == reflect.TypeOf([]LayerSpec(nil)) {
+		return "list of layers"
+	}
 	switch v.Kind() {
 	case reflect.String:
 		return "string"
@@ -418,6 +431,9 @@ func flagType(v reflect.Value) string {
 }
 
 func formatValue(v reflect.Value) string {
+	if specs, ok := v.Interface().([]LayerSpec); ok {
+		return formatLayers(specs)
+	}
 	switch v.Kind() {
 	case reflect.Slice:
 		parts := make([]string, v.Len())
@@ -462,6 +478,9 @@ func (c *Config) Set(key, value string) error {
 	case reflect.Struct:
 		return &ConfigError{Key: key, Msg: "is a section; set one of its keys"}
 	case reflect.Slice:
+		if v.Type() == reflect.TypeOf([]LayerSpec(nil)) {
+			return setLayers(v, key, value)
+		}
 		var s []int
 		for _, f := range strings.Split(value, ",") {
 			f = strings.TrimSpace(f)
@@ -539,6 +558,9 @@ func (d *DataConfig) validate() error {
 // validate checks the range of every key of the model section, and that the
 // surrogate with its parameters exists.
 func (m *ModelConfig) validate() error {
+	if err := m.validateLayers(); err != nil {
+		return err
+	}
 	if err := m.validateFrom(); err != nil {
 		return err
 	}

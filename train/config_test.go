@@ -20,7 +20,8 @@ func changedConfig() Config {
 		Model: ModelConfig{Hidden: []int{300, 100}, Neuron: "synaptic", Readout: "lif", Beta: 0.5, Alpha: 0.25,
 			Threshold: 0.75, Reset: "zero", ResetGrad: true, Surrogate: "atan",
 			SurrogateParams: map[string]float64{"alpha": 2}, LearnBeta: true, LearnThreshold: true, PerNeuron: true,
-			Init: "kaiming_normal", Bias: false, From: "models/base.nir", DT: 1e-3},
+			Init: "kaiming_normal", Bias: false, From: "models/base.nir", DT: 1e-3,
+			Layers: []LayerSpec{{Kind: "li", Name: "out", Config: map[string]any{"n": 10, "beta": 0.5}}}},
 		Train: LoopConfig{Epochs: 9, BatchSize: 17, DropLast: true, Optimizer: "sgd", LR: 1e-7, Beta1: 0.5,
 			Beta2: 0.75, Eps: 1e-12, Momentum: 0.9, Nesterov: true, WeightDecay: 5e-4, Schedule: "cosine",
 			StepSize: 3, Gamma: 0.1, Warmup: 4, PlateauMetric: "test_accuracy", PlateauFactor: 0.5, PlateauPatience: 2,
@@ -59,9 +60,15 @@ func TestChangedConfigCoversEveryKey(t *testing.T) {
 			t.Errorf("changedConfig keeps the default of %s (%s)", do[i].Key, do[i].Default)
 		}
 	}
-	// model.from excludes the keys of an architecture, which changedConfig
-	// changes too: it is valid without model.from and model.dt, and
-	// refused with them naming the keys (TestModelFromErrors tests more).
+	// model.layers and model.from exclude each other and the keys of an
+	// architecture, which changedConfig changes too: it is refused with
+	// both, valid without model.layers, model.from and model.dt, and
+	// refused with model.from naming the keys (TestModelFromErrors and
+	// TestLayersErrors test more).
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "so does model.from") {
+		t.Errorf("changedConfig: %v, want an error naming model.layers and model.from", err)
+	}
+	c.Model.Layers = nil
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "model.hidden, model.neuron, model.beta") {
 		t.Errorf("changedConfig with model.from: %v, want an error naming model.hidden, model.neuron, model.beta, ...", err)
 	}

@@ -3,12 +3,10 @@ package train
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/optim"
-	"github.com/spikegrad/spikegrad/rundir"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
@@ -45,16 +43,7 @@ func TestConvNetMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := rundir.ReadMetrics(filepath.Join(run, rundir.MetricsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var loss []float64
-	for _, m := range ms {
-		if m.Split == rundir.SplitTest && m.Name == "loss" {
-			loss = append(loss, m.Value)
-		}
-	}
+	loss := testLosses(t, run)
 	t.Logf("test loss per epoch %v, accuracy %v", loss, res.TestAccuracy)
 	if len(loss) != 3 || !(loss[1] < loss[0] && loss[2] < loss[1]) {
 		t.Fatalf("test loss per epoch %v: want 3 epochs, each lower than the last", loss)

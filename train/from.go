@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -45,21 +44,8 @@ func (m *ModelConfig) validateFrom() error {
 	case !isNIR(m.From) && m.DT != 0:
 		return bad("model.dt", m.DT, fmt.Sprintf("is for a .nir model.from; %q is a model or run directory, whose steps are already discrete", m.From))
 	}
-	def := reflect.ValueOf(DefaultConfig().Model)
-	v := reflect.ValueOf(*m)
-	var set []string
-	for i := 0; i < v.NumField(); i++ {
-		key := v.Type().Field(i).Tag.Get("yaml")
-		if !fromKeysKept[key] && !reflect.DeepEqual(v.Field(i).Interface(), def.Field(i).Interface()) {
-			set = append(set, "model."+key)
-		}
-	}
-	if len(set) > 0 {
-		verb := "are set (not to their defaults): remove them"
-		if len(set) == 1 {
-			verb = "is set (not to its default): remove it"
-		}
-		return bad("model.from", strconv.Quote(m.From), fmt.Sprintf("takes the architecture from the model, but %s %s", strings.Join(set, ", "), verb))
+	if set := archKeysSet(m, fromKeysKept); len(set) > 0 {
+		return bad("model.from", strconv.Quote(m.From), "takes the architecture from the model, but "+setVerb(set))
 	}
 	return nil
 }

@@ -78,8 +78,13 @@ type Result struct {
 //	fc1 → lif1 → fc2 → lif2 … → fcN → out
 //
 // with Linear layers named fc1, fc2, … and neuron layers lif1 (or syn1), …;
-// the read-out is a LIF or LI layer named out.
+// the read-out is a LIF or LI layer named out. With model.layers, it is
+// the model those layers list (BuildNetwork checks that its sizes fit the
+// data).
 func NetworkModel(m ModelConfig, features, classes int) *model.Model {
+	if len(m.Layers) > 0 {
+		return layersModel(m.Layers)
+	}
 	lif := model.LIF{Beta: float32(m.Beta), Threshold: float32(m.Threshold), Reset: m.Reset, ResetGrad: m.ResetGrad,
 		Surrogate: model.Surrogate{Name: m.Surrogate, Params: m.SurrogateParams},
 		LearnBeta: m.LearnBeta, LearnThreshold: m.LearnThreshold, PerNeuron: m.PerNeuron}
@@ -109,6 +114,9 @@ func NetworkModel(m ModelConfig, features, classes int) *model.Model {
 // BuildNetwork builds the network of the model config (see NetworkModel)
 // with initial weights from rng.
 func BuildNetwork(m ModelConfig, features, classes int, rng *rand.Rand) (*layers.Sequential, error) {
+	if len(m.Layers) > 0 {
+		return networkLayers(m, features, classes, rng)
+	}
 	return layers.Build(NetworkModel(m, features, classes), rng)
 }
 
