@@ -61,6 +61,7 @@ var payloads = []func() Payload{
 	func() Payload { return new(IF) },
 	func() Payload { return new(ALIF) },
 	func() Payload { return new(PLIF) },
+	func() Payload { return new(Dropout) },
 }
 
 // Kinds lists the layer kinds that a model may hold.

@@ -120,4 +120,5 @@ const (
 	streamData    = 2 // synthetic data and its split
 	streamShuffle = 3 // batch order and encoding noise
 	streamEval    = 4 // encoding noise of the test set (fixed: the seed is 0)
+	streamDropout = 5 // dropout masks: re-seeded at each step from (seed, step), see fitter.trainStep
 )

@@ -27,10 +27,20 @@ import (
 // [B, F] constant over time to present at each of steps time steps.
 // layers.Sequential is a Network; so is any type of the user's with these
 // two methods. Parameter names must be unique: checkpoints store each under
-// its name.
+// its name. A Network that also has a SetTraining(*rand.Rand) method (as
+// layers.Sequential, for its Dropout layers) is put in training mode for
+// each training step, with a random source seeded from the run's seed and
+// the step, and in inference mode (nil) otherwise.
 type Network interface {
 	Params() []*autograd.Param
 	Forward(t *autograd.Tape, x *autograd.Var, steps int) *layers.Trace
+}
+
+// trainable is a Network with layers that behave differently in training
+// (layers.Sequential, for its Dropout layers): Fit puts it in training mode
+// for each training step, and back in inference mode (nil) afterwards.
+type trainable interface {
+	SetTraining(rng *rand.Rand)
 }
 
 // Describer is a Network that can describe its architecture as a saved
@@ -112,6 +122,8 @@ type fitter struct {
 	wall0    float64 // wall seconds of the run's earlier sessions
 	metrics  *rundir.MetricsWriter
 	shuffle  *rand.PCG // batch order and encoding noise
+	dropSrc  *rand.PCG // dropout masks, re-seeded at each step
+	drop     *rand.Rand
 	st       loopState
 	preds    []int
 	rate     float64 // training samples per second of the last epoch
@@ -135,6 +147,8 @@ func newFitter(net Network, data *DataSplits, opt optim.Optimizer, obj Objective
 	f := &fitter{s: s, net: net, params: net.Params(), data: data, opt: opt, obj: obj, tape: autograd.NewTape(),
 		sched: s.schedule, shuffle: rand.NewPCG(s.seed, streamShuffle)}
 	f.st.Best = -1
+	f.dropSrc = rand.NewPCG(0, 0)
+	f.drop = rand.New(f.dropSrc)
 	if err := checkParams(f.params, opt.Params()); err != nil {
 		return nil, err
 	}
@@ -463,6 +477,14 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 	var loss *autograd.Var
 	var tr *layers.Trace
 	labels := b.Labels[:b.Size]
+	if tn, ok := f.net.(trainable); ok {
+		// The step's random source is a function of the seed and the step
+		// alone, so a resumed run draws the same masks with nothing more in
+		// its checkpoint. Evaluation runs in inference mode.
+		f.dropSrc.Seed(f.s.seed, streamDropout<<56|uint64(f.st.Step))
+		tn.SetTraining(f.drop)
+		defer tn.SetTraining(nil)
+	}
 	if err := catch(func() {
 		tr = f.net.Forward(t, batchInput(t, b), f.data.Steps)
 		loss = f.obj.Loss(t, tr, labels)

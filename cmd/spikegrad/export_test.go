@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/spikegrad/spikegrad/infer"
+	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/nir"
 	"github.com/spikegrad/spikegrad/rundir"
@@ -246,5 +248,32 @@ func TestExportNIR(t *testing.T) {
 		if _, _, err := cmd(ctx, args...); err == nil || !strings.Contains(err.Error(), "export: --") {
 			t.Errorf("spikegrad %s: %v, want a usage error naming the option", strings.Join(args, " "), err)
 		}
+	}
+}
+
+// TestInferenceArchDropout: an exported model leaves out Dropout layers
+// (the identity at inference, without parameters) and keeps every other
+// layer in order; the result is a model the engine accepts.
+func TestInferenceArchDropout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	net := layers.NewSequential(
+		layers.NewLinear("fc1", 4, 3, layers.LinearConfig{RNG: rng}),
+		layers.NewDropout("drop", 0.5),
+		layers.NewLIF("lif1", 3, layers.LIFConfig{Beta: 0.9}),
+	)
+	a := inferenceArch(net.Model())
+	var kinds []string
+	for _, l := range a.Layers {
+		kinds = append(kinds, l.Name+":"+l.Kind)
+	}
+	if want := []string{"fc1:linear", "lif1:lif"}; !slices.Equal(kinds, want) {
+		t.Fatalf("inference layers %v, want %v", kinds, want)
+	}
+	m := &infer.Model{Arch: a, Steps: 2, Readout: "spike_count", Encoding: infer.Encoding{Name: infer.EncodingDirect}}
+	for _, p := range net.Params() {
+		m.Weights = append(m.Weights, safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data})
+	}
+	if _, err := infer.New(m); err != nil {
+		t.Fatalf("the engine refuses the model without its dropout: %v", err)
 	}
 }
