@@ -190,10 +190,17 @@ func setVerb(set []string) string {
 // name the layer that does not fit.
 func chainSizes(md *model.Model) (in, out int, err error) {
 	var shape []int // the shape of the values between layers; nil: flat
+	first := 0      // the first layer that knows its input size
 	for i, l := range md.Layers {
 		p, err := l.Payload()
 		if err != nil {
 			return 0, 0, err
+		}
+		if _, ok := p.(*model.Dropout); ok { // any size: passes the values on
+			if i == first {
+				first++
+			}
+			continue
 		}
 		var needShape, outShape []int
 		var n, o int
@@ -221,7 +228,7 @@ func chainSizes(md *model.Model) (in, out int, err error) {
 			n, o = prod(needShape), prod(outShape)
 		}
 		key := fmt.Sprintf("model.layers[%d] (layer %q, %s)", i, l.Name, l.Kind)
-		if i == 0 {
+		if i == first {
 			in = n
 		} else {
 			prev := md.Layers[i-1]

@@ -125,13 +125,14 @@ model:
   layers:
     - {kind: linear, name: fc1, in: 100, out: 64, bias: true, init: pytorch}
     - {kind: rlif, name: rec1, n: 64, beta: 0.95, threshold: 1, reset: subtract, surrogate: {name: fast_sigmoid, params: {slope: 25}}}
+    - {kind: dropout, name: drop1, p: 0.1}
     - {kind: linear, name: fc2, in: 64, out: 10, bias: true, init: pytorch}
     - {kind: li, name: out, n: 10, beta: 0.95}
 train:
   epochs: 3
 `
 
-// TestLayersRecurrentRandman trains Linear → RLIF → Linear → LI from
+// TestLayersRecurrentRandman trains Linear → RLIF → Dropout → Linear → LI from
 // model.layers on Randman: the test loss of the last epoch is below the
 // first's, and the config read back from the run's config.yaml shows no
 // change of model.layers (as --resume compares it), while a changed layer
@@ -152,7 +153,7 @@ func TestLayersRecurrentRandman(t *testing.T) {
 	if ch := configChanges(&c, &back); len(ch) != 0 {
 		t.Errorf("config read back from its YAML: changes %v, want none", ch)
 	}
-	back.Model.Layers[1].Config["beta"] = 0.9
+	back.Model.Layers[1].Config["beta"] = 0.9 // rec1
 	ch := configChanges(&c, &back)
 	if len(ch) != 1 || ch[0].Key != "model.layers" {
 		t.Errorf("changed rec1.beta: changes %v, want model.layers", ch)
