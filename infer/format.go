@@ -279,25 +279,22 @@ func (m *Model) validate(file string) error {
 	return nil
 }
 
-// sizes returns the inputs and outputs of a layer's payload.
+// sizes returns the inputs and outputs of a layer's payload, as numbers
+// of values.
 func sizes(p model.Payload) (in, out int) {
-	switch c := p.(type) {
-	case *model.Linear:
-		return c.In, c.Out
-	case *model.LIF:
-		return c.N, c.N
-	case *model.Synaptic:
-		return c.N, c.N
-	case *model.LI:
-		return c.N, c.N
-	case *model.IF:
-		return c.N, c.N
-	case *model.ALIF:
-		return c.N, c.N
-	case *model.PLIF:
-		return c.N, c.N
+	takes, gives := p.Shapes()
+	in = 1
+	for _, n := range takes {
+		in *= n
 	}
-	return 0, 0
+	if gives == nil {
+		return in, in
+	}
+	out = 1
+	for _, n := range gives {
+		out *= n
+	}
+	return in, out
 }
 
 // Inputs returns the number of input features: the inputs of the first layer.

@@ -27,6 +27,9 @@ type IF struct {
 // Kind returns KindIF.
 func (IF) Kind() string { return KindIF }
 
+// Shapes returns [N] and nil (see LIF.Shapes).
+func (p IF) Shapes() (in, out []int) { return []int{p.N}, nil }
+
 // Validate checks the size, the threshold, the reset rule and that a
 // surrogate is named.
 func (p IF) Validate() error {
@@ -86,6 +89,9 @@ type PLIF struct {
 
 // Kind returns KindPLIF.
 func (PLIF) Kind() string { return KindPLIF }
+
+// Shapes returns [N] and nil (see LIF.Shapes).
+func (p PLIF) Shapes() (in, out []int) { return []int{p.N}, nil }
 
 // Validate checks the size, Tau, the threshold, the reset rule and that a
 // surrogate is named.

@@ -37,6 +37,12 @@ type Conv2d struct {
 // Kind returns KindConv2d.
 func (Conv2d) Kind() string { return KindConv2d }
 
+// Shapes returns [In, H, W] and [Out, OH, OW].
+func (p Conv2d) Shapes() (in, out []int) {
+	oh, ow := p.OutSize()
+	return []int{p.In, p.H, p.W}, []int{p.Out, oh, ow}
+}
+
 // OutSize returns the output's height and width, PyTorch's formula
 // (torch.nn.Conv2d docs): (H + 2·padding − dilation·(kernel − 1) − 1) / stride + 1,
 // rounded down, per axis.
@@ -78,6 +84,9 @@ type Conv1d struct {
 
 // Kind returns KindConv1d.
 func (Conv1d) Kind() string { return KindConv1d }
+
+// Shapes returns [In, L] and [Out, OL].
+func (p Conv1d) Shapes() (in, out []int) { return []int{p.In, p.L}, []int{p.Out, p.OutSize()} }
 
 // OutSize returns the output length.
 func (p Conv1d) OutSize() int { return convOut(p.L, p.Kernel, p.Stride, p.Padding, p.Dilation) }
@@ -169,6 +178,12 @@ type Pool2d struct {
 // Kind returns p.Op: KindMaxPool2d, KindAvgPool2d or KindSumPool2d.
 func (p Pool2d) Kind() string { return p.Op }
 
+// Shapes returns [C, H, W] and [C, OH, OW].
+func (p Pool2d) Shapes() (in, out []int) {
+	oh, ow := p.OutSize()
+	return []int{p.C, p.H, p.W}, []int{p.C, oh, ow}
+}
+
 // OutSize returns the output's height and width.
 func (p Pool2d) OutSize() (oh, ow int) {
 	return convOut(p.H, p.Kernel[0], p.Stride[0], p.Padding[0], 1), convOut(p.W, p.Kernel[1], p.Stride[1], p.Padding[1], 1)
@@ -216,6 +231,9 @@ type Flatten struct {
 
 // Kind returns KindFlatten.
 func (Flatten) Kind() string { return KindFlatten }
+
+// Shapes returns [In] twice: the values are already flat.
+func (p Flatten) Shapes() (in, out []int) { return []int{p.In}, []int{p.In} }
 
 // Validate checks that In is positive.
 func (p Flatten) Validate() error { return positive("in", p.In) }

@@ -14,6 +14,10 @@ type Dropout struct {
 // Kind returns KindDropout.
 func (Dropout) Kind() string { return KindDropout }
 
+// Shapes returns nil twice: Dropout takes any number of values and passes
+// them on.
+func (Dropout) Shapes() (in, out []int) { return nil, nil }
+
 // Validate requires 0 ≤ P < 1 (P = 1 would drop everything and scale by
 // 1/0).
 func (p Dropout) Validate() error {

@@ -36,6 +36,9 @@ type Linear struct {
 // Kind returns KindLinear.
 func (Linear) Kind() string { return KindLinear }
 
+// Shapes returns [In] and [Out].
+func (p Linear) Shapes() (in, out []int) { return []int{p.In}, []int{p.Out} }
+
 // Validate checks that the sizes are positive and Init is known.
 func (p Linear) Validate() error {
 	if err := positive("in", p.In); err != nil {

@@ -41,6 +41,12 @@ type Payload interface {
 	// Validate returns a *FieldError for a value outside its field's
 	// domain, or nil.
 	Validate() error
+	// Shapes returns the shapes of the values the layer takes and gives:
+	// [n] for flat values, [C, H, W] or [C, L] for images and signals. A
+	// nil out means the layer gives its values in the shape it takes them
+	// (a neuron layer); a nil in means it takes any number of values and
+	// passes them on (Dropout).
+	Shapes() (in, out []int)
 }
 
 // payloads makes a new value of the payload type of every layer kind, in

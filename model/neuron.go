@@ -49,6 +49,10 @@ type LIF struct {
 // Kind returns KindLIF.
 func (LIF) Kind() string { return KindLIF }
 
+// Shapes returns [N] and nil: the neurons give their spikes in the shape of
+// their input (also for Synaptic, RLIF, RSynaptic and ALIF, which embed LIF).
+func (p LIF) Shapes() (in, out []int) { return []int{p.N}, nil }
+
 // Validate checks the size, the ranges of Beta and Threshold, the reset
 // rule, and that a surrogate is named.
 func (p LIF) Validate() error {
@@ -94,6 +98,9 @@ type LI struct {
 
 // Kind returns KindLI.
 func (LI) Kind() string { return KindLI }
+
+// Shapes returns [N] and nil (see LIF.Shapes).
+func (p LI) Shapes() (in, out []int) { return []int{p.N}, nil }
 
 // Validate checks the size and Beta's range.
 func (p LI) Validate() error {

@@ -80,42 +80,30 @@ func LoadFrom(from string, dt float64) (*model.Model, []safetensors.Tensor, erro
 }
 
 // sizes returns the number of inputs of m's first layer and of outputs of
-// its last.
+// its last, passing over layers that take any size (Dropout).
 func sizes(m *model.Model) (in, out int, err error) {
-	size := func(l model.Layer, first bool) (int, error) {
+	found := false
+	for _, l := range m.Layers {
 		p, err := l.Payload()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		switch p := p.(type) {
-		case *model.Linear:
-			if first {
-				return p.In, nil
-			}
-			return p.Out, nil
-		case *model.LIF:
-			return p.N, nil
-		case *model.Synaptic:
-			return p.N, nil
-		case *model.LI:
-			return p.N, nil
-		case *model.IF:
-			return p.N, nil
-		case *model.ALIF:
-			return p.N, nil
-		case *model.PLIF:
-			return p.N, nil
+		takes, gives := p.Shapes()
+		if takes == nil {
+			continue
 		}
-		return 0, fmt.Errorf("layer %s: kind %q", l.Name, l.Kind)
+		if !found {
+			in, found = prod(takes), true
+		}
+		out = prod(takes)
+		if gives != nil {
+			out = prod(gives)
+		}
 	}
-	if len(m.Layers) == 0 {
-		return 0, 0, errors.New("the model has no layers")
+	if !found {
+		return 0, 0, errors.New("the model has no layers of a known size")
 	}
-	if in, err = size(m.Layers[0], true); err != nil {
-		return 0, 0, err
-	}
-	out, err = size(m.Layers[len(m.Layers)-1], false)
-	return in, out, err
+	return in, out, nil
 }
 
 // networkFrom builds the network of model.from for data of the given

@@ -196,36 +196,23 @@ func chainSizes(md *model.Model) (in, out int, err error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		if _, ok := p.(*model.Dropout); ok { // any size: passes the values on
+		takes, gives := p.Shapes()
+		if takes == nil { // any size: passes the values on
 			if i == first {
 				first++
 			}
 			continue
 		}
 		var needShape, outShape []int
-		var n, o int
-		switch p := p.(type) {
-		case *model.Linear:
-			n, o = p.In, p.Out
-		case *model.Flatten:
-			n, o = p.In, p.In
-		case *model.Conv2d:
-			oh, ow := p.OutSize()
-			needShape, outShape = []int{p.In, p.H, p.W}, []int{p.Out, oh, ow}
-		case *model.Conv1d:
-			needShape, outShape = []int{p.In, p.L}, []int{p.Out, p.OutSize()}
-		case *model.Pool2d:
-			oh, ow := p.OutSize()
-			needShape, outShape = []int{p.C, p.H, p.W}, []int{p.C, oh, ow}
-		default:
-			nn, ok := neuronCount(p)
-			if !ok {
-				return 0, 0, bad(fmt.Sprintf("model.layers[%d] (layer %q, %s)", i, l.Name, l.Kind), "", "this kind's size is not known")
-			}
-			n, o, outShape = nn, nn, shape
+		n, o := prod(takes), prod(gives)
+		switch {
+		case gives == nil: // neurons: the values keep their shape
+			o, outShape = n, shape
+		case len(gives) > 1:
+			outShape = gives
 		}
-		if needShape != nil {
-			n, o = prod(needShape), prod(outShape)
+		if len(takes) > 1 {
+			needShape = takes
 		}
 		key := fmt.Sprintf("model.layers[%d] (layer %q, %s)", i, l.Name, l.Kind)
 		if i == first {
@@ -245,29 +232,6 @@ func chainSizes(md *model.Model) (in, out int, err error) {
 		shape, out = outShape, o
 	}
 	return in, out, nil
-}
-
-// neuronCount returns the number of neurons of a neuron layer's payload.
-func neuronCount(p model.Payload) (int, bool) {
-	switch p := p.(type) {
-	case *model.LIF:
-		return p.N, true
-	case *model.Synaptic:
-		return p.N, true
-	case *model.LI:
-		return p.N, true
-	case *model.IF:
-		return p.N, true
-	case *model.ALIF:
-		return p.N, true
-	case *model.PLIF:
-		return p.N, true
-	case *model.RLIF:
-		return p.N, true
-	case *model.RSynaptic:
-		return p.N, true
-	}
-	return 0, false
 }
 
 func prod(s []int) int {
