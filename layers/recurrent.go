@@ -353,15 +353,3 @@ func (l *RSynaptic) Spec() model.Layer {
 func seqStep(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
 	return t.Reshape(t.Slice(x, 0, i, i+1), x.Dim(1), x.Dim(2))
 }
-
-// stepBufs holds the per-step outputs of a recurrent Run until they are
-// concatenated; it comes from the tape's pool, so that a Run allocates
-// nothing once the tape has seen one.
-type stepBufs struct{ spk, mem []*autograd.Var }
-
-// stepVars returns two slices of T Vars from the tape's pool.
-func stepVars(t *autograd.Tape, T int) (spk, mem []*autograd.Var) {
-	b := autograd.Pooled[stepBufs](t)
-	b.spk, b.mem = append(b.spk[:0], make([]*autograd.Var, T)...), append(b.mem[:0], make([]*autograd.Var, T)...)
-	return b.spk, b.mem
-}

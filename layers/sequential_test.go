@@ -131,7 +131,7 @@ func every(rng *rand.Rand) *Sequential {
 }
 
 // everyKind is every with the layers whose multi-step path is their Step
-// in a loop (which allocates) appended: IF, ALIF and PLIF, with options away
+// in a loop appended: IF, ALIF and PLIF, with options away
 // from their defaults.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers

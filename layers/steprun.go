@@ -15,7 +15,7 @@ func runSteps[S any](t *autograd.Tape, op string, x *autograd.Var, n int, s S,
 	if T == 0 {
 		return t.New(0, B, n), t.New(0, B, n), s
 	}
-	outs, ms := make([]*autograd.Var, T), make([]*autograd.Var, T)
+	outs, ms := stepVars(t, T)
 	next = s
 	for i := range T {
 		var o *autograd.Var
@@ -23,4 +23,16 @@ func runSteps[S any](t *autograd.Tape, op string, x *autograd.Var, n int, s S,
 		outs[i], ms[i] = t.Reshape(o, 1, B, n), t.Reshape(mem(next), 1, B, n)
 	}
 	return t.Concat(0, outs...), t.Concat(0, ms...), next
+}
+
+// stepBufs holds the per-step outputs of a stepped Run until they are
+// concatenated; it comes from the tape's pool, so that a Run allocates
+// nothing once the tape has seen one.
+type stepBufs struct{ spk, mem []*autograd.Var }
+
+// stepVars returns two slices of T Vars from the tape's pool.
+func stepVars(t *autograd.Tape, T int) (spk, mem []*autograd.Var) {
+	b := autograd.Pooled[stepBufs](t)
+	b.spk, b.mem = append(b.spk[:0], make([]*autograd.Var, T)...), append(b.mem[:0], make([]*autograd.Var, T)...)
+	return b.spk, b.mem
 }
