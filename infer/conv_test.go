@@ -10,7 +10,7 @@ import (
 )
 
 // TestNewRefusesConv checks that the engine refuses a model with layer
-// kinds it does not run (convolution, pooling, flattening, dropout) with an error
+// kinds it does not run (convolution, pooling, flattening, dropout, batch normalisation) with an error
 // naming the layer and the kind, rather than running it wrongly or
 // panicking.
 func TestNewRefusesConv(t *testing.T) {
@@ -26,6 +26,8 @@ func TestNewRefusesConv(t *testing.T) {
 		{layers.NewSumPool2d("pool", 2, 4, 4, [2]int{1, 1}, layers.Pool2dConfig{}), "pool", "sumpool2d"},
 		{layers.NewFlatten("flat", 32), "flat", "flatten"},
 		{layers.NewDropout("drop", 0.2), "drop", "dropout"},
+		{layers.NewBatchNorm("bn", 2, 32, layers.BatchNormConfig{}), "bn", "batchnorm"},
+		{layers.NewBatchNorm("bntt", 2, 32, layers.BatchNormConfig{Mode: layers.BNPerStep, Steps: 5}), "bntt", "batchnorm"},
 	} {
 		net := layers.NewSequential(c.first,
 			layers.NewLinear("fc", 32, 10, layers.LinearConfig{}),
