@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -245,5 +246,28 @@ func TestRecurrentExact(t *testing.T) {
 				t.Errorf("fixed point: %v, want an error naming layer rec", err)
 			}
 		})
+	}
+}
+
+// TestNewRefusesBatchNorm checks that the engine refuses a model with a
+// batch normalisation layer with an error naming the layer and the kind,
+// rather than running it wrongly or panicking.
+func TestNewRefusesBatchNorm(t *testing.T) {
+	for _, c := range []struct {
+		first layers.Layer
+		name  string
+	}{
+		{layers.NewBatchNorm("bn", 2, 32, layers.BatchNormConfig{}), "bn"},
+		{layers.NewBatchNorm("bntt", 2, 32, layers.BatchNormConfig{Mode: layers.BNPerStep, Steps: 5}), "bntt"},
+	} {
+		net := layers.NewSequential(c.first,
+			layers.NewLinear("fc", 32, 10, layers.LinearConfig{}),
+			layers.NewLIF("lif", 10, layers.LIFConfig{Beta: 0.9}))
+		m := export(net, 5, infer.Encoding{Name: infer.EncodingRate, Gain: 0.5}, infer.ReadoutSpikeCount)
+		e, err := infer.New(m)
+		var ie *infer.Error
+		if e != nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), `"`+c.name+`"`) || !strings.Contains(err.Error(), `"batchnorm"`) {
+			t.Errorf("%s: New returned %v, %v; want an *infer.Error naming layer %q and kind batchnorm", c.name, e, err, c.name)
+		}
 	}
 }
