@@ -91,7 +91,11 @@
 //	)
 //
 // Their state types are LIFState and SynapticState: the last spikes the
-// state holds are what the next step feeds back.
+// state holds are what the next step feeds back. Run is one fused scan over
+// the whole sequence (one tape entry): only the recurrent product and the
+// neuron update are stepped, the product event-driven while the spikes are
+// sparse, and the recurrent weight's gradient is one product over the
+// sequence after the backward time loop.
 //
 // # Examples
 //
