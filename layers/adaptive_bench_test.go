@@ -10,8 +10,7 @@ import (
 // BenchmarkNeuronKinds times one forward and backward pass of a neuron
 // layer alone over an input current x [T, B, N] of SHD's hidden shape
 // (T = 100, batch 64, 256 neurons), the loss the sum of spikes and
-// membranes: LIF and IF on the fused scan, ALIF and PLIF as Step in a loop
-// of tape ops.
+// membranes: LIF and IF on the LIF scan, ALIF and PLIF on theirs.
 func BenchmarkNeuronKinds(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(3, 4))

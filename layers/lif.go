@@ -265,12 +265,8 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 	}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	if o.mem0 != nil && o.mem0.RequiresGrad() {
-		g.DMem0 = t.Scratch(p.B * p.N)
-	}
-	if o.spk0 != nil && o.spk0.RequiresGrad() {
-		g.DSpk0 = t.Scratch(p.B * p.N)
-	}
+	g.DMem0 = stateGrad(t, o.mem0, p.B*p.N)
+	g.DSpk0 = stateGrad(t, o.spk0, p.B*p.N)
 	betaV, thrV := in[1], in[2]
 	if betaV.RequiresGrad() {
 		g.DBeta = t.Scratch(len(p.Beta))

@@ -103,9 +103,10 @@ type Spiking interface {
 //     state s, returns the outputs and membrane potentials [T, B, N] and
 //     always the state after the last step (s itself when T = 0), connected
 //     to the graph (Detach it for truncated backpropagation through time).
-//     LIF, Synaptic, LI and IF record one tape entry whose forward and
-//     backward are fused kernels; ALIF and PLIF record Step's ops for each
-//     step. Either way Run gives the same values as T calls of Step.
+//     LIF, Synaptic, LI, IF, ALIF and PLIF record one tape entry whose
+//     forward and backward are fused kernels; the recurrent layers record
+//     their recurrence step by step. Either way Run gives the same values
+//     as T calls of Step.
 //
 // Scan is Run from the zero state without the final state, which it does
 // not compute.
@@ -237,6 +238,16 @@ func gradBuf(t *autograd.Tape, v *autograd.Var, n int) (buf []float32, add bool)
 		}
 	}
 	return t.ScratchRaw(n), v != nil && v.RequiresGrad()
+}
+
+// stateGrad returns a scratch buffer of n values for a kernel to write the
+// gradient of the initial state v into, or nil when v is nil or needs no
+// gradient.
+func stateGrad(t *autograd.Tape, v *autograd.Var, n int) []float32 {
+	if v != nil && v.RequiresGrad() {
+		return t.Scratch(n)
+	}
+	return nil
 }
 
 // addGrad adds g into v's gradient if v needs one.
