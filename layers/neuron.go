@@ -133,6 +133,10 @@ var (
 	_ Stateful[LIFState]      = (*IF)(nil)
 	_ Stateful[ALIFState]     = (*ALIF)(nil)
 	_ Stateful[LIFState]      = (*PLIF)(nil)
+	_ Spiking                 = (*AdLIF)(nil)
+	_ Stateful[AdLIFState]    = (*AdLIF)(nil)
+	_ Spiking                 = (*RadLIF)(nil)
+	_ Stateful[AdLIFState]    = (*RadLIF)(nil)
 )
 
 // newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per

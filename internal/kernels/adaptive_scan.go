@@ -3,8 +3,9 @@ package kernels
 import "fmt"
 
 // Fused scans of the neurons with a second state or a decay applied to the
-// input: ALIF (an adaptive threshold) and PLIF (a learned decay that also
-// scales the input). Their layout and parameter conventions are the LIF scan's: time
+// input: ALIF (an adaptive threshold), PLIF (a learned decay that also
+// scales the input) and AdLIF (an adaptation current driven by the membrane
+// and the spikes). Their layout and parameter conventions are the LIF scan's: time
 // major [T, B, N], parameters [N] or [1], initial states [n] (nil: zeros).
 //
 // Forward uses exactly the float32 operations of the doc comment of each
@@ -23,10 +24,11 @@ type adaptKind uint8
 const (
 	kindALIF adaptKind = iota
 	kindPLIF
+	kindAdLIF
 )
 
 // maxAdaptPar is the largest number of parameters of an adaptive scan.
-const maxAdaptPar = 4
+const maxAdaptPar = 5
 
 // Parameter slots of the adaptive scans.
 const (
@@ -34,6 +36,8 @@ const (
 	alifBeta, alifThr, alifRho, alifAdapt = 0, 1, 2, 3
 	// PLIF: k, thr.
 	plifK, plifThr = 0, 1
+	// AdLIF: alpha, beta, a, b, thr.
+	adAlpha, adBeta, adA, adB, adThr = 0, 1, 2, 3, 4
 )
 
 // adaptJob is one Forward or Backward call of an adaptive scan.
@@ -236,12 +240,16 @@ func (j *adaptJob) runChunk(c int) {
 			switch {
 			case j.fwd && j.kind == kindALIF:
 				j.alifForward(t, b)
-			case j.fwd:
+			case j.fwd && j.kind == kindPLIF:
 				j.plifForward(t, b)
+			case j.fwd:
+				j.adlifForward(t, b)
 			case j.kind == kindALIF:
 				j.alifBackward(t, b, sg)
-			default:
+			case j.kind == kindPLIF:
 				j.plifBackward(t, b, sg)
+			default:
+				j.adlifBackward(t, b, sg)
 			}
 		}
 	}
@@ -659,6 +667,189 @@ func (j *adaptJob) plifBackward(t, b int, sg []float32) {
 				d[f] = -cm[f] * (1 - k[f]) * th[f]
 			default:
 				d[f] = -cm[f] * (1 - k[f]) * pm[f]
+			}
+		}
+	}
+}
+
+// AdLIFScan is the adaptive LIF neuron of Bittar and Garner 2022 (sparch's
+// adLIF) over a [T, B, N] sequence: a membrane u and an adaptation current w
+// that the membrane and the spikes drive. For t = 0 .. T-1, per element:
+//
+//	r    = S[t-1]                                (spk0 at t = 0)
+//	w[t] = (w[t-1]*beta + u[t-1]*a) + r*b
+//	v    = u[t-1] - r*thr
+//	u[t] = v*alpha + (x[t] - w[t])*(1 - alpha)
+//	S[t] = H(u[t] - thr)
+//
+// with alpha, beta, a, b, thr the element's parameters (the caller clamps
+// them), u[-1] = mem0, w[-1] = w0.
+//
+// Backward, with Au[t] = dL/du[t], Aw[t] = dL/dw[t] and G[t] = dL/dS[t]
+// totals, SG[t] = g(u[t] - thr) and zero carries at t = T:
+//
+//	G[t]     = DSpk[t] + ResetGrad·(Aw[t+1]·b - Au[t+1]·alpha·thr)
+//	Au[t]    = DMem[t] + G[t]·SG[t] + Au[t+1]·alpha + Aw[t+1]·a
+//	Aw[t]    = DW[t] + Aw[t+1]·beta - Au[t]·(1 - alpha)
+//	dL/dx[t] = Au[t]·(1 - alpha); dalpha += Au[t]·(v - (x[t] - w[t]));
+//	dbeta += Aw[t]·w[t-1]; da += Aw[t]·u[t-1]; db += Aw[t]·r;
+//	dthr += -G[t]·SG[t] - Au[t]·alpha·r
+//	dL/dmem0 = Au[0]·alpha + Aw[0]·a; dL/dw0 = Aw[0]·beta;
+//	dL/dspk0 = ResetGrad·(Aw[0]·b - Au[0]·alpha·thr)
+type AdLIFScan struct {
+	T, B, N                 int
+	Alpha, Beta, A, Bw, Thr []float32 // [N] or [1]; Bw is the spike's weight b
+	ResetGrad               bool
+}
+
+// AdLIFGrad holds the inputs and outputs of AdLIFScan.Backward; optional
+// slices may be nil.
+type AdLIFGrad struct {
+	DSpk, DMem, DW        []float32     // [T*n]; optional
+	SGFunc                SurrogateGrad // required
+	DIn                   []float32     // [T*n]; required, overwritten
+	DMem0, DSpk0, DW0     []float32     // [n]; optional, overwritten
+	DAlpha, DBeta, DA, DB []float32     // optional, accumulated
+	DThr                  []float32     // optional, accumulated
+}
+
+// Forward runs the scan: in [T*n], mem0, spk0, w0 [n] (nil: zeros); it
+// writes mem (u), spk and w [T*n].
+func (p *AdLIFScan) Forward(in, mem0, spk0, w0, mem, spk, w []float32) {
+	j := newAdaptJob(kindAdLIF, true, "AdLIFScan.Forward", p.T, p.B, p.N, 5)
+	p.params(j, nil)
+	j.in = j.seq("in", in, true)
+	j.mem0, j.spk0, j.aux0 = j.state("mem0", mem0, false), j.state("spk0", spk0, false), j.state("w0", w0, false)
+	j.mem, j.spk, j.aux = j.seq("mem", mem, true), j.seq("spk", spk, true), j.seq("w", w, true)
+	j.run()
+}
+
+func (p *AdLIFScan) params(j *adaptJob, g *AdLIFGrad) {
+	var d AdLIFGrad
+	if g != nil {
+		d = *g
+	}
+	j.resetGrad = p.ResetGrad
+	j.setParam(adAlpha, "Alpha", p.Alpha, d.DAlpha)
+	j.setParam(adBeta, "Beta", p.Beta, d.DBeta)
+	j.setParam(adA, "A", p.A, d.DA)
+	j.setParam(adB, "Bw", p.Bw, d.DB)
+	j.setParam(adThr, "Thr", p.Thr, d.DThr)
+}
+
+// Backward runs the reverse-time scan of Forward (equations on AdLIFScan):
+// in is Forward's input, mem0, spk0, w0 its initial state, mem, spk, w its
+// outputs.
+func (p *AdLIFScan) Backward(in, mem0, spk0, w0, mem, spk, w []float32, g *AdLIFGrad) {
+	j := newAdaptJob(kindAdLIF, false, "AdLIFScan.Backward", p.T, p.B, p.N, 5)
+	p.params(j, g)
+	if g.SGFunc == nil {
+		j.fail("SGFunc is nil")
+	}
+	j.sgf = g.SGFunc
+	j.in = j.seq("in", in, true)
+	j.mem0, j.spk0, j.aux0 = j.state("mem0", mem0, false), j.state("spk0", spk0, false), j.state("w0", w0, false)
+	j.mem, j.spk, j.aux = j.seq("mem", mem, true), j.seq("spk", spk, true), j.seq("w", w, true)
+	j.ds, j.dm, j.daux = j.seq("DSpk", g.DSpk, false), j.seq("DMem", g.DMem, false), j.seq("DW", g.DW, false)
+	j.dIn = j.seq("DIn", g.DIn, true)
+	j.dMem0, j.dSpk0, j.dAux0 = j.state("DMem0", g.DMem0, false), j.state("DSpk0", g.DSpk0, false), j.state("DW0", g.DW0, false)
+	j.run()
+}
+
+func (j *adaptJob) adlifForward(t, b int) {
+	N := j.N
+	pu, ps, pw := j.row(j.mem, j.mem0, t-1, b), j.row(j.spk, j.spk0, t-1, b), j.row(j.aux, j.aux0, t-1, b)
+	x, u, s, w := j.row(j.in, nil, t, b), j.row(j.mem, nil, t, b), j.row(j.spk, nil, t, b), j.row(j.aux, nil, t, b)
+	al, be, aa, bb, th := j.pex[adAlpha][:N], j.pex[adBeta][:N], j.pex[adA][:N], j.pex[adB][:N], j.pex[adThr][:N]
+	pu, ps, pw, x, s, w = pu[:N], ps[:N], pw[:N], x[:N], s[:N], w[:N]
+	u = u[:N]
+	for f := range u {
+		r := ps[f]
+		wv := float32(float32(pw[f]*be[f])+float32(pu[f]*aa[f])) + float32(r*bb[f])
+		v := pu[f] - float32(r*th[f])
+		uv := float32(v*al[f]) + float32((x[f]-wv)*(1-al[f]))
+		w[f], u[f] = wv, uv
+		s[f] = spikeOf(uv - th[f])
+	}
+}
+
+func (j *adaptJob) adlifBackward(t, b int, sg []float32) {
+	N := j.N
+	last := t == j.T-1
+	pu, r, pw := j.row(j.mem, j.mem0, t-1, b), j.row(j.spk, j.spk0, t-1, b), j.row(j.aux, j.aux0, t-1, b)
+	x, ut, wt := j.row(j.in, nil, t, b), j.row(j.mem, nil, t, b), j.row(j.aux, nil, t, b)
+	ds, dm, dw := j.opt(j.ds, t, b), j.opt(j.dm, t, b), j.opt(j.daux, t, b)
+	dIn := j.row(j.dIn, nil, t, b)
+	o := b * N
+	cu, cw := j.carryM()[o:o+N], j.carryA()[o:o+N]
+	if last {
+		clear(cu)
+		clear(cw)
+	}
+	al, be, aa, bb, th := j.pex[adAlpha][:N], j.pex[adBeta][:N], j.pex[adA][:N], j.pex[adB][:N], j.pex[adThr][:N]
+	sg, ut = sg[:N], ut[:N]
+	for f := range sg {
+		sg[f] = ut[f] - th[f]
+	}
+	j.sgf.GradInto(sg, sg)
+	rg := j.resetGrad && !last
+	pu, r, pw, x, wt, ds, dm, dw, dIn = pu[:N], r[:N], pw[:N], x[:N], wt[:N], ds[:N], dm[:N], dw[:N], dIn[:N]
+	for f := range sg {
+		auN, awN := cu[f], cw[f]
+		g := ds[f]
+		if rg {
+			g += awN*bb[f] - auN*al[f]*th[f]
+		}
+		gs := g * sg[f]
+		au := dm[f] + gs + auN*al[f] + awN*aa[f]
+		aw := dw[f] + awN*be[f] - au*(1-al[f])
+		dIn[f] = au * (1 - al[f])
+		cu[f], cw[f] = au, aw
+		sg[f] = gs
+	}
+	if j.sums() {
+		accAl, accBe, accA, accB, accT := j.acc(adAlpha)[o:o+N], j.acc(adBeta)[o:o+N], j.acc(adA)[o:o+N], j.acc(adB)[o:o+N], j.acc(adThr)[o:o+N]
+		if last {
+			clear(accAl)
+			clear(accBe)
+			clear(accA)
+			clear(accB)
+			clear(accT)
+		}
+		accAl, accBe, accA, accB, accT = accAl[:len(sg)], accBe[:len(sg)], accA[:len(sg)], accB[:len(sg)], accT[:len(sg)]
+		cu, cw = cu[:len(sg)], cw[:len(sg)]
+		// From cu = Au[t], cw = Aw[t] and sg = G[t]·SG[t].
+		for f, gs := range sg {
+			au, aw := cu[f], cw[f]
+			v := pu[f] - r[f]*th[f]
+			accAl[f] += au * (v - (x[f] - wt[f]))
+			accBe[f] += aw * pw[f]
+			accA[f] += aw * pu[f]
+			accB[f] += aw * r[f]
+			accT[f] += -gs - au*al[f]*r[f]
+		}
+	}
+	if t > 0 {
+		return
+	}
+	if j.dMem0 != nil {
+		d := j.dMem0[o : o+N]
+		for f := range d {
+			d[f] = cu[f]*al[f] + cw[f]*aa[f]
+		}
+	}
+	if j.dAux0 != nil {
+		d := j.dAux0[o : o+N]
+		for f := range d {
+			d[f] = cw[f] * be[f]
+		}
+	}
+	if j.dSpk0 != nil {
+		d := j.dSpk0[o : o+N]
+		for f := range d {
+			d[f] = 0
+			if j.resetGrad {
+				d[f] = cw[f]*bb[f] - cu[f]*al[f]*th[f]
 			}
 		}
 	}
