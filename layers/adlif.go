@@ -271,9 +271,9 @@ func (o *adlifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var
 	g := kernels.AdLIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, DW: o.w.Grad, SGFunc: o}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	g.DMem0 = stateGrad(t, o.mem0, p.B*p.N)
-	g.DSpk0 = stateGrad(t, o.spk0, p.B*p.N)
-	g.DW0 = stateGrad(t, o.w0, p.B*p.N)
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
+	g.DW0 = gradScratch(t, o.w0, p.B*p.N)
 	dst := [5]*[]float32{&g.DAlpha, &g.DBeta, &g.DA, &g.DB, &g.DThr}
 	for i, d := range dst {
 		if in[1+i].RequiresGrad() {

@@ -197,9 +197,9 @@ func (o *alifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var)
 	g := kernels.ALIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, DA: o.a.Grad, SGFunc: o}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	g.DMem0 = stateGrad(t, o.mem0, p.B*p.N)
-	g.DSpk0 = stateGrad(t, o.spk0, p.B*p.N)
-	g.DA0 = stateGrad(t, o.a0, p.B*p.N)
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
+	g.DA0 = gradScratch(t, o.a0, p.B*p.N)
 	if in[1].RequiresGrad() {
 		g.DBeta = t.Scratch(len(p.Beta))
 	}

@@ -211,8 +211,8 @@ func (o *plifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var)
 	g := kernels.PLIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SGFunc: o}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	g.DMem0 = stateGrad(t, o.mem0, p.B*p.N)
-	g.DSpk0 = stateGrad(t, o.spk0, p.B*p.N)
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
 	if in[1].RequiresGrad() {
 		g.DK = t.Scratch(len(p.K))
 	}
