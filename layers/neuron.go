@@ -88,8 +88,8 @@ type Spiking interface {
 }
 
 // Stateful is the contract that every neuron model keeps, with S its state
-// type (LIFState, SynapticState, LIState, ALIFState): the state between time steps or
-// sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
+// type (LIFState, SynapticState, LIState, ALIFState, AdLIFState): the state
+// between time steps or sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
 // zero state (every nil field counts as zeros).
 //
 //   - Step advances the layer by one time step, x [B, N], and returns the
@@ -103,10 +103,10 @@ type Spiking interface {
 //     state s, returns the outputs and membrane potentials [T, B, N] and
 //     always the state after the last step (s itself when T = 0), connected
 //     to the graph (Detach it for truncated backpropagation through time).
-//     LIF, Synaptic, LI, IF, ALIF and PLIF record one tape entry whose
-//     forward and backward are fused kernels; the recurrent layers record
-//     their recurrence step by step. Either way Run gives the same values
-//     as T calls of Step.
+//     LIF, Synaptic, LI, IF, ALIF, PLIF, AdLIF, RLIF and RSynaptic record
+//     one tape entry whose forward and backward are fused kernels; RadLIF
+//     records its recurrent product and one fused AdLIF step per time step.
+//     Either way Run gives the same values as T calls of Step.
 //
 // Scan is Run from the zero state without the final state, which it does
 // not compute.
