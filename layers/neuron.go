@@ -89,8 +89,8 @@ type Spiking interface {
 
 // Stateful is the contract that every neuron model keeps, with S its state
 // type (LIFState, SynapticState, LIState, ALIFState, AdLIFState): the state
-// between time steps or sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
-// zero state (every nil field counts as zeros).
+// between time steps or sequences, a struct of [B, N] Vars that the caller
+// owns. The zero S is the zero state (every nil field counts as zeros).
 //
 //   - Step advances the layer by one time step, x [B, N], and returns the
 //     output [B, N] and the state after the step. It is the model's
