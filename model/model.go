@@ -68,6 +68,8 @@ var payloads = []func() Payload{
 	func() Payload { return new(ALIF) },
 	func() Payload { return new(PLIF) },
 	func() Payload { return new(Dropout) },
+	func() Payload { return new(SRM) },
+	func() Payload { return new(Delay) },
 }
 
 // Kinds lists the layer kinds that a model may hold.
