@@ -65,6 +65,11 @@ type constScanner interface {
 	ScanConst(t *autograd.Tape, x *autograd.Var, steps int) (out, mem *autograd.Var)
 }
 
+// sequenceLayer is a layer without membrane dynamics whose output at one
+// time step depends on other steps (Delay): it needs the sequence [T, B, F]
+// even where its input is constant over time.
+type sequenceLayer interface{ sequence() }
+
 // Trace is what a forward pass of a Sequential produced: the output and,
 // per layer, its output and (for neuron layers) its membrane potentials.
 // Like the Vars in it, the Trace that Forward returns belongs to the tape
@@ -126,6 +131,10 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 				lt.Out, lt.Mem = n.Scan(t, h)
 			}
 		} else {
+			if _, ok := l.(sequenceLayer); ok && constant {
+				h = t.Repeat(h, steps)
+				constant = false
+			}
 			lt.Out = l.Forward(t, h)
 		}
 		h = lt.Out
