@@ -131,8 +131,8 @@ func every(rng *rand.Rand) *Sequential {
 }
 
 // everyKind is every with the layers whose multi-step path is their Step
-// in a loop appended: IF, ALIF and PLIF, with options away
-// from their defaults.
+// in a loop appended: IF, ALIF and PLIF, and the delay and SRM layers, with
+// options away from their defaults.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -141,6 +141,9 @@ func everyKind(rng *rand.Rand) *Sequential {
 		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
 		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
 			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewDelay("delay5", 4, DelayConfig{MaxDelay: 3, Init: 1.5, Fixed: true}),
+		NewSRM("srm5", 4, SRMConfig{Threshold: 0.8, TauSR: 3, TauRef: 2, ScaleRef: 1.5, Epsilon: 0.02, RefractoryGrad: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 4}}),
 		NewDropout("drop6", 0.3),
 		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
 		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))
