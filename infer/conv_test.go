@@ -10,7 +10,8 @@ import (
 )
 
 // TestNewRefusesConv checks that the engine refuses a model with layer
-// kinds it does not run (convolution, pooling, flattening, dropout) with an error
+// kinds it does not run (convolution, pooling, flattening, dropout, delay,
+// SRM) with an error
 // naming the layer and the kind, rather than running it wrongly or
 // panicking.
 func TestNewRefusesConv(t *testing.T) {
@@ -26,6 +27,8 @@ func TestNewRefusesConv(t *testing.T) {
 		{layers.NewSumPool2d("pool", 2, 4, 4, [2]int{1, 1}, layers.Pool2dConfig{}), "pool", "sumpool2d"},
 		{layers.NewFlatten("flat", 32), "flat", "flatten"},
 		{layers.NewDropout("drop", 0.2), "drop", "dropout"},
+		{layers.NewDelay("delay", 32, layers.DelayConfig{MaxDelay: 3}), "delay", "delay"},
+		{layers.NewSRM("srm", 32, layers.SRMConfig{}), "srm", "srm"},
 	} {
 		net := layers.NewSequential(c.first,
 			layers.NewLinear("fc", 32, 10, layers.LinearConfig{}),
