@@ -166,15 +166,21 @@ func (l *Delay) run(t *autograd.Tape, x *autograd.Var, s DelayState, final bool)
 	}
 	y := t.NewRaw(T, B, N)
 	BN := B * N
-	for tt := range T {
-		for b := range B {
-			row := y.Data[tt*BN+b*N : tt*BN+b*N+N]
+	xd, yd := x.Data, y.Data
+	var bd []float32
+	if s.Buf != nil {
+		bd = s.Buf.Data
+	}
+	for b := range B { // sample by sample: the rows a sample reads stay in the cache
+		for tt := range T {
+			base := tt*BN + b*N
+			row := yd[base : base+N]
 			for i, D := range o.steps {
-				switch src := tt - D; {
-				case src >= 0:
-					row[i] = x.Data[src*BN+b*N+i]
-				case s.Buf != nil:
-					row[i] = s.Buf.Data[(M+src)*BN+b*N+i]
+				switch {
+				case D <= tt:
+					row[i] = xd[base+i-D*BN]
+				case bd != nil:
+					row[i] = bd[base+i+(M-D)*BN]
 				default:
 					row[i] = 0
 				}
@@ -238,12 +244,13 @@ func (o *delayOp) Backward(t *autograd.Tape, _ *autograd.Var, _ []*autograd.Var)
 	T, B, N, M := o.T, o.B, o.l.N, o.l.Config.MaxDelay
 	BN := B * N
 	if dx := t.GradOf(o.x); dx != nil {
-		for tt := range T {
-			for b := range B {
-				row := dx[tt*BN+b*N : tt*BN+b*N+N]
+		for b := range B {
+			for tt := range T {
+				base := tt*BN + b*N
+				row := dx[base : base+N]
 				for i, D := range o.steps {
-					if dst := tt + D; dst < T {
-						row[i] += g[dst*BN+b*N+i]
+					if tt+D < T {
+						row[i] += g[base+i+D*BN]
 					}
 				}
 			}
@@ -262,27 +269,26 @@ func (o *delayOp) Backward(t *autograd.Tape, _ *autograd.Var, _ []*autograd.Var)
 			}
 		}
 	}
-	if dd := t.GradOf(o.dv); dd != nil {
+	if dd := t.GradOf(o.dv); dd != nil && T > 0 {
 		acc := t.Scratch(N)
 		y := o.y.Data
-		for tt := range T {
-			for b := range B {
-				off := tt*BN + b*N
-				gr, cur := g[off:off+N], y[off:off+N]
-				var prev []float32
-				switch {
-				case tt > 0:
-					prev = y[off-BN : off-BN+N]
-				case o.prev != nil:
-					prev = o.prev[b*N : b*N+N]
-				}
+		for b := range B { // step 0: y[-1] is the state's last output, or zeros
+			gr, cur := g[b*N:b*N+N], y[b*N:b*N+N]
+			if o.prev != nil {
+				prev := o.prev[b*N : b*N+N]
 				for i := range acc {
-					p := float32(0)
-					if prev != nil {
-						p = prev[i]
-					}
-					acc[i] += gr[i] * (p - cur[i])
+					acc[i] += gr[i] * (prev[i] - cur[i])
 				}
+			} else {
+				for i := range acc {
+					acc[i] += gr[i] * (0 - cur[i])
+				}
+			}
+		}
+		for off := BN; off < T*BN; off += N {
+			gr, cur, prev := g[off:off+N], y[off:off+N], y[off-BN:off-BN+N]
+			for i := range acc {
+				acc[i] += gr[i] * (prev[i] - cur[i])
 			}
 		}
 		addClamped(dd, acc, o.l.D, 0, float32(M))
