@@ -246,32 +246,36 @@ func (l *SRM) run(t *autograd.Tape, x *autograd.Var, s SRMState, final bool) (sp
 		lo := max(0, start)
 		kernels.Sgemm(false, false, r1-r0, BN, r1-lo, 1, a[lo-start:], lda, z[lo*BN:], BN, 0, u[(r0-H)*BN:], BN)
 	}
-	// The refractory response, in ref, scheduled as the spikes come.
-	ref := t.Scratch(T * BN)
-	if s.Spk != nil {
-		for j := range R - 1 { // row j is the spikes of step j-(R-1)
-			row := s.Spk.Data[j*BN : (j+1)*BN]
-			for k := R - 1 - j; k < R && j-(R-1)+k < T; k++ {
-				dst := ref[(j-(R-1)+k)*BN:][:BN]
-				nu := l.Ref[k]
-				for i, v := range row {
-					dst[i] += nu * v
-				}
-			}
-		}
-	}
+	// The refractory response of each step, gathered from the spikes of the
+	// R-1 steps before it (the state's for the first ones), oldest first.
 	thr := l.Config.Threshold
 	sd := spk.Data
+	ref := t.ScratchRaw(BN)
 	for tt := range T {
-		urow, rrow, srow := u[tt*BN:(tt+1)*BN], ref[tt*BN:(tt+1)*BN], sd[tt*BN:(tt+1)*BN]
-		for i := range urow {
-			urow[i] += rrow[i]
+		clear(ref)
+		for k := R - 1; k >= 1; k-- {
+			var src []float32
+			switch {
+			case tt-k >= 0:
+				src = sd[(tt-k)*BN : (tt-k+1)*BN]
+			case s.Spk != nil: // row j of the state holds step j-(R-1)
+				j := tt - k + R - 1
+				src = s.Spk.Data[j*BN : (j+1)*BN]
+			default:
+				continue
+			}
+			nu := l.Ref[k]
+			for i, v := range src {
+				ref[i] += nu * v
+			}
+		}
+		urow, srow := u[tt*BN:(tt+1)*BN], sd[tt*BN:(tt+1)*BN]
+		for i, r := range ref {
+			v := urow[i] + r
+			urow[i] = v
 			srow[i] = 0
-			if urow[i] > thr {
+			if v > thr {
 				srow[i] = 1
-				for k := 1; k < R && tt+k < T; k++ {
-					ref[(tt+k)*BN+i] += l.Ref[k]
-				}
 			}
 		}
 	}
@@ -332,9 +336,12 @@ func (o *srmOp) Backward(t *autograd.Tape, _ *autograd.Var, _ []*autograd.Var) {
 	surrogate.GradShifted(l.Config.Surrogate, sg, o.mem.Data, l.Config.Threshold)
 	// du[t] = gu[t] + (gs[t] + Σ_k ν[k]·du[t+k])·sg[t], the sum only with
 	// RefractoryGrad.
-	du := t.Scratch(n)
-	if gu != nil {
+	du := t.ScratchRaw(n)
+	switch {
+	case gu != nil:
 		copy(du, gu)
+	default:
+		clear(du)
 	}
 	if !l.Config.RefractoryGrad || R == 1 {
 		if gs != nil {
