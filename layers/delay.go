@@ -102,9 +102,9 @@ func (l *Delay) Params() []*autograd.Param { return []*autograd.Param{l.D} }
 // Spec describes the layer for a model file: a model.Delay.
 func (l *Delay) Spec() model.Layer { return model.NewLayer(l.name, l.Config.spec(l.N)) }
 
-// sequence marks Delay as a layer that needs the time axis (see
-// Sequential.Forward).
-func (l *Delay) sequence() {}
+// needsSteps marks Delay as a layer that needs the time axis: Sequential
+// repeats a constant input over time before it.
+func (l *Delay) needsSteps() bool { return true }
 
 // stepsCheck validates a Delay config for sequences of T steps.
 type stepsCheck struct {

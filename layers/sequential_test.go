@@ -131,8 +131,9 @@ func every(rng *rand.Rand) *Sequential {
 }
 
 // everyKind is every with the layers whose multi-step path is their Step
-// in a loop appended: IF, ALIF and PLIF, and the delay and SRM layers, with
-// options away from their defaults.
+// in a loop appended: IF, ALIF and PLIF, with options away from their
+// defaults, Dropout and BatchNorm in its three modes, and the delay and SRM
+// layers.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -144,6 +145,9 @@ func everyKind(rng *rand.Rand) *Sequential {
 		NewDelay("delay5", 4, DelayConfig{MaxDelay: 3, Init: 1.5, Fixed: true}),
 		NewSRM("srm5", 4, SRMConfig{Threshold: 0.8, TauSR: 3, TauRef: 2, ScaleRef: 1.5, Epsilon: 0.02, RefractoryGrad: true,
 			Surrogate: surrogate.FastSigmoid{Slope: 4}}),
+		NewBatchNorm("bn5", 2, 4, BatchNormConfig{Mode: BNPerStep, Steps: 5, Eps: 1e-4, Momentum: 0.2}),
+		NewBatchNorm("tdbn5", 1, 4, BatchNormConfig{Mode: BNTD, Alpha: 0.5, Threshold: 0.8}),
+		NewBatchNorm("bnshared5", 4, 4, BatchNormConfig{}),
 		NewDropout("drop6", 0.3),
 		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
 		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))

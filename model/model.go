@@ -70,6 +70,7 @@ var payloads = []func() Payload{
 	func() Payload { return new(Dropout) },
 	func() Payload { return new(SRM) },
 	func() Payload { return new(Delay) },
+	func() Payload { return new(BatchNorm) },
 }
 
 // Kinds lists the layer kinds that a model may hold.
