@@ -132,8 +132,8 @@ func every(rng *rand.Rand) *Sequential {
 }
 
 // everyKind is every with more layers appended: IF, ALIF, PLIF, AdLIF and
-// RadLIF with options away from their defaults, and Dropout and BatchNorm
-// in its three modes.
+// RadLIF with options away from their defaults, Dropout and BatchNorm in
+// its three modes, and the delay and SRM layers.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -142,6 +142,9 @@ func everyKind(rng *rand.Rand) *Sequential {
 		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
 		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
 			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewDelay("delay5", 4, DelayConfig{MaxDelay: 3, Init: 1.5, Fixed: true}),
+		NewSRM("srm5", 4, SRMConfig{Threshold: 0.8, TauSR: 3, TauRef: 2, ScaleRef: 1.5, Epsilon: 0.02, RefractoryGrad: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 4}}),
 		NewBatchNorm("bn5", 2, 4, BatchNormConfig{Mode: BNPerStep, Steps: 5, Eps: 1e-4, Momentum: 0.2}),
 		NewBatchNorm("tdbn5", 1, 4, BatchNormConfig{Mode: BNTD, Alpha: 0.5, Threshold: 0.8}),
 		NewBatchNorm("bnshared5", 4, 4, BatchNormConfig{}),

@@ -70,6 +70,8 @@ var payloads = []func() Payload{
 	func() Payload { return new(AdLIF) },
 	func() Payload { return new(RadLIF) },
 	func() Payload { return new(Dropout) },
+	func() Payload { return new(SRM) },
+	func() Payload { return new(Delay) },
 	func() Payload { return new(BatchNorm) },
 }
 
