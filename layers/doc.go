@@ -1,6 +1,8 @@
 // Package layers holds the building blocks of spiking networks: Linear,
 // Conv2d and Conv1d, the pools MaxPool2d, AvgPool2d and SumPool2d, Flatten,
 // Dropout (with its mask held over time; see Sequential.SetTraining),
+// BatchNorm (batch normalisation through time: shared statistics, BNTT's
+// per-step ones, tdBN; running statistics for inference),
 // the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
 // RSynaptic, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
@@ -89,7 +91,11 @@
 //	)
 //
 // Their state types are LIFState and SynapticState: the last spikes the
-// state holds are what the next step feeds back.
+// state holds are what the next step feeds back. Run is one fused scan over
+// the whole sequence (one tape entry): only the recurrent product and the
+// neuron update are stepped, the product event-driven while the spikes are
+// sparse, and the recurrent weight's gradient is one product over the
+// sequence after the backward time loop.
 //
 // # Memory over time: windows, checkpointing, truncation
 //

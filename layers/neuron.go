@@ -168,6 +168,14 @@ func addClamped(dst, g []float32, p *autograd.Param, lo, hi float32) {
 	}
 }
 
+// addParamGrad adds g, the gradient with respect to the clamped value of p
+// whose tape Var is v, into v's gradient; nothing when g is nil.
+func addParamGrad(t *autograd.Tape, v *autograd.Var, g []float32, p *autograd.Param, lo, hi float32) {
+	if g != nil {
+		addClamped(t.GradOf(v), g, p, lo, hi)
+	}
+}
+
 // stepParam returns p on the tape as a [n] Var clamped to [lo, hi], for the
 // step-by-step definitions.
 func stepParam(t *autograd.Tape, p *autograd.Param, n int, lo, hi float32) *autograd.Var {
@@ -237,6 +245,24 @@ func gradBuf(t *autograd.Tape, v *autograd.Var, n int) (buf []float32, add bool)
 		}
 	}
 	return t.ScratchRaw(n), v != nil && v.RequiresGrad()
+}
+
+// gradScratch returns n zeroed floats of tape scratch for a kernel's
+// gradient of v, or nil when v is nil or needs no gradient.
+func gradScratch(t *autograd.Tape, v *autograd.Var, n int) []float32 {
+	if v == nil || !v.RequiresGrad() {
+		return nil
+	}
+	return t.Scratch(n)
+}
+
+// surrogateKernel returns how a scan kernel computes f's derivative: the
+// built-in fast sigmoid's slope, or (slope 0) sg, whose GradInto calls f.
+func surrogateKernel(f surrogate.Func, sg kernels.SurrogateGrad) (fastSigmoid float32, sgf kernels.SurrogateGrad) {
+	if k, ok := surrogate.FastSigmoidSlope(f); ok {
+		return k, nil
+	}
+	return 0, sg
 }
 
 // addGrad adds g into v's gradient if v needs one.
