@@ -119,6 +119,27 @@
 //		layers.NewSRM("out", 2, layers.SRMConfig{Threshold: 1}),
 //	)
 //
+// # Memory over time: windows, checkpointing, truncation
+//
+// Backpropagation through time keeps every step of every layer on the
+// tape, so a step's memory grows with T. Sequential.ForwardWindows runs
+// the sequence in windows of K steps instead, each neuron layer's state
+// carried from one window to the next through its Stateful Run (layers
+// without state, such as Linear, run on one window at a time). With
+// Windows.Checkpoint the forward pass keeps only the states at the window
+// boundaries and the network's output; the backward pass recomputes each
+// window from its state on a second tape, last window first, and gets the
+// same gradients as the windows kept on the tape, bit for bit, for one
+// more forward pass; with K = ⌈√T⌉ the memory grows as √T. With
+// Windows.Truncate the state is detached between windows (truncated BPTT,
+// an approximation: no gradient crosses a window boundary). Layers that mix
+// time steps (BatchNorm's statistics over time, Delay) and neurons whose
+// state is not one of LIFState, SynapticState, LIState and ALIFState (SRM)
+// do not run in windows: CheckWindows names them.
+//
+//	tr := net.ForwardWindows(tape, x, 0, layers.Windows{K: 10, Checkpoint: true})
+//	tape.Backward(loss.MembraneCE(tape, tr.Mem(), labels))
+//
 // # Examples
 //
 // Example runs a small network and lists its trace and parameters,
