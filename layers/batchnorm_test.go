@@ -419,3 +419,28 @@ func TestBatchNormPyTorch(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormDamagedStats checks that inference refuses running
+// statistics that it cannot use (a NaN mean, a negative variance, as a
+// damaged weights file may hold) with an error naming the layer and the
+// value, rather than giving NaN outputs.
+func TestBatchNormDamagedStats(t *testing.T) {
+	for _, c := range []struct {
+		set  func(l *BatchNorm)
+		want string
+	}{
+		{func(l *BatchNorm) { l.Mean.Data[1] = float32(math.NaN()) }, `layers: batchnorm "bn": running_mean[1] = NaN: must be finite (the running statistics of a damaged weights file?)`},
+		{func(l *BatchNorm) { l.Var.Data[0] = -1 }, `layers: batchnorm "bn": running_var[0] = -1: must be finite and ≥ 0 (the running statistics of a damaged weights file?)`},
+		{func(l *BatchNorm) { l.Var.Data[1] = float32(math.Inf(1)) }, `layers: batchnorm "bn": running_var[1] = +Inf: must be finite and ≥ 0 (the running statistics of a damaged weights file?)`},
+	} {
+		l := NewBatchNorm("bn", 2, 4, BatchNormConfig{})
+		c.set(l)
+		tp := autograd.NewTape()
+		err := configPanic(t, func() { l.Forward(tp, tp.New(2, 3, 4)) })
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%v\nwant %s", err, c.want)
+		}
+		l.SetTraining(rand.New(rand.NewPCG(1, 1))) // training does not read them
+		l.Forward(tp, tp.New(2, 3, 4))
+	}
+}
