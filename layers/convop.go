@@ -25,73 +25,24 @@ func (g *convGeom) setOut() {
 func (g *convGeom) k() int { return g.in / g.groups * g.kh * g.kw }
 
 // im2col writes, for group gr, the columns of all n frames of x [n, in·h·w]
-// into col [k, n·oh·ow]: col[(c·kh + i)·kw + j, f·oh·ow + y·ow + x] is the
-// input pixel that kernel tap (i, j) of channel c sees at output (y, x) of
-// frame f, or 0 in the padding.
+// into col [k, n·oh·ow] (kernels.ConvGeom.Im2col).
 func (g *convGeom) im2col(col, x []float32, n, gr int) {
-	cg, p := g.in/g.groups, g.oh*g.ow
-	np := n * p
-	for c := range cg {
-		ch := gr*cg + c
-		for i := range g.kh {
-			for j := range g.kw {
-				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
-				for f := range n {
-					src := x[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
-					dst := row[f*p:][:p]
-					for y := range g.oh {
-						iy := y*g.sh - g.ph + i*g.dh
-						d := dst[y*g.ow:][:g.ow]
-						if iy < 0 || iy >= g.h {
-							clear(d)
-							continue
-						}
-						srow := src[iy*g.w:][:g.w]
-						for xo := range g.ow {
-							ix := xo*g.sw - g.pw + j*g.dw
-							if ix < 0 || ix >= g.w {
-								d[xo] = 0
-							} else {
-								d[xo] = srow[ix]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	k := g.kernel()
+	k.Im2col(col, x, n, gr)
+}
+
+// kernel returns the geometry in the form of package kernels, whose
+// Forward and Im2col the layer and the inference engine share.
+func (g *convGeom) kernel() kernels.ConvGeom {
+	return kernels.ConvGeom{In: g.in, Out: g.out, H: g.h, W: g.w, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw,
+		PH: g.ph, PW: g.pw, DH: g.dh, DW: g.dw, Groups: g.groups, OH: g.oh, OW: g.ow}
 }
 
 // col2im adds the columns col [k, n·oh·ow] of group gr back into dx, the
-// adjoint of im2col.
+// adjoint of im2col (kernels.ConvGeom.Col2im).
 func (g *convGeom) col2im(dx, col []float32, n, gr int) {
-	cg, p := g.in/g.groups, g.oh*g.ow
-	np := n * p
-	for c := range cg {
-		ch := gr*cg + c
-		for i := range g.kh {
-			for j := range g.kw {
-				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
-				for f := range n {
-					dst := dx[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
-					src := row[f*p:][:p]
-					for y := range g.oh {
-						iy := y*g.sh - g.ph + i*g.dh
-						if iy < 0 || iy >= g.h {
-							continue
-						}
-						drow := dst[iy*g.w:][:g.w]
-						s := src[y*g.ow:][:g.ow]
-						for xo := range g.ow {
-							if ix := xo*g.sw - g.pw + j*g.dw; ix >= 0 && ix < g.w {
-								drow[ix] += s[xo]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	k := g.kernel()
+	k.Col2im(dx, col, n, gr)
 }
 
 // conv runs the convolution over every frame of x [..., in·h·w] at once:
@@ -108,28 +59,12 @@ func (g *convGeom) conv(t *autograd.Tape, op string, x, w, b *autograd.Var) *aut
 	oshape := append(append(buf[:0], shape[:len(shape)-1]...), g.out*g.oh*g.ow)
 	y := t.NewRaw(oshape...)
 	k, og, p := g.k(), g.out/g.groups, g.oh*g.ow
-	np := n * p
-	col := t.ScratchRaw(k * np)
-	prod := t.ScratchRaw(og * np)
-	for gr := range g.groups {
-		g.im2col(col, x.Data, n, gr)
-		kernels.Sgemm(false, false, og, np, k, 1, w.Data[gr*og*k:], k, col, np, 0, prod, np)
-		for o := range og {
-			ch := gr*og + o
-			var bias float32
-			if b != nil {
-				bias = b.Data[ch]
-			}
-			src := prod[o*np:][:np]
-			for f := range n {
-				dst := y.Data[(f*g.out+ch)*p:][:p]
-				s := src[f*p:][:p]
-				for i, v := range s {
-					dst[i] = v + bias
-				}
-			}
-		}
+	var bd []float32
+	if b != nil {
+		bd = b.Data
 	}
+	kg := g.kernel()
+	kg.Forward(y.Data, x.Data, w.Data, bd, n, t.ScratchRaw(k*n*p), t.ScratchRaw(og*n*p))
 	bw := autograd.Pooled[convBack](t)
 	*bw = convBack{g: g, n: n}
 	if b != nil {

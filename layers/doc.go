@@ -4,7 +4,8 @@
 // BatchNorm (batch normalisation through time: shared statistics, BNTT's
 // per-step ones, tdBN; running statistics for inference),
 // the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
-// RSynaptic, initialisers and Sequential, and
+// RSynaptic, the spike response model SRM with SLAYER's kernels, the
+// learnable axonal Delay, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
 //
 // # Building a network
@@ -91,7 +92,32 @@
 //	)
 //
 // Their state types are LIFState and SynapticState: the last spikes the
-// state holds are what the next step feeds back.
+// state holds are what the next step feeds back. Run is one fused scan over
+// the whole sequence (one tape entry): only the recurrent product and the
+// neuron update are stepped, the product event-driven while the spikes are
+// sparse, and the recurrent weight's gradient is one product over the
+// sequence after the backward time loop.
+//
+// # Temporal kernels and delays
+//
+// SRM neurons (Shrestha and Orchard 2018's SLAYER) filter their input with
+// a PSP kernel and their own spikes with a refractory kernel, both
+// truncated alpha kernels spanning many steps: Scan computes the PSP of the
+// whole sequence as one causal convolution (banded Toeplitz SGEMMs over all
+// B·N neurons) and steps only the refractory response. Their state,
+// SRMState, holds the kernels' histories. Delay shifts each feature by a
+// learnable whole number of steps (lava-dl's axonal delay), with a gradient
+// for the delay from the output's temporal difference; its state,
+// DelayState, holds the last MaxDelay inputs. A delay acts per feature, so
+// delays per synapse are a Linear that fans each input out, the Delay, and
+// a Linear that mixes the delayed copies:
+//
+//	net := layers.NewSequential(
+//		layers.NewLinear("fan", 2, 16, layers.LinearConfig{RNG: rng}),
+//		layers.NewDelay("delay", 16, layers.DelayConfig{MaxDelay: 8}),
+//		layers.NewLinear("mix", 16, 2, layers.LinearConfig{RNG: rng}),
+//		layers.NewSRM("out", 2, layers.SRMConfig{Threshold: 1}),
+//	)
 //
 // # Examples
 //

@@ -533,7 +533,7 @@ func (c *Config) Validate() error {
 	if c.Out == "" {
 		return bad("out", `""`, "must name a folder")
 	}
-	return firstError(c.Data.validate(), c.Model.validate(), c.Train.validate(), c.validateCombinations())
+	return firstError(c.Data.validate(), c.Model.validate(), c.Train.validate(), c.validateCombinations(), c.validateDelays())
 }
 
 // validate checks the range of every key of the data section.
