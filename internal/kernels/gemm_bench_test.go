@@ -54,6 +54,25 @@ var benchConvShapes = []benchShape{
 	{"Conv128x128_dX_TN_1152x12544x128", true, false, 1152, 12544, 128},
 }
 
+// strides returns the row strides of the stored A and B of the shape
+// (stored without padding).
+func (s benchShape) strides() (lda, ldb int) {
+	lda, ldb = s.k, s.n
+	if s.transA {
+		lda = s.m
+	}
+	if s.transB {
+		ldb = s.k
+	}
+	return lda, ldb
+}
+
+// operands returns the stored A, B and C of the shape, filled from rng with
+// values in [-1, 1).
+func (s benchShape) operands(rng *rand.Rand) (a, b, c []float32) {
+	return randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n), randSlice(rng, s.m*s.n)
+}
+
 // sgemmBackend is one implementation benchmarked side by side.
 type sgemmBackend struct {
 	name string
@@ -76,14 +95,7 @@ func BenchmarkSgemmConv(b *testing.B) {
 func benchSgemm(b *testing.B, shapes []benchShape) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range shapes {
-		ar, ac := s.m, s.k
-		if s.transA {
-			ar, ac = s.k, s.m
-		}
-		br, bc := s.k, s.n
-		if s.transB {
-			br, bc = s.n, s.k
-		}
+		ac, bc := s.strides()
 		// The operands are made when a benchmark of the shape first runs,
 		// so that a -bench filter does not pay for every shape's matrices.
 		seed := rng.Uint64()
@@ -92,8 +104,7 @@ func benchSgemm(b *testing.B, shapes []benchShape) {
 			for _, th := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, be.name, th), func(b *testing.B) {
 					if a == nil {
-						r := rand.New(rand.NewPCG(seed, 2))
-						a, bm, c = randSlice(r, ar*ac), randSlice(r, br*bc), randSlice(r, s.m*s.n)
+						a, bm, c = s.operands(rand.New(rand.NewPCG(seed, 2)))
 					}
 					defer SetThreads(SetThreads(th))
 					runtime.LockOSThread()

@@ -5,19 +5,22 @@ package kernels
 import (
 	"syscall"
 	"time"
+	"unsafe"
 )
 
-// threadCPU returns the CPU time (user + system) the calling OS thread has
-// used so far, and true. A benchmark locked to its thread that runs its work
-// on that thread (one thread: the pure-Go SGEMM on the caller, OpenBLAS on
-// the caller) measures with it the work alone: neither the time spent
-// waiting for a core nor other threads of the process (OpenBLAS keeps its
-// threads once started) count.
+// threadCPU returns the CPU time the calling OS thread has used so far
+// (clock_gettime of CLOCK_THREAD_CPUTIME_ID, to the nanosecond; getrusage's
+// per-thread figure moves in scheduler ticks, too coarse for one call), and
+// true. A benchmark locked to its thread that runs its work on that thread
+// (one thread: the pure-Go SGEMM on the caller, OpenBLAS on the caller)
+// measures with it the work alone: neither the time spent waiting for a core
+// nor other threads of the process (OpenBLAS keeps its threads once started)
+// count.
 func threadCPU() (time.Duration, bool) {
-	const rusageThread = 1 // RUSAGE_THREAD, linux/resource.h
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	const clockThreadCPUTimeID = 3 // CLOCK_THREAD_CPUTIME_ID, linux/time.h
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
 		return 0, false
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+	return time.Duration(ts.Nano()), true
 }
