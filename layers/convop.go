@@ -24,11 +24,25 @@ func (g *convGeom) setOut() {
 // k is the length of a column: the inputs of one output of one group.
 func (g *convGeom) k() int { return g.in / g.groups * g.kh * g.kw }
 
-// im2col writes, for group gr, the columns of all n frames of x [n, in·h·w]
-// into col [k, n·oh·ow]: col[(c·kh + i)·kw + j, f·oh·ow + y·ow + x] is the
-// input pixel that kernel tap (i, j) of channel c sees at output (y, x) of
-// frame f, or 0 in the padding.
-func (g *convGeom) im2col(col, x []float32, n, gr int) {
+// span returns the output columns [lo, hi) whose input column
+// xo·s − p + j·d lies inside [0, w), for kernel tap j along one axis: the
+// others read the padding.
+func span(ow, w, s, p, jd int) (lo, hi int) {
+	lo, hi = 0, ow
+	for lo < hi && lo*s-p+jd < 0 {
+		lo++
+	}
+	for hi > lo && (hi-1)*s-p+jd >= w {
+		hi--
+	}
+	return lo, hi
+}
+
+// im2col writes, for group gr, the columns of frames [f0, f1) of x
+// [n, in·h·w] into col [k, n·oh·ow]: col[(c·kh + i)·kw + j, f·oh·ow + y·ow + x]
+// is the input pixel that kernel tap (i, j) of channel c sees at output
+// (y, x) of frame f, or 0 in the padding. Frames write disjoint parts of col.
+func (g *convGeom) im2col(col, x []float32, n, gr, f0, f1 int) {
 	cg, p := g.in/g.groups, g.oh*g.ow
 	np := n * p
 	for c := range cg {
@@ -36,24 +50,27 @@ func (g *convGeom) im2col(col, x []float32, n, gr int) {
 		for i := range g.kh {
 			for j := range g.kw {
 				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
-				for f := range n {
+				lo, hi := span(g.ow, g.w, g.sw, g.pw, j*g.dw)
+				off := -g.pw + j*g.dw
+				for f := f0; f < f1; f++ {
 					src := x[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
 					dst := row[f*p:][:p]
 					for y := range g.oh {
 						iy := y*g.sh - g.ph + i*g.dh
 						d := dst[y*g.ow:][:g.ow]
-						if iy < 0 || iy >= g.h {
+						if iy < 0 || iy >= g.h || lo >= hi {
 							clear(d)
 							continue
 						}
 						srow := src[iy*g.w:][:g.w]
-						for xo := range g.ow {
-							ix := xo*g.sw - g.pw + j*g.dw
-							if ix < 0 || ix >= g.w {
-								d[xo] = 0
-							} else {
-								d[xo] = srow[ix]
-							}
+						clear(d[:lo])
+						clear(d[hi:])
+						if g.sw == 1 {
+							copy(d[lo:hi], srow[lo+off:hi+off])
+							continue
+						}
+						for xo := lo; xo < hi; xo++ {
+							d[xo] = srow[xo*g.sw+off]
 						}
 					}
 				}
@@ -62,9 +79,10 @@ func (g *convGeom) im2col(col, x []float32, n, gr int) {
 	}
 }
 
-// col2im adds the columns col [k, n·oh·ow] of group gr back into dx, the
-// adjoint of im2col.
-func (g *convGeom) col2im(dx, col []float32, n, gr int) {
+// col2im adds the columns col [k, n·oh·ow] of group gr back into frames
+// [f0, f1) of dx, the adjoint of im2col. Frames write disjoint parts of dx,
+// and within a frame the order of the additions does not depend on f0, f1.
+func (g *convGeom) col2im(dx, col []float32, n, gr, f0, f1 int) {
 	cg, p := g.in/g.groups, g.oh*g.ow
 	np := n * p
 	for c := range cg {
@@ -72,22 +90,95 @@ func (g *convGeom) col2im(dx, col []float32, n, gr int) {
 		for i := range g.kh {
 			for j := range g.kw {
 				row := col[((c*g.kh+i)*g.kw+j)*np:][:np]
-				for f := range n {
+				lo, hi := span(g.ow, g.w, g.sw, g.pw, j*g.dw)
+				off := -g.pw + j*g.dw
+				for f := f0; f < f1; f++ {
 					dst := dx[(f*g.in+ch)*g.h*g.w:][:g.h*g.w]
 					src := row[f*p:][:p]
 					for y := range g.oh {
 						iy := y*g.sh - g.ph + i*g.dh
-						if iy < 0 || iy >= g.h {
+						if iy < 0 || iy >= g.h || lo >= hi {
 							continue
 						}
 						drow := dst[iy*g.w:][:g.w]
 						s := src[y*g.ow:][:g.ow]
-						for xo := range g.ow {
-							if ix := xo*g.sw - g.pw + j*g.dw; ix >= 0 && ix < g.w {
-								drow[ix] += s[xo]
+						if g.sw == 1 {
+							d := drow[lo+off : hi+off]
+							for xo, v := range s[lo:hi] {
+								d[xo] += v
 							}
+							continue
+						}
+						for xo := lo; xo < hi; xo++ {
+							drow[xo*g.sw+off] += s[xo]
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// convJob runs one of the frame-wise loops of a convolution in parallel
+// chunks of frames (kernels.ParallelChunks): the partition depends on the
+// number of frames alone and each frame's arithmetic is the same in any
+// chunk, so results are bit-identical for every thread count.
+type convJob struct {
+	g      *convGeom
+	op     int // one of the jobs below
+	n, gr  int
+	chunks int
+	col    []float32 // [k, n·oh·ow]
+	x, dx  []float32 // [n, in·h·w]
+	prod   []float32 // [out/groups, n·oh·ow]
+	y      []float32 // [n, out·oh·ow]
+	bias   []float32 // [out] or nil
+}
+
+const (
+	jobIm2col  = iota // col ← im2col(x)
+	jobCol2im         // dx += col2im(col)
+	jobScatter        // y[f, group's channels] ← prod + bias
+	jobGather         // prod ← y[f, group's channels] (the output's gradient)
+)
+
+// convChunks is the number of chunks a frame loop is split into: enough to
+// balance a few cores, few enough that each chunk has work.
+func convChunks(n int) int { return min(n, 16) }
+
+func (j *convJob) run(op, gr int) {
+	j.op, j.gr = op, gr
+	kernels.ParallelChunks(j.chunks, j)
+}
+
+// RunChunk does frames [i·n/chunks, (i+1)·n/chunks).
+func (j *convJob) RunChunk(i int) {
+	g, n := j.g, j.n
+	f0, f1 := i*n/j.chunks, (i+1)*n/j.chunks
+	switch j.op {
+	case jobIm2col:
+		g.im2col(j.col, j.x, n, j.gr, f0, f1)
+	case jobCol2im:
+		g.col2im(j.dx, j.col, n, j.gr, f0, f1)
+	case jobScatter, jobGather:
+		og, p := g.out/g.groups, g.oh*g.ow
+		np := n * p
+		for o := range og {
+			ch := j.gr*og + o
+			pr := j.prod[o*np:][:np]
+			var bias float32
+			if j.bias != nil {
+				bias = j.bias[ch]
+			}
+			for f := f0; f < f1; f++ {
+				yf := j.y[(f*g.out+ch)*p:][:p]
+				pf := pr[f*p:][:p]
+				if j.op == jobGather {
+					copy(pf, yf)
+					continue
+				}
+				for i, v := range pf {
+					yf[i] = v + bias
 				}
 			}
 		}
@@ -109,26 +200,16 @@ func (g *convGeom) conv(t *autograd.Tape, op string, x, w, b *autograd.Var) *aut
 	y := t.NewRaw(oshape...)
 	k, og, p := g.k(), g.out/g.groups, g.oh*g.ow
 	np := n * p
-	col := t.ScratchRaw(k * np)
-	prod := t.ScratchRaw(og * np)
+	job := autograd.Pooled[convJob](t)
+	*job = convJob{g: g, n: n, chunks: convChunks(n), col: t.ScratchRaw(k * np), x: x.Data,
+		prod: t.ScratchRaw(og * np), y: y.Data}
+	if b != nil {
+		job.bias = b.Data
+	}
 	for gr := range g.groups {
-		g.im2col(col, x.Data, n, gr)
-		kernels.Sgemm(false, false, og, np, k, 1, w.Data[gr*og*k:], k, col, np, 0, prod, np)
-		for o := range og {
-			ch := gr*og + o
-			var bias float32
-			if b != nil {
-				bias = b.Data[ch]
-			}
-			src := prod[o*np:][:np]
-			for f := range n {
-				dst := y.Data[(f*g.out+ch)*p:][:p]
-				s := src[f*p:][:p]
-				for i, v := range s {
-					dst[i] = v + bias
-				}
-			}
-		}
+		job.run(jobIm2col, gr)
+		kernels.Sgemm(false, false, og, np, k, 1, w.Data[gr*og*k:], k, job.col, np, 0, job.prod, np)
+		job.run(jobScatter, gr)
 	}
 	bw := autograd.Pooled[convBack](t)
 	*bw = convBack{g: g, n: n}
@@ -159,36 +240,30 @@ func (c *convBack) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.
 	}
 	k, og, p := g.k(), g.out/g.groups, g.oh*g.ow
 	np := n * p
-	dy := t.ScratchRaw(og * np)
-	var col []float32
+	job := autograd.Pooled[convJob](t)
+	*job = convJob{g: g, n: n, chunks: convChunks(n), x: x.Data, dx: dx, prod: t.ScratchRaw(og * np), y: out.Grad}
+	dy := job.prod
 	if dx != nil || dw != nil {
-		col = t.ScratchRaw(k * np)
+		job.col = t.ScratchRaw(k * np)
 	}
 	for gr := range g.groups {
-		for o := range og {
-			ch := gr*og + o
-			dst := dy[o*np:][:np]
-			var s float32
-			for f := range n {
-				src := out.Grad[(f*g.out+ch)*p:][:p]
-				copy(dst[f*p:], src)
-				if db != nil {
-					for _, v := range src {
-						s += v
-					}
+		job.run(jobGather, gr)
+		if db != nil {
+			for o := range og {
+				var s float32
+				for _, v := range dy[o*np:][:np] {
+					s += v
 				}
-			}
-			if db != nil {
-				db[ch] += s
+				db[gr*og+o] += s
 			}
 		}
 		if dw != nil {
-			g.im2col(col, x.Data, n, gr)
-			kernels.Sgemm(false, true, og, k, np, 1, dy, np, col, np, 1, dw[gr*og*k:], k)
+			job.run(jobIm2col, gr)
+			kernels.Sgemm(false, true, og, k, np, 1, dy, np, job.col, np, 1, dw[gr*og*k:], k)
 		}
 		if dx != nil {
-			kernels.Sgemm(true, false, k, np, og, 1, w.Data[gr*og*k:], k, dy, np, 0, col, np)
-			g.col2im(dx, col, n, gr)
+			kernels.Sgemm(true, false, k, np, og, 1, w.Data[gr*og*k:], k, dy, np, 0, job.col, np)
+			job.run(jobCol2im, gr)
 		}
 	}
 }
