@@ -187,14 +187,7 @@ func BenchmarkRate5(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("input activity %.4f", act)
-	run := func(b *testing.B, step func(xb []float32)) {
-		for range b.N {
-			for start := 0; start < n; start += benchB {
-				step(batchOf(x, start, benchB, n))
-			}
-		}
-		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-	}
+	run := func(b *testing.B, step func(xb []float32)) { runBatches(b, x, n, step) }
 	s := e.NewState(benchB)
 	preds := make([]int, benchB)
 	b.Run("engine", func(b *testing.B) {
@@ -217,6 +210,17 @@ func BenchmarkRate5(b *testing.B) {
 			})
 		})
 	}
+}
+
+// runBatches calls step on the batches of benchB samples of the sequence x
+// [T, n, 784], b.N times over, and reports the samples per second.
+func runBatches(b *testing.B, x []float32, n int, step func(xb []float32)) {
+	for range b.N {
+		for start := 0; start < n; start += benchB {
+			step(batchOf(x, start, benchB, n))
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
 var batchBuf []float32
@@ -291,4 +295,60 @@ func BenchmarkStep(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/step")
 		})
 	}
+}
+
+// convBenchNet is the conv net of the command's conv test (1×28×28 →
+// conv 3×3 stride 2 → 8×14×14 → LIF → max pool → 8×7×7 → conv 3×3 →
+// 12×7×7 → LIF → linear → LI) with its initial weights scaled by 3 so that
+// the hidden layers spike.
+func convBenchNet() *layers.Sequential {
+	rng := rand.New(rand.NewPCG(3, 4))
+	lif := layers.LIFConfig{Beta: 0.9}
+	return scale(layers.NewSequential(
+		layers.NewConv2d("conv1", 1, 28, 28, 8, [2]int{3, 3}, layers.Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, RNG: rng}),
+		layers.NewLIF("lif1", 8*14*14, lif),
+		layers.NewMaxPool2d("pool1", 8, 14, 14, [2]int{2, 2}, layers.Pool2dConfig{}),
+		layers.NewConv2d("conv2", 8, 7, 7, 12, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}, RNG: rng}),
+		layers.NewLIF("lif2", 12*7*7, lif),
+		layers.NewFlatten("flat", 588),
+		layers.NewLinear("fc", 588, 10, layers.LinearConfig{RNG: rng}),
+		layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9})), 3, "conv1.weight", "conv2.weight")
+}
+
+// BenchmarkConv: convBenchNet on 512 test images rate-coded at 5 %
+// activity, in batches of 256, one thread: the engine (event-driven
+// convolutions on the spikes) against the training forward (im2col and
+// SGEMM over all steps at once). It logs the engine's SynOps per sample
+// against the dense forward's products.
+func BenchmarkConv(b *testing.B) {
+	benchSetup(b)
+	oneThread(b)
+	const n = 512
+	x, act := rateInput(n)
+	net := convBenchNet()
+	e, err := infer.New(export(net, benchT, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutMembraneSum))
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, step func(xb []float32)) { runBatches(b, x, n, step) }
+	s := e.NewState(benchB)
+	preds := make([]int, benchB)
+	b.Run("engine", func(b *testing.B) {
+		run(b, func(xb []float32) {
+			if err := e.Forward(s, xb, benchT, false, true, preds, nil); err != nil {
+				b.Fatal(err)
+			}
+		})
+		st := e.Stats(s)
+		tot := st.Totals()
+		b.Logf("input activity %.4f; per sample: %.0f SynOps, %.0f dense products; lif1 rate %.4f, lif2 rate %.4f",
+			act, tot.SynOps, tot.DenseOps, st.Layers[1].Rate, st.Layers[4].Rate)
+	})
+	b.Run("training-forward", func(b *testing.B) {
+		tape := autograd.NewTape()
+		run(b, func(xb []float32) {
+			tape.Reset()
+			forwardRef(tape, net, xb, false, true, benchT, benchB, 784)
+		})
+	})
 }

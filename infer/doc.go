@@ -57,10 +57,28 @@
 //     non-spiking li layer) runs a dense product, counted as MACs. An input
 //     constant over time (the direct encoding of a static image) is
 //     projected once, not at every step, as the training forward does.
-//   - Neuron layers (lif, synaptic, if, alif, plif, li) update every neuron
-//     at every step, with the equations of package layers (layers.LIF,
-//     layers.ALIF, layers.PLIF give them), counted as neuron updates. The
-//     fixed-point form (Quantize) has no alif or plif layers.
+//   - A convolution (conv2d, conv1d) whose input is spikes (values 0 or 1,
+//     also after a max pool of spikes) works event by event: a spike at
+//     (c, y, x) adds, at every kernel tap (u, v) that reaches an output
+//     (i, j), the weights W[o, c, u, v] of the output channels o of its
+//     group; the SynOps are the weights added, exactly. Above EventActivity
+//     of active inputs, and for an analog input (the image of the direct
+//     encoding, projected once as for a Linear layer), it runs the training
+//     side's im2col and SGEMM, counted as MACs for an analog input. Its
+//     DenseOps are Out·OH·OW·(In/Groups)·kH·kW per step.
+//   - Pooling (maxpool2d, avgpool2d, sumpool2d) computes its windows as
+//     package layers does; flatten and dropout (the identity at inference)
+//     pass their input on. None of them counts work.
+//   - Neuron layers (lif, synaptic, if, alif, plif, rlif, rsynaptic, li)
+//     update every neuron at every step, with the equations of package
+//     layers (layers.LIF, layers.ALIF, layers.PLIF, layers.RLIF give them),
+//     counted as neuron updates. A recurrent layer (rlif, rsynaptic) first
+//     adds to its input current the product of its own spikes of the
+//     previous step with its recurrent weight, event-driven as a Linear
+//     layer on spikes (SynOps: spikes times N, or times 1 one to one). The
+//     fixed-point form (Quantize) has none of alif, plif, rlif, rsynaptic,
+//     convolution, pooling, flatten or dropout: it refuses them naming the
+//     layer and kind.
 //
 // Run runs a dataset in batches and returns the predictions and Stats (per
 // layer and per sample: spikes, firing rate, SynOps, MACs, the MACs a dense
@@ -76,7 +94,12 @@
 // training side's scans (internal/kernels, whose forward is bit-identical to
 // a plain loop), the event-driven sums add the weight rows in ascending input
 // order as the training side's event-driven products do, and the dense
-// products are the same SGEMM. Neuron parameters are clamped as in training
+// products are the same SGEMM. An event-driven convolution adds, for each
+// output, its weights in ascending (channel, tap) order, in the K blocks of
+// the SGEMM (kernels.SgemmKBlock), which is the order in which the training
+// side's SGEMM sums the binary columns of im2col (zeros add nothing), so it
+// has the training forward's bits too (TestConvExact; in the default build,
+// not with OpenBLAS, whose order is its own). Neuron parameters are clamped as in training
 // (decay factors to [0, 1], thresholds to [0, ∞)). Where both take the same
 // path the spikes and membranes are bit-identical; the test over the 10000
 // MNIST test images of the trained tutorial network (TestEqualityMNIST)

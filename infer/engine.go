@@ -30,12 +30,31 @@ type Engine struct {
 	readout     string
 }
 
+// layerOp is what a layer that is not a neuron layer computes.
+type layerOp int
+
+const (
+	opLinear   layerOp = iota
+	opConv             // conv2d, conv1d
+	opPool             // maxpool2d, avgpool2d, sumpool2d
+	opIdentity         // flatten; dropout, the identity at inference
+)
+
 // layer is one layer of an Engine.
 type layer struct {
-	name, kind       string
-	neuron, spiking  bool
-	in, out          int
-	w, b             []float32 // Linear: [in, out] input-major, [out] or nil
+	name, kind      string
+	neuron, spiking bool
+	op              layerOp // when not a neuron layer
+	in, out         int
+	dense           int       // products of a dense forward per sample and step
+	w, b            []float32 // Linear: [in, out] input-major, [out] or nil
+	conv            *convLayer
+	pool            *poolLayer
+	rec             []float32 // rlif, rsynaptic: the recurrent weight, [N, N] or [N] (oneToOne)
+	oneToOne        bool
+	// countsPrev: the layer lists its binary input's events and counts the
+	// spikes of the spiking layer before it from the list.
+	countsPrev       bool
 	reset            kernels.ResetMode
 	alpha, beta, thr []float32 // neurons: [1] or [out], clamped
 	rho, adapt       []float32 // alif: the adaptation's decay and weight, [1] or [out], clamped
@@ -75,6 +94,35 @@ func New(m *Model) (*Engine, error) {
 			if c.Bias {
 				l.b = byName[ml.Name+".bias"]
 			}
+			l.dense = c.In * c.Out
+		case *model.Conv2d, *model.Conv1d:
+			var g kernels.ConvGeom
+			if c2, ok := c.(*model.Conv2d); ok {
+				g = conv2dGeom(c2)
+			} else {
+				g = conv1dGeom(c.(*model.Conv1d))
+			}
+			var b []float32
+			if c2, ok := c.(*model.Conv2d); ok && c2.Bias || !ok && c.(*model.Conv1d).Bias {
+				b = byName[ml.Name+".bias"]
+			}
+			l.op, l.conv = opConv, newConv(g, byName[ml.Name+".weight"], b)
+			l.in, l.out, l.dense = g.In*g.H*g.W, g.Out*g.OH*g.OW, l.conv.dense()
+		case *model.Pool2d:
+			oh, ow := c.OutSize()
+			l.op, l.pool = opPool, &poolLayer{s: *c, oh: oh, ow: ow}
+			l.in, l.out = c.C*c.H*c.W, c.C*oh*ow
+		case *model.Flatten:
+			l.op, l.in, l.out = opIdentity, c.In, c.In
+		case *model.Dropout:
+			l.op = opIdentity // its size is the previous layer's (below)
+		case *model.RLIF:
+			lif(&c.LIF)
+			l.rec, l.oneToOne = byName[ml.Name+".recurrent"], c.OneToOne
+		case *model.RSynaptic:
+			lif(&c.LIF)
+			l.alpha = clamp(byName[ml.Name+".alpha"], 0, 1)
+			l.rec, l.oneToOne = byName[ml.Name+".recurrent"], c.OneToOne
 		case *model.LIF:
 			lif(c)
 		case *model.Synaptic:
@@ -100,8 +148,17 @@ func New(m *Model) (*Engine, error) {
 			l.neuron, l.in, l.out = true, c.N, c.N
 			l.beta = clamp(byName[ml.Name+".beta"], 0, 1)
 		}
+		if ml.Kind == model.KindDropout {
+			l.in, l.out = e.in, e.in
+			if i > 0 {
+				l.in, l.out = e.layers[i-1].out, e.layers[i-1].out
+			}
+		}
 		if l.neuron && e.firstNeuron < 0 {
 			e.firstNeuron = i
+		}
+		if !l.neuron && (l.op == opLinear || l.op == opConv) && i > 0 && e.layers[i-1].spiking {
+			l.countsPrev = true
 		}
 		e.layers = append(e.layers, l)
 	}
@@ -151,6 +208,8 @@ type layerState struct {
 	out              []float32 // the output of the last step, [B*out]
 	mem, syn, spk    []float32 // after the last step
 	memN, synN, spkN []float32 // scratch for the next step
+	cur, rec         []float32 // recurrent layers: the input current and recurrent current of a step
+	scratch          []float32 // conv layers: convLayer.scratch
 	constDone        bool      // a layer on a constant input has computed its output
 }
 
@@ -179,8 +238,14 @@ func (e *Engine) NewState(b int) *State {
 			if l.alpha != nil || l.rho != nil { // syn holds an alif layer's adaptation
 				ls.syn, ls.synN = make([]float32, n), make([]float32, n)
 			}
-		} else {
+			if l.rec != nil {
+				ls.cur, ls.rec = make([]float32, n), make([]float32, n)
+			}
+		} else if l.op != opIdentity {
 			ls.out = make([]float32, n)
+		}
+		if l.conv != nil {
+			ls.scratch = make([]float32, l.conv.scratch(b))
 		}
 	}
 	s.Reset(e)
@@ -229,29 +294,64 @@ func (s *State) Steps() int { return s.t }
 // step only and keep their output, as the training forward does. in, when
 // not nil, is the event list of x (it is then not rebuilt). tr, when not
 // nil, records the step.
+//
+// Two properties of a layer's input are followed: hBin, that it is marked
+// binary as the training side marks it (spikes and what reshapes them),
+// which decides a Linear layer's path as it decides autograd's MatMul's;
+// and h01, that its values are 0 or 1 (also after a max pool of spikes),
+// which lets a convolution run event-driven with the same bits.
 func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kernels.SpikeRows, tr *Trace) {
 	B := s.B
-	h, hBin := x, binary
+	h, hBin, h01 := x, binary, binary
 	for i, l := range e.layers {
 		ls, c := &s.layers[i], &s.count.layers[i]
 		if !l.neuron {
+			if l.op == opIdentity {
+				ls.out = h // flatten, dropout: the values pass on, and so do their events
+				tr.record(i, s.t, ls.out, nil, B, l.out)
+				continue
+			}
 			if !(constant && ls.constDone) {
-				e.linear(s, i, ls, c, h, hBin, in)
+				switch l.op {
+				case opLinear:
+					e.linear(s, i, ls, c, h, hBin, in)
+				case opConv:
+					e.convolve(s, i, ls, c, h, h01, in)
+				case opPool:
+					l.pool.run(ls.out, h, B)
+				}
 				if constant && i < e.firstNeuron {
 					ls.constDone = true
-					c.denseOps += float64(B * l.in * l.out) // the dense forward projects a constant input once
+					c.denseOps += float64(B * l.dense) // the dense forward projects a constant input once
 				}
 			}
 			if !(constant && i < e.firstNeuron) {
-				c.denseOps += float64(B * l.in * l.out)
+				c.denseOps += float64(B * l.dense)
 			}
 			in = nil
+			h01 = l.op == opPool && l.pool.s.Op == model.KindMaxPool2d && h01
 			h, hBin = ls.out, false
 			tr.record(i, s.t, ls.out, nil, B, l.out)
 			continue
 		}
 		n := B * l.out
+		if l.rec != nil {
+			first := s.t == 0
+			c.synOps += float64(recurrentInput(l, s, h[:n], ls.spk, ls.cur, ls.rec, first))
+			if !first { // the first step has no previous spikes, and no product
+				c.denseOps += float64(B * len(l.rec))
+			}
+			h = ls.cur
+			if l.alpha != nil {
+				synapticInput(l, ls.syn, ls.cur, ls.synN, first)
+				ls.syn, ls.synN = ls.synN, ls.syn
+				h = ls.syn
+			}
+		}
 		switch {
+		case l.rec != nil:
+			sc := kernels.LIFScan{T: 1, B: B, N: l.out, Beta: l.beta, Thr: l.thr, Reset: l.reset}
+			sc.Forward(h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
 		case l.rho != nil:
 			alifStep(l, h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)
 			ls.syn, ls.synN = ls.synN, ls.syn
@@ -273,14 +373,14 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 		if l.spiking {
 			ls.spk, ls.spkN = ls.spkN, ls.spk
 			ls.out = ls.spk
-			// The spikes are counted where the next Linear lists them.
-			if i+1 >= len(e.layers) || e.layers[i+1].neuron {
+			// The spikes are counted where the next layer lists them.
+			if i+1 >= len(e.layers) || !e.layers[i+1].countsPrev {
 				c.spikes += sum(ls.spk)
 			}
 		}
 		c.updates += float64(n)
 		tr.record(i, s.t, ls.out, ls.mem, B, l.out)
-		h, hBin, in = ls.out, l.spiking, nil
+		h, hBin, h01, in = ls.out, l.spiking, l.spiking, nil
 	}
 	e.addScore(s)
 	s.t++
@@ -294,16 +394,7 @@ func (e *Engine) linear(s *State, i int, ls *layerState, c *layerCount, h []floa
 	B, out := s.B, ls.out
 	dense := !binary
 	if binary {
-		ev := in
-		if ev == nil {
-			s.ev.FromDense(h, B, l.in)
-			ev = &s.ev
-		}
-		nnz := ev.NNZ()
-		// The spikes of a spiking layer are counted here, from its list.
-		if i > 0 && e.layers[i-1].spiking {
-			s.count.layers[i-1].spikes += float64(nnz)
-		}
+		ev, nnz := e.events(s, i, h, in)
 		// The network's work is the spikes delivered, whichever way the
 		// CPU computes their sum.
 		c.synOps += float64(nnz * l.out)
@@ -323,6 +414,46 @@ func (e *Engine) linear(s *State, i int, ls *layerState, c *layerCount, h []floa
 			kernels.Add(out[b*l.out:(b+1)*l.out], l.b)
 		}
 	}
+}
+
+// events returns the event list of layer i's binary input h (in, when not
+// nil, is that list) and its number of events, and counts the events as
+// the spikes of the spiking layer before i when there is one.
+func (e *Engine) events(s *State, i int, h []float32, in *kernels.SpikeRows) (*kernels.SpikeRows, int) {
+	l := e.layers[i]
+	ev := in
+	if ev == nil {
+		s.ev.FromDense(h, s.B, l.in)
+		ev = &s.ev
+	}
+	nnz := ev.NNZ()
+	if l.countsPrev {
+		s.count.layers[i-1].spikes += float64(nnz)
+	}
+	return ev, nnz
+}
+
+// convolve runs a convolution layer on h [B*l.in] into ls.out: event-driven
+// (convLayer.events) when every value of h is 0 or 1 and fewer than
+// EventActivity of them are ones, densely otherwise (the training side's
+// im2col and SGEMM). Both give the training forward's bits.
+func (e *Engine) convolve(s *State, i int, ls *layerState, c *layerCount, h []float32, h01 bool, in *kernels.SpikeRows) {
+	l := e.layers[i]
+	B := s.B
+	if !h01 {
+		c.macs += float64(B * l.dense)
+		l.conv.denseRun(ls.out, h, B, ls.scratch)
+		return
+	}
+	ev, nnz := e.events(s, i, h, in)
+	if float64(nnz) < EventActivity*float64(B*l.in) {
+		c.synOps += float64(l.conv.events(ls.out, ev, B, ls.scratch))
+		return
+	}
+	// Dense: the SynOps are still those of the events, counted as the
+	// event-driven sum counts them, without doing it.
+	c.synOps += float64(l.conv.synOps(ev))
+	l.conv.denseRun(ls.out, h, B, ls.scratch)
 }
 
 func sum(x []float32) float64 {
@@ -413,7 +544,7 @@ func (e *Engine) checkState(op string, s *State) error {
 	}
 	for i, l := range e.layers {
 		ls := &s.layers[i]
-		if n := s.B * l.out; len(ls.out) != n && len(ls.mem) != n {
+		if n := s.B * l.out; l.op != opIdentity && len(ls.out) != n && len(ls.mem) != n {
 			return fmt.Errorf("infer: %s: the state was not made by this engine's NewState (layer %q)", op, l.name)
 		}
 	}

@@ -227,6 +227,9 @@ func (m *Model) validate(file string) error {
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), err)
 		}
 		in, out := sizes(p)
+		if l.Kind == model.KindDropout { // any size: its input's (unknown before the first sized layer)
+			in, out = size, size
+		}
 		var errs []error
 		switch c := p.(type) {
 		case *model.Linear:
@@ -249,6 +252,23 @@ func (m *Model) validate(file string) error {
 			}
 		case *model.PLIF:
 			errs = append(errs, param(l, "w", []int{1}, []int{c.N}), param(l, "threshold", []int{1}, []int{c.N}))
+		case *model.Conv2d:
+			errs = append(errs, param(l, "weight", []int{c.Out, c.In / c.Groups, c.Kernel[0], c.Kernel[1]}))
+			if c.Bias {
+				errs = append(errs, param(l, "bias", []int{c.Out}))
+			}
+		case *model.Conv1d:
+			errs = append(errs, param(l, "weight", []int{c.Out, c.In / c.Groups, c.Kernel}))
+			if c.Bias {
+				errs = append(errs, param(l, "bias", []int{c.Out}))
+			}
+		case *model.RLIF:
+			errs = append(errs, param(l, "beta", []int{1}, []int{c.N}), param(l, "threshold", []int{1}, []int{c.N}),
+				param(l, "recurrent", recurrentShape(c.N, c.OneToOne)))
+		case *model.RSynaptic:
+			errs = append(errs, param(l, "alpha", []int{1}, []int{c.N}), param(l, "beta", []int{1}, []int{c.N}),
+				param(l, "threshold", []int{1}, []int{c.N}), param(l, "recurrent", recurrentShape(c.N, c.OneToOne)))
+		case *model.Pool2d, *model.Flatten, *model.Dropout: // no parameters
 		default:
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), fmt.Errorf("kind %q has no inference implementation", l.Kind))
 		}
@@ -262,14 +282,14 @@ func (m *Model) validate(file string) error {
 	}
 	last := m.Arch.Layers[len(m.Arch.Layers)-1]
 	switch last.Kind {
-	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF:
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic:
 	case model.KindLI:
 		if m.Readout == ReadoutSpikeCount {
 			return bad(MetaReadout, fmt.Errorf("%q: the last layer %q (li) has no spikes", m.Readout, last.Name))
 		}
 	default:
 		return bad(fmt.Sprintf("layer %d %q", len(m.Arch.Layers)-1, last.Name),
-			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, li) to read a class from", last.Kind))
+			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, rlif, rsynaptic, li) to read a class from", last.Kind))
 	}
 	for _, t := range m.Weights {
 		if !used[t.Name] {
@@ -297,14 +317,29 @@ func sizes(p model.Payload) (in, out int) {
 	return in, out
 }
 
-// Inputs returns the number of input features: the inputs of the first layer.
-func (m *Model) Inputs() int {
-	p, err := m.Arch.Layers[0].Payload()
-	if err != nil {
-		return 0
+// recurrentShape is the shape of a recurrent layer's weight "<name>.recurrent".
+func recurrentShape(n int, oneToOne bool) []int {
+	if oneToOne {
+		return []int{n}
 	}
-	in, _ := sizes(p)
-	return in
+	return []int{n, n}
+}
+
+// Inputs returns the number of input features: the inputs of the first
+// layer (after any dropout layers, which take any size).
+func (m *Model) Inputs() int {
+	for _, l := range m.Arch.Layers {
+		if l.Kind == model.KindDropout {
+			continue
+		}
+		p, err := l.Payload()
+		if err != nil {
+			return 0
+		}
+		in, _ := sizes(p)
+		return in
+	}
+	return 0
 }
 
 // Classes returns the number of outputs of the last layer.

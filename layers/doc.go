@@ -1,6 +1,8 @@
 // Package layers holds the building blocks of spiking networks: Linear,
 // Conv2d and Conv1d, the pools MaxPool2d, AvgPool2d and SumPool2d, Flatten,
 // Dropout (with its mask held over time; see Sequential.SetTraining),
+// BatchNorm (batch normalisation through time: shared statistics, BNTT's
+// per-step ones, tdBN; running statistics for inference),
 // the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
 // RSynaptic, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).

@@ -65,6 +65,13 @@ type constScanner interface {
 	ScanConst(t *autograd.Tape, x *autograd.Var, steps int) (out, mem *autograd.Var)
 }
 
+// stepsNeeder is a layer without membrane dynamics that may still treat
+// each time step differently (BatchNorm in mode BNPerStep): Sequential
+// repeats a constant input over time before it when needsSteps says so.
+type stepsNeeder interface {
+	needsSteps() bool
+}
+
 // Trace is what a forward pass of a Sequential produced: the output and,
 // per layer, its output and (for neuron layers) its membrane potentials.
 // Like the Vars in it, the Trace that Forward returns belongs to the tape
@@ -96,7 +103,8 @@ func (tr *Trace) Mem() *autograd.Var {
 // ignored and may be 0) or an input constant over time, [B, F], presented at
 // each of steps time steps. For a constant input, the layers before the
 // first neuron layer run once on [B, F] and their result is repeated over
-// time: a tutorial network's first projection costs one product, not T.
+// time: a tutorial network's first projection costs one product, not T
+// (a BatchNorm layer in mode BNPerStep gets the repeated input instead).
 // It panics with an *autograd.ShapeError for shapes that do not fit.
 //
 // The Trace comes from the tape's pool (autograd.Pooled) and is valid until
@@ -126,6 +134,10 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 				lt.Out, lt.Mem = n.Scan(t, h)
 			}
 		} else {
+			if c, ok := l.(stepsNeeder); ok && constant && c.needsSteps() {
+				h = t.Repeat(h, steps)
+				constant = false
+			}
 			lt.Out = l.Forward(t, h)
 		}
 		h = lt.Out

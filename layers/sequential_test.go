@@ -132,7 +132,7 @@ func every(rng *rand.Rand) *Sequential {
 
 // everyKind is every with the layers whose multi-step path is their Step
 // in a loop appended: IF, ALIF and PLIF, with options away
-// from their defaults.
+// from their defaults, and Dropout and BatchNorm in its three modes.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -141,6 +141,9 @@ func everyKind(rng *rand.Rand) *Sequential {
 		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
 		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
 			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewBatchNorm("bn5", 2, 4, BatchNormConfig{Mode: BNPerStep, Steps: 5, Eps: 1e-4, Momentum: 0.2}),
+		NewBatchNorm("tdbn5", 1, 4, BatchNormConfig{Mode: BNTD, Alpha: 0.5, Threshold: 0.8}),
+		NewBatchNorm("bnshared5", 4, 4, BatchNormConfig{}),
 		NewDropout("drop6", 0.3),
 		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
 		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))

@@ -27,6 +27,8 @@
 //	lif        LIF       <name>.beta, <name>.threshold: [1] or [n]
 //	synaptic   Synaptic  <name>.alpha, <name>.beta, <name>.threshold: [1] or [n]
 //	li         LI        <name>.beta: [1] or [n]
+//	batchnorm  BatchNorm <name>.weight, <name>.bias, <name>.running_mean, <name>.running_var: [channels]
+//	                     (per_step: [steps, channels] and no bias)
 //
 // Layer.Payload decodes a layer's config into its payload (*Linear, *LIF,
 // ...) strictly: an unknown field, a value of the wrong type or outside its

@@ -68,6 +68,7 @@ var payloads = []func() Payload{
 	func() Payload { return new(ALIF) },
 	func() Payload { return new(PLIF) },
 	func() Payload { return new(Dropout) },
+	func() Payload { return new(BatchNorm) },
 }
 
 // Kinds lists the layer kinds that a model may hold.

@@ -60,7 +60,7 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 	}
 	g := &Graph{Version: DefaultVersion, Nodes: map[string]*Node{}}
 	prev, size := InputName, 0
-	for i, l := range m.Layers {
+	for _, l := range m.Layers {
 		if l.Name == InputName || l.Name == OutputName {
 			return nil, &Error{Node: l.Name, Msg: fmt.Sprintf("a layer may not be called %q in a NIR graph (the name of its %s node)", l.Name, l.Name)}
 		}
@@ -184,10 +184,12 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				n.Params["w_in"] = F64(shape, w...)
 			}
 			size, out = N, N
+		case *model.Dropout:
+			continue // the identity at inference: no node
 		default:
 			return nil, &Error{Node: l.Name, Field: "kind", Msg: fmt.Sprintf("layer kind %q has no NIR node", l.Kind)}
 		}
-		if i == 0 {
+		if prev == InputName {
 			g.Nodes[InputName] = &Node{Type: "Input", Params: map[string]*Array{"shape": I64([]int{1}, int64(size))}}
 		}
 		g.Nodes[l.Name] = n

@@ -301,3 +301,25 @@ func TestConvertErrors(t *testing.T) {
 		t.Errorf("beta NaN: err = %v", err)
 	}
 }
+
+// TestDropoutLeftOut: a dropout layer (the identity at inference, without
+// parameters) has no node; FromModel chains the layers around it, also when
+// it comes first, and the graph is the graph of the model without it.
+func TestDropoutLeftOut(t *testing.T) {
+	m, w := testModel(t)
+	drop := model.NewLayer("drop", model.Dropout{P: 0.3})
+	with := &model.Model{Format: m.Format, Layers: append([]model.Layer{drop}, m.Layers[0], drop)}
+	with.Layers = append(with.Layers, m.Layers[1:]...)
+	with.Layers[2].Name = "drop2"
+	g, err := FromModel(with, w, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := FromModel(m, w, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := g.Nodes["drop"]; ok || !slices.Equal(g.Edges, want.Edges) || len(g.Nodes) != len(want.Nodes) {
+		t.Errorf("edges %v (%d nodes), want %v (%d nodes)", g.Edges, len(g.Nodes), want.Edges, len(want.Nodes))
+	}
+}

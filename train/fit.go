@@ -28,7 +28,7 @@ import (
 // layers.Sequential is a Network; so is any type of the user's with these
 // two methods. Parameter names must be unique: checkpoints store each under
 // its name. A Network that also has a SetTraining(*rand.Rand) method (as
-// layers.Sequential, for its Dropout layers) is put in training mode for
+// layers.Sequential, for its Dropout and BatchNorm layers) is put in training mode for
 // each training step, with a random source seeded from the run's seed and
 // the step, and in inference mode (nil) otherwise.
 type Network interface {
@@ -37,7 +37,7 @@ type Network interface {
 }
 
 // trainable is a Network with layers that behave differently in training
-// (layers.Sequential, for its Dropout layers): Fit puts it in training mode
+// (layers.Sequential, for its Dropout and BatchNorm layers): Fit puts it in training mode
 // for each training step, and back in inference mode (nil) afterwards.
 type trainable interface {
 	SetTraining(rng *rand.Rand)

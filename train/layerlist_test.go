@@ -86,16 +86,7 @@ train:
 // the listed layers, and EvaluateRun (spikegrad eval) loads the run and
 // measures the run's final test accuracy and loss again.
 func TestLayersConvMNIST(t *testing.T) {
-	dir := mnistDir(t)
-	c, err := readLayersConfig(t, convLayersYAML, "conv.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Data.Dir = dir
-	run, res, loss := runLayers(t, c)
-	if len(loss) != 3 || !(loss[1] < loss[0] && loss[2] < loss[1]) {
-		t.Fatalf("test loss per epoch %v: want 3 epochs, each lower than the last", loss)
-	}
+	run, _ := trainLayersMNIST(t, convLayersYAML, "conv.yaml")
 	md, _, err := model.Load(filepath.Join(run, rundir.ModelDir))
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +99,25 @@ func TestLayersConvMNIST(t *testing.T) {
 	if !reflect.DeepEqual(kinds, want) {
 		t.Errorf("model.json layers %v, want %v", kinds, want)
 	}
+}
+
+// trainLayersMNIST trains the config y (on MNIST, 3 epochs, 128 test
+// images) with Run, checks that the test loss falls every epoch and that
+// EvaluateRun (spikegrad eval) loads the run and measures its final test
+// accuracy and loss again exactly, and returns the run directory and the
+// result.
+func trainLayersMNIST(t *testing.T, y, file string) (string, *Result) {
+	t.Helper()
+	dir := mnistDir(t)
+	c, err := readLayersConfig(t, y, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data.Dir = dir
+	run, res, loss := runLayers(t, c)
+	if len(loss) != 3 || !(loss[1] < loss[0] && loss[2] < loss[1]) {
+		t.Fatalf("test loss per epoch %v: want 3 epochs, each lower than the last", loss)
+	}
 	ev, err := EvaluateRun(context.Background(), run, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +126,7 @@ func TestLayersConvMNIST(t *testing.T) {
 		t.Errorf("eval: %d samples, accuracy %v, loss %v; the run ended with accuracy %v, loss %v on 128 (data.test_limit)",
 			ev.Samples, ev.Accuracy, ev.Loss, res.TestAccuracy, res.TestLoss)
 	}
+	return run, res
 }
 
 // rlifLayersYAML is a recurrent network on the default Randman data (100

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spikegrad/spikegrad/infer"
 	"github.com/spikegrad/spikegrad/internal/atomicfile"
-	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/nir"
 	"github.com/spikegrad/spikegrad/safetensors"
 	"github.com/spikegrad/spikegrad/train"
@@ -186,7 +185,7 @@ func exportRun(dir string) (*infer.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	m := &infer.Model{Arch: inferenceArch(net.Model()), Steps: cfg.Data.Steps, Readout: cfg.Train.Predict, Dataset: cfg.Data.Dataset}
+	m := &infer.Model{Arch: net.Model(), Steps: cfg.Data.Steps, Readout: cfg.Train.Predict, Dataset: cfg.Data.Dataset}
 	for _, p := range net.Params() {
 		m.Weights = append(m.Weights, safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data})
 	}
@@ -202,17 +201,4 @@ func exportRun(dir string) (*infer.Model, error) {
 		m.Encoding = infer.Encoding{Name: infer.EncodingDirect}
 	}
 	return m, nil
-}
-
-// inferenceArch returns the architecture a trained network has at
-// inference: its layers without the Dropout layers, which are the identity
-// there and hold no parameters.
-func inferenceArch(a *model.Model) *model.Model {
-	out := &model.Model{Format: a.Format}
-	for _, l := range a.Layers {
-		if l.Kind != model.KindDropout {
-			out.Layers = append(out.Layers, l)
-		}
-	}
-	return out
 }

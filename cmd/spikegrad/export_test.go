@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/spikegrad/spikegrad/infer"
-	"github.com/spikegrad/spikegrad/layers"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/nir"
 	"github.com/spikegrad/spikegrad/rundir"
@@ -122,16 +120,7 @@ func engineAndEval(t *testing.T, ctx context.Context, m *infer.Model, dir string
 // it and runs `spikegrad infer` on 500 test images; it skips without the
 // project's MNIST files (fails with SPIKEGRAD_REQUIRE_DATA=1).
 func TestInferMNIST(t *testing.T) {
-	data := filepath.Join("..", "..", "..", "shared", "data", "mnist")
-	if d := os.Getenv("SPIKEGRAD_SHARED_DATA"); d != "" {
-		data = filepath.Join(d, "mnist")
-	}
-	if _, err := os.Stat(filepath.Join(data, "t10k-images-idx3-ubyte.gz")); err != nil {
-		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatalf("MNIST not found: %v", err)
-		}
-		t.Skipf("MNIST not found: %v", err)
-	}
+	data := mnistData(t)
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "run")
 	if _, stderr, err := cmd(ctx, "train", "--config", filepath.Join("..", "..", "examples", "mnist-tutorial.yaml"),
@@ -251,29 +240,100 @@ func TestExportNIR(t *testing.T) {
 	}
 }
 
-// TestInferenceArchDropout: an exported model leaves out Dropout layers
-// (the identity at inference, without parameters) and keeps every other
-// layer in order; the result is a model the engine accepts.
-func TestInferenceArchDropout(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	net := layers.NewSequential(
-		layers.NewLinear("fc1", 4, 3, layers.LinearConfig{RNG: rng}),
-		layers.NewDropout("drop", 0.5),
-		layers.NewLIF("lif1", 3, layers.LIFConfig{Beta: 0.9}),
-	)
-	a := inferenceArch(net.Model())
-	var kinds []string
-	for _, l := range a.Layers {
-		kinds = append(kinds, l.Name+":"+l.Kind)
+// convYAML is a small spiking conv net on MNIST: a strided 3×3 convolution
+// (1×28×28 → 8×14×14), LIF, 2×2 max pooling, a second convolution
+// (8×7×7 → 12×7×7), LIF, flatten, dropout and a linear read-out into leaky
+// integrators, over 6 steps with the image as input current.
+const convYAML = `name: conv
+seed: 0
+data:
+  dataset: mnist
+  encoding: direct
+  steps: 6
+model:
+  readout: li
+  layers:
+    - {kind: conv2d, name: conv1, in: 1, out: 8, h: 28, w: 28, kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1, bias: true, init: pytorch}
+    - {kind: lif, name: lif1, n: 1568, beta: 0.9, threshold: 1, reset: subtract, surrogate: {name: fast_sigmoid, params: {slope: 25}}}
+    - {kind: maxpool2d, name: pool1, c: 8, h: 14, w: 14, kernel: [2, 2], stride: [2, 2]}
+    - {kind: conv2d, name: conv2, in: 8, out: 12, h: 7, w: 7, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, bias: true, init: pytorch}
+    - {kind: lif, name: lif2, n: 588, beta: 0.9, threshold: 1, reset: subtract, surrogate: {name: fast_sigmoid, params: {slope: 25}}}
+    - {kind: flatten, name: flat, in: 588}
+    - {kind: dropout, name: drop, p: 0.2}
+    - {kind: linear, name: fc, in: 588, out: 10, bias: true, init: pytorch}
+    - {kind: li, name: out, n: 10, beta: 0.9}
+train:
+  epochs: 1
+  batch_size: 32
+  optimizer: adam
+  lr: 2.0e-3
+  loss: max_membrane_ce
+  predict: membrane_max
+`
+
+// TestInferConvMNIST trains convYAML on 512 MNIST images, exports it (the
+// dropout layer stays in the model: the engine passes its input on) and
+// runs `spikegrad infer` with a report on 500 test images: the engine's
+// accuracy must be `spikegrad eval`'s, the convolutions must have worked
+// event-driven on the spikes of lif1 (SynOps, no MACs) and the first one
+// densely on the image (MACs). It skips without the project's MNIST files
+// (fails with SPIKEGRAD_REQUIRE_DATA=1).
+func TestInferConvMNIST(t *testing.T) {
+	data := mnistData(t)
+	ctx := context.Background()
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", writeFile(t, tmp, "conv.yaml", convYAML), "--run-dir", dir,
+		"--data.dir", data, "--data.train_limit", "512", "--data.test_limit", "500"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
 	}
-	if want := []string{"fc1:linear", "lif1:lif"}; !slices.Equal(kinds, want) {
-		t.Fatalf("inference layers %v, want %v", kinds, want)
+	if _, _, err := cmd(ctx, "export", dir); err != nil {
+		t.Fatal(err)
 	}
-	m := &infer.Model{Arch: a, Steps: 2, Readout: "spike_count", Encoding: infer.Encoding{Name: infer.EncodingDirect}}
-	for _, p := range net.Params() {
-		m.Weights = append(m.Weights, safetensors.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data})
+	m, err := infer.Load(filepath.Join(dir, "model.sgi"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := infer.New(m); err != nil {
-		t.Fatalf("the engine refuses the model without its dropout: %v", err)
+	if acc, ev := engineAndEval(t, ctx, m, dir); acc != ev {
+		t.Errorf("engine: accuracy %v; spikegrad eval: %v", acc, ev)
 	}
+	report := filepath.Join(dir, "report")
+	out, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--limit", "500", "--report", report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("spikegrad infer:\n%s", out)
+	r, err := infer.ReadReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stats.Samples != 500 || len(r.Stats.Layers) != 9 {
+		t.Fatalf("report: %d samples, %d layers; want 500 and 9", r.Stats.Samples, len(r.Stats.Layers))
+	}
+	conv1, lif1, conv2 := r.Stats.Layers[0], r.Stats.Layers[1], r.Stats.Layers[3]
+	// conv1 takes the image once: 8·14·14 outputs of 9 products each.
+	if conv1.MACs != 8*14*14*9 || conv1.SynOps != 0 {
+		t.Errorf("conv1: %v MACs, %v SynOps; want 14112 and 0", conv1.MACs, conv1.SynOps)
+	}
+	if lif1.Spikes == 0 || conv2.SynOps == 0 || conv2.MACs != 0 || conv2.SynOps >= conv2.DenseOps {
+		t.Errorf("conv2 on lif1's %v spikes: %v SynOps, %v MACs, %v dense; want event-driven work below the dense",
+			lif1.Spikes, conv2.SynOps, conv2.MACs, conv2.DenseOps)
+	}
+}
+
+// mnistData returns the folder of the project's MNIST files; it skips t
+// without them (fails with SPIKEGRAD_REQUIRE_DATA=1).
+func mnistData(t *testing.T) string {
+	t.Helper()
+	data := filepath.Join("..", "..", "..", "shared", "data", "mnist")
+	if d := os.Getenv("SPIKEGRAD_SHARED_DATA"); d != "" {
+		data = filepath.Join(d, "mnist")
+	}
+	if _, err := os.Stat(filepath.Join(data, "t10k-images-idx3-ubyte.gz")); err != nil {
+		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
+			t.Fatalf("MNIST not found: %v", err)
+		}
+		t.Skipf("MNIST not found: %v", err)
+	}
+	return data
 }

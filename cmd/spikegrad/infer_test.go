@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,16 +19,7 @@ import (
 // images and requires the printed accuracies to be those of infer.New(m).Run
 // and infer.Quantize(m, ...).Run in process; and the options' errors.
 func TestInferFixed(t *testing.T) {
-	data := filepath.Join("..", "..", "..", "shared", "data", "mnist")
-	if d := os.Getenv("SPIKEGRAD_SHARED_DATA"); d != "" {
-		data = filepath.Join(d, "mnist")
-	}
-	if _, err := os.Stat(filepath.Join(data, "t10k-images-idx3-ubyte.gz")); err != nil {
-		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatalf("MNIST not found: %v", err)
-		}
-		t.Skipf("MNIST not found: %v", err)
-	}
+	data := mnistData(t)
 	rng := rand.New(rand.NewPCG(5, 1))
 	net := layers.NewSequential(
 		layers.NewLinear("fc1", 784, 40, layers.LinearConfig{RNG: rng}),

@@ -14,6 +14,12 @@ func kernAVX512_8x48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha,
 func kernAVX512_12x32(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 
 //go:noescape
+func kernAVX512R_8x48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
+
+//go:noescape
+func kernAVX512R_12x32(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
+
+//go:noescape
 func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)
 
 // transpose8x8 writes dst[p*dstStride+i] = src[i*srcStride+p] for i < 8
@@ -32,14 +38,16 @@ func dotAVX512_4x5(kv int, a *float32, lda int, b *float32, ldb int, out *float3
 const asmAvailable = true
 
 var (
-	avx512Kernel8x48  = &microKernel{name: "avx512_8x48", mr: 8, nr: 48, partial: true, fn: kernAVX512_8x48}
-	avx512Kernel12x32 = &microKernel{name: "avx512_12x32", mr: 12, nr: 32, partial: true, fn: kernAVX512_12x32}
-	avx2Kernel6x16    = &microKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernAVX2_6x16}
+	avx512Kernel8x48   = &microKernel{name: "avx512_8x48", mr: 8, nr: 48, partial: true, fn: kernAVX512_8x48}
+	avx512Kernel12x32  = &microKernel{name: "avx512_12x32", mr: 12, nr: 32, partial: true, fn: kernAVX512_12x32}
+	avx512RKernel8x48  = &microKernel{name: "avx512r_8x48", mr: 8, nr: 48, partial: true, fn: kernAVX512R_8x48}
+	avx512RKernel12x32 = &microKernel{name: "avx512r_12x32", mr: 12, nr: 32, partial: true, fn: kernAVX512R_12x32}
+	avx2Kernel6x16     = &microKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernAVX2_6x16}
 )
 
 // asmDotKernel is the small-n dot-product kernel of path p, or nil.
 func asmDotKernel(p gemmPath) *dotKernel {
-	if p == pathAVX512 {
+	if p == pathAVX512 || p == pathAVX512R {
 		return &dotKernel{name: "avx512_dot4x5", rows: 4, cols: 5, fn: dotAVX512_4x5}
 	}
 	return nil
@@ -49,6 +57,8 @@ func asmKernels(p gemmPath) []*microKernel {
 	switch p {
 	case pathAVX512:
 		return []*microKernel{avx512Kernel8x48, avx512Kernel12x32}
+	case pathAVX512R:
+		return []*microKernel{avx512RKernel8x48, avx512RKernel12x32}
 	case pathAVX2:
 		return []*microKernel{avx2Kernel6x16}
 	}

@@ -74,6 +74,14 @@ func (g *gen) avx512(mr, nv int) {
 			}
 		}
 	})
+	g.avx512Store(name, mr, nv, acc)
+}
+
+// avx512Store writes the end of an AVX-512 kernel from the label
+// name_store on: C = alpha*acc + beta*C for a full tile, or through
+// avx512Partial for a partial one.
+func (g *gen) avx512Store(name string, mr, nv int, acc func(i, v int) string) {
+	nr := 16 * nv
 	g.p("%s_store:", name)
 	g.p("\tVBROADCASTSS alpha+48(FP), Z30")
 	g.p("\tVBROADCASTSS beta+52(FP), Z31")
@@ -95,10 +103,54 @@ func (g *gen) avx512(mr, nv int) {
 	g.p("")
 }
 
+// avx512r writes an mr x (16*nv) kernel with zmm accumulators whose A
+// values are first broadcast into registers (VBROADCASTSS from memory) and
+// then used by register-only fused multiply-adds. Per column of the panels it
+// issues nv + mr loads for mr*nv multiply-adds, where avx512's embedded
+// broadcasts issue nv + mr*nv loads: on a core with two full-width FMA pipes
+// and two vector loads per cycle (Zen 5) the embedded form is bound by its
+// loads, this one by its multiply-adds. The sum order and the partial store
+// are avx512's, so both kernels give the same bits for the same panels.
+func (g *gen) avx512r(mr, nv int) {
+	nr := 16 * nv
+	nb := 32 - mr*nv - nv // broadcast registers, used in rotation
+	if nb < 2 || nv > 7 {
+		panic("too many registers")
+	}
+	name := fmt.Sprintf("kernAVX512R_%dx%d", mr, nr)
+	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
+	breg := func(v int) string { return fmt.Sprintf("Z%d", mr*nv+v) }
+	areg := func(x int) string { return fmt.Sprintf("Z%d", mr*nv+nv+x%nb) }
+	g.p("// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows, cols int)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.prologue(mr, nr)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	x := 0
+	g.kLoop(name, mr, func(u int) {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %d%s, %s", 64*v, browAddr(u), breg(v))
+		}
+		for i := 0; i < mr; i++ {
+			a := areg(x)
+			x++
+			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, a)
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS %s, %s, %s", breg(v), a, acc(i, v))
+			}
+		}
+	})
+	g.avx512Store(name, mr, nv, acc)
+}
+
 // avx512Partial writes the store of a partial tile of an AVX-512 kernel,
 // rows R12 and cols R13 of it, with R9 == 0 when beta is zero: mask Kv+1
 // keeps columns 16v .. min(cols, 16v+16)-1 of a row.
 func (g *gen) avx512Partial(name string, mr, nv int, acc func(i, v int) string) {
+	scratch := fmt.Sprintf("Z%d", mr*nv) // the first register after the accumulators
 	g.p("%s_partial:", name)
 	for v := 0; v < nv; v++ {
 		g.p("\tMOVQ R13, CX")
@@ -121,8 +173,8 @@ func (g *gen) avx512Partial(name string, mr, nv int, acc func(i, v int) string) 
 			g.p("\tVMULPS Z30, %s, %s", acc(i, v), acc(i, v))
 			g.p("\tTESTL R9, R9")
 			g.p("\tJZ %s_p%d_%d", name, i, v)
-			g.p("\tVMOVUPS.Z %d(DX), K%d, Z24", 64*v, v+1)
-			g.p("\tVFMADD231PS Z24, Z31, %s", acc(i, v))
+			g.p("\tVMOVUPS.Z %d(DX), K%d, %s", 64*v, v+1, scratch)
+			g.p("\tVFMADD231PS %s, Z31, %s", scratch, acc(i, v))
 			g.p("%s_p%d_%d:", name, i, v)
 			g.p("\tVMOVUPS %s, K%d, %d(DX)", acc(i, v), v+1, 64*v)
 		}
@@ -372,6 +424,8 @@ func main() {
 	g.p("")
 	g.avx512(8, 3)
 	g.avx512(12, 2)
+	g.avx512r(8, 3)
+	g.avx512r(12, 2)
 	g.avx2(6, 2)
 	g.transpose8()
 	g.dot(4, 5)

@@ -30,9 +30,10 @@ type microKernel struct {
 type gemmPath int
 
 const (
-	pathGo     gemmPath = iota // portable Go, any CPU
-	pathAVX2                   // amd64 AVX2 + FMA, ymm registers
-	pathAVX512                 // amd64 AVX-512F, zmm registers
+	pathGo      gemmPath = iota // portable Go, any CPU
+	pathAVX2                    // amd64 AVX2 + FMA, ymm registers
+	pathAVX512                  // amd64 AVX-512F, zmm registers, A broadcast inside the multiply-adds
+	pathAVX512R                 // amd64 AVX-512F, zmm registers, A broadcast into registers
 )
 
 func (p gemmPath) String() string {
@@ -43,6 +44,8 @@ func (p gemmPath) String() string {
 		return "avx2"
 	case pathAVX512:
 		return "avx512"
+	case pathAVX512R:
+		return "avx512r"
 	}
 	return fmt.Sprintf("gemmPath(%d)", int(p))
 }
@@ -100,6 +103,8 @@ var (
 // bestGemmPath is the fastest path this CPU supports.
 func bestGemmPath() gemmPath {
 	switch {
+	case asmAvailable && cpuLoadBoundAVX512:
+		return pathAVX512R
 	case asmAvailable && cpuAVX512:
 		return pathAVX512
 	case asmAvailable && cpuAVX2FMA:
@@ -115,7 +120,7 @@ func gemmPathSupported(p gemmPath) bool {
 		return true
 	case pathAVX2:
 		return asmAvailable && cpuAVX2FMA
-	case pathAVX512:
+	case pathAVX512, pathAVX512R:
 		return asmAvailable && cpuAVX512
 	}
 	return false

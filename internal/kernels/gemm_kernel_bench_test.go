@@ -10,7 +10,7 @@ import (
 // in cache, the ceiling for the full SGEMM.
 func BenchmarkMicroKernel(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, p := range []gemmPath{pathGo, pathAVX2, pathAVX512} {
+	for _, p := range []gemmPath{pathGo, pathAVX2, pathAVX512, pathAVX512R} {
 		if !gemmPathSupported(p) {
 			continue
 		}

@@ -123,7 +123,7 @@ type sgemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float
 // that this CPU supports, with the path forced, and, if withOthers, once for
 // every other backend of this build (OpenBLAS in the openblas build).
 func testPaths(t *testing.T, withOthers bool, f func(t *testing.T, fn sgemmFunc)) {
-	for _, p := range []gemmPath{pathGo, pathAVX2, pathAVX512} {
+	for _, p := range []gemmPath{pathGo, pathAVX2, pathAVX512, pathAVX512R} {
 		t.Run(p.String(), func(t *testing.T) {
 			if !gemmPathSupported(p) {
 				t.Skipf("%v not supported on this CPU or build", p)
