@@ -84,7 +84,7 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 	}
 	// The decision comes from a sample of the rows, so that a dense operand
 	// costs a sixteenth of a scan, not a conversion.
-	if estimateActivity(a.Data, m, k) >= t.maxDense {
+	if kernels.EstimateActivity(a.Data, m, k) >= t.maxDense {
 		return nil
 	}
 	s := t.spikes[t.nspikes]
@@ -95,26 +95,6 @@ func (t *Tape) events(a *Var, m, k int) *kernels.SpikeRows {
 	s.FromDense(a.Data, m, k)
 	t.nspikes++
 	return s
-}
-
-// estimateActivity returns the fraction of non-zeros in about 1/16 of the
-// rows of a [m, k] matrix (all rows when m < 64): enough to tell a dense
-// operand from a sparse one without scanning it all.
-func estimateActivity(a []float32, m, k int) float64 {
-	step := 1
-	if m >= 64 {
-		step = 16
-	}
-	nz, n := 0, 0
-	for r := 0; r < m; r += step {
-		for _, v := range a[r*k : (r+1)*k] {
-			if v != 0 {
-				nz++
-			}
-		}
-		n += k
-	}
-	return float64(nz) / float64(max(n, 1))
 }
 
 func matMulBack(t *Tape, r *record) {

@@ -194,6 +194,11 @@ func (t *Tape) SetEventActivity(a float64) float64 {
 	return old
 }
 
+// EventActivity returns the activity below which products with a binary
+// left operand run event-driven (SetEventActivity): for ops outside the
+// package that run such products themselves and must choose as MatMul does.
+func (t *Tape) EventActivity() float64 { return t.maxDense }
+
 // Reset forgets every Var and record of the tape and keeps their memory for
 // reuse, and with it the values handed out by Pooled. Params are not
 // affected.

@@ -59,6 +59,7 @@ type layer struct {
 	alpha, beta, thr []float32 // neurons: [1] or [out], clamped
 	rho, adapt       []float32 // alif: the adaptation's decay and weight, [1] or [out], clamped
 	k                []float32 // plif: the decay sigmoid(w), [1] or [out]
+	ad               *adlifParams
 }
 
 // New returns the engine of m, after Validate.
@@ -139,6 +140,12 @@ func New(m *Model) (*Engine, error) {
 			for _, w := range byName[ml.Name+".w"] {
 				l.k = append(l.k, sigmoid(w))
 			}
+		case *model.AdLIF:
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+			al, be, a, b := c.Ranges()
+			l.ad = &adlifParams{alpha: clamp(byName[ml.Name+".alpha"], al[0], al[1]), beta: clamp(byName[ml.Name+".beta"], be[0], be[1]),
+				a: clamp(byName[ml.Name+".a"], a[0], a[1]), b: clamp(byName[ml.Name+".b"], b[0], b[1])}
 		case *model.IF: // a LIF layer whose decay is 1
 			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
 			l.reset = resetMode(c.Reset)
@@ -235,7 +242,7 @@ func (e *Engine) NewState(b int) *State {
 			if l.spiking {
 				ls.spk, ls.spkN = make([]float32, n), make([]float32, n)
 			}
-			if l.alpha != nil || l.rho != nil { // syn holds an alif layer's adaptation
+			if l.alpha != nil || l.rho != nil || l.ad != nil { // syn holds an alif layer's adaptation, an adlif layer's w
 				ls.syn, ls.synN = make([]float32, n), make([]float32, n)
 			}
 			if l.rec != nil {
@@ -357,6 +364,9 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.k != nil:
 			plifStep(l, h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
+		case l.ad != nil:
+			adlifStep(l, h[:n], ls.mem, ls.syn, ls.spk, ls.memN, ls.synN, ls.spkN)
+			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.alpha != nil:
 			sc := kernels.SynapticScan{T: 1, B: B, N: l.out, Alpha: l.alpha, Beta: l.beta, Thr: l.thr, Reset: l.reset}
 			sc.Forward(h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)

@@ -258,38 +258,21 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 		n = p.B * p.N
 	}
 	g := kernels.LIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad}
-	if k, ok := surrogate.FastSigmoidSlope(o.f); ok {
-		g.FastSigmoid = k
-	} else {
-		g.SGFunc = o
-	}
+	g.FastSigmoid, g.SGFunc = surrogateKernel(o.f, o)
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	if o.mem0 != nil && o.mem0.RequiresGrad() {
-		g.DMem0 = t.Scratch(p.B * p.N)
-	}
-	if o.spk0 != nil && o.spk0.RequiresGrad() {
-		g.DSpk0 = t.Scratch(p.B * p.N)
-	}
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
 	betaV, thrV := in[1], in[2]
-	if betaV.RequiresGrad() {
-		g.DBeta = t.Scratch(len(p.Beta))
-	}
-	if thrV.RequiresGrad() {
-		g.DThr = t.Scratch(len(p.Thr))
-	}
+	g.DBeta, g.DThr = gradScratch(t, betaV, len(p.Beta)), gradScratch(t, thrV, len(p.Thr))
 	p.Backward(data(o.mem0), data(o.spk0), o.mem.Data, o.spk.Data, &g)
 	if addIn {
 		addGrad(t, o.x, g.DIn)
 	}
 	addGrad(t, o.mem0, g.DMem0)
 	addGrad(t, o.spk0, g.DSpk0)
-	if g.DBeta != nil {
-		addClamped(t.GradOf(betaV), g.DBeta, o.beta, decayMin, decayMax)
-	}
-	if g.DThr != nil {
-		addClamped(t.GradOf(thrV), g.DThr, o.thr, thrMin, thrMax)
-	}
+	addParamGrad(t, betaV, g.DBeta, o.beta, decayMin, decayMax)
+	addParamGrad(t, thrV, g.DThr, o.thr, thrMin, thrMax)
 }
 
 // GradInto sets dst[i] to the surrogate derivative at x[i]: the kernel's

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
@@ -73,12 +74,17 @@ func recurrentInput(t *autograd.Tape, x, spk *autograd.Var, v *autograd.Param, o
 // steps; the reset term carries none unless ResetGrad. Defaults and
 // parameters otherwise as LIF.
 //
-// Run records, per time step, the recurrent product and one fused LIF step
-// (the LIF kernels with T = 1); it gives the same values, bit for bit, as T
-// calls of Step, which is written with tape ops (see Stateful). The input's
-// share of the work, the projection, is done before, in one product over
-// the sequence; the recurrent product of a step is a [B, N]·[N, N] product
-// whose left side is binary spikes (autograd's event-driven MatMul).
+// Run records one tape entry for the whole sequence, whose forward and
+// backward are a fused recurrent scan (the kernels' RecurrentScan): per
+// time step the recurrent product, event-driven when the previous step's
+// spikes are sparse (below the tape's event activity, as autograd's MatMul
+// chooses), and one LIF step; in the backward pass, per step, the
+// gradient of the previous step's spikes dS[t-1] += dR[t]·Vᵀ, and after
+// the time loop the weight gradient dV = Σ_t S[t-1]ᵀ·dR[t] as one product
+// over the whole sequence. It gives the same values, bit for bit, as T
+// calls of Step, which is written with tape ops (see Stateful), and the
+// same gradients up to float32 summation order. The input's share of the
+// work, the projection, is done before, in one product over the sequence.
 type RLIF struct {
 	name      string
 	N         int
@@ -171,17 +177,13 @@ func (l *RLIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState) (spk, mem *aut
 	T, B := seqDims(op, x, l.N)
 	checkState(op, "Mem", s.Mem, B, l.N)
 	checkState(op, "Spk", s.Spk, B, l.N)
-	lif := l.lif()
 	if T == 0 {
-		return lif.run(t, x, 0, B, false, s, true)
+		return l.lif().run(t, x, 0, B, false, s, true)
 	}
-	spks, mems := stepVars(t, T)
-	for i := range T {
-		cur := recurrentInput(t, seqStep(t, x, i), s.Spk, l.V, l.Recurrent.OneToOne)
-		spks[i], mems[i], _ = lif.run(t, t.Reshape(cur, 1, B, l.N), 1, B, false, s, false)
-		s = LIFState{Mem: t.Reshape(mems[i], B, l.N), Spk: t.Reshape(spks[i], B, l.N)}
-	}
-	return t.Concat(0, spks...), t.Concat(0, mems...), s
+	r := recurrentRun{T: T, B: B, N: l.N, c: &l.Config, oneToOne: l.Recurrent.OneToOne,
+		beta: l.Beta, thr: l.Threshold, v: l.V, x: x, mem0: s.Mem, spk0: s.Spk}
+	spk, mem, _ = r.run(t)
+	return spk, mem, LIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
 }
 
 // Step advances the layer by one time step: x [B, N] is the input current,
@@ -225,7 +227,10 @@ func (l *RLIF) Spec() model.Layer {
 //	S[t]   = H(mem[t] - thr)
 //
 // snnTorch's I_syn[t+1] = αI_syn[t] + I_in[t+1] + V(S_out[t]). Gradients,
-// defaults, Step and Run as for RLIF and Synaptic.
+// defaults, Step and Run as for RLIF and Synaptic: Run is the same fused
+// recurrent scan, with the synaptic current kept by the scan, and the
+// current of the last step in the state it returns carries its gradient
+// back through the scan.
 type RSynaptic struct {
 	name      string
 	N         int
@@ -303,24 +308,10 @@ func (l *RSynaptic) Run(t *autograd.Tape, x *autograd.Var, s SynapticState) (spk
 	if T == 0 {
 		return l.syn().run(t, x, s, true)
 	}
-	lif := &LIF{name: l.name, N: l.N, Config: l.Config.LIFConfig, Beta: l.Beta, Threshold: l.Threshold}
-	var alpha *autograd.Var
-	spks, mems := stepVars(t, T)
-	for i := range T {
-		// The synaptic current is kept on the tape (one multiply-add per
-		// step), so that its gradient flows from step to step; the membrane
-		// update is one fused LIF step.
-		syn := recurrentInput(t, seqStep(t, x, i), s.Spk, l.V, l.Recurrent.OneToOne)
-		if s.Syn != nil {
-			if alpha == nil {
-				alpha = stepParam(t, l.Alpha, l.N, decayMin, decayMax)
-			}
-			syn = t.Add(t.MulBias(s.Syn, alpha), syn)
-		}
-		spks[i], mems[i], _ = lif.run(t, t.Reshape(syn, 1, B, l.N), 1, B, false, LIFState{Mem: s.Mem, Spk: s.Spk}, false)
-		s = SynapticState{Syn: syn, Mem: t.Reshape(mems[i], B, l.N), Spk: t.Reshape(spks[i], B, l.N)}
-	}
-	return t.Concat(0, spks...), t.Concat(0, mems...), s
+	r := recurrentRun{T: T, B: B, N: l.N, c: &l.Config.LIFConfig, oneToOne: l.Recurrent.OneToOne,
+		alpha: l.Alpha, beta: l.Beta, thr: l.Threshold, v: l.V, x: x, syn0: s.Syn, mem0: s.Mem, spk0: s.Spk}
+	spk, mem, syn := r.run(t)
+	return spk, mem, SynapticState{Syn: lastStep(t, syn), Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
 }
 
 // Step advances the layer by one time step (see RLIF.Step).
@@ -349,7 +340,111 @@ func (l *RSynaptic) Spec() model.Layer {
 	return model.NewLayer(l.name, model.RSynaptic{Synaptic: l.Config.spec(l.N), OneToOne: l.Recurrent.OneToOne})
 }
 
-// seqStep returns step i of a [T, B, N] sequence as [B, N].
-func seqStep(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
-	return t.Reshape(t.Slice(x, 0, i, i+1), x.Dim(1), x.Dim(2))
+// recurrentRun is the fused multi-step path of RLIF (alpha nil) and
+// RSynaptic: one tape entry whose forward and backward are the kernels'
+// RecurrentScan over the whole sequence.
+type recurrentRun struct {
+	T, B, N          int
+	c                *LIFConfig
+	oneToOne         bool
+	alpha, beta, thr *autograd.Param
+	v                *autograd.Param
+	x                *autograd.Var
+	syn0, mem0, spk0 *autograd.Var
 }
+
+// run records the scan and returns the spikes, membranes and (RSynaptic)
+// synaptic currents, [T, B, N].
+func (r *recurrentRun) run(t *autograd.Tape) (spk, mem, syn *autograd.Var) {
+	T, B, N, c := r.T, r.B, r.N, r.c
+	o := autograd.Pooled[recurrentOp](t)
+	*o = recurrentOp{
+		scan: kernels.RecurrentScan{T: T, B: B, N: N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad,
+			Beta: clamped(t, r.beta, decayMin, decayMax), Thr: clamped(t, r.thr, thrMin, thrMax),
+			V: r.v.Data, OneToOne: r.oneToOne, EventActivity: t.EventActivity()},
+		f: c.Surrogate, r: *r,
+	}
+	spk, mem = t.NewRaw(T, B, N), t.NewRaw(T, B, N)
+	var synData []float32
+	if r.alpha != nil {
+		o.scan.Alpha = clamped(t, r.alpha, decayMin, decayMax)
+		syn = t.NewRaw(T, B, N)
+		synData = syn.Data
+	}
+	o.scan.Forward(r.x.Data, o.state(), synData, mem.Data, spk.Data)
+	spk.SetBinary()
+	o.spk, o.mem, o.syn = spk, mem, syn
+	// Inputs: x, beta, threshold, V, then alpha and the given state.
+	in := [8]*autograd.Var{r.x, t.Param(r.beta), t.Param(r.thr), t.Param(r.v)}
+	k := 4
+	for _, v := range [...]*autograd.Var{r.syn0, r.mem0, r.spk0} {
+		if v != nil {
+			in[k] = v
+			k++
+		}
+	}
+	if r.alpha != nil {
+		o.alpha = t.Param(r.alpha)
+		in[k] = o.alpha
+		k++
+	}
+	outs := [3]*autograd.Var{spk, mem, syn}
+	nout := 2
+	if syn != nil {
+		// The synaptic currents are an output: the state Run returns holds
+		// the last one, and a gradient reaching it flows back through the
+		// scan.
+		nout = 3
+	}
+	t.RecordOutputs(outs[:nout], o, in[:k]...)
+	return spk, mem, syn
+}
+
+// recurrentOp is the tape entry of a recurrent scan, taken from the tape's
+// pool (autograd.Pooled).
+type recurrentOp struct {
+	scan          kernels.RecurrentScan
+	f             surrogate.Func
+	r             recurrentRun
+	alpha         *autograd.Var
+	spk, mem, syn *autograd.Var
+}
+
+// state is the scan's initial state.
+func (o *recurrentOp) state() kernels.RecurrentState {
+	s := kernels.RecurrentState{Syn: data(o.r.syn0), Mem: data(o.r.mem0), Spk: data(o.r.spk0)}
+	s.SpkBinary = o.r.spk0 != nil && o.r.spk0.Binary()
+	return s
+}
+
+func (o *recurrentOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
+	p, r := &o.scan, &o.r
+	n := p.T * p.B * p.N
+	st := p.B * p.N
+	g := kernels.RecurrentGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad}
+	if o.syn != nil {
+		g.DSyn = o.syn.Grad
+	}
+	g.FastSigmoid, g.SGFunc = surrogateKernel(o.f, o)
+	var addIn bool
+	g.DIn, addIn = gradBuf(t, r.x, n)
+	g.DSyn0, g.DMem0, g.DSpk0 = gradScratch(t, r.syn0, st), gradScratch(t, r.mem0, st), gradScratch(t, r.spk0, st)
+	betaV, thrV, vV := in[1], in[2], in[3]
+	g.DBeta, g.DThr = gradScratch(t, betaV, len(p.Beta)), gradScratch(t, thrV, len(p.Thr))
+	g.DAlpha = gradScratch(t, o.alpha, len(p.Alpha))
+	g.DV = t.GradOf(vV)
+	p.Backward(o.state(), data(o.syn), o.mem.Data, o.spk.Data, &g)
+	if addIn {
+		addGrad(t, r.x, g.DIn)
+	}
+	addGrad(t, r.syn0, g.DSyn0)
+	addGrad(t, r.mem0, g.DMem0)
+	addGrad(t, r.spk0, g.DSpk0)
+	addParamGrad(t, betaV, g.DBeta, r.beta, decayMin, decayMax)
+	addParamGrad(t, thrV, g.DThr, r.thr, thrMin, thrMax)
+	addParamGrad(t, o.alpha, g.DAlpha, r.alpha, decayMin, decayMax)
+}
+
+// GradInto sets dst[i] to the surrogate derivative at x[i], for a surrogate
+// that is not the built-in fast sigmoid (kernels.SurrogateGrad).
+func (o *recurrentOp) GradInto(dst, x []float32) { surrogate.GradInto(o.f, dst, x) }

@@ -1,11 +1,15 @@
 package layers
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
@@ -143,5 +147,153 @@ func TestRecurrentShapes(t *testing.T) {
 			}()
 			c.f()
 		}()
+	}
+}
+
+// recurrentLayers returns RLIF and RSynaptic layers of n neurons, all to
+// all and one to one, with learnable parameters, for the tests below.
+func recurrentLayers(n int, reset ResetMode, resetGrad bool) []neuronCase {
+	var cs []neuronCase
+	c := LIFConfig{Beta: 0.8, Threshold: 1, Reset: reset, ResetGrad: resetGrad, LearnBeta: true, LearnThreshold: true,
+		PerNeuron: true, Surrogate: surrogate.FastSigmoid{Slope: 5}}
+	for _, one := range []bool{false, true} {
+		r := RecurrentConfig{OneToOne: one, RNG: rand.New(rand.NewPCG(11, 12))}
+		rlif := NewRLIF("rlif", n, c, r)
+		rsyn := NewRSynaptic("rsyn", n, SynapticConfig{LIFConfig: c, Alpha: 0.6, LearnAlpha: true}, r)
+		if one { // weights of both signs
+			for i := range n {
+				rlif.V.Data[i] = float32(i%5)*0.2 - 0.4
+				rsyn.V.Data[i] = float32(i%5)*0.2 - 0.4
+			}
+		}
+		name := fmt.Sprintf("onetoone=%v/%v/resetgrad=%v", one, reset, resetGrad)
+		cs = append(cs,
+			newCase("rlif/"+name, rlif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
+			newCase("rsynaptic/"+name, rsyn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+	}
+	return cs
+}
+
+// gradsOf returns the gradients of params after tp.Backward(loss) and
+// zeroes them.
+func gradsOf(params []*autograd.Param) [][]float32 {
+	var g [][]float32
+	for _, p := range params {
+		g = append(g, slices.Clone(p.Grad))
+		p.ZeroGrad()
+	}
+	return g
+}
+
+// closeGrads reports the first pair of gradients that differ by more than
+// 1e-5 relative (the tolerance of TestFusedMatchesStep: the sums run in
+// different orders).
+func closeGrads(params []*autograd.Param, a, b [][]float32) error {
+	for pi, p := range params {
+		for i := range a[pi] {
+			x, y := float64(a[pi][i]), float64(b[pi][i])
+			if math.Abs(x-y) > 1e-5*math.Max(1, math.Max(math.Abs(x), math.Abs(y))) {
+				return fmt.Errorf("d/d%s[%d]: %v against %v", p.Name, i, x, y)
+			}
+		}
+	}
+	return nil
+}
+
+// TestRecurrentStateGradients: a sequence run in two halves, the state
+// (membrane, spikes, synaptic current) carried from the first Run into the
+// second, gives the gradients of one Run: the gradient reaches the first
+// half only through the carried state, so this checks the gradients of
+// the initial state (the reset's and the recurrence's share of the spikes'
+// gradient, the membrane's, the current's).
+func TestRecurrentStateGradients(t *testing.T) {
+	const T, B, N = 6, 2, 3
+	for _, reset := range []ResetMode{ResetSubtract, ResetZero} {
+		for _, rg := range []bool{false, true} {
+			for _, c := range recurrentLayers(N, reset, rg) {
+				t.Run(c.name, func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(13, 14))
+					x := autograd.NewParam("x", randSlice(rng, T*B*N, -0.5, 1.5), T, B, N)
+					wm := randSlice(rng, T*B*N, -1, 1)
+					params := append([]*autograd.Param{x}, c.layer.Params()...)
+					for _, p := range params {
+						p.ZeroGrad()
+					}
+					loss := func(tp *autograd.Tape, mem *autograd.Var) *autograd.Var {
+						return tp.SumAll(tp.Mul(mem, tp.Constant(wm, T, B, N)))
+					}
+					tp := autograd.NewTape()
+					_, mem := c.layer.Scan(tp, tp.Param(x))
+					tp.Backward(loss(tp, mem))
+					whole := gradsOf(params)
+					tp = autograd.NewTape()
+					m1, m2 := c.halves(tp, tp.Param(x), 3)
+					tp.Backward(loss(tp, tp.Concat(0, m1, m2)))
+					if err := closeGrads(params, gradsOf(params), whole); err != nil {
+						t.Errorf("halves against one run: %v", err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestRecurrentEventDriven: at a size where the spikes of a step are sparse
+// enough (activity below autograd.DefaultEventActivity) for the recurrent
+// product to run event-driven, the fused Run still gives the values of T
+// calls of Step bit for bit (both choose the product alike) and the same
+// gradients; also with the event-driven product off (activity 0) and
+// forced for every binary operand (activity 1).
+func TestRecurrentEventDriven(t *testing.T) {
+	const T, B, N = 12, 8, 40
+	for _, act := range []float64{autograd.DefaultEventActivity, 0, 1} {
+		for _, c := range recurrentLayers(N, ResetSubtract, true) {
+			t.Run(fmt.Sprintf("%s/activity=%v", c.name, act), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(15, 16))
+				// Inputs in [-0.3, 0.45]: with beta 0.8 and threshold 1
+				// a few neurons of a step fire (checked below).
+				x := autograd.NewParam("x", randSlice(rng, T*B*N, -0.3, 0.45), T, B, N)
+				ws, wm := randSlice(rng, T*B*N, -1, 1), randSlice(rng, T*B*N, -1, 1)
+				params := append([]*autograd.Param{x}, c.layer.Params()...)
+				for _, p := range params {
+					p.ZeroGrad()
+				}
+				run := func(fused bool) (vals []float32, g [][]float32) {
+					tp := autograd.NewTape()
+					tp.SetEventActivity(act)
+					var out, mem []*autograd.Var
+					if fused {
+						o, m, _ := c.run(tp, tp.Param(x))
+						out, mem = splitSteps(tp, o), splitSteps(tp, m)
+					} else {
+						out, mem, _ = c.steps(tp, tp.Param(x), false, nil)
+					}
+					sparse := 0
+					for i := range out {
+						vals = append(vals, out[i].Data...)
+						vals = append(vals, mem[i].Data...)
+						a := kernels.EstimateActivity(out[i].Data, B, N)
+						if i < T-1 && a > 0 && a < autograd.DefaultEventActivity {
+							sparse++
+						}
+					}
+					if sparse < T/2 {
+						t.Fatalf("only %d of %d steps have sparse spikes: the event-driven product is not exercised", sparse, T-1)
+					}
+					tp.Backward(readout(tp, out, mem, ws, wm))
+					return vals, gradsOf(params)
+				}
+				fv, fg := run(true)
+				sv, sg := run(false)
+				for i := range fv {
+					if fv[i] != sv[i] {
+						t.Fatalf("value %d: fused %v, step %v", i, fv[i], sv[i])
+					}
+				}
+				if err := closeGrads(params, fg, sg); err != nil {
+					t.Errorf("fused against step: %v", err)
+				}
+			})
+		}
 	}
 }

@@ -173,14 +173,14 @@ func TestSgemmMatchesRef(t *testing.T) {
 	})
 }
 
-// TestSgemmBlocking forces several K blocks, row slabs, packed or in-place
-// B panels, the parallel job grid and the small-problem path onto small
-// shapes, so that the blocking logic is
+// TestSgemmBlocking forces several K blocks, row slabs, column blocks of
+// packed B, packed or in-place B panels, the parallel job grid and the
+// small-problem path onto small shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par, ap, al int) {
-		gemmKC, gemmParFlops, gemmAPack, gemmBAlias = kc, par, ap, al
-	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias)
+	defer func(kc, par, ap, al, bp int) {
+		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack = kc, par, ap, al, bp
+	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
@@ -192,6 +192,9 @@ func TestSgemmBlocking(t *testing.T) {
 				// Slabs of packed A: one panel, about 30 rows, or all rows.
 				gemmKC, gemmParFlops = kc, par
 				gemmAPack = []int{1, 30 * 150, 1 << 20}[iter%3]
+				// Column blocks of packed B: one panel, two panels of 48
+				// columns at k = 150 (three of 32), or all panels.
+				gemmBPack = []int{1, 2 * 48 * 150, 1 << 21}[(iter/2)%3]
 				// Every stride is a multiple of 4 bytes: B always packed, or
 				// full-width panels of a non-transposed B read in place.
 				gemmBAlias = []int{4, 1024}[iter%2]
@@ -314,8 +317,9 @@ func TestSgemmPanics(t *testing.T) {
 // the thread count or GOMAXPROCS, on every path, for shapes that take the
 // parallel job grid in both orientations.
 func TestSgemmThreadsBitIdentical(t *testing.T) {
-	defer func(par int) { gemmParFlops = par }(gemmParFlops)
-	gemmParFlops = 0 // parallel even for these small shapes
+	defer func(par, bp int) { gemmParFlops, gemmBPack = par, bp }(gemmParFlops, gemmBPack)
+	gemmParFlops = 0    // parallel even for these small shapes
+	gemmBPack = 1 << 16 // column blocks of two 48-column panels at k = 600
 	defer SetThreads(SetThreads(1))
 	testPaths(t, false, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(21, 22))

@@ -175,6 +175,28 @@ func (s *SpikeRows) check(op string) {
 	}
 }
 
+// EstimateActivity returns the fraction of non-zeros in about 1/16 of the
+// rows of a [m, k] matrix (all rows when m < 64): enough to tell a dense
+// operand from a sparse one without scanning it all. The products that
+// choose between event-driven and dense by it (autograd's MatMul,
+// RecurrentScan) share it, so that they choose alike.
+func EstimateActivity(a []float32, m, k int) float64 {
+	step := 1
+	if m >= 64 {
+		step = 16
+	}
+	nz, n := 0, 0
+	for r := 0; r < m; r += step {
+		for _, v := range a[r*k : (r+1)*k] {
+			if v != 0 {
+				nz++
+			}
+		}
+		n += k
+	}
+	return float64(nz) / float64(max(n, 1))
+}
+
 // Work partition of the spike products. Column tiles keep the touched slab of
 // the dense operand (about K*spikeTileCols*4 bytes) in the L2 cache; row
 // blocks give SpikeMatMul parallel work when n is small. The partition
