@@ -1,7 +1,6 @@
 package infer_test
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -11,8 +10,6 @@ import (
 	"github.com/spikegrad/spikegrad/datasets"
 	"github.com/spikegrad/spikegrad/infer"
 	"github.com/spikegrad/spikegrad/layers"
-	"github.com/spikegrad/spikegrad/loss"
-	"github.com/spikegrad/spikegrad/optim"
 )
 
 // TestConvEqualityMNIST trains a small conv net (conv 3×3 stride 2 →
@@ -31,42 +28,10 @@ func TestConvEqualityMNIST(t *testing.T) {
 	dir := mnistDir(t)
 	const T, B, N = 6, 250, 2000
 	rng := rand.New(rand.NewPCG(0, 1))
-	lif := layers.LIFConfig{Beta: 0.9}
-	net := layers.NewSequential(
-		layers.NewConv2d("conv1", 1, 28, 28, 8, [2]int{3, 3}, layers.Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, RNG: rng}),
-		layers.NewLIF("lif1", 8*14*14, lif),
-		layers.NewMaxPool2d("pool1", 8, 14, 14, [2]int{2, 2}, layers.Pool2dConfig{}),
-		layers.NewConv2d("conv2", 8, 7, 7, 12, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}, RNG: rng}),
-		layers.NewLIF("lif2", 12*7*7, lif),
-		layers.NewFlatten("flat", 588),
-		layers.NewLinear("fc", 588, 10, layers.LinearConfig{RNG: rng}),
-		layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9}))
-	opt, err := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 2e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	net := mnistConvNet(rng)
+	trainImages(t, net, "mnist", dir, rng, 40, 64, T, 2e-3)
 	ro := datasets.ResolveOptions{Dir: dir, Offline: true}
-	set, err := datasets.Load("mnist", datasets.Train, ro, datasets.ImageOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loader, err := datasets.NewLoader(set, datasets.LoaderConfig{BatchSize: 64, Shuffle: true, DropLast: true}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tape := autograd.NewTape()
-	epoch := loader.Epoch(context.Background())
-	for n := 0; n < 40 && epoch.Next(); n++ {
-		b := epoch.Batch()
-		tape.Reset()
-		tr := net.Forward(tape, tape.Constant(b.X, b.Size, 784), T)
-		tape.Backward(loss.MembraneCE(tape, tr.Mem(), b.Labels))
-		opt.Step()
-		opt.ZeroGrad()
-	}
-	if err := epoch.Close(); err != nil {
-		t.Fatal(err)
-	}
 	test, err := datasets.Load("mnist", datasets.Test, ro, datasets.ImageOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +47,9 @@ func TestConvEqualityMNIST(t *testing.T) {
 	pred := make([]int, B)
 	correct, values, spikes, curDiff, predDiff := 0, 0, 0.0, 0, 0
 	fc := net.Layers[6].(*layers.Linear)
+	if fc.Name() != "fc" {
+		t.Fatalf("layer 6 is %s, want fc", fc.Name())
+	}
 	for start := 0; start < N; start += B {
 		for i := range idx {
 			idx[i] = start + i
@@ -160,4 +128,19 @@ func TestConvEqualityMNIST(t *testing.T) {
 	if spikes == 0 {
 		t.Fatal("no spikes: the comparison says little")
 	}
+}
+
+// mnistConvNet is a small conv net on MNIST images: conv 3×3 stride 2 →
+// 8×14×14, LIF, 2×2 max pool, conv 3×3 → 12×7×7, LIF, flatten, linear, LI.
+func mnistConvNet(rng *rand.Rand) *layers.Sequential {
+	lif := layers.LIFConfig{Beta: 0.9}
+	return layers.NewSequential(
+		layers.NewConv2d("conv1", 1, 28, 28, 8, [2]int{3, 3}, layers.Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, RNG: rng}),
+		layers.NewLIF("lif1", 8*14*14, lif),
+		layers.NewMaxPool2d("pool1", 8, 14, 14, [2]int{2, 2}, layers.Pool2dConfig{}),
+		layers.NewConv2d("conv2", 8, 7, 7, 12, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}, RNG: rng}),
+		layers.NewLIF("lif2", 12*7*7, lif),
+		layers.NewFlatten("flat", 588),
+		layers.NewLinear("fc", 588, 10, layers.LinearConfig{RNG: rng}),
+		layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9}))
 }
