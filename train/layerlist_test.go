@@ -250,7 +250,8 @@ func TestLayersData(t *testing.T) {
 }
 
 // TestExampleConvConfig checks that examples/fashion-mnist-conv.yaml
-// describes a network from Fashion-MNIST's 784 pixels to its 10 classes.
+// describes a network from Fashion-MNIST's 784 pixels to its 10 classes
+// over the 2 time steps its header comment states.
 func TestExampleConvConfig(t *testing.T) {
 	const f = "../examples/fashion-mnist-conv.yaml"
 	b, err := os.ReadFile(f)
@@ -262,7 +263,7 @@ func TestExampleConvConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, out, err := chainSizes(layersModel(c.Model.Layers))
-	if err != nil || in != 28*28 || out != 10 || c.Data.Steps != 4 {
-		t.Errorf("layers take %d and give %d (%v), %d steps; want 784 → 10, 4 steps", in, out, err, c.Data.Steps)
+	if err != nil || in != 28*28 || out != 10 || c.Data.Steps != 2 {
+		t.Errorf("layers take %d and give %d (%v), %d steps; want 784 → 10, 2 steps", in, out, err, c.Data.Steps)
 	}
 }
