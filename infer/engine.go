@@ -34,10 +34,11 @@ type Engine struct {
 type layerOp int
 
 const (
-	opLinear   layerOp = iota
-	opConv             // conv2d, conv1d
-	opPool             // maxpool2d, avgpool2d, sumpool2d
-	opIdentity         // flatten; dropout, the identity at inference
+	opLinear    layerOp = iota
+	opConv              // conv2d, conv1d
+	opPool              // maxpool2d, avgpool2d, sumpool2d
+	opIdentity          // flatten; dropout, the identity at inference
+	opBatchNorm         // batchnorm with its running statistics
 )
 
 // layer is one layer of an Engine.
@@ -50,6 +51,7 @@ type layer struct {
 	w, b            []float32 // Linear: [in, out] input-major, [out] or nil
 	conv            *convLayer
 	pool            *poolLayer
+	bn              *bnLayer
 	rec             []float32 // rlif, rsynaptic: the recurrent weight, [N, N] or [N] (oneToOne)
 	oneToOne        bool
 	// countsPrev: the layer lists its binary input's events and counts the
@@ -115,6 +117,13 @@ func New(m *Model) (*Engine, error) {
 			l.in, l.out = c.C*c.H*c.W, c.C*oh*ow
 		case *model.Flatten:
 			l.op, l.in, l.out = opIdentity, c.In, c.In
+		case *model.BatchNorm:
+			var beta []float32
+			if c.Mode != model.BNPerStep {
+				beta = byName[ml.Name+".bias"]
+			}
+			l.op, l.in, l.out = opBatchNorm, c.N, c.N
+			l.bn = newBN(c, byName[ml.Name+".weight"], beta, byName[ml.Name+".running_mean"], byName[ml.Name+".running_var"])
 		case *model.Dropout:
 			l.op = opIdentity // its size is the previous layer's (below)
 		case *model.RLIF:
@@ -310,7 +319,15 @@ func (s *State) Steps() int { return s.t }
 func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kernels.SpikeRows, tr *Trace) {
 	B := s.B
 	h, hBin, h01 := x, binary, binary
+	// once: the layer runs on a constant input before the first neuron
+	// layer, once for all steps. A per_step batchnorm normalises each step
+	// its own way, so from it on the layers run at every step (the
+	// training forward repeats the input over time before it).
+	once := constant
 	for i, l := range e.layers {
+		if l.bn != nil && l.bn.steps > 0 {
+			once = false
+		}
 		ls, c := &s.layers[i], &s.count.layers[i]
 		if !l.neuron {
 			if l.op == opIdentity {
@@ -318,7 +335,7 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 				tr.record(i, s.t, ls.out, nil, B, l.out)
 				continue
 			}
-			if !(constant && ls.constDone) {
+			if !(once && ls.constDone) {
 				switch l.op {
 				case opLinear:
 					e.linear(s, i, ls, c, h, hBin, in)
@@ -326,13 +343,15 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 					e.convolve(s, i, ls, c, h, h01, in)
 				case opPool:
 					l.pool.run(ls.out, h, B)
+				case opBatchNorm:
+					l.bn.run(ls.out, h, B, s.t)
 				}
-				if constant && i < e.firstNeuron {
+				if once && i < e.firstNeuron {
 					ls.constDone = true
 					c.denseOps += float64(B * l.dense) // the dense forward projects a constant input once
 				}
 			}
-			if !(constant && i < e.firstNeuron) {
+			if !(once && i < e.firstNeuron) {
 				c.denseOps += float64(B * l.dense)
 			}
 			in = nil

@@ -273,6 +273,23 @@ func (m *Model) validate(file string) error {
 		case *model.RSynaptic:
 			errs = append(errs, param(l, "alpha", []int{1}, []int{c.N}), param(l, "beta", []int{1}, []int{c.N}),
 				param(l, "threshold", []int{1}, []int{c.N}), param(l, "recurrent", recurrentShape(c.N, c.OneToOne)))
+		case *model.BatchNorm:
+			shape := []int{c.Channels}
+			if c.Mode == model.BNPerStep {
+				shape = []int{c.Steps, c.Channels}
+			} else {
+				errs = append(errs, param(l, "bias", shape))
+			}
+			for _, name := range []string{"weight", "running_mean", "running_var"} {
+				errs = append(errs, param(l, name, shape))
+			}
+			if t, ok := byName[l.Name+".running_var"]; ok && errors.Join(errs...) == nil {
+				for j, v := range t.Data {
+					if v < 0 {
+						return bad("tensor "+t.Name, fmt.Errorf("value %d is %v: a variance must be >= 0", j, v))
+					}
+				}
+			}
 		case *model.Pool2d, *model.Flatten, *model.Dropout: // no parameters
 		default:
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), fmt.Errorf("kind %q has no inference implementation", l.Kind))
