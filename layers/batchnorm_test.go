@@ -444,3 +444,19 @@ func TestBatchNormDamagedStats(t *testing.T) {
 		l.Forward(tp, tp.New(2, 3, 4))
 	}
 }
+
+// TestBatchNormNoWindows checks that a network with a BatchNorm layer
+// refuses to run in windows of time steps (its statistics in training mix
+// the steps of the whole sequence, and BNPerStep's γ belongs to absolute
+// steps), naming the layer, rather than normalising each window on its
+// own.
+func TestBatchNormNoWindows(t *testing.T) {
+	for _, mode := range []BNMode{BNShared, BNPerStep} {
+		net := NewSequential(NewLinear("fc", 3, 4, LinearConfig{}), NewBatchNorm("bn", 4, 4, BatchNormConfig{Mode: mode, Steps: 6}),
+			NewLIF("lif", 4, LIFConfig{Beta: 0.9}))
+		err := net.CheckWindows()
+		if err == nil || err.Error() != `layers: batchnorm "bn": cannot run in windows of time steps: *layers.BatchNorm is not known to map each time step on its own` {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+}
