@@ -9,16 +9,15 @@ import (
 	"github.com/spikegrad/spikegrad/layers"
 )
 
-// TestNewRefusesAdLIF checks that the engine, which has no implementation
-// of the adaptive LIF neurons of Bittar and Garner, refuses a model with an
-// adlif or radlif layer with an error naming the layer and the kind rather
-// than panicking or running it as another neuron.
-func TestNewRefusesAdLIF(t *testing.T) {
+// TestNewRefusesRadLIF checks that the engine, which runs AdLIF
+// (TestAdaptiveExact) but not its recurrent form, refuses a model with a
+// radlif layer with an error naming the layer and the kind rather than
+// panicking or running it as an adlif layer (its config embeds adlif's).
+func TestNewRefusesRadLIF(t *testing.T) {
 	for _, c := range []struct {
 		neuron layers.Layer
 		kind   string
 	}{
-		{layers.NewAdLIF("hid", 10, layers.AdLIFConfig{}), "adlif"},
 		{layers.NewRadLIF("hid", 10, layers.AdLIFConfig{}), "radlif"},
 	} {
 		net := layers.NewSequential(layers.NewLinear("fc", 32, 10, layers.LinearConfig{}), c.neuron,

@@ -138,6 +138,14 @@ func (p *adlifParams) params() [5]*autograd.Param {
 // sparch's boxcar by default. With ResetGrad false (the default) S[t-1]
 // carries no gradient into the reset nor into w.
 //
+// These forward-Euler updates are not stable for every parameter in
+// sparch's ranges: with a < 0, w feeds u back positively, and at alpha =
+// 0.9, beta = 0.99, a = -1 the sub-threshold update of (u, w) has an
+// eigenvalue of about 1.31, so u can grow without bound between spikes
+// (Baronig et al. 2024, "Advancing spatio-temporal processing in spiking
+// neural networks through adaptation", analyse this). A range A of [0, 1]
+// keeps the coupling damping.
+//
 // The multi-step Scan and Run record one tape entry, the fused scan of
 // kernels.AdLIFScan, which performs Step's float32 operations in Step's
 // order: Step and Run give the same values bit for bit.

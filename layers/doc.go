@@ -4,7 +4,8 @@
 // BatchNorm (batch normalisation through time: shared statistics, BNTT's
 // per-step ones, tdBN; running statistics for inference),
 // the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
-// RSynaptic, the spike response model SRM with SLAYER's kernels, the
+// RSynaptic, IF, the adaptive neurons ALIF, AdLIF and its recurrent form
+// RadLIF, the parametric PLIF, the spike response model SRM with SLAYER's kernels, the
 // learnable axonal Delay, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
 //
@@ -97,6 +98,23 @@
 // neuron update are stepped, the product event-driven while the spikes are
 // sparse, and the recurrent weight's gradient is one product over the
 // sequence after the backward time loop.
+//
+// # Adaptive neurons
+//
+// ALIF (LSNN) raises its threshold after each spike; AdLIF and RadLIF
+// (Bittar and Garner 2022, their code sparch) subtract an adaptation
+// current w driven by the membrane and the spikes, with their parameters
+// per neuron, clamped to ranges and trained, and the boxcar surrogate by
+// default; PLIF learns its time constant. ALIF, AdLIF and PLIF run as one
+// fused scan; RadLIF steps its recurrent product as the recurrent layers
+// above. A network for SHD's 700 inputs and 20 classes:
+//
+//	net := layers.NewSequential(
+//		layers.NewLinear("fc1", 700, 128, layers.LinearConfig{NoBias: true, RNG: rng}),
+//		layers.NewRadLIF("rec1", 128, layers.AdLIFConfig{RNG: rng}),
+//		layers.NewLinear("fc2", 128, 20, layers.LinearConfig{NoBias: true, RNG: rng}),
+//		layers.NewLI("out", 20, layers.LIConfig{Beta: 0.9}),
+//	)
 //
 // # Temporal kernels and delays
 //

@@ -112,6 +112,8 @@ type SRM struct {
 	a, bt  []float32 // the banded Toeplitz blocks of ε for the forward and backward SGEMMs
 }
 
+var _ Stateful[SRMState] = (*SRM)(nil)
+
 // SRMState is the state of an SRM layer between sequences or steps: In
 // [K-1, B, N] holds the last K-1 inputs and Spk [R-1, B, N] the last R-1
 // spikes, oldest first, which the kernels still reach; Mem [B, N] is the

@@ -353,16 +353,17 @@ func (j *adaptJob) alifForward(t, b int) {
 	be, b0, rho, ad := j.pex[alifBeta][:N], j.pex[alifThr][:N], j.pex[alifRho][:N], j.pex[alifAdapt][:N]
 	pm, ps, pa, x, s, a = pm[:N], ps[:N], pa[:N], x[:N], s[:N], a[:N]
 	m = m[:N]
+	zero, sub := j.reset == ResetZero, j.reset == ResetSubtract
 	for f := range m {
 		r := ps[f]
 		av := float32(pa[f]*rho[f]) + r
 		th := float32(av*ad[f]) + b0[f]
 		v := float32(pm[f] * be[f])
-		if j.reset == ResetZero {
+		if zero {
 			v = float32(v * (1 - r))
 		}
 		v += x[f]
-		if j.reset == ResetSubtract {
+		if sub {
 			v -= float32(r * th)
 		}
 		a[f], m[f] = av, v
@@ -575,8 +576,9 @@ func (j *adaptJob) plifForward(t, b int) {
 	k, th := j.pex[plifK][:N], j.pex[plifThr][:N]
 	pm, ps, x, s = pm[:N], ps[:N], x[:N], s[:N]
 	m = m[:N]
+	reset := j.reset
 	for f := range m {
-		v := plifV(j.reset, pm[f], ps[f], th[f])
+		v := plifV(reset, pm[f], ps[f], th[f])
 		mv := v + float32(float32(x[f]-v)*k[f])
 		m[f] = mv
 		s[f] = spikeOf(mv - th[f])

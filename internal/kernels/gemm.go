@@ -371,17 +371,32 @@ func (g *gemmCall) bPanel(p0, kc, jp int) ([]float32, int) {
 // panel).
 func (g *gemmCall) packBPanels(jp0, jp1 int) {
 	nr := g.kern.nr
-	for jp := jp0; jp < jp1; jp++ {
-		j0 := jp * nr
-		nv := min(nr, g.n-j0)
-		if g.bInPlace && nv == nr {
-			continue
+	if !g.transB {
+		// Rows of B hold the panels side by side: copy them row by row.
+		if g.bInPlace {
+			// Only a partial last panel is packed.
+			last := g.nPanels - 1
+			if g.n%nr == 0 || last < jp0 || last >= jp1 {
+				return
+			}
+			jp0, jp1 = last, last+1
 		}
 		for kbi := 0; kbi < g.nkb; kbi++ {
 			p0 := kbi * g.kb
 			kc := min(g.kb, g.k-p0)
+			dst, _ := g.bPanel(p0, kc, jp0)
+			packRowwise(dst, kc*nr, nr, g.b[p0*g.ldb:], g.ldb, kc, jp0*nr, min(g.n, jp1*nr))
+		}
+		return
+	}
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nv := min(nr, g.n-j0)
+		for kbi := 0; kbi < g.nkb; kbi++ {
+			p0 := kbi * g.kb
+			kc := min(g.kb, g.k-p0)
 			dst, _ := g.bPanel(p0, kc, jp)
-			packB(dst[:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
+			packBTrans(dst[:kc*nr], g.b, g.ldb, p0, kc, j0, nv, nr)
 		}
 	}
 }
@@ -395,10 +410,16 @@ func (g *gemmCall) packAPanels(ip0, ip1 int) {
 	for kbi := 0; kbi < g.nkb; kbi++ {
 		p0 := kbi * g.kb
 		kc := min(g.kb, g.k-p0)
+		if g.transA {
+			// Rows of the stored A hold the panels side by side.
+			packRowwise(g.aPack[p0*mPad+ip0*kc*mr:], kc*mr, mr, g.a[p0*g.lda:], g.lda, kc,
+				g.s0+ip0*mr, min(g.mEnd, g.s0+ip1*mr))
+			continue
+		}
 		for ip := ip0; ip < ip1; ip++ {
 			i0 := g.s0 + ip*mr
 			dst := g.aPack[p0*mPad+ip*kc*mr:][:kc*mr]
-			packA(dst, g.transA, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
+			packA(dst, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
 		}
 	}
 }

@@ -456,3 +456,47 @@ func TestSgemmDotPath(t *testing.T) {
 		}
 	})
 }
+
+// TestPackRowwise checks the row-by-row packer against its definition
+// dst[q*stride+p*w+x] = src[p*ld+c0+q*w+x] for every panel width the
+// kernels use, with a partial last panel (zero past c1) or none, and
+// panels spaced wider than kc*w: the gaps must stay NaN.
+func TestPackRowwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	nan := float32(math.NaN())
+	for _, w := range []int{4, 6, 8, 12, 16, 32, 48} {
+		for _, kc := range []int{1, 3, 17} {
+			for _, width := range []int{1, w - 1, w, w + 1, 3 * w, 3*w + 5} {
+				if width < 1 {
+					continue
+				}
+				c0 := rng.IntN(5)
+				ld := c0 + width + rng.IntN(3)
+				src := randSlice(rng, kc*ld)
+				panels := (width + w - 1) / w
+				stride := kc*w + 3
+				dst := make([]float32, panels*stride)
+				for i := range dst {
+					dst[i] = nan
+				}
+				packRowwise(dst, stride, w, src, ld, kc, c0, c0+width)
+				for i, got := range dst {
+					q, r := i/stride, i%stride
+					p, x := r/w, r%w
+					want := nan
+					switch {
+					case r >= kc*w:
+					case q*w+x < width:
+						want = src[p*ld+c0+q*w+x]
+					default:
+						want = 0
+					}
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("w=%d kc=%d width=%d c0=%d: dst[%d] (panel %d, row %d, column %d) = %g, want %g",
+							w, kc, width, c0, i, q, p, x, got, want)
+					}
+				}
+			}
+		}
+	}
+}
