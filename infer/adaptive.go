@@ -6,8 +6,9 @@ import (
 	"github.com/spikegrad/spikegrad/internal/kernels"
 )
 
-// The neuron updates of the alif and plif kinds, one time step of B
-// samples (the equations are layers.ALIF's and layers.PLIF's). Every
+// The neuron updates of the alif, plif and adlif kinds, one time step of B
+// samples (the equations are layers.ALIF's, layers.PLIF's and
+// layers.AdLIF's). Every
 // product and sum is rounded to float32 on its own, in the order of the
 // training side's tape ops, so that both compute the same bits; the
 // explicit conversions keep the compiler from fusing a multiply and an add.
@@ -55,6 +56,31 @@ func plifStep(l *layer, x, mem, spk, memN, spkN []float32) {
 		}
 		m := v + float32(float32(x[i]-v)*param(l.k, j))
 		memN[i] = m
+		spkN[i] = 0
+		if float32(m-thr) > 0 {
+			spkN[i] = 1
+		}
+	}
+}
+
+// adlifParams are an adlif layer's per-neuron parameters, clamped to their
+// ranges, [1] or [out].
+type adlifParams struct{ alpha, beta, a, b []float32 }
+
+// adlifStep advances an adlif layer: x is the input current [B*N]; u, w,
+// spk the state after the last step (membrane, adaptation current,
+// spikes); uN, wN, spkN receive the new one.
+func adlifStep(l *layer, x, u, w, spk, uN, wN, spkN []float32) {
+	n, p := l.out, l.ad
+	for i := range x {
+		j := i % n
+		r, thr, al := spk[i], param(l.thr, j), param(p.alpha, j)
+		// w[t] = beta·w[t-1] + a·u[t-1] + b·S[t-1]
+		wv := float32(float32(w[i]*param(p.beta, j))+float32(u[i]*param(p.a, j))) + float32(r*param(p.b, j))
+		// u[t] = alpha·(u[t-1] - thr·S[t-1]) + (1 - alpha)·(x[t] - w[t])
+		v := u[i] - float32(r*thr)
+		m := float32(v*al) + float32(float32(x[i]-wv)*(1-al))
+		wN[i], uN[i] = wv, m
 		spkN[i] = 0
 		if float32(m-thr) > 0 {
 			spkN[i] = 1

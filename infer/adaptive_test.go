@@ -11,12 +11,12 @@ import (
 	"github.com/spikegrad/spikegrad/layers"
 )
 
-// TestAdaptiveExact runs networks with IF, ALIF and PLIF layers (every reset
-// rule, shared and per-neuron parameters) on binary input at 5 % activity,
+// TestAdaptiveExact runs networks with IF, ALIF, PLIF and AdLIF layers
+// (every reset rule, shared and per-neuron parameters) on binary input at 5 % activity,
 // where every product adds weight rows in the same order on both sides: the
 // engine must reproduce the training forward's spikes and membranes bit for
 // bit, as TestMixedSpikesExact. It also checks that the fixed-point form
-// refuses ALIF and PLIF with an error naming the layer.
+// refuses ALIF, PLIF and AdLIF with an error naming the layer.
 func TestAdaptiveExact(t *testing.T) {
 	const T, B, F = 20, 8, 50
 	alif := layers.ALIFConfig{LIFConfig: layers.LIFConfig{Beta: 0.9, Threshold: 0.5, PerNeuron: true}, Rho: 0.9, Adapt: 0.3}
@@ -34,6 +34,13 @@ func TestAdaptiveExact(t *testing.T) {
 			return layers.NewPLIF("h1", 32, layers.PLIFConfig{Threshold: 0.3, PerNeuron: true})
 		}, func() layers.Layer {
 			return layers.NewPLIF("h2", 16, layers.PLIFConfig{Tau: 3, Threshold: 0.3, Reset: layers.ResetZero})
+		}},
+		// adlif: alpha in [0.5, 0.7] (sparch's range, 0.82-0.96, leaves
+		// these inputs below threshold), a per-neuron threshold in h1.
+		{"adlif", func() layers.Layer {
+			return layers.NewAdLIF("h1", 32, layers.AdLIFConfig{Threshold: 0.3, PerNeuron: true, Alpha: [2]float32{0.5, 0.7}})
+		}, func() layers.Layer {
+			return layers.NewAdLIF("h2", 16, layers.AdLIFConfig{Threshold: 0.2, Alpha: [2]float32{0.5, 0.7}, B: [2]float32{0, 0.5}})
 		}},
 		{"alif-none", func() layers.Layer {
 			c := alif

@@ -99,6 +99,9 @@ func (c *convLayer) scratch(b int) int {
 func (c *convLayer) events(out []float32, ev *kernels.SpikeRows, B int, acc []float32) int {
 	g := &c.g
 	cg, og, K, P, HW := g.In/g.Groups, g.Out/g.Groups, g.K(), g.OH*g.OW, g.H*g.W
+	if c.nkb == 1 {
+		return c.eventsNCHW(out, ev, B)
+	}
 	acc = acc[:c.nkb*B*P*g.Out] // [block, b, i, j, o]: channels last
 	clear(acc)
 	ops := 0
@@ -144,6 +147,54 @@ func (c *convLayer) events(out []float32, ev *kernels.SpikeRows, B int, acc []fl
 					bias = c.b[o]
 				}
 				out[(b*g.Out+o)*P+p] = s + bias
+			}
+		}
+	}
+	return ops
+}
+
+// eventsNCHW is events for a sum of one K block: the weights are added
+// straight into out [B, Out, OH, OW] (the same additions in the same order
+// per output), and the bias after, as out + b.
+func (c *convLayer) eventsNCHW(out []float32, ev *kernels.SpikeRows, B int) int {
+	g := &c.g
+	cg, og, K, P, HW := g.In/g.Groups, g.Out/g.Groups, g.K(), g.OH*g.OW, g.H*g.W
+	out = out[:B*g.Out*P]
+	clear(out)
+	ops := 0
+	for b := range B {
+		for _, f := range ev.Idx[ev.Ptr[b]:ev.Ptr[b+1]] {
+			ch, yx := int(f)/HW, int(f)%HW
+			y, x := yx/g.W, yx%g.W
+			gr, cl := ch/cg, ch%cg
+			base := out[(b*g.Out+gr*og)*P:][:og*P]
+			for u := range g.KH {
+				iy := y + g.PH - u*g.DH
+				if iy < 0 || iy%g.SH != 0 || iy/g.SH >= g.OH {
+					continue
+				}
+				for v := range g.KW {
+					ix := x + g.PW - v*g.DW
+					if ix < 0 || ix%g.SW != 0 || ix/g.SW >= g.OW {
+						continue
+					}
+					k := (cl*g.KH+u)*g.KW + v
+					pos := iy/g.SH*g.OW + ix/g.SW
+					for o, w := range c.wt[(gr*K+k)*og:][:og] {
+						base[o*P+pos] += w
+					}
+				}
+			}
+			ops += int(c.taps[yx]) * og
+		}
+	}
+	if c.b != nil {
+		for b := range B {
+			for o, bias := range c.b {
+				row := out[(b*g.Out+o)*P:][:P]
+				for i := range row {
+					row[i] += bias
+				}
 			}
 		}
 	}

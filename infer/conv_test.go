@@ -1,7 +1,7 @@
 package infer_test
 
 import (
-	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -249,25 +249,60 @@ func TestRecurrentExact(t *testing.T) {
 	}
 }
 
-// TestNewRefusesBatchNorm checks that the engine refuses a model with a
-// batch normalisation layer with an error naming the layer and the kind,
-// rather than running it wrongly or panicking.
-func TestNewRefusesBatchNorm(t *testing.T) {
-	for _, c := range []struct {
-		first layers.Layer
-		name  string
-	}{
-		{layers.NewBatchNorm("bn", 2, 32, layers.BatchNormConfig{}), "bn"},
-		{layers.NewBatchNorm("bntt", 2, 32, layers.BatchNormConfig{Mode: layers.BNPerStep, Steps: 5}), "bntt"},
-	} {
-		net := layers.NewSequential(c.first,
-			layers.NewLinear("fc", 32, 10, layers.LinearConfig{}),
-			layers.NewLIF("lif", 10, layers.LIFConfig{Beta: 0.9}))
-		m := export(net, 5, infer.Encoding{Name: infer.EncodingRate, Gain: 0.5}, infer.ReadoutSpikeCount)
-		e, err := infer.New(m)
-		var ie *infer.Error
-		if e != nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), `"`+c.name+`"`) || !strings.Contains(err.Error(), `"batchnorm"`) {
-			t.Errorf("%s: New returned %v, %v; want an *infer.Error naming layer %q and kind batchnorm", c.name, e, err, c.name)
+// TestBatchNormExact runs networks with batchnorm layers in each mode
+// (shared, per_step, tdbn) after a convolution and after a Linear layer, in
+// inference mode (running statistics, set to values that differ per
+// channel and step), on binary input and on a constant analog input (where
+// the training forward runs a shared batchnorm once and repeats the input
+// before a per_step one): every layer's output and membrane must be the
+// training forward's bit for bit. Negative running variances are refused
+// naming the tensor.
+func TestBatchNormExact(t *testing.T) {
+	lif := layers.LIFConfig{Beta: 0.9, Threshold: 0.5}
+	const T = 6
+	for _, mode := range []layers.BNMode{layers.BNShared, layers.BNPerStep, layers.BNTD} {
+		cfg := layers.BatchNormConfig{Mode: mode, Steps: T}
+		if mode == layers.BNTD {
+			cfg.Alpha, cfg.Threshold = 1, 0.5
+		}
+		net := func(rng *rand.Rand) *layers.Sequential {
+			n := layers.NewSequential(
+				layers.NewConv2d("conv1", 2, 6, 6, 4, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}, RNG: rng}),
+				layers.NewBatchNorm("bn1", 4, 4*6*6, cfg),
+				layers.NewLIF("lif1", 4*6*6, lif),
+				layers.NewFlatten("flat", 144),
+				layers.NewLinear("fc", 144, 20, layers.LinearConfig{RNG: rng}),
+				layers.NewBatchNorm("bn2", 20, 20, cfg),
+				layers.NewLIF("lif2", 20, lif),
+				layers.NewLinear("fc2", 20, 10, layers.LinearConfig{RNG: rng}),
+				layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9}))
+			for _, p := range n.Params() {
+				for i := range p.Data {
+					switch {
+					case strings.HasSuffix(p.Name, "running_mean"):
+						p.Data[i] = 0.1 * float32(i%7-3)
+					case strings.HasSuffix(p.Name, "running_var"):
+						p.Data[i] = 0.05 + 0.03*float32(i%5)
+					case strings.HasPrefix(p.Name, "bn") && strings.HasSuffix(p.Name, "weight"):
+						p.Data[i] = 0.8 + 0.1*float32(i%4)
+					case strings.HasPrefix(p.Name, "bn") && strings.HasSuffix(p.Name, "bias"):
+						p.Data[i] = 0.2 - 0.05*float32(i%6)
+					}
+				}
+			}
+			return n
+		}
+		for _, act := range []float64{0.1, 0} {
+			t.Run(fmt.Sprintf("%s-%v", mode, act), func(t *testing.T) { checkExact(t, exactCase{string(mode), net, T, 5, 72, act}) })
+		}
+		m := export(net(rand.New(rand.NewPCG(1, 1))), T, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutMembraneSum)
+		for i := range m.Weights {
+			if m.Weights[i].Name == "bn2.running_var" {
+				m.Weights[i].Data[3] = -0.5
+			}
+		}
+		if _, err := infer.New(m); err == nil || !strings.Contains(err.Error(), "bn2.running_var") {
+			t.Errorf("%s: a negative running variance: %v, want an error naming bn2.running_var", mode, err)
 		}
 	}
 }

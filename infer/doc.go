@@ -68,17 +68,23 @@
 //     DenseOps are Out·OH·OW·(In/Groups)·kH·kW per step.
 //   - Pooling (maxpool2d, avgpool2d, sumpool2d) computes its windows as
 //     package layers does; flatten and dropout (the identity at inference)
-//     pass their input on. None of them counts work.
-//   - Neuron layers (lif, synaptic, if, alif, plif, rlif, rsynaptic, li)
-//     update every neuron at every step, with the equations of package
-//     layers (layers.LIF, layers.ALIF, layers.PLIF, layers.RLIF give them),
+//     pass their input on; batchnorm applies its inference-mode affine map
+//     per channel (and per step in mode per_step), y = (x − running_mean)·
+//     γ·k/√(running_var + eps) + β in float64 rounded once, as
+//     layers.BatchNorm does in inference mode. None of them counts work
+//     (on hardware a batchnorm folds into the weights before it).
+//   - Neuron layers (lif, synaptic, if, alif, plif, adlif, rlif, rsynaptic,
+//     li) update every neuron at every step, with the equations of package
+//     layers (layers.LIF, layers.ALIF, layers.PLIF, layers.AdLIF,
+//     layers.RLIF give them),
 //     counted as neuron updates. A recurrent layer (rlif, rsynaptic) first
 //     adds to its input current the product of its own spikes of the
 //     previous step with its recurrent weight, event-driven as a Linear
 //     layer on spikes (SynOps: spikes times N, or times 1 one to one). The
-//     fixed-point form (Quantize) has none of alif, plif, rlif, rsynaptic,
-//     convolution, pooling, flatten or dropout: it refuses them naming the
-//     layer and kind.
+//     fixed-point form (Quantize) has none of alif, plif, adlif, rlif,
+//     rsynaptic, convolution, pooling, flatten, dropout or batchnorm: it
+//     refuses them naming the layer and kind. The engine does not run radlif
+//     (refused by layer and kind).
 //
 // Run runs a dataset in batches and returns the predictions and Stats (per
 // layer and per sample: spikes, firing rate, SynOps, MACs, the MACs a dense

@@ -34,10 +34,11 @@ type Engine struct {
 type layerOp int
 
 const (
-	opLinear   layerOp = iota
-	opConv             // conv2d, conv1d
-	opPool             // maxpool2d, avgpool2d, sumpool2d
-	opIdentity         // flatten; dropout, the identity at inference
+	opLinear    layerOp = iota
+	opConv              // conv2d, conv1d
+	opPool              // maxpool2d, avgpool2d, sumpool2d
+	opIdentity          // flatten; dropout, the identity at inference
+	opBatchNorm         // batchnorm with its running statistics
 )
 
 // layer is one layer of an Engine.
@@ -50,6 +51,7 @@ type layer struct {
 	w, b            []float32 // Linear: [in, out] input-major, [out] or nil
 	conv            *convLayer
 	pool            *poolLayer
+	bn              *bnLayer
 	rec             []float32 // rlif, rsynaptic: the recurrent weight, [N, N] or [N] (oneToOne)
 	oneToOne        bool
 	// countsPrev: the layer lists its binary input's events and counts the
@@ -59,6 +61,7 @@ type layer struct {
 	alpha, beta, thr []float32 // neurons: [1] or [out], clamped
 	rho, adapt       []float32 // alif: the adaptation's decay and weight, [1] or [out], clamped
 	k                []float32 // plif: the decay sigmoid(w), [1] or [out]
+	ad               *adlifParams
 }
 
 // New returns the engine of m, after Validate.
@@ -114,6 +117,13 @@ func New(m *Model) (*Engine, error) {
 			l.in, l.out = c.C*c.H*c.W, c.C*oh*ow
 		case *model.Flatten:
 			l.op, l.in, l.out = opIdentity, c.In, c.In
+		case *model.BatchNorm:
+			var beta []float32
+			if c.Mode != model.BNPerStep {
+				beta = byName[ml.Name+".bias"]
+			}
+			l.op, l.in, l.out = opBatchNorm, c.N, c.N
+			l.bn = newBN(c, byName[ml.Name+".weight"], beta, byName[ml.Name+".running_mean"], byName[ml.Name+".running_var"])
 		case *model.Dropout:
 			l.op = opIdentity // its size is the previous layer's (below)
 		case *model.RLIF:
@@ -139,6 +149,12 @@ func New(m *Model) (*Engine, error) {
 			for _, w := range byName[ml.Name+".w"] {
 				l.k = append(l.k, sigmoid(w))
 			}
+		case *model.AdLIF:
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+			al, be, a, b := c.Ranges()
+			l.ad = &adlifParams{alpha: clamp(byName[ml.Name+".alpha"], al[0], al[1]), beta: clamp(byName[ml.Name+".beta"], be[0], be[1]),
+				a: clamp(byName[ml.Name+".a"], a[0], a[1]), b: clamp(byName[ml.Name+".b"], b[0], b[1])}
 		case *model.IF: // a LIF layer whose decay is 1
 			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
 			l.reset = resetMode(c.Reset)
@@ -235,7 +251,7 @@ func (e *Engine) NewState(b int) *State {
 			if l.spiking {
 				ls.spk, ls.spkN = make([]float32, n), make([]float32, n)
 			}
-			if l.alpha != nil || l.rho != nil { // syn holds an alif layer's adaptation
+			if l.alpha != nil || l.rho != nil || l.ad != nil { // syn holds an alif layer's adaptation, an adlif layer's w
 				ls.syn, ls.synN = make([]float32, n), make([]float32, n)
 			}
 			if l.rec != nil {
@@ -303,7 +319,15 @@ func (s *State) Steps() int { return s.t }
 func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kernels.SpikeRows, tr *Trace) {
 	B := s.B
 	h, hBin, h01 := x, binary, binary
+	// once: the layer runs on a constant input before the first neuron
+	// layer, once for all steps. A per_step batchnorm normalises each step
+	// its own way, so from it on the layers run at every step (the
+	// training forward repeats the input over time before it).
+	once := constant
 	for i, l := range e.layers {
+		if l.bn != nil && l.bn.steps > 0 {
+			once = false
+		}
 		ls, c := &s.layers[i], &s.count.layers[i]
 		if !l.neuron {
 			if l.op == opIdentity {
@@ -311,7 +335,7 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 				tr.record(i, s.t, ls.out, nil, B, l.out)
 				continue
 			}
-			if !(constant && ls.constDone) {
+			if !(once && ls.constDone) {
 				switch l.op {
 				case opLinear:
 					e.linear(s, i, ls, c, h, hBin, in)
@@ -319,13 +343,15 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 					e.convolve(s, i, ls, c, h, h01, in)
 				case opPool:
 					l.pool.run(ls.out, h, B)
+				case opBatchNorm:
+					l.bn.run(ls.out, h, B, s.t)
 				}
-				if constant && i < e.firstNeuron {
+				if once && i < e.firstNeuron {
 					ls.constDone = true
 					c.denseOps += float64(B * l.dense) // the dense forward projects a constant input once
 				}
 			}
-			if !(constant && i < e.firstNeuron) {
+			if !(once && i < e.firstNeuron) {
 				c.denseOps += float64(B * l.dense)
 			}
 			in = nil
@@ -357,6 +383,9 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.k != nil:
 			plifStep(l, h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
+		case l.ad != nil:
+			adlifStep(l, h[:n], ls.mem, ls.syn, ls.spk, ls.memN, ls.synN, ls.spkN)
+			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.alpha != nil:
 			sc := kernels.SynapticScan{T: 1, B: B, N: l.out, Alpha: l.alpha, Beta: l.beta, Thr: l.thr, Reset: l.reset}
 			sc.Forward(h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)

@@ -215,7 +215,7 @@ func Quantize(m *Model, q FixedConfig) (*FixedModel, error) {
 		return d
 	}
 	for i, l := range e.layers {
-		if l.rho != nil || l.k != nil || l.rec != nil || !l.neuron && l.op != opLinear {
+		if l.rho != nil || l.k != nil || l.ad != nil || l.rec != nil || !l.neuron && l.op != opLinear {
 			return nil, fmt.Errorf("infer: fixed point: layer %q: kind %q has no fixed-point form", l.name, l.kind)
 		}
 		fl := FixedLayer{Name: l.name, Kind: l.kind, In: l.in, Out: l.out, reset: l.reset, neuron: l.neuron, spiking: l.spiking}

@@ -252,6 +252,11 @@ func (m *Model) validate(file string) error {
 			}
 		case *model.PLIF:
 			errs = append(errs, param(l, "w", []int{1}, []int{c.N}), param(l, "threshold", []int{1}, []int{c.N}))
+		case *model.AdLIF:
+			for _, name := range []string{"alpha", "beta", "a", "b"} {
+				errs = append(errs, param(l, name, []int{c.N}))
+			}
+			errs = append(errs, param(l, "threshold", []int{1}, []int{c.N}))
 		case *model.Conv2d:
 			errs = append(errs, param(l, "weight", []int{c.Out, c.In / c.Groups, c.Kernel[0], c.Kernel[1]}))
 			if c.Bias {
@@ -268,6 +273,23 @@ func (m *Model) validate(file string) error {
 		case *model.RSynaptic:
 			errs = append(errs, param(l, "alpha", []int{1}, []int{c.N}), param(l, "beta", []int{1}, []int{c.N}),
 				param(l, "threshold", []int{1}, []int{c.N}), param(l, "recurrent", recurrentShape(c.N, c.OneToOne)))
+		case *model.BatchNorm:
+			shape := []int{c.Channels}
+			if c.Mode == model.BNPerStep {
+				shape = []int{c.Steps, c.Channels}
+			} else {
+				errs = append(errs, param(l, "bias", shape))
+			}
+			for _, name := range []string{"weight", "running_mean", "running_var"} {
+				errs = append(errs, param(l, name, shape))
+			}
+			if t, ok := byName[l.Name+".running_var"]; ok && errors.Join(errs...) == nil {
+				for j, v := range t.Data {
+					if v < 0 {
+						return bad("tensor "+t.Name, fmt.Errorf("value %d is %v: a variance must be >= 0", j, v))
+					}
+				}
+			}
 		case *model.Pool2d, *model.Flatten, *model.Dropout: // no parameters
 		default:
 			return bad(fmt.Sprintf("layer %d %q", i, l.Name), fmt.Errorf("kind %q has no inference implementation", l.Kind))
@@ -282,14 +304,14 @@ func (m *Model) validate(file string) error {
 	}
 	last := m.Arch.Layers[len(m.Arch.Layers)-1]
 	switch last.Kind {
-	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic:
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic, model.KindAdLIF:
 	case model.KindLI:
 		if m.Readout == ReadoutSpikeCount {
 			return bad(MetaReadout, fmt.Errorf("%q: the last layer %q (li) has no spikes", m.Readout, last.Name))
 		}
 	default:
 		return bad(fmt.Sprintf("layer %d %q", len(m.Arch.Layers)-1, last.Name),
-			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, rlif, rsynaptic, li) to read a class from", last.Kind))
+			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, rlif, rsynaptic, adlif, li) to read a class from", last.Kind))
 	}
 	for _, t := range m.Weights {
 		if !used[t.Name] {

@@ -10,8 +10,9 @@ import (
 // BenchmarkNeuronKinds times one forward and backward pass of a neuron
 // layer alone over an input current x [T, B, N] of SHD's hidden shape
 // (T = 100, batch 64, 256 neurons), the loss the sum of spikes and
-// membranes: LIF and IF on the fused scan, ALIF and PLIF as Step in a loop
-// of tape ops.
+// membranes: LIF and IF on the LIF scan, ALIF, PLIF and AdLIF on theirs,
+// RadLIF with its recurrence stepped (a [B, N]·[N, N] product and one
+// AdLIF scan step per time step).
 func BenchmarkNeuronKinds(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -24,6 +25,8 @@ func BenchmarkNeuronKinds(b *testing.B) {
 		{"if", NewIF("n", N, IFConfig{})},
 		{"alif", NewALIF("n", N, NorseLSNN())},
 		{"plif", NewPLIF("n", N, PLIFConfig{})},
+		{"adlif", NewAdLIF("n", N, AdLIFConfig{})},
+		{"radlif", NewRadLIF("n", N, AdLIFConfig{})},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			xp := autograd.NewParam("x", x, T, B, N)

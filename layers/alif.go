@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
@@ -65,8 +66,9 @@ func (c ALIFConfig) spec(n int) model.ALIF {
 // S[t-1] enter the reset and the adaptation; unless ResetGrad both carry no
 // gradient (Norse's lsnn_step detaches z in both).
 //
-// Run is Step in a loop over time, its ops recorded on the tape step by step,
-// so Step and Run give the same values bit for bit.
+// The multi-step Scan and Run record one tape entry, the fused scan of
+// kernels.ALIFScan, which performs Step's float32 operations in Step's order:
+// Step and Run give the same values bit for bit.
 type ALIF struct {
 	name      string
 	N         int
@@ -147,8 +149,92 @@ func (l *ALIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) 
 // the membrane potentials and the state after the last step (see
 // Stateful). It panics with an *autograd.ShapeError for a wrong shape.
 func (l *ALIF) Run(t *autograd.Tape, x *autograd.Var, s ALIFState) (spk, mem *autograd.Var, next ALIFState) {
-	return runSteps(t, "ALIF.Run", x, l.N, s, l.Step, func(s ALIFState) *autograd.Var { return s.Mem })
+	const op = "ALIF.Run"
+	T, B := seqDims(op, x, l.N)
+	checkState(op, "Mem", s.Mem, B, l.N)
+	checkState(op, "Spk", s.Spk, B, l.N)
+	checkState(op, "A", s.A, B, l.N)
+	c := &l.Config
+	o := autograd.Pooled[alifOp](t)
+	*o = alifOp{
+		scan: kernels.ALIFScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad,
+			Beta: clamped(t, l.Beta, decayMin, decayMax), Thr: clamped(t, l.Threshold, thrMin, thrMax),
+			Rho: clamped(t, l.Rho, decayMin, decayMax), Adapt: clamped(t, l.Adapt, thrMin, thrMax)},
+		l: l, x: x, mem0: s.Mem, spk0: s.Spk, a0: s.A,
+	}
+	spk, mem = t.NewRaw(T, B, l.N), t.NewRaw(T, B, l.N)
+	a := t.NewRaw(T, B, l.N)
+	o.scan.Forward(x.Data, data(s.Mem), data(s.Spk), data(s.A), mem.Data, spk.Data, a.Data)
+	spk.SetBinary()
+	o.spk, o.mem, o.a = spk, mem, a
+	in := [8]*autograd.Var{x, t.Param(l.Beta), t.Param(l.Threshold), t.Param(l.Rho), t.Param(l.Adapt)}
+	n := 5
+	for _, v := range [3]*autograd.Var{s.Mem, s.Spk, s.A} {
+		if v != nil {
+			in[n] = v
+			n++
+		}
+	}
+	t.RecordOutputs([]*autograd.Var{spk, mem, a}, o, in[:n]...)
+	if T == 0 {
+		return spk, mem, s
+	}
+	return spk, mem, ALIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk), A: lastStep(t, a)}
 }
+
+// alifOp is the tape entry of a fused ALIF scan.
+type alifOp struct {
+	scan           kernels.ALIFScan
+	l              *ALIF
+	x              *autograd.Var
+	mem0, spk0, a0 *autograd.Var
+	spk, mem, a    *autograd.Var
+}
+
+func (o *alifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
+	p, l := &o.scan, o.l
+	n := p.T * p.B * p.N
+	g := kernels.ALIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, DA: o.a.Grad, SGFunc: o}
+	var addIn bool
+	g.DIn, addIn = gradBuf(t, o.x, n)
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
+	g.DA0 = gradScratch(t, o.a0, p.B*p.N)
+	if in[1].RequiresGrad() {
+		g.DBeta = t.Scratch(len(p.Beta))
+	}
+	if in[2].RequiresGrad() {
+		g.DThr = t.Scratch(len(p.Thr))
+	}
+	if in[3].RequiresGrad() {
+		g.DRho = t.Scratch(len(p.Rho))
+	}
+	if in[4].RequiresGrad() {
+		g.DAdapt = t.Scratch(len(p.Adapt))
+	}
+	p.Backward(data(o.mem0), data(o.spk0), data(o.a0), o.mem.Data, o.spk.Data, o.a.Data, &g)
+	if addIn {
+		addGrad(t, o.x, g.DIn)
+	}
+	addGrad(t, o.mem0, g.DMem0)
+	addGrad(t, o.spk0, g.DSpk0)
+	addGrad(t, o.a0, g.DA0)
+	if g.DBeta != nil {
+		addClamped(t.GradOf(in[1]), g.DBeta, l.Beta, decayMin, decayMax)
+	}
+	if g.DThr != nil {
+		addClamped(t.GradOf(in[2]), g.DThr, l.Threshold, thrMin, thrMax)
+	}
+	if g.DRho != nil {
+		addClamped(t.GradOf(in[3]), g.DRho, l.Rho, decayMin, decayMax)
+	}
+	if g.DAdapt != nil {
+		addClamped(t.GradOf(in[4]), g.DAdapt, l.Adapt, thrMin, thrMax)
+	}
+}
+
+// GradInto sets dst[i] to the surrogate derivative at x[i].
+func (o *alifOp) GradInto(dst, x []float32) { surrogate.GradInto(o.l.Config.Surrogate, dst, x) }
 
 // Step advances the layer by one time step (see Stateful).
 func (l *ALIF) Step(t *autograd.Tape, x *autograd.Var, s ALIFState) (spk *autograd.Var, next ALIFState) {

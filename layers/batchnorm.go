@@ -238,7 +238,9 @@ func (l *BatchNorm) Spec() model.Layer {
 // statistics. It panics with an *autograd.ShapeError if x's last dimension
 // is not N, if a BNPerStep layer gets other than [Steps, B, N], or if in
 // training a channel has fewer than two values per group (whose variance
-// cannot be estimated, as PyTorch refuses).
+// cannot be estimated, as PyTorch refuses), and with a *ConfigError naming
+// the value if in inference a running statistic is not finite or a
+// running variance is negative.
 func (l *BatchNorm) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	const op = "BatchNorm.Forward"
 	s := x.Shape()
@@ -338,7 +340,14 @@ func (o *bnOp) forward(x, y []float32) {
 			}
 		} else {
 			for c := range C {
-				mean[c], inv[c] = float64(l.Mean.Data[p+c]), 1/math.Sqrt(float64(l.Var.Data[p+c])+eps)
+				rm, rv := float64(l.Mean.Data[p+c]), float64(l.Var.Data[p+c])
+				if math.IsNaN(rm) || math.IsInf(rm, 0) {
+					panic(l.statError("running_mean", p+c, l.Mean.Data[p+c]))
+				}
+				if !(rv >= 0) || math.IsInf(rv, 0) {
+					panic(l.statError("running_var", p+c, l.Var.Data[p+c]))
+				}
+				mean[c], inv[c] = rm, 1/math.Sqrt(rv+eps)
 			}
 		}
 		yg := y[g*o.rows*F : (g+1)*o.rows*F]
@@ -352,6 +361,17 @@ func (o *bnOp) forward(x, y []float32) {
 			}
 		}
 	}
+}
+
+// statError is the error of a running statistic that inference cannot
+// use: not finite, or a negative variance.
+func (l *BatchNorm) statError(field string, i int, v float32) error {
+	msg := "must be finite"
+	if field == "running_var" {
+		msg = "must be finite and ≥ 0"
+	}
+	return &ConfigError{Kind: model.KindBatchNorm, Layer: l.name, Field: fmt.Sprintf("%s[%d]", field, i), Value: v,
+		Msg: msg + " (the running statistics of a damaged weights file?)"}
 }
 
 // sumSq returns Σ x and Σ x² in float64.

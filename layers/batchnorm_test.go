@@ -1,10 +1,13 @@
 package layers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
@@ -327,5 +330,133 @@ func TestBatchNormErrors(t *testing.T) {
 	one.SetTraining(rand.New(rand.NewPCG(1, 1)))
 	if err := shapePanic(func() { one.Forward(tp, tp.New(1, 1, 4)) }); err == nil {
 		t.Error("one value per channel in training: no error")
+	}
+}
+
+// TestBatchNormPyTorch checks one training step (output, gradients of the
+// input, γ and β of the loss Σ w·y, running statistics) and the inference
+// output afterwards against PyTorch's, in every mode: the values in
+// testdata/batchnorm_torch.json were computed by
+// bench/reference/batchnorm.py with PyTorch 1.13 (torch.nn.BatchNorm2d;
+// per-step ones with the bias removed for BNTT; α·V_th scaling for tdBN)
+// on the input and loss weights that this test builds with the same
+// formulas. Tolerance 1e-5 on values of order 1: both sides compute in
+// float32 with other summation orders (about 1e-7 each).
+func TestBatchNormPyTorch(t *testing.T) {
+	b, err := os.ReadFile("testdata/batchnorm_torch.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		T, B, C, S                      int
+		Eps, Momentum, Alpha, Threshold float32
+		Modes                           map[string]struct {
+			Y           []float64 `json:"y"`
+			DX          []float64 `json:"dx"`
+			DWeight     []float64 `json:"dweight"`
+			DBias       []float64 `json:"dbias"`
+			RunningMean []float64 `json:"running_mean"`
+			RunningVar  []float64 `json:"running_var"`
+			YInference  []float64 `json:"y_inference"`
+		}
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	T, B, C, S := ref.T, ref.B, ref.C, ref.S
+	n := T * B * C * S
+	xs, ws := make([]float32, n), make([]float32, n)
+	for i := range n { // the formulas of bench/reference/batchnorm.py
+		xs[i] = float32(math.Sin(1+0.37*float64(i))*2 + 0.5*float64((i/S)%C))
+		ws[i] = float32(math.Cos(0.11 * float64(i)))
+	}
+	for _, mode := range []BNMode{BNShared, BNPerStep, BNTD} {
+		want, ok := ref.Modes[string(mode)]
+		if !ok || len(want.Y) != n {
+			t.Fatalf("%s: no reference values", mode)
+		}
+		l := NewBatchNorm("bn", C, C*S, BatchNormConfig{Mode: mode, Steps: T, Eps: ref.Eps, Momentum: ref.Momentum,
+			Alpha: ref.Alpha, Threshold: ref.Threshold})
+		for k := range l.Weight.Data {
+			l.Weight.Data[k] = float32(1 + 0.1*float64(k))
+		}
+		if l.Bias != nil {
+			for c := range l.Bias.Data {
+				l.Bias.Data[c] = float32(0.05*float64(c) - 0.1)
+			}
+		}
+		x := autograd.NewParam("x", slices.Clone(xs), T, B, C*S)
+		l.SetTraining(rand.New(rand.NewPCG(1, 1)))
+		tp := autograd.NewTape()
+		y := l.Forward(tp, tp.Param(x))
+		tp.Backward(tp.SumAll(tp.Mul(y, tp.Constant(ws, T, B, C*S))))
+		got := map[string]struct {
+			got  []float32
+			want []float64
+		}{"y": {slices.Clone(y.Data), want.Y}, "dx": {x.Grad, want.DX}, "dweight": {l.Weight.Grad, want.DWeight},
+			"running_mean": {l.Mean.Data, want.RunningMean}, "running_var": {l.Var.Data, want.RunningVar}}
+		if l.Bias != nil {
+			got["dbias"] = struct {
+				got  []float32
+				want []float64
+			}{l.Bias.Grad, want.DBias}
+		}
+		l.SetTraining(nil)
+		tp.Reset()
+		got["y_inference"] = struct {
+			got  []float32
+			want []float64
+		}{l.Forward(tp, tp.Constant(xs, T, B, C*S)).Data, want.YInference}
+		for name, g := range got {
+			if len(g.got) != len(g.want) {
+				t.Fatalf("%s %s: %d values, PyTorch %d", mode, name, len(g.got), len(g.want))
+			}
+			for i, w := range g.want {
+				if d := math.Abs(float64(g.got[i]) - w); d > 1e-5*(1+math.Abs(w)) {
+					t.Errorf("%s %s[%d] = %v, PyTorch %v", mode, name, i, g.got[i], w)
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormDamagedStats checks that inference refuses running
+// statistics that it cannot use (a NaN mean, a negative variance, as a
+// damaged weights file may hold) with an error naming the layer and the
+// value, rather than giving NaN outputs.
+func TestBatchNormDamagedStats(t *testing.T) {
+	for _, c := range []struct {
+		set  func(l *BatchNorm)
+		want string
+	}{
+		{func(l *BatchNorm) { l.Mean.Data[1] = float32(math.NaN()) }, `layers: batchnorm "bn": running_mean[1] = NaN: must be finite (the running statistics of a damaged weights file?)`},
+		{func(l *BatchNorm) { l.Var.Data[0] = -1 }, `layers: batchnorm "bn": running_var[0] = -1: must be finite and ≥ 0 (the running statistics of a damaged weights file?)`},
+		{func(l *BatchNorm) { l.Var.Data[1] = float32(math.Inf(1)) }, `layers: batchnorm "bn": running_var[1] = +Inf: must be finite and ≥ 0 (the running statistics of a damaged weights file?)`},
+	} {
+		l := NewBatchNorm("bn", 2, 4, BatchNormConfig{})
+		c.set(l)
+		tp := autograd.NewTape()
+		err := configPanic(t, func() { l.Forward(tp, tp.New(2, 3, 4)) })
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%v\nwant %s", err, c.want)
+		}
+		l.SetTraining(rand.New(rand.NewPCG(1, 1))) // training does not read them
+		l.Forward(tp, tp.New(2, 3, 4))
+	}
+}
+
+// TestBatchNormNoWindows checks that a network with a BatchNorm layer
+// refuses to run in windows of time steps (its statistics in training mix
+// the steps of the whole sequence, and BNPerStep's γ belongs to absolute
+// steps), naming the layer, rather than normalising each window on its
+// own.
+func TestBatchNormNoWindows(t *testing.T) {
+	for _, mode := range []BNMode{BNShared, BNPerStep} {
+		net := NewSequential(NewLinear("fc", 3, 4, LinearConfig{}), NewBatchNorm("bn", 4, 4, BatchNormConfig{Mode: mode, Steps: 6}),
+			NewLIF("lif", 4, LIFConfig{Beta: 0.9}))
+		err := net.CheckWindows()
+		if err == nil || err.Error() != `layers: batchnorm "bn": cannot run in windows of time steps: *layers.BatchNorm is not known to map each time step on its own` {
+			t.Errorf("%s: %v", mode, err)
+		}
 	}
 }

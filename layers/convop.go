@@ -14,36 +14,24 @@ type convGeom struct {
 	ph, pw, dh, dw int
 	groups         int
 	oh, ow         int
+	kg             kernels.ConvGeom // the same geometry in package kernels' form (setOut)
 }
 
 func (g *convGeom) setOut() {
 	g.oh = (g.h+2*g.ph-g.dh*(g.kh-1)-1)/g.sh + 1
 	g.ow = (g.w+2*g.pw-g.dw*(g.kw-1)-1)/g.sw + 1
+	g.kg = kernels.ConvGeom{In: g.in, Out: g.out, H: g.h, W: g.w, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw,
+		PH: g.ph, PW: g.pw, DH: g.dh, DW: g.dw, Groups: g.groups, OH: g.oh, OW: g.ow}
 }
 
 // k is the length of a column: the inputs of one output of one group.
 func (g *convGeom) k() int { return g.in / g.groups * g.kh * g.kw }
 
-// im2col writes, for group gr, the columns of all n frames of x [n, in·h·w]
-// into col [k, n·oh·ow] (kernels.ConvGeom.Im2col).
-func (g *convGeom) im2col(col, x []float32, n, gr int) {
-	k := g.kernel()
-	k.Im2col(col, x, n, gr)
-}
-
 // kernel returns the geometry in the form of package kernels, whose
-// Forward and Im2col the layer and the inference engine share.
-func (g *convGeom) kernel() kernels.ConvGeom {
-	return kernels.ConvGeom{In: g.in, Out: g.out, H: g.h, W: g.w, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw,
-		PH: g.ph, PW: g.pw, DH: g.dh, DW: g.dw, Groups: g.groups, OH: g.oh, OW: g.ow}
-}
-
-// col2im adds the columns col [k, n·oh·ow] of group gr back into dx, the
-// adjoint of im2col (kernels.ConvGeom.Col2im).
-func (g *convGeom) col2im(dx, col []float32, n, gr int) {
-	k := g.kernel()
-	k.Col2im(dx, col, n, gr)
-}
+// Forward, Im2col and Col2im the layer and the inference engine share. It
+// is kept in g so that the kernels' parallel loops, which hold a pointer to
+// it, allocate nothing.
+func (g *convGeom) kernel() *kernels.ConvGeom { return &g.kg }
 
 // conv runs the convolution over every frame of x [..., in·h·w] at once:
 // per group, one SGEMM W_g [out/groups, k] · col [k, n·oh·ow]. w is
@@ -99,31 +87,26 @@ func (c *convBack) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.
 	if dx != nil || dw != nil {
 		col = t.ScratchRaw(k * np)
 	}
+	kg := g.kernel()
 	for gr := range g.groups {
-		for o := range og {
-			ch := gr*og + o
-			dst := dy[o*np:][:np]
-			var s float32
-			for f := range n {
-				src := out.Grad[(f*g.out+ch)*p:][:p]
-				copy(dst[f*p:], src)
-				if db != nil {
-					for _, v := range src {
-						s += v
-					}
+		kg.GroupRows(dy, out.Grad, n, gr)
+		if db != nil {
+			// Σ over frames and pixels in the order of the rows.
+			for o := range og {
+				var s float32
+				for _, v := range dy[o*np:][:np] {
+					s += v
 				}
-			}
-			if db != nil {
-				db[ch] += s
+				db[gr*og+o] += s
 			}
 		}
 		if dw != nil {
-			g.im2col(col, x.Data, n, gr)
+			kg.Im2col(col, x.Data, n, gr)
 			kernels.Sgemm(false, true, og, k, np, 1, dy, np, col, np, 1, dw[gr*og*k:], k)
 		}
 		if dx != nil {
 			kernels.Sgemm(true, false, k, np, og, 1, w.Data[gr*og*k:], k, dy, np, 0, col, np)
-			g.col2im(dx, col, n, gr)
+			kg.Col2im(dx, col, n, gr)
 		}
 	}
 }

@@ -4,7 +4,9 @@
 // BatchNorm (batch normalisation through time: shared statistics, BNTT's
 // per-step ones, tdBN; running statistics for inference),
 // the neuron models LIF, Synaptic and LI and their recurrent forms RLIF and
-// RSynaptic, initialisers and Sequential, and
+// RSynaptic, IF, the adaptive neurons ALIF, AdLIF and its recurrent form
+// RadLIF, the parametric PLIF, the spike response model SRM with SLAYER's kernels, the
+// learnable axonal Delay, initialisers and Sequential, and
 // Build, which makes a network from a saved model (package model).
 //
 // # Building a network
@@ -96,6 +98,65 @@
 // neuron update are stepped, the product event-driven while the spikes are
 // sparse, and the recurrent weight's gradient is one product over the
 // sequence after the backward time loop.
+//
+// # Adaptive neurons
+//
+// ALIF (LSNN) raises its threshold after each spike; AdLIF and RadLIF
+// (Bittar and Garner 2022, their code sparch) subtract an adaptation
+// current w driven by the membrane and the spikes, with their parameters
+// per neuron, clamped to ranges and trained, and the boxcar surrogate by
+// default; PLIF learns its time constant. ALIF, AdLIF and PLIF run as one
+// fused scan; RadLIF steps its recurrent product as the recurrent layers
+// above. A network for SHD's 700 inputs and 20 classes:
+//
+//	net := layers.NewSequential(
+//		layers.NewLinear("fc1", 700, 128, layers.LinearConfig{NoBias: true, RNG: rng}),
+//		layers.NewRadLIF("rec1", 128, layers.AdLIFConfig{RNG: rng}),
+//		layers.NewLinear("fc2", 128, 20, layers.LinearConfig{NoBias: true, RNG: rng}),
+//		layers.NewLI("out", 20, layers.LIConfig{Beta: 0.9}),
+//	)
+//
+// # Temporal kernels and delays
+//
+// SRM neurons (Shrestha and Orchard 2018's SLAYER) filter their input with
+// a PSP kernel and their own spikes with a refractory kernel, both
+// truncated alpha kernels spanning many steps: Scan computes the PSP of the
+// whole sequence as one causal convolution (banded Toeplitz SGEMMs over all
+// B·N neurons) and steps only the refractory response. Their state,
+// SRMState, holds the kernels' histories. Delay shifts each feature by a
+// learnable whole number of steps (lava-dl's axonal delay), with a gradient
+// for the delay from the output's temporal difference; its state,
+// DelayState, holds the last MaxDelay inputs. A delay acts per feature, so
+// delays per synapse are a Linear that fans each input out, the Delay, and
+// a Linear that mixes the delayed copies:
+//
+//	net := layers.NewSequential(
+//		layers.NewLinear("fan", 2, 16, layers.LinearConfig{RNG: rng}),
+//		layers.NewDelay("delay", 16, layers.DelayConfig{MaxDelay: 8}),
+//		layers.NewLinear("mix", 16, 2, layers.LinearConfig{RNG: rng}),
+//		layers.NewSRM("out", 2, layers.SRMConfig{Threshold: 1}),
+//	)
+//
+// # Memory over time: windows, checkpointing, truncation
+//
+// Backpropagation through time keeps every step of every layer on the
+// tape, so a step's memory grows with T. Sequential.ForwardWindows runs
+// the sequence in windows of K steps instead, each neuron layer's state
+// carried from one window to the next through its Stateful Run (layers
+// without state, such as Linear, run on one window at a time). With
+// Windows.Checkpoint the forward pass keeps only the states at the window
+// boundaries and the network's output; the backward pass recomputes each
+// window from its state on a second tape, last window first, and gets the
+// same gradients as the windows kept on the tape, bit for bit, for one
+// more forward pass; with K = ⌈√T⌉ the memory grows as √T. With
+// Windows.Truncate the state is detached between windows (truncated BPTT,
+// an approximation: no gradient crosses a window boundary). Layers that mix
+// time steps (BatchNorm's statistics over time, Delay) and neurons whose
+// state is not one of LIFState, SynapticState, LIState and ALIFState (SRM)
+// do not run in windows: CheckWindows names them.
+//
+//	tr := net.ForwardWindows(tape, x, 0, layers.Windows{K: 10, Checkpoint: true})
+//	tape.Backward(loss.MembraneCE(tape, tr.Mem(), labels))
 //
 // # Examples
 //

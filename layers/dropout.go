@@ -88,18 +88,29 @@ func (l *Dropout) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	}
 	n := s[len(s)-2] * s[len(s)-1]
 	mask := t.ScratchRaw(len(x.Data)) // lives until the tape's Reset, after the backward pass
+	l.draw(mask[:n])
+	return t.Mask(x, repeatMask(mask, n))
+}
+
+// draw fills mask with a new mask of its length: 1/(1−P) where a feature
+// is kept, 0 where it is dropped.
+func (l *Dropout) draw(mask []float32) {
 	keep := 1 / (1 - l.P)
-	for i := range n {
+	for i := range mask {
 		if l.rng.Float32() < l.P {
 			mask[i] = 0
 		} else {
 			mask[i] = keep
 		}
 	}
+}
+
+// repeatMask copies mask[:n] over the rest of mask and returns it.
+func repeatMask(mask []float32, n int) []float32 {
 	for off := n; off < len(mask); off += n {
 		copy(mask[off:off+n], mask[:n])
 	}
-	return t.Mask(x, mask)
+	return mask
 }
 
 // Spec describes the layer for a model file: a model.Dropout.

@@ -100,3 +100,33 @@ func ExampleBuild() {
 	// out *layers.LI
 	// model: layer 1 "syn1" (synaptic): beta = 1.5: must be in [0, 1]
 }
+
+// A BatchNorm layer over 2 channels of 2 values each, in training (batch
+// statistics, the running ones updated once per Forward) and in inference
+// (the running statistics). Its running statistics are frozen Params,
+// saved with the weights. By hand (PyTorch's rule, momentum 0.1): channel
+// 1 has μ = 20, σ² = 100 (unbiased 133.3), so the running mean becomes
+// 0.1·20 = 2 and the running variance 0.9 + 0.1·133.3 = 14.233; in
+// inference 10 maps to (10 − 2)/√14.233 = 2.120.
+func ExampleNewBatchNorm() {
+	bn := layers.NewBatchNorm("bn", 2, 4, layers.BatchNormConfig{})
+	tape := autograd.NewTape()
+	// [T = 2, B = 1, F = 4]: channel 0 holds 1, 2, 3, 4; channel 1 holds 10, 10, 30, 30.
+	x := tape.Constant([]float32{1, 2, 10, 10, 3, 4, 30, 30}, 2, 1, 4)
+	bn.SetTraining(rand.New(rand.NewPCG(0, 1))) // train.Fit does this for each training step
+	fmt.Printf("training:  %.3f\n", bn.Forward(tape, x).Data)
+	fmt.Printf("running mean %.3f, variance %.3f\n", bn.Mean.Data, bn.Var.Data)
+	bn.SetTraining(nil)
+	fmt.Printf("inference: %.3f\n", bn.Forward(tape, x).Data)
+	for _, p := range bn.Params() {
+		fmt.Println(p.Name, p.Shape(), "frozen:", p.Frozen)
+	}
+	// Output:
+	// training:  [-1.342 -0.447 -1.000 -1.000 0.447 1.342 1.000 1.000]
+	// running mean [0.250 2.000], variance [1.067 14.233]
+	// inference: [0.726 1.694 2.120 2.120 2.663 3.631 7.422 7.422]
+	// bn.weight [2] frozen: false
+	// bn.bias [2] frozen: false
+	// bn.running_mean [2] frozen: true
+	// bn.running_var [2] frozen: true
+}

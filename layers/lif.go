@@ -261,12 +261,8 @@ func (o *lifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) 
 	g.FastSigmoid, g.SGFunc = surrogateKernel(o.f, o)
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
-	if o.mem0 != nil && o.mem0.RequiresGrad() {
-		g.DMem0 = t.Scratch(p.B * p.N)
-	}
-	if o.spk0 != nil && o.spk0.RequiresGrad() {
-		g.DSpk0 = t.Scratch(p.B * p.N)
-	}
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
 	betaV, thrV := in[1], in[2]
 	g.DBeta, g.DThr = gradScratch(t, betaV, len(p.Beta)), gradScratch(t, thrV, len(p.Thr))
 	p.Backward(data(o.mem0), data(o.spk0), o.mem.Data, o.spk.Data, &g)

@@ -88,9 +88,9 @@ type Spiking interface {
 }
 
 // Stateful is the contract that every neuron model keeps, with S its state
-// type (LIFState, SynapticState, LIState, ALIFState): the state between time steps or
-// sequences, a struct of [B, N] Vars that the caller owns. The zero S is the
-// zero state (every nil field counts as zeros).
+// type (LIFState, SynapticState, LIState, ALIFState, AdLIFState): the state
+// between time steps or sequences, a struct of [B, N] Vars that the caller
+// owns. The zero S is the zero state (every nil field counts as zeros).
 //
 //   - Step advances the layer by one time step, x [B, N], and returns the
 //     output [B, N] and the state after the step. It is the model's
@@ -103,9 +103,10 @@ type Spiking interface {
 //     state s, returns the outputs and membrane potentials [T, B, N] and
 //     always the state after the last step (s itself when T = 0), connected
 //     to the graph (Detach it for truncated backpropagation through time).
-//     LIF, Synaptic, LI and IF record one tape entry whose forward and
-//     backward are fused kernels; ALIF and PLIF record Step's ops for each
-//     step. Either way Run gives the same values as T calls of Step.
+//     LIF, Synaptic, LI, IF, ALIF, PLIF, AdLIF, RLIF and RSynaptic record
+//     one tape entry whose forward and backward are fused kernels; RadLIF
+//     records its recurrent product and one fused AdLIF step per time step.
+//     Either way Run gives the same values as T calls of Step.
 //
 // Scan is Run from the zero state without the final state, which it does
 // not compute.
@@ -132,6 +133,10 @@ var (
 	_ Stateful[LIFState]      = (*IF)(nil)
 	_ Stateful[ALIFState]     = (*ALIF)(nil)
 	_ Stateful[LIFState]      = (*PLIF)(nil)
+	_ Spiking                 = (*AdLIF)(nil)
+	_ Stateful[AdLIFState]    = (*AdLIF)(nil)
+	_ Spiking                 = (*RadLIF)(nil)
+	_ Stateful[AdLIFState]    = (*RadLIF)(nil)
 )
 
 // newNeuronParam makes the Param of a neuron constant: shared ([1]) or one per

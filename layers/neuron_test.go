@@ -81,6 +81,7 @@ func lifFields(s LIFState) []*autograd.Var           { return []*autograd.Var{s.
 func synapticFields(s SynapticState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Syn, s.Spk} }
 func liFields(s LIState) []*autograd.Var             { return []*autograd.Var{s.Mem} }
 func alifFields(s ALIFState) []*autograd.Var         { return []*autograd.Var{s.Mem, s.A, s.Spk} }
+func adlifFields(s AdLIFState) []*autograd.Var       { return []*autograd.Var{s.Mem, s.W, s.Spk} }
 
 // stepOf returns step i of a [T, B, N] sequence as [B, N].
 func stepOf(t *autograd.Tape, x *autograd.Var, i int) *autograd.Var {
@@ -195,6 +196,7 @@ func neuronCases() []neuronCase {
 			}
 		}
 	}
+	cs = append(cs, adlifCases()...)
 	for _, learn := range []bool{false, true} {
 		for _, per := range []bool{false, true} {
 			li := NewLI("li", 3, LIConfig{Beta: 0.8, LearnBeta: learn, PerNeuron: per})
@@ -202,6 +204,38 @@ func neuronCases() []neuronCase {
 				copy(li.Beta.Data, []float32{0.6, 0.7, 0.9})
 			}
 			cs = append(cs, newCase(fmt.Sprintf("li/learn=%v/per=%v", learn, per), li, liFields, nil))
+		}
+	}
+	return cs
+}
+
+// adlifCases are the AdLIF (and RadLIF) cases of neuronCases: every
+// ResetGrad × learn × per-neuron threshold, with sparch's ranges and
+// parameters drawn from a fixed seed. The smooth boxcar has kinks at
+// |u - thr| = 0.5, which a finite difference step of 1e-3 would straddle
+// only by chance; the fast sigmoid of slope 5 (the other cases') is used
+// for the generic checks and the boxcar default in TestAdLIFBoxcar.
+func adlifCases() []neuronCase {
+	var cs []neuronCase
+	for _, rg := range []bool{false, true} {
+		for _, learn := range []bool{false, true} {
+			for _, per := range []bool{false, true} {
+				suffix := fmt.Sprintf("resetgrad=%v/learn=%v/per=%v", rg, learn, per)
+				// Threshold 0.15: with (1 - alpha) in [0.04, 0.18] the
+				// membrane of inputs in [-0.5, 1.5] crosses it in about a
+				// third of the steps within the tests' 5-6 steps.
+				c := AdLIFConfig{Threshold: 0.15, ResetGrad: rg, FixedDynamics: !learn, LearnThreshold: learn, PerNeuron: per,
+					Surrogate: surrogate.FastSigmoid{Slope: 5}, RNG: rand.New(rand.NewPCG(11, 12))}
+				ad := NewAdLIF("adlif", 3, c)
+				c.RNG = rand.New(rand.NewPCG(11, 12))
+				rad := NewRadLIF("radlif", 3, c)
+				if per {
+					copy(ad.Threshold.Data, []float32{0.1, 0.15, 0.2})
+					copy(rad.Threshold.Data, []float32{0.1, 0.15, 0.2})
+				}
+				setSpk := func(s *AdLIFState, v *autograd.Var) { s.Spk = v }
+				cs = append(cs, newCase("adlif/"+suffix, ad, adlifFields, setSpk), newCase("radlif/"+suffix, rad, adlifFields, setSpk))
+			}
 		}
 	}
 	return cs

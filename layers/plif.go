@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
@@ -72,8 +73,10 @@ func (c PLIFConfig) spec(n int) model.PLIF {
 // decayed with the membrane: mem[t] = (1-k)·(mem[t-1] - S[t-1]·thr) + k·x[t].
 //
 // The gradient reaches w through the sigmoid: ∂mem[t]/∂w = (x[t] - v[t-1])·
-// k·(1 - k), plus what flows through v[t-1]. Run is Step in a loop over time
-// (as ALIF), so Step and Run give the same values bit for bit.
+// k·(1 - k), plus what flows through v[t-1]. The multi-step Scan and Run
+// record one tape entry, the fused scan of kernels.PLIFScan, which performs
+// Step's float32 operations in Step's order (k computed as autograd's
+// Sigmoid): Step and Run give the same values bit for bit.
 type PLIF struct {
 	name      string
 	N         int
@@ -146,10 +149,96 @@ func (l *PLIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) 
 	return spk, mem
 }
 
-// Run runs the layer over x [T, B, N] from state s (see Stateful).
+// Run runs the layer over x [T, B, N] from state s (see Stateful). It
+// panics with an *autograd.ShapeError for a wrong shape.
 func (l *PLIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState) (spk, mem *autograd.Var, next LIFState) {
-	return runSteps(t, "PLIF.Run", x, l.N, s, l.Step, func(s LIFState) *autograd.Var { return s.Mem })
+	const op = "PLIF.Run"
+	T, B := seqDims(op, x, l.N)
+	checkState(op, "Mem", s.Mem, B, l.N)
+	checkState(op, "Spk", s.Spk, B, l.N)
+	c := &l.Config
+	k := t.Scratch(len(l.W.Data))
+	for i, w := range l.W.Data {
+		k[i] = sigmoid(w)
+	}
+	o := autograd.Pooled[plifOp](t)
+	*o = plifOp{
+		scan: kernels.PLIFScan{T: T, B: B, N: l.N, Reset: c.Reset.kernel(), ResetGrad: c.ResetGrad,
+			K: k, Thr: clamped(t, l.Threshold, thrMin, thrMax)},
+		l: l, x: x, mem0: s.Mem, spk0: s.Spk,
+	}
+	spk, mem = t.NewRaw(T, B, l.N), t.NewRaw(T, B, l.N)
+	o.scan.Forward(x.Data, data(s.Mem), data(s.Spk), mem.Data, spk.Data)
+	spk.SetBinary()
+	o.spk, o.mem = spk, mem
+	in := [5]*autograd.Var{x, t.Param(l.W), t.Param(l.Threshold)}
+	n := 3
+	for _, v := range [2]*autograd.Var{s.Mem, s.Spk} {
+		if v != nil {
+			in[n] = v
+			n++
+		}
+	}
+	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in[:n]...)
+	if T == 0 {
+		return spk, mem, s
+	}
+	return spk, mem, LIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk)}
 }
+
+// sigmoid is 1/(1 + e^-w) computed as autograd's Sigmoid computes it, so
+// that Run's decay has Step's bits.
+func sigmoid(w float32) float32 {
+	if w >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(w))))
+	}
+	e := math.Exp(float64(w))
+	return float32(e / (1 + e))
+}
+
+// plifOp is the tape entry of a fused PLIF scan.
+type plifOp struct {
+	scan       kernels.PLIFScan
+	l          *PLIF
+	x          *autograd.Var
+	mem0, spk0 *autograd.Var
+	spk, mem   *autograd.Var
+}
+
+func (o *plifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
+	p, l := &o.scan, o.l
+	n := p.T * p.B * p.N
+	g := kernels.PLIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, SGFunc: o}
+	var addIn bool
+	g.DIn, addIn = gradBuf(t, o.x, n)
+	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
+	g.DSpk0 = gradScratch(t, o.spk0, p.B*p.N)
+	if in[1].RequiresGrad() {
+		g.DK = t.Scratch(len(p.K))
+	}
+	if in[2].RequiresGrad() {
+		g.DThr = t.Scratch(len(p.Thr))
+	}
+	p.Backward(o.x.Data, data(o.mem0), data(o.spk0), o.mem.Data, o.spk.Data, &g)
+	if addIn {
+		addGrad(t, o.x, g.DIn)
+	}
+	addGrad(t, o.mem0, g.DMem0)
+	addGrad(t, o.spk0, g.DSpk0)
+	if g.DK != nil {
+		// dk/dw = k·(1 - k), as autograd's Sigmoid.
+		dw := t.GradOf(in[1])
+		for i, k := range p.K {
+			dw[i] += g.DK[i] * k * (1 - k)
+		}
+	}
+	if g.DThr != nil {
+		addClamped(t.GradOf(in[2]), g.DThr, l.Threshold, thrMin, thrMax)
+	}
+}
+
+// GradInto sets dst[i] to the surrogate derivative at x[i].
+func (o *plifOp) GradInto(dst, x []float32) { surrogate.GradInto(o.l.Config.Surrogate, dst, x) }
 
 // Step advances the layer by one time step (see Stateful).
 func (l *PLIF) Step(t *autograd.Tape, x *autograd.Var, s LIFState) (spk *autograd.Var, next LIFState) {

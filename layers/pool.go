@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/model"
 )
 
@@ -80,8 +81,63 @@ func (p *pool2d) run(t *autograd.Tape, x *autograd.Var) (*autograd.Var, []int32)
 	if s.Op == model.KindAvgPool2d {
 		scale = 1 / float32(s.Kernel[0]*s.Kernel[1])
 	}
-	for pl := range planes {
-		src := x.Data[pl*s.H*s.W:][:s.H*s.W]
+	*bw = poolBack{p: p, arg: arg, scale: scale, planes: planes, x: x.Data, y: y.Data}
+	bw.chunks = min(planes, 64)
+	kernels.ParallelChunks(bw.chunks, bw)
+	bw.x, bw.y = nil, nil
+	t.Record(y, bw, x)
+	return y, arg
+}
+
+// RunChunk pools (forward, while x is set) or passes the gradient back
+// (backward, while dx is set) for planes [i·planes/chunks,
+// (i+1)·planes/chunks). Each plane's outputs read and write only that
+// plane, in the same order in any chunk, so the results do not depend on the
+// thread count.
+func (b *poolBack) RunChunk(i int) {
+	p0, p1 := i*b.planes/b.chunks, (i+1)*b.planes/b.chunks
+	if b.x != nil {
+		b.p.forward(b.y, b.x, b.arg, b.scale, p0, p1)
+	} else {
+		b.p.backward(b.dx, b.dy, b.arg, b.scale, p0, p1)
+	}
+}
+
+// forward pools planes [p0, p1) of x into y; a max pool also writes, per
+// output, the input index of its maximum into arg.
+func (p *pool2d) forward(y, x []float32, arg []int32, scale float32, p0, p1 int) {
+	s := p.s
+	hw := s.H * s.W
+	if arg != nil && s.Kernel == [2]int{2, 2} && s.Stride == [2]int{2, 2} && s.Padding == [2]int{} {
+		// The common 2×2 max pool: the four taps without window bounds.
+		for pl := p0; pl < p1; pl++ {
+			src := x[pl*hw:][:hw]
+			for oy := range p.oh {
+				r0 := src[2*oy*s.W:][:s.W]
+				r1 := src[(2*oy+1)*s.W:][:s.W]
+				o := (pl*p.oh + oy) * p.ow
+				yo, ao := y[o:][:p.ow], arg[o:][:p.ow]
+				base := int32(pl*hw + 2*oy*s.W)
+				for ox := range yo {
+					// The first maximum in row-major window order wins a tie.
+					best, bi := r0[2*ox], int32(2*ox)
+					if v := r0[2*ox+1]; v > best {
+						best, bi = v, int32(2*ox+1)
+					}
+					if v := r1[2*ox]; v > best {
+						best, bi = v, int32(s.W+2*ox)
+					}
+					if v := r1[2*ox+1]; v > best {
+						best, bi = v, int32(s.W+2*ox+1)
+					}
+					yo[ox], ao[ox] = best, base+bi
+				}
+			}
+		}
+		return
+	}
+	for pl := p0; pl < p1; pl++ {
+		src := x[pl*hw:][:hw]
 		for oy := range p.oh {
 			for ox := range p.ow {
 				y0, x0 := p.window(oy, ox)
@@ -96,7 +152,7 @@ func (p *pool2d) run(t *autograd.Tape, x *autograd.Var) (*autograd.Var, []int32)
 							}
 						}
 					}
-					y.Data[o], arg[o] = best, int32(pl*s.H*s.W+bi)
+					y[o], arg[o] = best, int32(pl*hw+bi)
 					continue
 				}
 				var sum float32
@@ -105,19 +161,48 @@ func (p *pool2d) run(t *autograd.Tape, x *autograd.Var) (*autograd.Var, []int32)
 						sum += src[i*s.W+j]
 					}
 				}
-				y.Data[o] = sum * scale
+				y[o] = sum * scale
 			}
 		}
 	}
-	*bw = poolBack{p: p, arg: arg, scale: scale}
-	t.Record(y, bw, x)
-	return y, arg
+}
+
+// backward adds the gradient dy of planes [p0, p1) into dx: a max pool
+// passes each output's gradient to its maximum; a sum or average pool to
+// every input of the window, times 1/(kH·kW) for the average.
+func (p *pool2d) backward(dx, dy []float32, arg []int32, scale float32, p0, p1 int) {
+	s := p.s
+	po := p.oh * p.ow
+	if arg != nil {
+		for o := p0 * po; o < p1*po; o++ {
+			dx[arg[o]] += dy[o]
+		}
+		return
+	}
+	for pl := p0; pl < p1; pl++ {
+		d := dx[pl*s.H*s.W:][:s.H*s.W]
+		for oy := range p.oh {
+			for ox := range p.ow {
+				g := dy[(pl*p.oh+oy)*p.ow+ox] * scale
+				y0, x0 := p.window(oy, ox)
+				for i := max(y0, 0); i < min(y0+s.Kernel[0], s.H); i++ {
+					for j := max(x0, 0); j < min(x0+s.Kernel[1], s.W); j++ {
+						d[i*s.W+j] += g
+					}
+				}
+			}
+		}
+	}
 }
 
 type poolBack struct {
-	p     *pool2d
-	arg   []int32 // max pool: per output, the input index of its maximum; kept for reuse
-	scale float32
+	p      *pool2d
+	arg    []int32 // max pool: per output, the input index of its maximum; kept for reuse
+	scale  float32
+	planes int // C times the number of frames
+	chunks int
+	x, y   []float32 // set during the forward pass
+	dx, dy []float32 // set during the backward pass
 }
 
 // Backward: a max pool passes each output's gradient to its maximum; a sum
@@ -128,28 +213,9 @@ func (b *poolBack) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.
 	if dx == nil {
 		return
 	}
-	if b.arg != nil {
-		for o, g := range out.Grad {
-			dx[b.arg[o]] += g
-		}
-		return
-	}
-	p, s := b.p, b.p.s
-	planes := len(dx) / (s.H * s.W)
-	for pl := range planes {
-		d := dx[pl*s.H*s.W:][:s.H*s.W]
-		for oy := range p.oh {
-			for ox := range p.ow {
-				g := out.Grad[(pl*p.oh+oy)*p.ow+ox] * b.scale
-				y0, x0 := p.window(oy, ox)
-				for i := max(y0, 0); i < min(y0+s.Kernel[0], s.H); i++ {
-					for j := max(x0, 0); j < min(x0+s.Kernel[1], s.W); j++ {
-						d[i*s.W+j] += g
-					}
-				}
-			}
-		}
-	}
+	b.dx, b.dy = dx, out.Grad
+	kernels.ParallelChunks(b.chunks, b)
+	b.dx, b.dy = nil, nil
 }
 
 func init() {

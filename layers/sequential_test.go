@@ -3,6 +3,7 @@ package layers
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,9 +131,9 @@ func every(rng *rand.Rand) *Sequential {
 		NewFlatten("flat", 8))
 }
 
-// everyKind is every with the layers whose multi-step path is their Step
-// in a loop appended: IF, ALIF and PLIF, with options away
-// from their defaults, and Dropout and BatchNorm in its three modes.
+// everyKind is every with more layers appended: IF, ALIF, PLIF, AdLIF and
+// RadLIF with options away from their defaults, Dropout and BatchNorm in
+// its three modes, and the delay and SRM layers.
 func everyKind(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -141,12 +142,21 @@ func everyKind(rng *rand.Rand) *Sequential {
 		NewLinear("fc5", 4, 4, LinearConfig{RNG: rng}),
 		NewALIF("alif5", 4, ALIFConfig{LIFConfig: LIFConfig{Beta: 0.9, Threshold: 1.2, Reset: ResetNone, Surrogate: surrogate.Atan{},
 			LearnBeta: true}, Rho: 0.95, Adapt: 1.8, LearnRho: true, LearnAdapt: true}),
+		NewDelay("delay5", 4, DelayConfig{MaxDelay: 3, Init: 1.5, Fixed: true}),
+		NewSRM("srm5", 4, SRMConfig{Threshold: 0.8, TauSR: 3, TauRef: 2, ScaleRef: 1.5, Epsilon: 0.02, RefractoryGrad: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 4}}),
 		NewBatchNorm("bn5", 2, 4, BatchNormConfig{Mode: BNPerStep, Steps: 5, Eps: 1e-4, Momentum: 0.2}),
 		NewBatchNorm("tdbn5", 1, 4, BatchNormConfig{Mode: BNTD, Alpha: 0.5, Threshold: 0.8}),
 		NewBatchNorm("bnshared5", 4, 4, BatchNormConfig{}),
 		NewDropout("drop6", 0.3),
 		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
-		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))
+		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.8, ResetGrad: true, LearnThreshold: true, PerNeuron: true}),
+		NewLinear("fc7", 4, 4, LinearConfig{RNG: rng}),
+		NewAdLIF("adlif7", 4, AdLIFConfig{Threshold: 0.9, ResetGrad: true, Alpha: [2]float32{0.5, 0.9}, B: [2]float32{0, 1},
+			LearnThreshold: true, PerNeuron: true, RNG: rng}),
+		NewLinear("fc8", 4, 4, LinearConfig{RNG: rng}),
+		NewRadLIF("radlif8", 4, AdLIFConfig{Surrogate: surrogate.Triangle{}, Beta: [2]float32{0.9, 0.99}, A: [2]float32{-0.5, 0.5},
+			FixedDynamics: true, RNG: rng}))
 	return NewSequential(ls...)
 }
 
@@ -167,8 +177,9 @@ func TestModelRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := again.Layers[len(again.Layers)-1].(*PLIF); !reflect.DeepEqual(got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data) {
-		t.Errorf("plif w %v, want %v", got.W.Data, net.Layers[len(net.Layers)-1].(*PLIF).W.Data)
+	pi := slices.IndexFunc(net.Layers, func(l Layer) bool { return l.Name() == "plif6" })
+	if got := again.Layers[pi].(*PLIF); !reflect.DeepEqual(got.W.Data, net.Layers[pi].(*PLIF).W.Data) {
+		t.Errorf("plif w %v, want %v", got.W.Data, net.Layers[pi].(*PLIF).W.Data)
 	}
 	if !reflect.DeepEqual(again.Model(), net.Model()) {
 		t.Fatalf("models differ:\n%+v\n%+v", again.Model(), net.Model())

@@ -67,7 +67,11 @@ var payloads = []func() Payload{
 	func() Payload { return new(IF) },
 	func() Payload { return new(ALIF) },
 	func() Payload { return new(PLIF) },
+	func() Payload { return new(AdLIF) },
+	func() Payload { return new(RadLIF) },
 	func() Payload { return new(Dropout) },
+	func() Payload { return new(SRM) },
+	func() Payload { return new(Delay) },
 	func() Payload { return new(BatchNorm) },
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/safetensors"
@@ -38,7 +37,10 @@ func checkDT(dt float64) error {
 // (Output), chained by edges in the model's order. A linear layer becomes
 // Affine (with a bias) or Linear, its weight transposed to NIR's [out, in];
 // lif, synaptic and li become LIF, CubaLIF and LI with the continuous-time
-// parameters of the package documentation (neuron parameters [N], float64).
+// parameters of the package documentation (neuron parameters of the shape
+// of the layer before, [N] after a linear layer, float64); convolutions,
+// pooling, flatten and the recurrent layers become the nodes the package
+// documentation lists ("Graphs spikegrad runs"), dropout none.
 // Neuron parameters are exported as the forward pass uses them: decay
 // factors clamped to [0, 1], thresholds to [0, ∞) (a learned value may lie
 // outside); a decay factor of 1 (no leak) becomes tau = 2^53·dt, for which
@@ -59,7 +61,8 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 		byName[t.Name] = t
 	}
 	g := &Graph{Version: DefaultVersion, Nodes: map[string]*Node{}}
-	prev, size := InputName, 0
+	prev := InputName
+	var shape []int // the previous layer's output shape; nil before the first layer with a size
 	for _, l := range m.Layers {
 		if l.Name == InputName || l.Name == OutputName {
 			return nil, &Error{Node: l.Name, Msg: fmt.Sprintf("a layer may not be called %q in a NIR graph (the name of its %s node)", l.Name, l.Name)}
@@ -109,7 +112,12 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 			}
 			return tau, perDT, nil
 		}
-		var out int
+		takes, gives := p.Shapes()
+		if shape == nil && takes != nil {
+			shape = takes
+			g.Nodes[InputName] = &Node{Type: "Input", Params: map[string]*Array{"shape": ints(shape...)}}
+		}
+		name := l.Name // the node that takes the layer's input and gives its output
 		switch c := p.(type) {
 		case *model.Linear:
 			w, err := get("weight", c.In*c.Out, 0)
@@ -132,8 +140,46 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				n.Type = "Affine"
 				n.Params["bias"] = F32([]int{c.Out}, b...)
 			}
-			size, out = c.In, c.Out
-		case *model.LIF, *model.Synaptic, *model.LI:
+		case *model.Conv2d:
+			if c.Groups != 1 {
+				return nil, groupsError(l.Name, c.Groups)
+			}
+			if err := convNode(n, get, c.Out, c.In/c.Groups*c.Kernel[0]*c.Kernel[1], c.Bias); err != nil {
+				return nil, err
+			}
+			n.Type = "Conv2d"
+			n.Params["weight"].Shape = []int{c.Out, c.In / c.Groups, c.Kernel[0], c.Kernel[1]}
+			n.Params["stride"], n.Params["padding"], n.Params["dilation"] = ints(c.Stride[:]...), ints(c.Padding[:]...), ints(c.Dilation[:]...)
+			n.Params["groups"], n.Params["input_shape"] = I64(nil, int64(c.Groups)), ints(c.H, c.W)
+		case *model.Conv1d:
+			if c.Groups != 1 {
+				return nil, groupsError(l.Name, c.Groups)
+			}
+			if err := convNode(n, get, c.Out, c.In/c.Groups*c.Kernel, c.Bias); err != nil {
+				return nil, err
+			}
+			n.Type = "Conv1d"
+			n.Params["weight"].Shape = []int{c.Out, c.In / c.Groups, c.Kernel}
+			n.Params["stride"], n.Params["padding"], n.Params["dilation"] = I64(nil, int64(c.Stride)), I64(nil, int64(c.Padding)), I64(nil, int64(c.Dilation))
+			n.Params["groups"], n.Params["input_shape"] = I64(nil, int64(c.Groups)), I64(nil, int64(c.L))
+		case *model.Pool2d:
+			if c.Op == model.KindMaxPool2d {
+				return nil, &Error{Node: l.Name, Field: "kind", Msg: "layer kind maxpool2d has no NIR node: NIR 1.0 has no max pooling (SumPool2d and AvgPool2d only); train with sumpool2d or avgpool2d to export"}
+			}
+			n.Type = map[string]string{model.KindSumPool2d: "SumPool2d", model.KindAvgPool2d: "AvgPool2d"}[c.Op]
+			n.Params["kernel_size"], n.Params["stride"], n.Params["padding"] = ints(c.Kernel[:]...), ints(c.Stride[:]...), ints(c.Padding[:]...)
+		case *model.Flatten:
+			// The values are already flat (channel-major, as NIR's and
+			// PyTorch's C-order flatten): the node flattens every axis of
+			// the shape before it.
+			n.Type = "Flatten"
+			n.Params["start_dim"], n.Params["end_dim"] = I64(nil, 0), I64(nil, -1)
+			n.Params["input_type"] = ints(shape...)
+		case *model.Dropout:
+			continue // the identity at inference: no node
+		case *model.BatchNorm:
+			return nil, &Error{Node: l.Name, Field: "kind", Msg: "layer kind batchnorm has no NIR node: NIR 1.0 has no batch normalisation, and folding it into the layer before would change the forward pass by rounding"}
+		case *model.LIF, *model.Synaptic, *model.LI, *model.RLIF, *model.RSynaptic:
 			var N int
 			switch c := c.(type) {
 			case *model.LIF:
@@ -142,8 +188,15 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				N = c.N
 			case *model.LI:
 				N = c.N
+			case *model.RLIF:
+				N = c.N
+			case *model.RSynaptic:
+				N = c.N
 			}
-			shape := []int{N}
+			shape := shape
+			if prod(shape) != N {
+				shape = []int{N}
+			}
 			tm, r, err := constants("beta", N)
 			if err != nil {
 				return nil, err
@@ -167,13 +220,13 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				n.Params["v_reset"] = F64(shape, zeros...)
 			}
 			switch l.Kind {
-			case model.KindLIF:
+			case model.KindLIF, model.KindRLIF:
 				n.Type = "LIF"
 				n.Params["tau"] = F64(shape, tm...)
 			case model.KindLI:
 				n.Type = "LI"
 				n.Params["tau"] = F64(shape, tm...)
-			case model.KindSynaptic:
+			case model.KindSynaptic, model.KindRSynaptic:
 				ts, w, err := constants("alpha", N)
 				if err != nil {
 					return nil, err
@@ -183,20 +236,39 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				n.Params["tau_syn"] = F64(shape, ts...)
 				n.Params["w_in"] = F64(shape, w...)
 			}
-			size, out = N, N
-		case *model.Dropout:
-			continue // the identity at inference: no node
+			if l.Kind == model.KindRLIF || l.Kind == model.KindRSynaptic {
+				// The recurrence is a cycle, as snnTorch writes it: the
+				// neurons "<name>.lif" feed "<name>.w_rec", a Linear whose
+				// output joins their input at the next step.
+				oneToOne := false
+				switch c := c.(type) {
+				case *model.RLIF:
+					oneToOne = c.OneToOne
+				case *model.RSynaptic:
+					oneToOne = c.OneToOne
+				}
+				rec, err := recurrentNode(get, N, oneToOne)
+				if err != nil {
+					return nil, err
+				}
+				name = l.Name + RecurrentNeuron
+				g.Nodes[l.Name+RecurrentWeight] = rec
+				g.Edges = append(g.Edges, Edge{name, l.Name + RecurrentWeight}, Edge{l.Name + RecurrentWeight, name})
+			}
 		default:
 			return nil, &Error{Node: l.Name, Field: "kind", Msg: fmt.Sprintf("layer kind %q has no NIR node", l.Kind)}
 		}
-		if prev == InputName {
-			g.Nodes[InputName] = &Node{Type: "Input", Params: map[string]*Array{"shape": I64([]int{1}, int64(size))}}
+		if gives != nil {
+			shape = gives
 		}
-		g.Nodes[l.Name] = n
-		g.Edges = append(g.Edges, Edge{prev, l.Name})
-		prev, size = l.Name, out
+		g.Nodes[name] = n
+		g.Edges = append(g.Edges, Edge{prev, name})
+		prev = name
 	}
-	g.Nodes[OutputName] = &Node{Type: "Output", Params: map[string]*Array{"shape": I64([]int{1}, int64(size))}}
+	if shape == nil {
+		return nil, &Error{Msg: "the model has no layer with a size (only dropout)"}
+	}
+	g.Nodes[OutputName] = &Node{Type: "Output", Params: map[string]*Array{"shape": ints(shape...)}}
 	g.Edges = append(g.Edges, Edge{prev, OutputName})
 	if err := g.Validate(); err != nil {
 		return nil, err
@@ -204,288 +276,80 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 	return g, nil
 }
 
-// ToModel returns the spikegrad model of the NIR graph g, run with time
-// steps dt seconds apart (dt > 0), and its weights, as model.Save takes
-// them. The graph must be a chain: one Input, nodes each feeding the next,
-// one Output, no nested graph and no recurrent edge. Affine and Linear
-// become linear layers (weight transposed to [in, out]); LIF, IF, LI, I and
-// CubaLIF become lif, lif (beta 1), li, li (beta 1) and synaptic with the
-// discrete parameters of the package documentation, and their input gain
-// (r·dt/tau, ...) and leak voltage are folded into the weights and bias of
-// the Affine or Linear before them. A node of another type, a gain that
-// cannot be folded, a leak voltage into a CubaLIF, a reset voltage other
-// than 0, a time constant below dt and mismatched sizes are errors naming
-// the node and field. A node written by FromModel takes its reset rule,
-// surrogate and flags from its metadata; any other node resets to zero, as
-// NIR's neurons do, and gets the fast sigmoid surrogate (slope 25).
-func ToModel(g *Graph, dt float64) (*model.Model, []safetensors.Tensor, error) {
-	if err := checkDT(dt); err != nil {
-		return nil, nil, err
+// Node name suffixes of a recurrent layer's two nodes (FromModel), as
+// snnTorch names them: "<name>.lif" for the neurons (LIF or CubaLIF) and
+// "<name>.w_rec" for the recurrent weight (Linear).
+const (
+	RecurrentNeuron = ".lif"
+	RecurrentWeight = ".w_rec"
+)
+
+// ints returns an int64 array [len(v)] holding v.
+func ints(v ...int) *Array {
+	a := &Array{DType: Int64, Shape: []int{len(v)}, Data: make([]float64, len(v))}
+	for i, x := range v {
+		a.Data[i] = float64(x)
 	}
-	if err := g.Validate(); err != nil {
-		return nil, nil, err
+	return a
+}
+
+func prod(shape []int) int {
+	n := 1
+	for _, s := range shape {
+		n *= s
 	}
-	order, err := chain(g)
+	return n
+}
+
+// groupsError is the refusal of a grouped convolution: NIR's reference
+// implementation (1.0.7) takes a convolution's input channels from its
+// weight, In/groups, so the file of a grouped one fails its type check.
+func groupsError(layer string, groups int) error {
+	return &Error{Node: layer, Field: "groups", Msg: fmt.Sprintf("%d: NIR's reference reader takes a convolution's input channels from its weight (In/groups), so a grouped convolution does not type-check there; only groups = 1 is exported", groups)}
+}
+
+// convNode sets the weight (as stored: [out, in/groups, kernel...],
+// PyTorch's and NIR's layout, shaped by the caller) and bias (zeros without
+// one: NIR's convolutions always have a bias) of a convolution node.
+func convNode(n *Node, get func(param string, want, n int) ([]float32, error), out, k int, bias bool) error {
+	w, err := get("weight", out*k, 0)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	m := &model.Model{Format: model.Format}
-	var weights []safetensors.Tensor
-	in := g.Nodes[order[0]]
-	if len(in.Params["shape"].Shape) != 1 || len(in.Params["shape"].Data) != 1 {
-		return nil, nil, &Error{Node: order[0], Field: "shape", Msg: fmt.Sprintf("%v: only flat inputs ([n]) are supported", in.Params["shape"].Data)}
-	}
-	size := int(in.Params["shape"].Data[0])
-	// last is the index in weights of the previous linear layer's weight
-	// and bias (-1 when the previous layer is not linear), for folding.
-	lastW, lastB := -1, -1
-	var lastLayer int
-	for _, name := range order[1 : len(order)-1] {
-		n := g.Nodes[name]
-		fail := func(field, format string, a ...any) error {
-			return &Error{Node: name, Field: field, Msg: fmt.Sprintf(format, a...)}
+	n.Params["weight"] = F32(nil, w...)
+	b := make([]float32, out)
+	if bias {
+		if b, err = get("bias", out, 0); err != nil {
+			return err
 		}
-		cfg := n.Metadata[MetaConfig]
-		switch n.Type {
-		case "Affine", "Linear":
-			w := n.Params["weight"]
-			out, nin := w.Shape[0], w.Shape[1]
-			if nin != size {
-				return nil, nil, fail("weight", "shape %v ([out, in]): %d inputs, but the node before gives %d", w.Shape, nin, size)
-			}
-			c := model.Linear{In: nin, Out: out, Bias: n.Type == "Affine", Init: model.InitPyTorch}
-			if cfg != nil {
-				c = model.Linear{}
-				if err := fromMeta(cfg, &c); err != nil {
-					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
-				}
-				c.In, c.Out, c.Bias = nin, out, n.Type == "Affine"
-			}
-			wt := make([]float32, nin*out)
-			for a := 0; a < out; a++ {
-				for b := 0; b < nin; b++ {
-					wt[b*out+a] = float32(w.Data[a*nin+b])
-				}
-			}
-			m.Layers = append(m.Layers, model.NewLayer(name, c))
-			lastLayer = len(m.Layers) - 1
-			weights = append(weights, safetensors.Tensor{Name: name + ".weight", Shape: []int{nin, out}, Data: wt})
-			lastW, lastB = len(weights)-1, -1
-			if c.Bias {
-				b := make([]float32, out)
-				for j, v := range n.Params["bias"].Data {
-					b[j] = float32(v)
-				}
-				weights = append(weights, safetensors.Tensor{Name: name + ".bias", Shape: []int{out}, Data: b})
-				lastB = len(weights) - 1
-			}
-			size = out
+	}
+	n.Params["bias"] = F32([]int{out}, b...)
+	return nil
+}
+
+// recurrentNode returns the Linear node of a recurrent layer's weight V
+// ([N, N] from row to column, or [N] one to one): NIR's weight [out, in]
+// is Vᵀ, or the diagonal matrix of v (as snnTorch writes a one-to-one V).
+func recurrentNode(get func(param string, want, n int) ([]float32, error), N int, oneToOne bool) (*Node, error) {
+	want := N * N
+	if oneToOne {
+		want = N
+	}
+	v, err := get("recurrent", want, 0)
+	if err != nil {
+		return nil, err
+	}
+	w := make([]float32, N*N)
+	for i := range N {
+		if oneToOne {
+			w[i*N+i] = v[i]
 			continue
-		case "LIF", "IF", "LI", "I", "CubaLIF":
-		default:
-			return nil, nil, fail("type", "node type %s has no spikegrad layer (layers: Affine, Linear, LIF, IF, LI, I, CubaLIF)", n.Type)
 		}
-		// A neuron node: its parameters are [N] with N the size before.
-		var first *Array
-		for _, a := range n.Params {
-			first = a
-			break
+		for j := range N {
+			w[j*N+i] = v[i*N+j]
 		}
-		if len(first.Shape) != 1 || first.Shape[0] != size {
-			return nil, nil, fail("", "parameters of shape %v, but the node before gives %d values ([%d] wanted)", first.Shape, size, size)
-		}
-		N := size
-		val := func(k string, def float64) []float64 {
-			if a := n.Params[k]; a != nil {
-				return a.Data
-			}
-			v := make([]float64, N)
-			for j := range v {
-				v[j] = def
-			}
-			return v
-		}
-		// decay returns 1 - dt/tau per neuron (1 for tau = +Inf).
-		decay := func(k string) ([]float32, error) {
-			t := n.Params[k].Data
-			d := make([]float32, N)
-			for j, v := range t {
-				if !(v >= dt) {
-					return nil, fail(k, "%v: a time constant below dt = %v gives a negative decay 1 - dt/tau", v, dt)
-				}
-				d[j] = float32(1 - dt/v)
-			}
-			return d, nil
-		}
-		ones := func() []float32 {
-			v := make([]float32, N)
-			for j := range v {
-				v[j] = 1
-			}
-			return v
-		}
-		var beta, alpha []float32
-		gain := make([]float64, N)
-		leak := make([]float64, N) // added to the membrane every step
-		r := val("r", 1)
-		vleak := val("v_leak", 0)
-		switch n.Type {
-		case "LIF", "LI":
-			if beta, err = decay("tau"); err != nil {
-				return nil, nil, err
-			}
-			for j, t := range n.Params["tau"].Data {
-				gain[j] = r[j] * dt / t
-				leak[j] = vleak[j] * dt / t
-			}
-		case "IF", "I":
-			beta = ones()
-			for j := range gain {
-				gain[j] = r[j] * dt
-			}
-		case "CubaLIF":
-			if beta, err = decay("tau_mem"); err != nil {
-				return nil, nil, err
-			}
-			if alpha, err = decay("tau_syn"); err != nil {
-				return nil, nil, err
-			}
-			w := val("w_in", 1)
-			tm, ts := n.Params["tau_mem"].Data, n.Params["tau_syn"].Data
-			for j := range gain {
-				gain[j] = r[j] * w[j] * dt * dt / (tm[j] * ts[j])
-				if vleak[j] != 0 {
-					return nil, nil, fail("v_leak", "%v: a leak voltage of a CubaLIF has no place in a synaptic layer (its input is the current)", vleak[j])
-				}
-			}
-		}
-		for j, v := range val("v_reset", 0) {
-			if v != 0 {
-				return nil, nil, fail("v_reset", "neuron %d: %v: spikegrad's neurons reset to 0", j, v)
-			}
-		}
-		// Fold the gain and the leak into the linear layer before.
-		fold := false
-		for j := range gain {
-			if float32(gain[j]) != 1 || leak[j] != 0 {
-				fold = true
-			}
-		}
-		if fold {
-			if lastW < 0 {
-				return nil, nil, fail("r", "input gain %v or leak voltage cannot be folded: no Affine or Linear node before it", gain)
-			}
-			w := weights[lastW]
-			out := w.Shape[1]
-			for a := 0; a < w.Shape[0]; a++ {
-				for j := 0; j < out; j++ {
-					w.Data[a*out+j] *= float32(gain[j])
-				}
-			}
-			hasLeak := slices.ContainsFunc(leak, func(v float64) bool { return v != 0 })
-			if hasLeak && lastB < 0 {
-				// A Linear node gains the bias that carries the leak.
-				var c model.Linear
-				p, _ := m.Layers[lastLayer].Payload()
-				c = *p.(*model.Linear)
-				c.Bias = true
-				m.Layers[lastLayer] = model.NewLayer(m.Layers[lastLayer].Name, c)
-				weights = append(weights, safetensors.Tensor{Name: m.Layers[lastLayer].Name + ".bias", Shape: []int{out}, Data: make([]float32, out)})
-				lastB = len(weights) - 1
-			}
-			if lastB >= 0 {
-				b := weights[lastB].Data
-				for j := range b {
-					b[j] = b[j]*float32(gain[j]) + float32(leak[j])
-				}
-			}
-		}
-		lastW, lastB = -1, -1
-		per := !allEqual(beta) || alpha != nil && !allEqual(alpha)
-		var thr []float32
-		if n.Type != "LI" && n.Type != "I" {
-			thr = make([]float32, N)
-			for j, v := range n.Params["v_threshold"].Data {
-				if !(v >= 0) || math.IsInf(v, 0) {
-					return nil, nil, fail("v_threshold", "neuron %d: %v: the threshold must be non-negative and finite", j, v)
-				}
-				thr[j] = float32(v)
-			}
-			per = per || !allEqual(thr)
-		}
-		lif := model.LIF{N: N, Beta: beta[0], Reset: model.ResetZero,
-			Surrogate: model.Surrogate{Name: "fast_sigmoid", Params: map[string]float64{"slope": 25}}, PerNeuron: per}
-		if thr != nil {
-			lif.Threshold = thr[0]
-		}
-		var payload model.Payload
-		switch n.Type {
-		case "LI", "I":
-			c := model.LI{N: N, Beta: beta[0], PerNeuron: per}
-			if cfg != nil {
-				c = model.LI{}
-				if err := fromMeta(cfg, &c); err != nil {
-					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
-				}
-				c.N, c.PerNeuron = N, c.PerNeuron || per
-			}
-			payload = c
-		case "CubaLIF":
-			c := model.Synaptic{LIF: lif, Alpha: alpha[0]}
-			if cfg != nil {
-				c = model.Synaptic{}
-				if err := fromMeta(cfg, &c); err != nil {
-					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
-				}
-				c.N, c.PerNeuron = N, c.PerNeuron || per
-			}
-			payload = c
-		default:
-			c := lif
-			if cfg != nil {
-				c = model.LIF{}
-				if err := fromMeta(cfg, &c); err != nil {
-					return nil, nil, fail("metadata."+MetaConfig, "%v", err)
-				}
-				c.N, c.PerNeuron = N, c.PerNeuron || per
-			}
-			payload = c
-		}
-		perNeuron := per
-		switch c := payload.(type) {
-		case model.LI:
-			perNeuron = c.PerNeuron
-		case model.LIF:
-			perNeuron = c.PerNeuron
-		case model.Synaptic:
-			perNeuron = c.PerNeuron
-		}
-		tensor := func(param string, v []float32) {
-			if !perNeuron {
-				v = v[:1]
-			}
-			weights = append(weights, safetensors.Tensor{Name: name + "." + param, Shape: []int{len(v)}, Data: slices.Clone(v)})
-		}
-		if alpha != nil {
-			tensor("alpha", alpha)
-		}
-		tensor("beta", beta)
-		if thr != nil {
-			tensor("threshold", thr)
-		}
-		m.Layers = append(m.Layers, model.NewLayer(name, payload))
 	}
-	out := g.Nodes[order[len(order)-1]].Params["shape"]
-	if out.Len() != 1 || int(out.Data[0]) != size {
-		return nil, nil, &Error{Node: order[len(order)-1], Field: "shape", Msg: fmt.Sprintf("%v, but the node before gives %d values", out.Data, size)}
-	}
-	if len(m.Layers) == 0 {
-		return nil, nil, &Error{Msg: "the graph has no layer between its input and output"}
-	}
-	if err := m.Validate(); err != nil {
-		return nil, nil, &Error{Msg: err.Error()}
-	}
-	return m, weights, nil
+	return &Node{Type: "Linear", Params: map[string]*Array{"weight": F32([]int{N, N}, w...)}}, nil
 }
 
 func allEqual(v []float32) bool {
@@ -506,8 +370,14 @@ func fromMeta(a *Array, c any) error {
 }
 
 // chain returns the node names of g from its Input to its Output, or an
-// error naming the node where g is not a chain.
-func chain(g *Graph) ([]string, error) {
+// error naming the node where g is not a chain. The recurrences rec (a
+// neuron node and its recurrent weight node, with the two edges between
+// them) are left out of the chain.
+func chain(g *Graph, rec map[string]string) ([]string, error) {
+	weightOf := map[string]bool{}
+	for _, w := range rec {
+		weightOf[w] = true
+	}
 	var input string
 	for _, name := range g.NodeNames() {
 		switch g.Nodes[name].Type {
@@ -524,8 +394,13 @@ func chain(g *Graph) ([]string, error) {
 		return nil, &Error{Msg: "the graph has no Input node"}
 	}
 	next := map[string][]string{}
+	edges := 0
 	for _, e := range g.Edges {
+		if weightOf[e.From] || weightOf[e.To] {
+			continue // a recurrence
+		}
 		next[e.From] = append(next[e.From], e.To)
+		edges++
 	}
 	order := []string{input}
 	seen := map[string]bool{input: true}
@@ -536,14 +411,14 @@ func chain(g *Graph) ([]string, error) {
 		}
 		cur = nx[0]
 		if seen[cur] {
-			return nil, &Error{Node: cur, Field: "edges", Msg: "a recurrent edge back to this node: spikegrad's models are feed-forward chains"}
+			return nil, &Error{Node: cur, Field: "edges", Msg: "an edge back to this node that is not a recurrence of a neuron node through a Linear or Affine node (n -> w -> n): spikegrad's models are chains with such recurrences only"}
 		}
 		seen[cur] = true
 		order = append(order, cur)
 	}
-	if len(order) != len(g.Nodes) || len(g.Edges) != len(order)-1 {
+	if len(order)+len(weightOf) != len(g.Nodes) || edges != len(order)-1 {
 		for _, name := range g.NodeNames() {
-			if !seen[name] {
+			if !seen[name] && !weightOf[name] {
 				return nil, &Error{Node: name, Msg: "not on the chain from the Input to the Output"}
 			}
 		}

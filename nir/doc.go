@@ -112,11 +112,39 @@
 //
 // # Graphs spikegrad runs
 //
-// ToModel takes a chain Input → node → ... → Output of Affine, Linear, LIF,
-// IF, LI, I and CubaLIF nodes with flat ([n]) inputs; a node of any other
-// type (Conv2d, SumPool2d, Flatten, Scale, Threshold, CubaLI, Delay), a
-// nested graph and a recurrent edge are errors naming the node. Read and
+// ToModel takes a chain Input → node → ... → Output of Affine, Linear,
+// Conv2d, Conv1d, SumPool2d, AvgPool2d, Flatten, LIF, IF, LI, I and CubaLIF
+// nodes. The input may have any shape ([n], or [C, H, W] for a
+// convolution); spikegrad holds every value flat and channel-major, NIR's
+// C order, so a Flatten of any axes is the identity on the values. A
+// neuron node's parameters have the shape of the node before (Sinabs
+// writes [C, H, W] after a convolution). The input gain of a neuron after a
+// convolution folds into the convolution's weights and bias when it is the
+// same at every position of a channel. A recurrence — a LIF or CubaLIF node
+// whose output also feeds a Linear or Affine node that feeds back only into
+// it — is one rlif or rsynaptic layer, named as the neuron node without
+// its suffix ".lif" when the weight node is "<name>.w_rec" (snnTorch's
+// names); its weight is V = gain·W_recᵀ and an Affine's bias is added to the
+// bias of the layer before (it is added at every step). A nested graph is
+// inlined first (one Input and one Output inside). A node of any other type
+// (Scale, Threshold, CubaLI, Delay), any other cycle, and a grouped or
+// string padding the model cannot hold are errors naming the node. Read and
 // Write handle every node type and nested graphs.
+//
+// FromModel writes conv2d and conv1d layers as Conv2d and Conv1d nodes
+// (weight [out, in, kernel...] as stored, stride, padding, dilation, groups,
+// input_shape; a zero bias for a layer without one, whose metadata says so),
+// sumpool2d and avgpool2d as SumPool2d and AvgPool2d, flatten as Flatten
+// (start_dim 0, end_dim -1, input_type the shape before), the neurons after
+// a convolution with parameters of its output shape, and rlif and rsynaptic
+// as the cycle "<name>.lif" (LIF or CubaLIF) → "<name>.w_rec" (Linear, Vᵀ;
+// a one-to-one v as the diagonal matrix, as snnTorch writes it) →
+// "<name>.lif". Dropout layers (the identity at inference) have no node.
+// It refuses maxpool2d (NIR 1.0 has no max pooling), batchnorm (NIR has no
+// normalisation node, and folding it into the weights before would change
+// the forward pass by rounding) and grouped convolutions (the reference
+// reader takes a convolution's input channels from its weight, In/groups,
+// so their files fail its type check), each naming the layer.
 //
 // # On the command line
 //

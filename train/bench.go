@@ -133,6 +133,9 @@ func benchFitter(cfg *Config, data *DataSplits) (*fitter, error) {
 	}
 	s := defaultSettings()
 	ClipGradNorm(cfg.Train.ClipGradNorm)(&s)
+	if mode, err := ParseBPTT(cfg.Train.BPTT); err == nil { // Validate checked the name
+		WithBPTT(mode, cfg.Train.BPTTWindow)(&s)
+	}
 	return newFitter(net, data, o, obj, s)
 }
 

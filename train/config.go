@@ -110,6 +110,8 @@ type LoopConfig struct {
 	RateMax          float64 `yaml:"rate_max" help:"upper bound of each hidden neuron's firing rate (penalised above; 0: off)"`
 	RateBoundWeight  float64 `yaml:"rate_bound_weight" help:"weight of the rate-bound penalties"`
 	ClipGradNorm     float64 `yaml:"clip_grad_norm" help:"clip the global gradient norm to this (0: off)"`
+	BPTT             string  `yaml:"bptt" help:"backpropagation through time: full; checkpoint (windows of bptt_window steps recomputed in the backward pass: the same gradients, memory growing as sqrt(T), one more forward pass); truncated (no gradient across windows of bptt_window steps)"`
+	BPTTWindow       int     `yaml:"bptt_window" help:"time steps per window of train.bptt checkpoint or truncated (0 with checkpoint: ceil(sqrt(T)))"`
 	Patience         int     `yaml:"patience" help:"early stopping: stop after this many epochs without a better test accuracy (0: off)"`
 	CheckpointEvery  int     `yaml:"checkpoint_every" help:"also save the last checkpoint every N steps inside an epoch (0: at epoch ends only)"`
 	Threads          int     `yaml:"threads" help:"threads of the kernels (0: all cores)"`
@@ -144,7 +146,7 @@ func DefaultConfig() Config {
 			Schedule: "constant", StepSize: 1000, Gamma: 0.5,
 			PlateauMetric: "test_loss", PlateauFactor: 0.1, PlateauPatience: 10, PlateauThreshold: 1e-4, // PyTorch's
 			Loss: "max_membrane_ce", CorrectRate: 0.8, IncorrectRate: 0.2,
-			Predict: "membrane_max", RateBoundWeight: 1, LogEvery: 10, EvalBatchSize: 0},
+			Predict: "membrane_max", RateBoundWeight: 1, BPTT: "full", LogEvery: 10, EvalBatchSize: 0},
 	}
 }
 
@@ -533,7 +535,7 @@ func (c *Config) Validate() error {
 	if c.Out == "" {
 		return bad("out", `""`, "must name a folder")
 	}
-	return firstError(c.Data.validate(), c.Model.validate(), c.Train.validate(), c.validateCombinations())
+	return firstError(c.Data.validate(), c.Model.validate(), c.Train.validate(), c.validateCombinations(), c.validateDelays())
 }
 
 // validate checks the range of every key of the data section.
@@ -617,6 +619,8 @@ func (l *LoopConfig) validate() error {
 		inRange("train.rate_max", l.RateMax, 0, 1),
 		nonNeg("train.rate_bound_weight", l.RateBoundWeight),
 		nonNeg("train.clip_grad_norm", l.ClipGradNorm),
+		oneOf("train.bptt", l.BPTT, "full", "checkpoint", "truncated"),
+		atLeast("train.bptt_window", l.BPTTWindow, 0),
 		atLeast("train.patience", l.Patience, 0),
 		atLeast("train.checkpoint_every", l.CheckpointEvery, 0),
 		atLeast("train.threads", l.Threads, 0),
@@ -638,6 +642,12 @@ func (c *Config) validateCombinations() error {
 	}
 	if m.Readout == "li" && (l.Loss == "count_ce" || l.Loss == "count_mse") {
 		return bad("train.loss", strconv.Quote(l.Loss), "a non-spiking li read-out has no spike counts: use membrane_ce or max_membrane_ce")
+	}
+	if l.BPTT == "full" && l.BPTTWindow != 0 {
+		return bad("train.bptt_window", l.BPTTWindow, "must be 0 with train.bptt full (windows are for checkpoint and truncated)")
+	}
+	if l.BPTT == "truncated" && l.BPTTWindow == 0 {
+		return bad("train.bptt_window", l.BPTTWindow, "train.bptt truncated needs the window's length in time steps, at least 1")
 	}
 	if l.RateMax > 0 && l.RateMin > l.RateMax {
 		return bad("train.rate_min", l.RateMin, fmt.Sprintf("must not exceed train.rate_max = %g", l.RateMax))

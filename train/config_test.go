@@ -27,7 +27,7 @@ func changedConfig() Config {
 			StepSize: 3, Gamma: 0.1, Warmup: 4, PlateauMetric: "test_accuracy", PlateauFactor: 0.5, PlateauPatience: 2,
 			PlateauThreshold: 0.01, PlateauCooldown: 1, PlateauMinLR: 1e-6, Loss: "count_mse", CorrectRate: 0.7, IncorrectRate: 0.1,
 			Predict: "spike_count", RateL1: 0.01, RateMin: 0.01, RateMax: 0.5, RateBoundWeight: 2,
-			ClipGradNorm: 1.5, Patience: 3, CheckpointEvery: 50, Threads: 2, LogEvery: 5, EvalBatchSize: 33},
+			ClipGradNorm: 1.5, BPTT: "checkpoint", BPTTWindow: 6, Patience: 3, CheckpointEvery: 50, Threads: 2, LogEvery: 5, EvalBatchSize: 33},
 	}
 }
 
@@ -270,6 +270,8 @@ func TestConfigOutOfRange(t *testing.T) {
 		{"train.predict", "vote", ""},
 		{"train.rate_max", "2", ""},
 		{"train.clip_grad_norm", "-1", ""},
+		{"train.bptt", "online", `config: train.bptt = "online": must be one of full, checkpoint, truncated`},
+		{"train.bptt_window", "-1", ""},
 		{"train.patience", "-1", ""},
 		{"train.threads", "-1", ""},
 		{"train.log_every", "0", ""},
@@ -299,6 +301,8 @@ func TestConfigCombinations(t *testing.T) {
 		{map[string]string{"model.readout": "li", "train.loss": "count_mse"}, "train.loss"},
 		{map[string]string{"train.rate_min": "0.5", "train.rate_max": "0.2"}, "train.rate_min"},
 		{map[string]string{"model.surrogate_params": "slope=25,width=3"}, "model.surrogate"},
+		{map[string]string{"train.bptt_window": "5"}, "train.bptt_window"},
+		{map[string]string{"train.bptt": "truncated"}, "train.bptt_window"},
 	} {
 		c := DefaultConfig()
 		for k, v := range tc.sets {

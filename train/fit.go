@@ -36,6 +36,19 @@ type Network interface {
 	Forward(t *autograd.Tape, x *autograd.Var, steps int) *layers.Trace
 }
 
+// windowed is a Network that runs in windows of time steps
+// (layers.Sequential): Fit needs it for WithBPTT's checkpointing and
+// truncation.
+type windowed interface {
+	ForwardWindows(t *autograd.Tape, x *autograd.Var, steps int, w layers.Windows) *layers.Trace
+}
+
+// windowChecker is a windowed Network that can say beforehand whether its
+// layers run in windows (layers.Sequential.CheckWindows).
+type windowChecker interface {
+	CheckWindows() error
+}
+
 // trainable is a Network with layers that behave differently in training
 // (layers.Sequential, for its Dropout and BatchNorm layers): Fit puts it in training mode
 // for each training step, and back in inference mode (nil) afterwards.
@@ -111,6 +124,7 @@ type fitter struct {
 	opt     optim.Optimizer
 	obj     Objective
 	tape    *autograd.Tape
+	wnet    windowed // net, when it trains in windows (WithBPTT)
 	sched   optim.Schedule
 	plateau *optim.ReduceLROnPlateau
 
@@ -151,6 +165,17 @@ func newFitter(net Network, data *DataSplits, opt optim.Optimizer, obj Objective
 	f.drop = rand.New(f.dropSrc)
 	if err := checkParams(f.params, opt.Params()); err != nil {
 		return nil, err
+	}
+	if s.bptt != BPTTFull {
+		var ok bool
+		if f.wnet, ok = net.(windowed); !ok {
+			return nil, fmt.Errorf("train: Fit: WithBPTT(%v): the network (%T) has no ForwardWindows method to run in windows of time steps", s.bptt, net)
+		}
+		if c, ok := net.(windowChecker); ok {
+			if err := c.CheckWindows(); err != nil {
+				return nil, fmt.Errorf("train: Fit: WithBPTT(%v): %w", s.bptt, err)
+			}
+		}
 	}
 	if steps, _ := data.Train.Shape(); steps == 1 && data.Steps < 1 {
 		return nil, fmt.Errorf("train: Fit: the training set is static (one step per sample): data.Steps must say how many steps to present it for, not %d", data.Steps)
@@ -486,7 +511,11 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 		defer tn.SetTraining(nil)
 	}
 	if err := catch(func() {
-		tr = f.net.Forward(t, batchInput(t, b), f.data.Steps)
+		if f.wnet != nil {
+			tr = f.wnet.ForwardWindows(t, batchInput(t, b), f.data.Steps, f.windows(b))
+		} else {
+			tr = f.net.Forward(t, batchInput(t, b), f.data.Steps)
+		}
 		loss = f.obj.Loss(t, tr, labels)
 	}); err != nil {
 		return 0, 0, fmt.Errorf("train: step %d: %w", f.st.Step, err)
@@ -521,6 +550,24 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 		}
 	}
 	return lv, nc, nil
+}
+
+// windows returns the windows of a training step on the batch b
+// (WithBPTT).
+func (f *fitter) windows(b *datasets.Batch) layers.Windows {
+	T := b.Steps
+	if T == 1 {
+		T = f.data.Steps
+	}
+	k := f.s.bpttWindow
+	if k == 0 {
+		k = int(math.Ceil(math.Sqrt(float64(T))))
+	}
+	keep := true
+	if c, ok := f.obj.(Classification); ok {
+		keep = c.readsHidden()
+	}
+	return layers.Windows{K: max(k, 1), Checkpoint: f.s.bptt == BPTTCheckpoint, Truncate: f.s.bptt == BPTTTruncated, KeepOutputs: keep}
 }
 
 // endEpoch evaluates on the test set, writes the epoch's metrics, lets the

@@ -175,7 +175,10 @@ func TestFitUserNetwork(t *testing.T) {
 }
 
 // TestFitArguments: Fit refuses what it cannot train, naming it.
-func TestFitArguments(t *testing.T) {
+// handFit returns tinyConfig's data, a handNet, Adam over its parameters
+// and an objective for it: Fit's arguments for the tests of its errors.
+func handFit(t *testing.T) (*DataSplits, *handNet, optim.Optimizer, Objective) {
+	t.Helper()
 	data, err := LoadData(context.Background(), tinyConfig().Data, 0, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +188,11 @@ func TestFitArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := Classification{Criterion: LossMaxMembraneCE, Prediction: PredictMembraneMax}
+	return data, net, opt, Classification{Criterion: LossMaxMembraneCE, Prediction: PredictMembraneMax}
+}
+
+func TestFitArguments(t *testing.T) {
+	data, net, opt, obj := handFit(t)
 	half, err := optim.NewAdam(net.Params()[:2], optim.DefaultAdam())
 	if err != nil {
 		t.Fatal(err)

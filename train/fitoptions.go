@@ -31,6 +31,8 @@ type fitSettings struct {
 	plateau           *optim.PlateauConfig
 	plateauMetric     Monitor
 	checkpointEvery   int
+	bptt              BPTT
+	bpttWindow        int
 	maxSteps          int
 	threads           int
 	log               io.Writer
@@ -60,6 +62,16 @@ func (s *fitSettings) check() error {
 	if s.resume && s.runDir == "" {
 		s.fail("Resume needs the run directory: WithRunDir(dir)")
 	}
+	switch {
+	case s.bptt > BPTTTruncated:
+		s.fail("WithBPTT: unknown mode %v", s.bptt)
+	case s.bpttWindow < 0:
+		s.fail("WithBPTT(%v, %d): the window must be >= 0", s.bptt, s.bpttWindow)
+	case s.bptt == BPTTFull && s.bpttWindow != 0:
+		s.fail("WithBPTT(%v, %d): full backpropagation through time has no window; give 0", s.bptt, s.bpttWindow)
+	case s.bptt == BPTTTruncated && s.bpttWindow == 0:
+		s.fail("WithBPTT(%v, 0): truncation needs the window's length in time steps, at least 1", s.bptt)
+	}
 	return errors.Join(s.errs...)
 }
 
@@ -81,7 +93,7 @@ func (s *fitSettings) record(data *DataSplits) (string, error) {
 	if s.plateau != nil {
 		plateau = fmt.Sprintf("%+v on %v", *s.plateau, s.plateauMetric)
 	}
-	b, err := json.Marshal(map[string]string{
+	m := map[string]string{
 		"BatchSize":    fmt.Sprint(s.batchSize),
 		"DropLast":     fmt.Sprint(s.dropLast),
 		"Seed":         fmt.Sprint(s.seed),
@@ -89,7 +101,11 @@ func (s *fitSettings) record(data *DataSplits) (string, error) {
 		"WithSchedule": describeValue(s.schedule),
 		"WithPlateau":  plateau,
 		"data.Steps":   fmt.Sprint(data.Steps),
-	})
+	}
+	if s.bptt != BPTTFull { // absent for full BPTT, as in checkpoints written before WithBPTT
+		m["WithBPTT"] = fmt.Sprintf("%v, window %d", s.bptt, s.bpttWindow)
+	}
+	b, err := json.Marshal(m)
 	return string(b), err
 }
 
@@ -244,6 +260,63 @@ func MaxSteps(n int) FitOption {
 // back. Results do not depend on it, only the speed.
 func Threads(n int) FitOption {
 	return intOption("Threads", n, 0, func(s *fitSettings, n int) { s.threads = n })
+}
+
+// BPTT selects how a training step backpropagates through time (see
+// WithBPTT); the config key train.bptt names it.
+type BPTT uint8
+
+const (
+	// BPTTFull runs the network over the whole sequence and keeps every
+	// step on the tape (the default).
+	BPTTFull BPTT = iota
+	// BPTTCheckpoint is gradient checkpointing over time
+	// (layers.Windows.Checkpoint): full BPTT's gradients with memory for
+	// one window and the states at the window boundaries, at the cost of a
+	// second forward pass.
+	BPTTCheckpoint
+	// BPTTTruncated is truncated BPTT (layers.Windows.Truncate): the state
+	// is carried between windows but detached, so no gradient crosses a
+	// window boundary. The loss still reads every step.
+	BPTTTruncated
+)
+
+var bpttNames = [...]string{"full", "checkpoint", "truncated"}
+
+// String returns the config name: "full", "checkpoint" or "truncated".
+func (m BPTT) String() string {
+	if int(m) < len(bpttNames) {
+		return bpttNames[m]
+	}
+	return fmt.Sprintf("BPTT(%d)", uint8(m))
+}
+
+// ParseBPTT returns the BPTT named s.
+func ParseBPTT(s string) (BPTT, error) {
+	for i, n := range bpttNames {
+		if n == s {
+			return BPTT(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown bptt %q (allowed: full, checkpoint, truncated)", s)
+}
+
+// WithBPTT sets how each training step backpropagates through time: mode
+// BPTTCheckpoint or BPTTTruncated runs the sequence in windows of window
+// time steps (layers.Sequential.ForwardWindows); window 0 with
+// BPTTCheckpoint is ⌈√T⌉ for a batch of T steps, which keeps the fewest
+// values (T/K states plus one window of K steps). BPTTFull, the default,
+// takes window 0. The network must have a ForwardWindows method like
+// layers.Sequential's, and its layers must all run in windows
+// (layers.Sequential.CheckWindows); Fit refuses it otherwise. When the
+// objective reads hidden layers (Classification with a rate regulariser,
+// or any Objective that is not a Classification), the windows keep every
+// neuron layer's output over all steps for it (layers.Windows.KeepOutputs).
+// Checkpointing gives full BPTT's gradients up to float32 rounding (the
+// sums over time of a weight's gradient are added window by window); the
+// mode is part of what a resume compares.
+func WithBPTT(mode BPTT, window int) FitOption {
+	return func(s *fitSettings) { s.bptt, s.bpttWindow = mode, window }
 }
 
 // WithLog reports progress and messages on w (usually os.Stderr) in the

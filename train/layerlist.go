@@ -156,6 +156,31 @@ func (m *ModelConfig) validateLayers() error {
 	return nil
 }
 
+// validateDelays checks that every delay layer of model.layers is shorter
+// than the sequences of the data: data.randman_steps for randman,
+// data.steps for the image sets.
+func (c *Config) validateDelays() error {
+	steps := c.Data.Steps
+	if c.Data.Dataset == "randman" {
+		steps = c.Data.RandmanSteps
+	}
+	for i, s := range c.Model.Layers {
+		if s.Kind != model.KindDelay {
+			continue
+		}
+		p, err := s.Layer().Payload()
+		if err != nil {
+			continue // Model.validate names it
+		}
+		var fe *model.FieldError
+		if errors.As(p.(*model.Delay).CheckSteps(steps), &fe) {
+			return &ConfigError{Key: fmt.Sprintf("model.layers[%d] (layer %q, %s).%s", i, s.Name, s.Kind, fe.Field),
+				Value: fmt.Sprint(fe.Value), Msg: fe.Msg}
+		}
+	}
+	return nil
+}
+
 // layersKeysKept are the keys of the model section that model.layers does
 // not replace.
 var layersKeysKept = map[string]bool{"layers": true, "readout": true}

@@ -199,6 +199,8 @@ func TestLayersErrors(t *testing.T) {
 			"    - {kind: conv2d, name: c, in: 1, out: 4, h: 10, w: 10, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, init: pytorch}\n" +
 			"    - {kind: maxpool2d, name: p, c: 8, h: 10, w: 5, kernel: [2, 2], stride: [2, 2]}\n", 0,
 			[]string{"model.layers[1]", `"p"`, "takes 8×10×5", `"c"`, "gives 4×10×10"}},
+		{"delay longer than the sequence", head + fc1 + "    - {kind: delay, name: d, n: 8, max_delay: 5000}\n" + lif + fc2 + out, 0,
+			[]string{"model.layers[1]", `"d"`, "max_delay = 5000", "less than the number of time steps"}},
 		{"layers and hidden", "model:\n  hidden: [64]\n  layers:\n" + fc1 + lif + fc2 + out, 0,
 			[]string{"model.layers", "model.hidden is set"}},
 		{"layers and from", "model:\n  from: runs/x\n  layers:\n" + fc1 + lif + fc2 + out, 0,

@@ -156,6 +156,12 @@ func (c Classification) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *
 	return l
 }
 
+// readsHidden reports whether Loss reads the layers before the last (the
+// rate regularisers).
+func (c Classification) readsHidden() bool {
+	return c.RateL1 > 0 || c.BoundCost > 0 && (c.RateMin > 0 || c.RateMax > 0)
+}
+
 // Predict writes the predicted class of each of the B samples of a trace to
 // dst (len B): the read-out of Prediction on the output layer, its spikes
 // for PredictSpikeCount and its membrane potentials otherwise.

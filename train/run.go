@@ -187,6 +187,9 @@ func fitOptions(cfg *Config, opt Options, nb int) []FitOption {
 	if pc, m, ok := l.Plateau(); ok {
 		options = append(options, WithPlateau(pc, m))
 	}
+	if mode, err := ParseBPTT(l.BPTT); err == nil && mode != BPTTFull { // Validate checked the name
+		options = append(options, WithBPTT(mode, l.BPTTWindow))
+	}
 	return options
 }
 
@@ -210,6 +213,11 @@ func build(cfg *Config, data *DataSplits) (*layers.Sequential, optim.Optimizer, 
 	}
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if cfg.Train.BPTT != "full" {
+		if err := net.CheckWindows(); err != nil {
+			return nil, nil, nil, &ConfigError{Key: "train.bptt", Value: strconv.Quote(cfg.Train.BPTT), Msg: err.Error()}
+		}
 	}
 	o, err := NewOptimizer(cfg.Train, net.Params())
 	if err != nil {

@@ -297,6 +297,15 @@ func TestInferConvMNIST(t *testing.T) {
 	if acc, ev := engineAndEval(t, ctx, m, dir); acc != ev {
 		t.Errorf("engine: accuracy %v; spikegrad eval: %v", acc, ev)
 	}
+	// NIR has no max pooling: the export names the layer and writes nothing.
+	nirOut := filepath.Join(tmp, "conv.nir")
+	if _, _, err := cmd(ctx, "export", dir, "--format", "nir", "--dt", "1e-3", "--out", nirOut); err == nil ||
+		!strings.Contains(err.Error(), "node pool1") || !strings.Contains(err.Error(), "max pooling") {
+		t.Errorf("NIR export of a net with max pooling: %v, want an error naming pool1", err)
+	}
+	if _, err := os.Stat(nirOut); err == nil {
+		t.Errorf("a refused NIR export wrote %s", nirOut)
+	}
 	report := filepath.Join(dir, "report")
 	out, _, err := cmd(ctx, "infer", filepath.Join(dir, "model.sgi"), "--data.dir", data, "--limit", "500", "--report", report)
 	if err != nil {

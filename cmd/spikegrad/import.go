@@ -22,8 +22,10 @@ spikegrad export --format nir) into an inference model file, which
 spikegrad infer then runs. NIR's continuous-time neurons become discrete ones
 with time steps --dt seconds apart (package nir: beta = 1 - dt/tau, the input
 gain folded into the weights before each neuron layer). The graph must be a
-chain of Affine/Linear and LIF/IF/LI/I/CubaLIF nodes with a flat input; any
-other node is refused by name.
+chain of Affine/Linear, Conv2d/Conv1d, SumPool2d/AvgPool2d, Flatten and
+LIF/IF/LI/I/CubaLIF nodes, where a LIF or CubaLIF node may feed back into
+itself through a Linear/Affine node (a recurrent rlif or rsynaptic layer);
+any other node is refused by name.
 
 A NIR graph does not say how a sample becomes input spikes, how many steps a
 sample lasts or how the output gives a class: the options do.

@@ -175,11 +175,21 @@ func TestImportErrors(t *testing.T) {
 	if b, _ := os.ReadFile(existing); string(b) != "kept" {
 		t.Errorf("%s was overwritten: %q", existing, b)
 	}
+	// Sinabs' CNN imports (its IF neurons add their input as is at dt = 1);
+	// snnTorch's nested recurrent graph, which names a node it does not
+	// hold, is refused naming it, and nothing is written.
 	if cnn := sharedFile(t, filepath.Join("nir-samples", "02_cnn__cnn_sinabs.nir")); cnn != "" {
 		out := filepath.Join(tmp, "cnn.sgi")
-		_, _, err := cmd(ctx, "import", cnn, "--dt", "1e-3", "--steps", "5", "--out", out)
-		if err == nil || !strings.Contains(err.Error(), "node input") {
-			t.Errorf("import of a CNN: %v, want an error naming the node input", err)
+		if _, _, err := cmd(ctx, "import", cnn, "--dt", "1", "--steps", "5", "--encoding", "spikes", "--out", out); err != nil {
+			t.Errorf("import of Sinabs' CNN: %v", err)
+		} else if m, err := infer.Load(out); err != nil || m.Arch.Layers[0].Kind != "conv2d" || m.Inputs() != 2*34*34 {
+			t.Errorf("the imported CNN: %v; want a model of 2·34·34 inputs whose first layer is a conv2d", err)
+		}
+	}
+	if sub := sharedFile(t, filepath.Join("nir-samples", "03_rnn__extras__braille_noDelay_bias_zero_subgraph.nir")); sub != "" {
+		out := filepath.Join(tmp, "sub.sgi")
+		if _, _, err := cmd(ctx, "import", sub, "--dt", "1e-4", "--steps", "5", "--out", out); err == nil || !strings.Contains(err.Error(), `no node "lif"`) {
+			t.Errorf("import of a nested graph naming a missing node: %v, want an error naming lif", err)
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("a refused import wrote %s", out)

@@ -93,15 +93,20 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
 //     so the scratch stays bounded for tall matrices; each slab packs its A
 //     once, shared by all jobs;
-//   - B is packed once per call into nr-wide panels shared by all jobs; for
-//     fewer than gemmBPackRows rows of C, full-width panels of a
-//     non-transposed B are read in place instead (the scratch for packed B
-//     is then one panel wide; otherwise it is as large as op(B));
-//   - each slab of C is cut into a fixed grid of jobs: column chunks of whole
-//     nr-panels whose B block (kc x width) fits in about half of L2, and, for
-//     a parallel call, row chunks until there are about gemmMinJobs jobs. A
-//     job runs its tiles in the order (row panel, column panel), so an A
-//     micro-panel stays in L1 across its chunk's B panels, which stay in L2.
+//   - B is packed into nr-wide panels shared by all jobs, one column block
+//     at a time: whole panels holding at most gemmBPack floats (all K
+//     blocks), so that a block is used from the cache it was packed into and
+//     the scratch stays bounded for wide or deep B (convolutions have n =
+//     T*B*OH*OW columns: packing all of a 1152 x 12544 B at once wrote and
+//     read back 57 MB through memory); for fewer than gemmBPackRows rows of
+//     C, full-width panels of a non-transposed B are read in place instead
+//     (one block, and the scratch for packed B is one panel wide);
+//   - each column block of each slab of C is cut into a fixed grid of jobs:
+//     column chunks of whole nr-panels whose B block (kc x width) fits in
+//     about half of L2, and, for a parallel call, row chunks until there are
+//     about gemmMinJobs jobs. A job runs its tiles in the order (row panel,
+//     column panel), so an A micro-panel stays in L1 across its chunk's B
+//     panels, which stay in L2.
 //
 // The partition depends only on the shape and the chosen micro-kernel, and
 // every output element is summed over the same K blocks in the same order
@@ -111,6 +116,7 @@ var (
 	gemmKC        = 512
 	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
 	gemmBBlock    = 128 * 1024 // floats of B per column chunk and K block (512 KiB)
+	gemmBPack     = 1 << 21    // floats of packed B per column block (8 MiB, a share of L3)
 	gemmMinJobs   = 24         // jobs of a parallel call: fine enough for 2 or 3 threads to balance
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
@@ -135,16 +141,19 @@ type gemmCall struct {
 	par                bool // big enough for the parallel job grid
 	s0, mEnd           int  // the current slab: rows [s0, mEnd)
 	mPanels, nPanels   int  // row panels of the slab, column panels of C
-	rowChunks, colChks int  // the slab's job grid
+	blkPanels          int  // column panels per column block of packed B
+	cb0, cb1           int  // the current column block: panels [cb0, cb1)
+	rowChunks, colChks int  // the job grid of the current slab and column block
 	phase              int  // what runChunk does: phasePackB, phasePackA or phaseJobs
 	bInPlace           bool // full-width B panels are read from b, not packed
 
 	aPackBuf, aPack []float32 // packed A of the slab; aPack is the 64-byte aligned view
-	bPackBuf, bPack []float32 // packed B panels (only the edge panel when bInPlace)
+	bPackBuf, bPack []float32 // packed B panels of the column block (only the edge panel when bInPlace)
 }
 
-// The phases of a parallel SGEMM: B is packed once per call, A once per
-// slab, then the slab's jobs run; each phase ends before the next starts.
+// The phases of a parallel SGEMM: A is packed once per slab, then for each
+// column block its B panels are packed and its jobs run; each phase ends
+// before the next starts.
 const (
 	phasePackB = iota
 	phasePackA
@@ -259,25 +268,36 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	g.slabRows = slabPanels * mr
 	g.par = 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops)
 	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*k)
-	// Packed B: every panel, or with bInPlace only the partial last one.
-	bFloats := g.nPanels * nr * k
-	if g.bInPlace {
-		bFloats = nr * k
+	// Packed B: the panels of one column block, or with bInPlace (one
+	// block) only the partial last panel. The blocks are balanced, as the
+	// slabs.
+	g.blkPanels = g.nPanels
+	bFloats := nr * k
+	if !g.bInPlace {
+		blocks := (g.nPanels + max(1, gemmBPack/(k*nr)) - 1) / max(1, gemmBPack/(k*nr))
+		g.blkPanels = (g.nPanels + blocks - 1) / blocks
+		bFloats = g.blkPanels * nr * k
 	}
 	g.bPackBuf, g.bPack = alignedFloats(g.bPackBuf, bFloats)
 }
 
-// setSlab prepares the job grid for the slab of rows starting at s0:
-// column chunks of whole panels whose B block (kb x width) fits gemmBBlock,
-// so that an A micro-panel, once in L1, meets every B micro-panel of its
-// chunk; then, for a parallel call, row chunks until there are about
-// gemmMinJobs jobs.
+// setSlab sets the slab of rows starting at s0.
 func (g *gemmCall) setSlab(s0 int) {
-	mr, nr := g.kern.mr, g.kern.nr
+	mr := g.kern.mr
 	g.s0, g.mEnd = s0, min(g.m, s0+g.slabRows)
 	g.mPanels = (g.mEnd - s0 + mr - 1) / mr
+}
+
+// setBlock prepares the job grid for the column block of panels starting
+// at cb0 in the current slab: column chunks of whole panels whose B block
+// (kb x width) fits gemmBBlock, so that an A micro-panel, once in L1, meets
+// every B micro-panel of its chunk; then, for a parallel call, row chunks
+// until there are about gemmMinJobs jobs.
+func (g *gemmCall) setBlock(cb0 int) {
+	nr := g.kern.nr
+	g.cb0, g.cb1 = cb0, min(g.nPanels, cb0+g.blkPanels)
 	panelsPerChunk := max(1, gemmBBlock/(g.kb*nr))
-	g.colChks = (g.nPanels + panelsPerChunk - 1) / panelsPerChunk
+	g.colChks = (g.cb1 - g.cb0 + panelsPerChunk - 1) / panelsPerChunk
 	g.rowChunks = 1
 	if g.par {
 		g.rowChunks = max(1, min(g.mPanels, (gemmMinJobs+g.colChks-1)/g.colChks))
@@ -291,33 +311,37 @@ func packChunks(n int) int {
 }
 
 func (g *gemmCall) run() {
-	if !g.par {
-		g.packBPanels(0, g.nPanels)
-	} else {
-		g.phase = phasePackB
-		runChunks(packChunks(g.nPanels), g)
-	}
 	for s0 := 0; s0 < g.m; s0 += g.slabRows {
 		g.setSlab(s0)
 		if !g.par {
 			g.packAPanels(0, g.mPanels)
-			for i := 0; i < g.rowChunks*g.colChks; i++ {
-				g.job(i)
-			}
-			continue
+		} else {
+			g.phase = phasePackA
+			runChunks(packChunks(g.mPanels), g)
 		}
-		g.phase = phasePackA
-		runChunks(packChunks(g.mPanels), g)
-		g.phase = phaseJobs
-		runChunks(g.rowChunks*g.colChks, g)
+		for cb0 := 0; cb0 < g.nPanels; cb0 += g.blkPanels {
+			g.setBlock(cb0)
+			if !g.par {
+				g.packBPanels(g.cb0, g.cb1)
+				for i := 0; i < g.rowChunks*g.colChks; i++ {
+					g.job(i)
+				}
+				continue
+			}
+			g.phase = phasePackB
+			runChunks(packChunks(g.cb1-g.cb0), g)
+			g.phase = phaseJobs
+			runChunks(g.rowChunks*g.colChks, g)
+		}
 	}
 }
 
 func (g *gemmCall) runChunk(i int) {
 	switch g.phase {
 	case phasePackB:
-		c := packChunks(g.nPanels)
-		g.packBPanels(i*g.nPanels/c, (i+1)*g.nPanels/c)
+		np := g.cb1 - g.cb0
+		c := packChunks(np)
+		g.packBPanels(g.cb0+i*np/c, g.cb0+(i+1)*np/c)
 	case phasePackA:
 		c := packChunks(g.mPanels)
 		g.packAPanels(i*g.mPanels/c, (i+1)*g.mPanels/c)
@@ -326,9 +350,11 @@ func (g *gemmCall) runChunk(i int) {
 	}
 }
 
-// bPanel returns column panel jp of op(B) for the K block starting at p0
-// (kc rows) and its row stride: the rows of b themselves for a full panel
-// read in place, else the packed panel.
+// bPanel returns column panel jp of op(B) (in the current column block) for
+// the K block starting at p0 (kc rows) and its row stride: the rows of b
+// themselves for a full panel read in place, else the packed panel. In the
+// packed block, K block kbi starts at p0*(cb1-cb0)*nr and holds the block's
+// panels one after the other, kc x nr each.
 func (g *gemmCall) bPanel(p0, kc, jp int) ([]float32, int) {
 	nr := g.kern.nr
 	if g.bInPlace {
@@ -337,24 +363,40 @@ func (g *gemmCall) bPanel(p0, kc, jp int) ([]float32, int) {
 		}
 		return g.bPack[p0*nr:], nr
 	}
-	return g.bPack[p0*g.nPanels*nr+jp*kc*nr:], nr
+	return g.bPack[p0*(g.cb1-g.cb0)*nr+(jp-g.cb0)*kc*nr:], nr
 }
 
-// packBPanels packs the column panels [jp0, jp1) of op(B) for every K block
-// (with bInPlace, only a partial last panel).
+// packBPanels packs the column panels [jp0, jp1) of the current column
+// block of op(B) for every K block (with bInPlace, only a partial last
+// panel).
 func (g *gemmCall) packBPanels(jp0, jp1 int) {
 	nr := g.kern.nr
-	for jp := jp0; jp < jp1; jp++ {
-		j0 := jp * nr
-		nv := min(nr, g.n-j0)
-		if g.bInPlace && nv == nr {
-			continue
+	if !g.transB {
+		// Rows of B hold the panels side by side: copy them row by row.
+		if g.bInPlace {
+			// Only a partial last panel is packed.
+			last := g.nPanels - 1
+			if g.n%nr == 0 || last < jp0 || last >= jp1 {
+				return
+			}
+			jp0, jp1 = last, last+1
 		}
 		for kbi := 0; kbi < g.nkb; kbi++ {
 			p0 := kbi * g.kb
 			kc := min(g.kb, g.k-p0)
+			dst, _ := g.bPanel(p0, kc, jp0)
+			packRowwise(dst, kc*nr, nr, g.b[p0*g.ldb:], g.ldb, kc, jp0*nr, min(g.n, jp1*nr))
+		}
+		return
+	}
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nv := min(nr, g.n-j0)
+		for kbi := 0; kbi < g.nkb; kbi++ {
+			p0 := kbi * g.kb
+			kc := min(g.kb, g.k-p0)
 			dst, _ := g.bPanel(p0, kc, jp)
-			packB(dst[:kc*nr], g.transB, g.b, g.ldb, p0, kc, j0, nv, nr)
+			packBTrans(dst[:kc*nr], g.b, g.ldb, p0, kc, j0, nv, nr)
 		}
 	}
 }
@@ -368,10 +410,16 @@ func (g *gemmCall) packAPanels(ip0, ip1 int) {
 	for kbi := 0; kbi < g.nkb; kbi++ {
 		p0 := kbi * g.kb
 		kc := min(g.kb, g.k-p0)
+		if g.transA {
+			// Rows of the stored A hold the panels side by side.
+			packRowwise(g.aPack[p0*mPad+ip0*kc*mr:], kc*mr, mr, g.a[p0*g.lda:], g.lda, kc,
+				g.s0+ip0*mr, min(g.mEnd, g.s0+ip1*mr))
+			continue
+		}
 		for ip := ip0; ip < ip1; ip++ {
 			i0 := g.s0 + ip*mr
 			dst := g.aPack[p0*mPad+ip*kc*mr:][:kc*mr]
-			packA(dst, g.transA, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
+			packA(dst, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
 		}
 	}
 }
@@ -382,7 +430,8 @@ func (g *gemmCall) job(i int) {
 	mr, nr := g.kern.mr, g.kern.nr
 	rc, cc := i/g.colChks, i%g.colChks
 	ip0, ip1 := rc*g.mPanels/g.rowChunks, (rc+1)*g.mPanels/g.rowChunks
-	jp0, jp1 := cc*g.nPanels/g.colChks, (cc+1)*g.nPanels/g.colChks
+	nb := g.cb1 - g.cb0
+	jp0, jp1 := g.cb0+cc*nb/g.colChks, g.cb0+(cc+1)*nb/g.colChks
 	if ip0 == ip1 || jp0 == jp1 {
 		return
 	}

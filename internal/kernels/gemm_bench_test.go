@@ -84,12 +84,17 @@ func benchSgemm(b *testing.B, shapes []benchShape) {
 		if s.transB {
 			br, bc = s.n, s.k
 		}
-		a := randSlice(rng, ar*ac)
-		bm := randSlice(rng, br*bc)
-		c := randSlice(rng, s.m*s.n)
+		// The operands are made when a benchmark of the shape first runs,
+		// so that a -bench filter does not pay for every shape's matrices.
+		seed := rng.Uint64()
+		var a, bm, c []float32
 		for _, be := range sgemmBackends() {
 			for _, th := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, be.name, th), func(b *testing.B) {
+					if a == nil {
+						r := rand.New(rand.NewPCG(seed, 2))
+						a, bm, c = randSlice(r, ar*ac), randSlice(r, br*bc), randSlice(r, s.m*s.n)
+					}
 					defer SetThreads(SetThreads(th))
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()

@@ -1,29 +1,11 @@
 package kernels
 
-// packA writes rows [i0, i0+mv) and columns [p0, p0+kc) of op(A) into dst as
-// one micro-panel: dst[p*mr+i] = op(A)[i0+i, p0+p], with rows mv..mr-1 zero.
-// op(A)[i, p] is a[i*lda+p], or a[p*lda+i] when trans is set.
-func packA(dst []float32, trans bool, a []float32, lda, i0, mv, mr, p0, kc int) {
+// packA writes rows [i0, i0+mv) and columns [p0, p0+kc) of A (stored
+// [m, k], row stride lda) into dst as one micro-panel:
+// dst[p*mr+i] = a[(i0+i)*lda+p0+p], with rows mv..mr-1 zero. (A stored
+// transposed is packed by packRowwise.)
+func packA(dst []float32, a []float32, lda, i0, mv, mr, p0, kc int) {
 	dst = dst[:kc*mr]
-	if trans {
-		switch {
-		case mr == 8 && mv == 8:
-			for p := 0; p < kc; p++ {
-				*(*[8]float32)(dst[p*8:]) = *(*[8]float32)(a[(p0+p)*lda+i0:])
-			}
-		case mr == 12 && mv == 12:
-			for p := 0; p < kc; p++ {
-				*(*[12]float32)(dst[p*12:]) = *(*[12]float32)(a[(p0+p)*lda+i0:])
-			}
-		default:
-			for p := 0; p < kc; p++ {
-				d := dst[p*mr : p*mr+mr]
-				copy(d[:mv], a[(p0+p)*lda+i0:][:mv])
-				clear(d[mv:])
-			}
-		}
-		return
-	}
 	if mv >= 8 {
 		interleaveRows(dst, mr, a[i0*lda+p0:], lda, mv, kc)
 		for i := mv; i < mr; i++ {
@@ -42,6 +24,56 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mv, mr, p0, kc int) 
 	for i := mv; i < mr; i++ {
 		for p := 0; p < kc; p++ {
 			dst[p*mr+i] = 0
+		}
+	}
+}
+
+// packRowwise packs columns [c0, c1) of kc stored rows (src[p*ld+c] for
+// p < kc) into consecutive panels w wide, panel q at dst[q*stride:]:
+// dst[q*stride+p*w+x] = src[p*ld+c0+q*w+x], with the columns of the last
+// panel past c1 zero. It serves every panel whose rows lie along the stored
+// rows (B not transposed, A transposed): it reads each stored row once, from
+// left to right, where a panel at a time would walk all kc rows once per
+// panel (a page and, for strides that are multiples of 1 KiB, the same few
+// L1 sets per row).
+func packRowwise(dst []float32, stride, w int, src []float32, ld, kc, c0, c1 int) {
+	width := c1 - c0
+	full := width / w // panels without padding
+	for p := 0; p < kc; p++ {
+		row := src[p*ld+c0 : p*ld+c1 : p*ld+c1]
+		d := dst[p*w:]
+		q := 0
+		// The common widths as fixed-size copies, which compile to vector
+		// moves instead of a call per panel.
+		switch w {
+		case 8:
+			for ; q < full; q++ {
+				*(*[8]float32)(d[q*stride:]) = *(*[8]float32)(row[q*8:])
+			}
+		case 12:
+			for ; q < full; q++ {
+				*(*[12]float32)(d[q*stride:]) = *(*[12]float32)(row[q*12:])
+			}
+		case 16:
+			for ; q < full; q++ {
+				*(*[16]float32)(d[q*stride:]) = *(*[16]float32)(row[q*16:])
+			}
+		case 32:
+			for ; q < full; q++ {
+				*(*[32]float32)(d[q*stride:]) = *(*[32]float32)(row[q*32:])
+			}
+		case 48:
+			for ; q < full; q++ {
+				*(*[48]float32)(d[q*stride:]) = *(*[48]float32)(row[q*48:])
+			}
+		}
+		for ; q < full; q++ {
+			copy(d[q*stride:q*stride+w], row[q*w:])
+		}
+		if rest := width - full*w; rest > 0 {
+			e := d[full*stride : full*stride+w]
+			copy(e, row[full*w:])
+			clear(e[rest:])
 		}
 	}
 }
@@ -100,38 +132,14 @@ func transpose8Go(dst []float32, ds int, src []float32, ss, n int) {
 	}
 }
 
-// packB writes rows [p0, p0+kc) and columns [j0, j0+nv) of op(B) into dst as
-// one micro-panel: dst[p*nr+j] = op(B)[p0+p, j0+j], with columns nv..nr-1
-// zero. op(B)[p, j] is b[p*ldb+j], or b[j*ldb+p] when trans is set.
-func packB(dst []float32, trans bool, b []float32, ldb, p0, kc, j0, nv, nr int) {
+// packBTrans writes rows [p0, p0+kc) and columns [j0, j0+nv) of op(B) =
+// B^T, for B stored [n, k] with row stride ldb, into dst as one
+// micro-panel: dst[p*nr+j] = b[(j0+j)*ldb+p0+p], with columns nv..nr-1
+// zero. Column j of the panel is a contiguous run of stored row j0+j, so
+// the panel is the transpose of nv such runs. (B not transposed is packed
+// by packRowwise.)
+func packBTrans(dst []float32, b []float32, ldb, p0, kc, j0, nv, nr int) {
 	dst = dst[:kc*nr]
-	if !trans {
-		// Whole rows of the common widths as fixed-size copies, which
-		// compile to vector moves instead of a call per row.
-		switch {
-		case nv == 48 && nr == 48:
-			for p := 0; p < kc; p++ {
-				*(*[48]float32)(dst[p*48:]) = *(*[48]float32)(b[(p0+p)*ldb+j0:])
-			}
-		case nv == 32 && nr == 32:
-			for p := 0; p < kc; p++ {
-				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
-			}
-		case nv == 16 && nr == 16:
-			for p := 0; p < kc; p++ {
-				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
-			}
-		default:
-			for p := 0; p < kc; p++ {
-				d := dst[p*nr : p*nr+nr]
-				copy(d[:nv], b[(p0+p)*ldb+j0:][:nv])
-				clear(d[nv:])
-			}
-		}
-		return
-	}
-	// Transposed: column j of the panel is a contiguous run of stored row
-	// j0+j, so the panel is the transpose of nv such runs.
 	if nv >= 8 {
 		interleaveRows(dst, nr, b[j0*ldb+p0:], ldb, nv, kc)
 	} else {

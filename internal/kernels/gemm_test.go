@@ -173,14 +173,14 @@ func TestSgemmMatchesRef(t *testing.T) {
 	})
 }
 
-// TestSgemmBlocking forces several K blocks, row slabs, packed or in-place
-// B panels, the parallel job grid and the small-problem path onto small
-// shapes, so that the blocking logic is
+// TestSgemmBlocking forces several K blocks, row slabs, column blocks of
+// packed B, packed or in-place B panels, the parallel job grid and the
+// small-problem path onto small shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par, ap, al int) {
-		gemmKC, gemmParFlops, gemmAPack, gemmBAlias = kc, par, ap, al
-	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias)
+	defer func(kc, par, ap, al, bp int) {
+		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack = kc, par, ap, al, bp
+	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
@@ -192,6 +192,9 @@ func TestSgemmBlocking(t *testing.T) {
 				// Slabs of packed A: one panel, about 30 rows, or all rows.
 				gemmKC, gemmParFlops = kc, par
 				gemmAPack = []int{1, 30 * 150, 1 << 20}[iter%3]
+				// Column blocks of packed B: one panel, two panels of 48
+				// columns at k = 150 (three of 32), or all panels.
+				gemmBPack = []int{1, 2 * 48 * 150, 1 << 21}[(iter/2)%3]
 				// Every stride is a multiple of 4 bytes: B always packed, or
 				// full-width panels of a non-transposed B read in place.
 				gemmBAlias = []int{4, 1024}[iter%2]
@@ -314,8 +317,9 @@ func TestSgemmPanics(t *testing.T) {
 // the thread count or GOMAXPROCS, on every path, for shapes that take the
 // parallel job grid in both orientations.
 func TestSgemmThreadsBitIdentical(t *testing.T) {
-	defer func(par int) { gemmParFlops = par }(gemmParFlops)
-	gemmParFlops = 0 // parallel even for these small shapes
+	defer func(par, bp int) { gemmParFlops, gemmBPack = par, bp }(gemmParFlops, gemmBPack)
+	gemmParFlops = 0    // parallel even for these small shapes
+	gemmBPack = 1 << 16 // column blocks of two 48-column panels at k = 600
 	defer SetThreads(SetThreads(1))
 	testPaths(t, false, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(21, 22))
@@ -451,4 +455,48 @@ func TestSgemmDotPath(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPackRowwise checks the row-by-row packer against its definition
+// dst[q*stride+p*w+x] = src[p*ld+c0+q*w+x] for every panel width the
+// kernels use, with a partial last panel (zero past c1) or none, and
+// panels spaced wider than kc*w: the gaps must stay NaN.
+func TestPackRowwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	nan := float32(math.NaN())
+	for _, w := range []int{4, 6, 8, 12, 16, 32, 48} {
+		for _, kc := range []int{1, 3, 17} {
+			for _, width := range []int{1, w - 1, w, w + 1, 3 * w, 3*w + 5} {
+				if width < 1 {
+					continue
+				}
+				c0 := rng.IntN(5)
+				ld := c0 + width + rng.IntN(3)
+				src := randSlice(rng, kc*ld)
+				panels := (width + w - 1) / w
+				stride := kc*w + 3
+				dst := make([]float32, panels*stride)
+				for i := range dst {
+					dst[i] = nan
+				}
+				packRowwise(dst, stride, w, src, ld, kc, c0, c0+width)
+				for i, got := range dst {
+					q, r := i/stride, i%stride
+					p, x := r/w, r%w
+					want := nan
+					switch {
+					case r >= kc*w:
+					case q*w+x < width:
+						want = src[p*ld+c0+q*w+x]
+					default:
+						want = 0
+					}
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("w=%d kc=%d width=%d c0=%d: dst[%d] (panel %d, row %d, column %d) = %g, want %g",
+							w, kc, width, c0, i, q, p, x, got, want)
+					}
+				}
+			}
+		}
+	}
 }

@@ -235,28 +235,35 @@ func (j *scanJob) reduceGrads() {
 		if dp == nil {
 			continue
 		}
-		acc := j.scratch[q*j.n : (q+1)*j.n]
-		if len(dp) == 1 {
-			// Eight interleaved partial sums, combined in a fixed order.
-			var s [8]float32
-			i := 0
-			for ; i+8 <= len(acc); i += 8 {
-				a := acc[i : i+8 : i+8]
-				for k := range s {
-					s[k] += a[k]
-				}
+		reduceParamGrad(dp, j.scratch[q*j.n:(q+1)*j.n], j.B, j.N)
+	}
+}
+
+// reduceParamGrad adds the per-element gradient sums acc [B*N] of one
+// parameter into its gradient dp: for a shared parameter (len(dp) == 1)
+// over all elements in a fixed interleaved order, for a per-feature one
+// over the batch rows in ascending order.
+func reduceParamGrad(dp, acc []float32, B, N int) {
+	if len(dp) == 1 {
+		// Eight interleaved partial sums, combined in a fixed order.
+		var s [8]float32
+		i := 0
+		for ; i+8 <= len(acc); i += 8 {
+			a := acc[i : i+8 : i+8]
+			for k := range s {
+				s[k] += a[k]
 			}
-			for ; i < len(acc); i++ {
-				s[0] += acc[i]
-			}
-			dp[0] += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
-			continue
 		}
-		for b := range j.B {
-			row := acc[b*j.N : (b+1)*j.N]
-			for f := range dp {
-				dp[f] += row[f]
-			}
+		for ; i < len(acc); i++ {
+			s[0] += acc[i]
+		}
+		dp[0] += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+		return
+	}
+	for b := range B {
+		row := acc[b*N : (b+1)*N]
+		for f := range dp {
+			dp[f] += row[f]
 		}
 	}
 }

@@ -79,10 +79,29 @@ func (r rangeBody) runChunk(i int) {
 	}
 }
 
+// Chunker is work split into numbered chunks for ParallelChunks: RunChunk(i)
+// does chunk i and writes only to places that chunk owns.
+type Chunker interface {
+	RunChunk(i int)
+}
+
+// ParallelChunks calls body.RunChunk(i) for every i in [0, chunks) on up to
+// Threads() goroutines and returns when all are done, under the same rules
+// as ParallelFor. Unlike ParallelFor it does not allocate when body is a
+// pointer (ParallelFor's closure and range escape to the heap), so a layer
+// can run its loops in parallel on a training step that allocates nothing.
+func ParallelChunks(chunks int, body Chunker) {
+	if chunks <= 0 {
+		return
+	}
+	runTask(chunks, nil, body)
+}
+
 // parTask is the one parallel region in flight. Helper goroutines take
 // chunk numbers from next until none remain.
 type parTask struct {
 	body   chunkBody
+	ext    Chunker // used instead of body when set (ParallelChunks)
 	chunks int64
 	next   atomic.Int64
 	wg     sync.WaitGroup
@@ -94,7 +113,11 @@ func (t *parTask) drain() {
 		if i >= t.chunks {
 			return
 		}
-		t.body.runChunk(int(i))
+		if t.ext != nil {
+			t.ext.RunChunk(int(i))
+		} else {
+			t.body.runChunk(int(i))
+		}
 	}
 }
 
@@ -116,10 +139,19 @@ func parHelper() {
 // goroutines and returns when all are done. It does not allocate once its
 // helper goroutines exist.
 func runChunks(chunks int, body chunkBody) {
+	runTask(chunks, body, nil)
+}
+
+// runTask runs the chunks of body, or of ext if it is set.
+func runTask(chunks int, body chunkBody, ext Chunker) {
 	t := min(Threads(), chunks)
 	if t <= 1 || !parBusy.CompareAndSwap(false, true) {
 		for i := 0; i < chunks; i++ {
-			body.runChunk(i)
+			if ext != nil {
+				ext.RunChunk(i)
+			} else {
+				body.runChunk(i)
+			}
 		}
 		return
 	}
@@ -128,7 +160,7 @@ func runChunks(chunks int, body chunkBody) {
 		parHelpers++
 	}
 	task := &parCurrent
-	task.body = body
+	task.body, task.ext = body, ext
 	task.chunks = int64(chunks)
 	task.next.Store(0)
 	task.wg.Add(t - 1)
@@ -137,6 +169,6 @@ func runChunks(chunks int, body chunkBody) {
 	}
 	task.drain()
 	task.wg.Wait()
-	task.body = nil
+	task.body, task.ext = nil, nil
 	parBusy.Store(false)
 }

@@ -58,3 +58,52 @@ func TestParallelFor(t *testing.T) {
 		}
 	}
 }
+
+// countChunks records how often each chunk ran.
+type countChunks struct {
+	mu   sync.Mutex
+	hits []int
+}
+
+func (c *countChunks) RunChunk(i int) {
+	// A nested region must work (it runs on this goroutine).
+	ParallelFor(2, 2, func(int, int) {})
+	c.mu.Lock()
+	c.hits[i]++
+	c.mu.Unlock()
+}
+
+// TestParallelChunks checks that every chunk runs exactly once for any
+// thread count, and that a call with a pointer body allocates nothing once
+// the helper goroutines exist.
+func TestParallelChunks(t *testing.T) {
+	defer SetThreads(SetThreads(1))
+	for _, th := range []int{1, 2, 5} {
+		SetThreads(th)
+		for _, chunks := range []int{0, 1, 3, 64} {
+			c := &countChunks{hits: make([]int, max(chunks, 0))}
+			ParallelChunks(chunks, c)
+			for i, h := range c.hits {
+				if h != 1 {
+					t.Fatalf("threads=%d chunks=%d: chunk %d ran %d times", th, chunks, i, h)
+				}
+			}
+		}
+	}
+	SetThreads(2)
+	b := &sumChunks{out: make([]int, 8)}
+	ParallelChunks(8, b)
+	if n := testing.AllocsPerRun(50, func() { ParallelChunks(8, b) }); n != 0 {
+		t.Errorf("ParallelChunks: %v allocations per call, want 0", n)
+	}
+	for i, v := range b.out {
+		if v != 52*i { // 1 + 1 + 50 calls, each adding i
+			t.Errorf("chunk %d: sum %d, want %d", i, v, 52*i)
+		}
+	}
+}
+
+// sumChunks adds each chunk's number to its own slot.
+type sumChunks struct{ out []int }
+
+func (s *sumChunks) RunChunk(i int) { s.out[i] += i }
