@@ -290,7 +290,9 @@ func (t *Tape) AddBias(x, b *Var) *Var {
 
 func addBiasBack(t *Tape, r *record) {
 	x, b, dy := r.in[0], r.in[1], r.out.Grad
-	if dx := t.GradOf(x); dx != nil {
+	if dx, fresh := t.GradBuffer(x); fresh {
+		copy(dx, dy) // the first gradient to reach x: no zeroing and adding
+	} else if dx != nil {
 		addTo(dx, dy)
 	}
 	if db := t.GradOf(b); db != nil {

@@ -297,22 +297,10 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// convBenchNet is the conv net of the command's conv test (1×28×28 →
-// conv 3×3 stride 2 → 8×14×14 → LIF → max pool → 8×7×7 → conv 3×3 →
-// 12×7×7 → LIF → linear → LI) with its initial weights scaled by 3 so that
-// the hidden layers spike.
+// convBenchNet is mnistConvNet with its initial weights scaled by 3 so
+// that the hidden layers spike.
 func convBenchNet() *layers.Sequential {
-	rng := rand.New(rand.NewPCG(3, 4))
-	lif := layers.LIFConfig{Beta: 0.9}
-	return scale(layers.NewSequential(
-		layers.NewConv2d("conv1", 1, 28, 28, 8, [2]int{3, 3}, layers.Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, RNG: rng}),
-		layers.NewLIF("lif1", 8*14*14, lif),
-		layers.NewMaxPool2d("pool1", 8, 14, 14, [2]int{2, 2}, layers.Pool2dConfig{}),
-		layers.NewConv2d("conv2", 8, 7, 7, 12, [2]int{3, 3}, layers.Conv2dConfig{Padding: [2]int{1, 1}, RNG: rng}),
-		layers.NewLIF("lif2", 12*7*7, lif),
-		layers.NewFlatten("flat", 588),
-		layers.NewLinear("fc", 588, 10, layers.LinearConfig{RNG: rng}),
-		layers.NewLI("out", 10, layers.LIConfig{Beta: 0.9})), 3, "conv1.weight", "conv2.weight")
+	return scale(mnistConvNet(rand.New(rand.NewPCG(3, 4))), 3, "conv1.weight", "conv2.weight")
 }
 
 // BenchmarkConv: convBenchNet on 512 test images rate-coded at 5 %

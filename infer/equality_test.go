@@ -56,7 +56,16 @@ func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential
 		layers.NewLinear("fc2", 1000, 10, layers.LinearConfig{RNG: rng}),
 		layers.NewLIF("lif2", 10, lif),
 	)
-	opt, err := optim.NewAdam(net.Params(), optim.AdamConfig{LR: 5e-4})
+	trainImages(t, net, name, dir, rng, steps, 128, T, 5e-4)
+	return net
+}
+
+// trainImages trains net for steps Adam steps (learning rate lr) on batches
+// of batch images of the dataset name in dir, each presented as input
+// current over T steps, with the membrane cross-entropy of its last neuron
+// layer.
+func trainImages(t testing.TB, net *layers.Sequential, name, dir string, rng *rand.Rand, steps, batch, T int, lr float64) {
+	opt, err := optim.NewAdam(net.Params(), optim.AdamConfig{LR: lr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +73,7 @@ func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader, err := datasets.NewLoader(set, datasets.LoaderConfig{BatchSize: 128, Shuffle: true, DropLast: true}, rng)
+	loader, err := datasets.NewLoader(set, datasets.LoaderConfig{BatchSize: batch, Shuffle: true, DropLast: true}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +90,6 @@ func tutorialNetOn(t testing.TB, name, dir string, steps int) *layers.Sequential
 	if err := epoch.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return net
 }
 
 // tutorialModel returns tutorialNet trained 50 steps, its exported model

@@ -171,19 +171,26 @@ func (l *Delay) run(t *autograd.Tape, x *autograd.Var, s DelayState, final bool)
 	if s.Buf != nil {
 		bd = s.Buf.Data
 	}
-	for b := range B { // sample by sample: the rows a sample reads stay in the cache
+	// Sample by sample, through a copy of the sample's inputs with its
+	// history in front, [M+T, N]: the rows of x lie B·N floats apart, a
+	// power of two in typical shapes, and a gather straight from them
+	// thrashes the cache sets.
+	seq := t.ScratchRaw((M + T) * N)
+	for b := range B {
+		for j := range M {
+			if bd != nil {
+				copy(seq[j*N:(j+1)*N], bd[j*BN+b*N:])
+			} else {
+				clear(seq[j*N : (j+1)*N])
+			}
+		}
 		for tt := range T {
-			base := tt*BN + b*N
-			row := yd[base : base+N]
+			copy(seq[(M+tt)*N:(M+tt+1)*N], xd[tt*BN+b*N:])
+		}
+		for tt := range T {
+			row := yd[tt*BN+b*N : tt*BN+b*N+N]
 			for i, D := range o.steps {
-				switch {
-				case D <= tt:
-					row[i] = xd[base+i-D*BN]
-				case bd != nil:
-					row[i] = bd[base+i+(M-D)*BN]
-				default:
-					row[i] = 0
-				}
+				row[i] = seq[(M+tt-D)*N+i]
 			}
 		}
 	}
@@ -243,27 +250,44 @@ func (o *delayOp) Backward(t *autograd.Tape, _ *autograd.Var, _ []*autograd.Var)
 	}
 	T, B, N, M := o.T, o.B, o.l.N, o.l.Config.MaxDelay
 	BN := B * N
-	if dx := t.GradOf(o.x); dx != nil {
+	var dx []float32
+	fresh := false // dx is the gradient buffer that nothing has reached yet: written, not added to
+	if o.x.RequiresGrad() {
+		dx, fresh = t.GradBuffer(o.x)
+	}
+	var dbuf []float32
+	if o.buf != nil {
+		dbuf = t.GradOf(o.buf)
+	}
+	if dx != nil || dbuf != nil {
+		// Sample by sample, through a copy of the sample's gradients with M
+		// rows of zeros on either side, [M+T+M, N] (see run).
+		seq := t.ScratchRaw((2*M + T) * N)
+		clear(seq[:M*N])
+		clear(seq[(M+T)*N:])
 		for b := range B {
 			for tt := range T {
-				base := tt*BN + b*N
-				row := dx[base : base+N]
-				for i, D := range o.steps {
-					if tt+D < T {
-						row[i] += g[base+i+D*BN]
+				copy(seq[(M+tt)*N:(M+tt+1)*N], g[tt*BN+b*N:])
+			}
+			if dx != nil {
+				for tt := range T {
+					row := dx[tt*BN+b*N : tt*BN+b*N+N]
+					if fresh {
+						for i, D := range o.steps {
+							row[i] = seq[(M+tt+D)*N+i]
+						}
+						continue
+					}
+					for i, D := range o.steps {
+						row[i] += seq[(M+tt+D)*N+i]
 					}
 				}
 			}
-		}
-	}
-	if o.buf != nil {
-		if dbuf := t.GradOf(o.buf); dbuf != nil {
-			for j := range M {
-				for b := range B {
+			if dbuf != nil { // row j of the state is step j-M
+				for j := range M {
+					row := dbuf[j*BN+b*N : j*BN+b*N+N]
 					for i, D := range o.steps {
-						if dst := j - M + D; dst >= 0 && dst < T {
-							dbuf[j*BN+b*N+i] += g[dst*BN+b*N+i]
-						}
+						row[i] += seq[(j+D)*N+i]
 					}
 				}
 			}

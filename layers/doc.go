@@ -150,10 +150,10 @@
 // same gradients as the windows kept on the tape, bit for bit, for one
 // more forward pass; with K = ⌈√T⌉ the memory grows as √T. With
 // Windows.Truncate the state is detached between windows (truncated BPTT,
-// an approximation: no gradient crosses a window boundary). Layers that mix
-// time steps (BatchNorm's statistics over time, Delay) and neurons whose
-// state is not one of LIFState, SynapticState, LIState and ALIFState (SRM)
-// do not run in windows: CheckWindows names them.
+// an approximation: no gradient crosses a window boundary). Delay carries
+// its DelayState between windows like a neuron; BatchNorm, whose
+// statistics span the sequence, does not run in windows, and CheckWindows
+// names it.
 //
 //	tr := net.ForwardWindows(tape, x, 0, layers.Windows{K: 10, Checkpoint: true})
 //	tape.Backward(loss.MembraneCE(tape, tr.Mem(), labels))

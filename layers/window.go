@@ -9,8 +9,8 @@ import (
 
 // Windows configures Sequential.ForwardWindows: the sequence runs in
 // windows of K time steps, every layer over one window before the next
-// window starts, with each neuron layer's state carried from the end of
-// one window to the start of the next (Stateful.Run).
+// window starts, with each neuron layer's state (and a Delay's) carried
+// from the end of one window to the start of the next (Stateful.Run).
 //
 // With both flags off the windows are recorded on the tape one after the
 // other and the gradients are those of full backpropagation through time:
@@ -53,22 +53,23 @@ type Windows struct {
 	KeepOutputs bool
 }
 
-// perStep marks the layers without state that map each time step of a
+// frameWise marks the layers without state that map each time step of a
 // sequence on its own (one frame of [T, B, F] at a time): ForwardWindows
 // runs them on one window at a time. A layer that mixes time steps must not
 // have it.
-type perStep interface{ perStep() }
+type frameWise interface{ frameWise() }
 
-func (*Linear) perStep()  {}
-func (*Conv2d) perStep()  {}
-func (*Conv1d) perStep()  {}
-func (*pool2d) perStep()  {}
-func (*Flatten) perStep() {}
-func (*Dropout) perStep() {}
+func (*Linear) frameWise()  {}
+func (*Conv2d) frameWise()  {}
+func (*Conv1d) frameWise()  {}
+func (*pool2d) frameWise()  {}
+func (*Flatten) frameWise() {}
+func (*Dropout) frameWise() {}
 
-// stateRunner runs a neuron layer over a window x [K, B, N] from its state,
-// given as the list of the state's Vars (nil or empty: the zero state), and
-// returns the outputs, the membranes and the state after the window.
+// stateRunner runs a layer with state over a window x [K, B, N] from its
+// state, given as the list of the state's Vars (nil or empty: the zero
+// state), and returns the outputs, the membranes (nil for a layer without
+// any, such as Delay) and the state after the window.
 type stateRunner func(t *autograd.Tape, x *autograd.Var, s []*autograd.Var) (out, mem *autograd.Var, next []*autograd.Var)
 
 // at returns s[i], or nil beyond s's end (the zero state).
@@ -80,9 +81,14 @@ func at(s []*autograd.Var, i int) *autograd.Var {
 }
 
 // runnerOf returns the stateRunner of a neuron layer whose state is one of
-// this package's state types, or nil.
+// this package's state types, or of a Delay, or nil.
 func runnerOf(l Layer) stateRunner {
 	switch n := l.(type) {
+	case *Delay:
+		return func(t *autograd.Tape, x *autograd.Var, s []*autograd.Var) (out, mem *autograd.Var, next []*autograd.Var) {
+			out, ns := n.Run(t, x, DelayState{Buf: at(s, 0), Out: at(s, 1)})
+			return out, nil, []*autograd.Var{ns.Buf, ns.Out}
+		}
 	case Stateful[LIFState]:
 		return adapt(n, func(s []*autograd.Var) LIFState { return LIFState{Mem: at(s, 0), Spk: at(s, 1)} },
 			func(s LIFState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Spk} })
@@ -96,6 +102,12 @@ func runnerOf(l Layer) stateRunner {
 	case Stateful[ALIFState]:
 		return adapt(n, func(s []*autograd.Var) ALIFState { return ALIFState{Mem: at(s, 0), Spk: at(s, 1), A: at(s, 2)} },
 			func(s ALIFState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Spk, s.A} })
+	case Stateful[AdLIFState]:
+		return adapt(n, func(s []*autograd.Var) AdLIFState { return AdLIFState{Mem: at(s, 0), Spk: at(s, 1), W: at(s, 2)} },
+			func(s AdLIFState) []*autograd.Var { return []*autograd.Var{s.Mem, s.Spk, s.W} })
+	case Stateful[SRMState]:
+		return adapt(n, func(s []*autograd.Var) SRMState { return SRMState{In: at(s, 0), Spk: at(s, 1), Mem: at(s, 2)} },
+			func(s SRMState) []*autograd.Var { return []*autograd.Var{s.In, s.Spk, s.Mem} })
 	}
 	return nil
 }
@@ -108,18 +120,20 @@ func adapt[S any](l Stateful[S], from func([]*autograd.Var) S, to func(S) []*aut
 }
 
 // windowLayer is one layer of a network run in windows: run is set for a
-// neuron layer.
+// layer with state.
 type windowLayer struct {
-	l   Layer
-	run stateRunner
+	l      Layer
+	run    stateRunner
+	neuron bool
 }
 
 // CheckWindows returns nil if ForwardWindows can run the network, or a
 // *ConfigError naming the first layer it cannot run: a neuron layer whose
-// state is not one of LIFState, SynapticState, LIState or ALIFState (it
-// cannot be carried between windows), or a layer without state that is
-// not known to map each time step on its own (Linear, Conv2d, Conv1d, the
-// pools, Flatten and Dropout are).
+// state is not one of LIFState, SynapticState, LIState, ALIFState,
+// AdLIFState or SRMState (it cannot be carried between windows), or a
+// layer that is not known to map each time step on its own (Linear,
+// Conv2d, Conv1d, the pools, Flatten and Dropout are; Delay carries its
+// DelayState; BatchNorm, whose statistics span the sequence, is not).
 func (s *Sequential) CheckWindows() error {
 	_, err := s.windowPlan()
 	return err
@@ -128,15 +142,15 @@ func (s *Sequential) CheckWindows() error {
 func (s *Sequential) windowPlan() ([]windowLayer, error) {
 	plan := make([]windowLayer, len(s.Layers))
 	for i, l := range s.Layers {
-		plan[i].l = l
-		if _, ok := l.(Neuron); ok {
-			if plan[i].run = runnerOf(l); plan[i].run == nil {
-				return nil, &ConfigError{Kind: kindOf(l), Layer: l.Name(), Msg: fmt.Sprintf(
-					"cannot run in windows of time steps: %T keeps no layers.Stateful contract of LIFState, SynapticState, LIState or ALIFState, so its state cannot be carried between windows", l)}
-			}
-			continue
-		}
-		if _, ok := l.(perStep); !ok {
+		_, neuron := l.(Neuron)
+		_, frame := l.(frameWise)
+		plan[i] = windowLayer{l: l, run: runnerOf(l), neuron: neuron}
+		switch {
+		case plan[i].run != nil, frame && !neuron:
+		case neuron:
+			return nil, &ConfigError{Kind: kindOf(l), Layer: l.Name(), Msg: fmt.Sprintf(
+				"cannot run in windows of time steps: %T keeps no layers.Stateful contract of LIFState, SynapticState, LIState, ALIFState, AdLIFState or SRMState, so its state cannot be carried between windows", l)}
+		default:
 			return nil, &ConfigError{Kind: kindOf(l), Layer: l.Name(), Msg: fmt.Sprintf(
 				"cannot run in windows of time steps: %T is not known to map each time step on its own", l)}
 		}
@@ -276,10 +290,10 @@ func (s *Sequential) ForwardWindows(t *autograd.Tape, x *autograd.Var, steps int
 	}
 	lastNeuron := -1
 	for i, p := range plan {
-		if p.run != nil {
+		if p.neuron {
 			lastNeuron = i
 		}
-		tr.Layers = append(tr.Layers, LayerTrace{Name: p.l.Name(), Neuron: p.run != nil})
+		tr.Layers = append(tr.Layers, LayerTrace{Name: p.l.Name(), Neuron: p.neuron})
 	}
 	for i, k := range ws.kept {
 		if len(k) > 0 {
@@ -287,7 +301,9 @@ func (s *Sequential) ForwardWindows(t *autograd.Tape, x *autograd.Var, steps int
 		}
 	}
 	tr.Layers[len(plan)-1].Out = tr.Out
-	tr.Layers[lastNeuron].Mem = mem
+	if lastNeuron >= 0 {
+		tr.Layers[lastNeuron].Mem = mem
+	}
 	return tr
 }
 
@@ -334,9 +350,13 @@ func (ws *windowRun) window(tp *autograd.Tape, xw *autograd.Var, n int, states [
 			if constant {
 				h, constant = tp.Repeat(h, n), false
 			}
-			h, mem, states[i] = p.run(tp, h, states[i])
-			if ws.keep && i < len(ws.plan)-1 {
-				louts[i] = h
+			var m *autograd.Var
+			h, m, states[i] = p.run(tp, h, states[i])
+			if p.neuron {
+				mem = m
+				if ws.keep && i < len(ws.plan)-1 {
+					louts[i] = h
+				}
 			}
 		case isDrop && d.Training() && d.P > 0:
 			f := h.Dim(-2) * h.Dim(-1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/model"
+	"github.com/spikegrad/spikegrad/surrogate"
 )
 
 // windowResult is what one forward and backward pass of a network gave:
@@ -131,8 +132,8 @@ func windowNets(t *testing.T) []struct {
 }
 
 // windowEvery is every (Synaptic, LIF, RLIF, RSynaptic, LI, convolutions
-// and pools) followed by the layers whose Run is their Step in a loop, IF,
-// ALIF and PLIF, and a Dropout layer.
+// and pools) followed by IF, ALIF, PLIF, a Dropout layer, a learnable
+// Delay, SRM, AdLIF and RadLIF.
 func windowEvery(rng *rand.Rand) *Sequential {
 	ls := every(rng).Layers
 	ls = append(ls,
@@ -143,7 +144,17 @@ func windowEvery(rng *rand.Rand) *Sequential {
 			LearnRho: true, LearnAdapt: true}),
 		NewDropout("drop6", 0.3),
 		NewLinear("fc6", 4, 4, LinearConfig{RNG: rng}),
-		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.3, ResetGrad: true, LearnThreshold: true, PerNeuron: true}))
+		NewPLIF("plif6", 4, PLIFConfig{Tau: 3, Threshold: 0.3, ResetGrad: true, LearnThreshold: true, PerNeuron: true}),
+		NewLinear("fc7", 4, 4, LinearConfig{RNG: rng}),
+		NewDelay("delay7", 4, DelayConfig{MaxDelay: 3, Init: 1.5}),
+		NewSRM("srm7", 4, SRMConfig{Threshold: 0.3, TauSR: 3, TauRef: 2, ScaleRef: 1.5, Epsilon: 0.02, RefractoryGrad: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 4}}),
+		NewLinear("fc8", 4, 4, LinearConfig{RNG: rng}),
+		NewAdLIF("adlif8", 4, AdLIFConfig{Threshold: 0.3, ResetGrad: true, Alpha: [2]float32{0.5, 0.9}, B: [2]float32{0, 1},
+			LearnThreshold: true, PerNeuron: true, RNG: rng}),
+		NewLinear("fc9", 4, 4, LinearConfig{RNG: rng}),
+		NewRadLIF("radlif9", 4, AdLIFConfig{Threshold: 0.3, Surrogate: surrogate.Triangle{}, Beta: [2]float32{0.9, 0.99},
+			A: [2]float32{-0.5, 0.5}, RNG: rng}))
 	return NewSequential(ls...)
 }
 
@@ -274,7 +285,8 @@ func TestWindowsErrors(t *testing.T) {
 		want string
 	}{
 		{NewSequential(lif, stepMixer{}), `layers: mixer "mix": cannot run in windows of time steps: layers.stepMixer is not known to map each time step on its own`},
-		{NewSequential(plainNeuron{}), `layers: mixer "plain": cannot run in windows of time steps: layers.plainNeuron keeps no layers.Stateful contract of LIFState, SynapticState, LIState or ALIFState, so its state cannot be carried between windows`},
+		{NewSequential(plainNeuron{}), `layers: mixer "plain": cannot run in windows of time steps: layers.plainNeuron keeps no layers.Stateful contract of LIFState, SynapticState, LIState, ALIFState, AdLIFState or SRMState, so its state cannot be carried between windows`},
+		{NewSequential(lif, NewBatchNorm("bn", 1, 2, BatchNormConfig{})), `layers: batchnorm "bn": cannot run in windows of time steps: *layers.BatchNorm is not known to map each time step on its own`},
 	} {
 		err := c.net.CheckWindows()
 		var ce *ConfigError

@@ -36,6 +36,9 @@ type BenchResult struct {
 	InferSamples                 int
 	InferSamplesPerSec           float64
 	PeakRSS                      int64 // bytes, the process's high-water mark (Linux), 0 if unknown
+	// TrainPeakRSS is PeakRSS read after the training steps, before the
+	// inference measurement: the memory of training.
+	TrainPeakRSS int64
 }
 
 // Bench measures training steps (forward, backward, optimizer) and
@@ -104,6 +107,7 @@ func Bench(ctx context.Context, cfg Config, opt BenchOptions) (*BenchResult, err
 	if len(times) == 0 {
 		return nil, ctx.Err()
 	}
+	res.TrainPeakRSS = procmem.PeakRSS()
 	slices.Sort(times)
 	res.StepMin, res.StepMedian, res.StepP90 = times[0], times[len(times)/2], times[len(times)*9/10]
 	res.TrainSamplesPerSec = float64(res.Batch) / res.StepMedian.Seconds()

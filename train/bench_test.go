@@ -53,6 +53,29 @@ func BenchmarkTutorialStep(b *testing.B) {
 
 var _ = context.Background
 
+// BenchmarkTutorialBPTT measures a training step of the tutorial recipe
+// (784-1000-10 LIF, batch 128, constant input) with full BPTT and with
+// gradient checkpointing over time in windows of ⌈√T⌉ steps
+// (train.bptt checkpoint), side by side, for T = 100, 500 and 2000. The
+// peak memory of each is measured one process per run
+// (spikegrad bench --data.steps T --train.bptt MODE: its train RSS).
+func BenchmarkTutorialBPTT(b *testing.B) {
+	for _, T := range []int{100, 500, 2000} {
+		for _, mode := range []string{"full", "checkpoint"} {
+			b.Run(fmt.Sprintf("T=%d/%s", T, mode), func(b *testing.B) {
+				cfg := tutorialConfig()
+				cfg.Data.Steps, cfg.Train.BPTT = T, mode
+				f, batch := warmTutorial(b, cfg)
+				for b.Loop() {
+					if _, _, err := f.trainStep(batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
 // warmTutorial builds the training loop of cfg on synthetic data, fills a
 // batch of 128 samples and runs the warm-up steps (warmUp) on it.
 func warmTutorial(tb testing.TB, cfg Config) (*fitter, *datasets.Batch) {

@@ -250,7 +250,8 @@ func TestLayersData(t *testing.T) {
 }
 
 // TestExampleConvConfig checks that examples/fashion-mnist-conv.yaml
-// describes a network from Fashion-MNIST's 784 pixels to its 10 classes.
+// describes a network from Fashion-MNIST's 784 pixels to its 10 classes
+// over the 2 time steps its header comment states.
 func TestExampleConvConfig(t *testing.T) {
 	const f = "../examples/fashion-mnist-conv.yaml"
 	b, err := os.ReadFile(f)
@@ -262,7 +263,43 @@ func TestExampleConvConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, out, err := chainSizes(layersModel(c.Model.Layers))
-	if err != nil || in != 28*28 || out != 10 || c.Data.Steps != 4 {
-		t.Errorf("layers take %d and give %d (%v), %d steps; want 784 → 10, 4 steps", in, out, err, c.Data.Steps)
+	if err != nil || in != 28*28 || out != 10 || c.Data.Steps != 2 {
+		t.Errorf("layers take %d and give %d (%v), %d steps; want 784 → 10, 2 steps", in, out, err, c.Data.Steps)
+	}
+}
+
+// TestExampleSHDConfig checks that examples/shd-recurrent.yaml describes the
+// recurrent network of the Spiking Heidelberg Digits' shape on data of that
+// shape: 700 inputs, an all-to-all rlif layer of 256, 20 outputs, 100 steps,
+// 20 classes, batches of 64 (layers' BenchmarkSHDShape).
+func TestExampleSHDConfig(t *testing.T) {
+	const f = "../examples/shd-recurrent.yaml"
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := readLayersConfig(t, string(b), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out, err := chainSizes(layersModel(c.Model.Layers))
+	if err != nil || in != 700 || out != 20 {
+		t.Errorf("layers take %d and give %d (%v); want 700 → 20", in, out, err)
+	}
+	d := c.Data
+	if d.Dataset != "randman" || d.RandmanUnits != 700 || d.RandmanSteps != 100 || d.RandmanClasses != 20 || c.Train.BatchSize != 64 {
+		t.Errorf("data %+v, batch %d; want randman of 700 units, 100 steps, 20 classes, batches of 64", d, c.Train.BatchSize)
+	}
+	var rec []string
+	for _, l := range c.Model.Layers {
+		if l.Kind == "rlif" {
+			rec = append(rec, l.Name)
+			if l.Config["n"] != 256 || l.Config["one_to_one"] == true {
+				t.Errorf("rlif layer %q: %v, want 256 neurons, all to all", l.Name, l.Config)
+			}
+		}
+	}
+	if len(rec) != 1 {
+		t.Errorf("rlif layers %v, want one", rec)
 	}
 }

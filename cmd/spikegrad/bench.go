@@ -33,7 +33,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	ba.opt.Log = stderr
-	fmt.Fprintf(stdout, "%-8s %7s %7s %9s %9s %9s %12s %12s %10s\n", "threads", "batch", "steps", "min", "median", "p90", "train/s", "infer/s", "peak RSS")
+	fmt.Fprintf(stdout, "%-8s %7s %7s %9s %9s %9s %12s %12s %10s %10s\n", "threads", "batch", "steps", "min", "median", "p90", "train/s", "infer/s", "train RSS", "peak RSS")
 	for _, th := range ba.threads {
 		cfg := ba.config
 		cfg.Train.Threads = th
@@ -41,8 +41,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%-8d %7d %7d %9s %9s %9s %12.0f %12.0f %8.0fMB\n", res.Threads, res.Batch, res.Steps,
-			ms(res.StepMin), ms(res.StepMedian), ms(res.StepP90), res.TrainSamplesPerSec, res.InferSamplesPerSec, float64(res.PeakRSS)/1e6)
+		fmt.Fprintf(stdout, "%-8d %7d %7d %9s %9s %9s %12.0f %12.0f %8.0fMB %8.0fMB\n", res.Threads, res.Batch, res.Steps,
+			ms(res.StepMin), ms(res.StepMedian), ms(res.StepP90), res.TrainSamplesPerSec, res.InferSamplesPerSec,
+			float64(res.TrainPeakRSS)/1e6, float64(res.PeakRSS)/1e6)
 	}
 	return nil
 }

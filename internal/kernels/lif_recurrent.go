@@ -314,10 +314,9 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 			// recurrent current, no reset term.
 			clear(dsP)
 		default:
-			if !p.ResetGrad {
-				clear(dsP)
-			}
-			p.spikeGrad(dsP, d, pSpk, accV, g.DV != nil)
+			// Without ResetGrad the reset left dsP unwritten: the
+			// recurrence's share overwrites it.
+			p.spikeGrad(dsP, d, pSpk, accV, g.DV != nil, !p.ResetGrad)
 		}
 		if t > 0 {
 			if g.DSpk != nil {
@@ -356,13 +355,21 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 	}
 }
 
-// spikeGrad adds the recurrence's share of dL/dS[t-1] into dst: D[t]·Vᵀ, or
-// D[t]⊙v one to one (whose weight gradient it sums per element into accV).
-func (p *RecurrentScan) spikeGrad(dst, d, pSpk, accV []float32, wantV bool) {
+// spikeGrad adds the recurrence's share of dL/dS[t-1] into dst (overwrite:
+// writes it): D[t]·Vᵀ, or D[t]⊙v one to one (whose weight gradient it sums
+// per element into accV).
+func (p *RecurrentScan) spikeGrad(dst, d, pSpk, accV []float32, wantV, overwrite bool) {
 	B, N := p.B, p.N
 	if !p.OneToOne {
-		Sgemm(false, true, B, N, N, 1, d, N, p.V, N, 1, dst, N)
+		var beta float32 = 1
+		if overwrite {
+			beta = 0
+		}
+		Sgemm(false, true, B, N, N, 1, d, N, p.V, N, beta, dst, N)
 		return
+	}
+	if overwrite {
+		clear(dst[:B*N])
 	}
 	for off := 0; off < B*N; off += N {
 		ds, dd := dst[off:off+N], d[off:off+N]

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 func TestField(t *testing.T) {
@@ -44,4 +45,28 @@ func TestLinux(t *testing.T) {
 	if Available() <= 0 {
 		t.Errorf("Available() = %d, want > 0", Available())
 	}
+}
+
+// TestCPUTime: on Unix, the process's CPU time is known and grows while
+// the test does busy work: by 10 ms within 10 s of wall time (generous: the
+// machine may be shared; a clock that does not advance fails).
+func TestCPUTime(t *testing.T) {
+	c0, ok := CPUTime()
+	if !ok {
+		if runtime.GOOS == "windows" || runtime.GOOS == "plan9" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+			t.Skip("no process CPU time on", runtime.GOOS)
+		}
+		t.Fatal("CPUTime is unknown")
+	}
+	x := 0
+	for start := time.Now(); time.Since(start) < 10*time.Second; {
+		for range 1 << 16 {
+			x++
+		}
+		if c, _ := CPUTime(); c-c0 >= 10*time.Millisecond {
+			return
+		}
+	}
+	c1, _ := CPUTime()
+	t.Errorf("CPU time grew by %v during 10 s of busy work (%d iterations)", c1-c0, x)
 }
