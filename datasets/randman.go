@@ -226,17 +226,18 @@ func (r *Randman) Step(time float32) int {
 	return min(int(time), r.cfg.Steps-1)
 }
 
-// Event is one spike: the unit that fires and the time step it fires at.
-type Event struct {
+// Spike is one spike of a sequence: the unit that fires and the time step it
+// fires at.
+type Spike struct {
 	Step, Unit int32
 }
 
-// Events appends the spikes of sample i to dst in the order of the units
+// Spikes appends the spikes of sample i to dst in the order of the units
 // (and of the manifolds, for SpikesPerUnit > 1) and returns the result.
-func (r *Randman) Events(dst []Event, i int) []Event {
+func (r *Randman) Spikes(dst []Spike, i int) []Spike {
 	cols := r.cfg.Units * r.cfg.SpikesPerUnit
 	for c, t := range r.Times[i*cols : (i+1)*cols] {
-		dst = append(dst, Event{Step: int32(r.Step(t)), Unit: int32(c % r.cfg.Units)})
+		dst = append(dst, Spike{Step: int32(r.Step(t)), Unit: int32(c % r.cfg.Units)})
 	}
 	return dst
 }

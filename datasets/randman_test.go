@@ -86,7 +86,7 @@ func TestRandmanProperties(t *testing.T) {
 		if b.Labels[row] != int(r.Labels[i]) {
 			t.Errorf("label %d, want %d", b.Labels[row], r.Labels[i])
 		}
-		ev := r.Events(nil, i)
+		ev := r.Spikes(nil, i)
 		if len(ev) != u {
 			t.Fatalf("%d events, want %d", len(ev), u)
 		}
