@@ -92,7 +92,7 @@
 // download: 10 classes, 100 units, 100 steps, 1-dimensional manifolds,
 // Alpha 2, one spike per unit, 1000 samples per class. Randman.Split makes a
 // stratified train/test split from a seed; Randman implements Dataset with
-// dense [Steps, B, Units] spike trains, and Events lists a sample's spikes
+// dense [Steps, B, Units] spike trains, and Spikes lists a sample's spikes
 // as (step, unit) pairs.
 //
 // # Encoders

@@ -76,7 +76,7 @@ func TestRandmanProperties(t *testing.T) {
 		}
 	}
 	// Dense batches: every unit spikes exactly once per sample, at the
-	// step given by Events.
+	// step given by Spikes.
 	b := NewBatch(cfg.Steps, 3, u)
 	idx := []int{0, 100, n - 1}
 	if err := r.Fill(b, idx); err != nil {
