@@ -116,8 +116,8 @@
 // # Batches and the Loader
 //
 // A Dataset has a length, a per-sample shape (steps, features) and a Fill
-// method that writes chosen samples into a Batch. ImageSet, Randman, Subset
-// and Encoded are Datasets.
+// method that writes chosen samples into a Batch. ImageSet, Randman, Subset,
+// Sequences and Encoded are Datasets.
 //
 // A Loader serves a Dataset in batches of LoaderConfig.BatchSize, optionally
 // shuffled (a new order each epoch, drawn from the loader's *rand.Rand) and
@@ -135,6 +135,22 @@
 //		b := ep.Batch() // b.X is [b.Steps, b.Size, b.Features], b.Labels is [b.Size]
 //	}
 //	if err := ep.Err(); err != nil { ... }
+//
+// # Sequences of their own lengths
+//
+// A Dataset that is also VarLen gives each sample its own number of steps
+// (SampleSteps), up to the steps of its Shape; Sequences is one, held in
+// memory, and a Subset of one is one too. The Loader batches such a set to
+// the longest sample of each batch rather than of the dataset: the batch is
+// [max length, B, F], each shorter sequence padded with zeros at its end,
+// and Batch.Lengths holds every sample's length (it stays empty when no
+// sample is shorter than the batch, which is then an ordinary batch).
+// Batch.Len and Batch.Mask read it. LoaderConfig.Bucket sorts runs of
+// Bucket·BatchSize samples by length before batching, so that a batch holds
+// samples of similar lengths and little padding. Whatever reduces over
+// time (losses, read-outs, firing rates) must count only the valid steps:
+// package loss's functions with the suffix Len do, and train passes the
+// lengths through.
 //
 // # Errors
 //
