@@ -190,7 +190,7 @@ func (l *Loader) Epoch(ctx context.Context) *Epoch {
 	if l.cfg.Shuffle {
 		l.rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
-	if v, ok := l.ds.(VarLen); ok && l.cfg.Bucket > 1 {
+	if v, ok := l.ds.(VarLen); ok && IsVarLen(l.ds) && l.cfg.Bucket > 1 {
 		var shuffle func(int, func(int, int))
 		if l.cfg.Shuffle {
 			shuffle = l.rng.Shuffle
@@ -248,6 +248,7 @@ func (e *Epoch) produce(ctx context.Context, order []int, nb int, rng *rand.Rand
 	steps, features := e.l.ds.Shape()
 	bs := e.l.cfg.BatchSize
 	vl, varlen := e.l.ds.(VarLen)
+	varlen = varlen && IsVarLen(e.l.ds)
 	var lens []int
 	for k := range nb {
 		var b *Batch

@@ -23,6 +23,26 @@ type VarLen interface {
 	SampleSteps(i int) int
 }
 
+// IsVarLen reports whether the samples of ds may have lengths of their
+// own: ds is VarLen, and for a Subset, its Base is.
+func IsVarLen(ds Dataset) bool {
+	if s, ok := ds.(*Subset); ok {
+		return IsVarLen(s.Base)
+	}
+	_, ok := ds.(VarLen)
+	return ok
+}
+
+// SampleSteps returns the number of time steps of sample i of ds: its own
+// for a VarLen dataset, otherwise the steps of its Shape.
+func SampleSteps(ds Dataset, i int) int {
+	if v, ok := ds.(VarLen); ok {
+		return v.SampleSteps(i)
+	}
+	steps, _ := ds.Shape()
+	return steps
+}
+
 // Len returns the number of valid time steps of sample i of the batch: its
 // entry in Lengths, or Steps when Lengths is empty.
 func (b *Batch) Len(i int) int {
@@ -198,9 +218,5 @@ func (s *Sequences) Fill(b *Batch, idx []int) error {
 // a VarLen dataset VarLen too (a Subset of a fixed-length dataset gives
 // batches without Lengths, as before).
 func (s *Subset) SampleSteps(i int) int {
-	if v, ok := s.Base.(VarLen); ok {
-		return v.SampleSteps(s.Index[i])
-	}
-	steps, _ := s.Base.Shape()
-	return steps
+	return SampleSteps(s.Base, s.Index[i])
 }
