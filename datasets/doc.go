@@ -113,47 +113,6 @@
 // channels [T, B, 2F]. Encoded wraps a static Dataset so that a Loader serves
 // it encoded.
 //
-// # Event streams: transforms and frames
-//
-// An event camera's recording is an EventStream. A Transform changes one
-// and returns a new stream, never touching its input; the random ones draw
-// only from the *rand.Rand passed to Apply. They follow tonic's transforms
-// (tonic.transforms, v1.4), each type's comment giving the exact definition
-// and where it differs:
-//
-//	Denoise         drop an event with no event at a neighbouring pixel within
-//	                FilterTime µs before it (4-neighbourhood, or 8 with Diagonals)
-//	Downsample      x/Factor, y/Factor on a sensor ⌈W/Factor⌉×⌈H/Factor⌉
-//	TimeJitter      add N(0, Std²) µs to each time, sort again, drop t < 0
-//	FlipLR, FlipUD  mirror the sensor with probability P
-//	TimeReversal    t' = tN − t, order reversed, ON ↔ OFF, with probability P
-//	CropTime        keep Min ≤ t ≤ Max
-//	RandomCropTime  keep a random window of Duration µs
-//	Compose         apply several in order
-//
-// ToFrames cuts a stream into frames as a FrameConfig says: by a time
-// window, an event count, a fixed number of time bins or of event bins
-// (tonic's ToFrame, with its overlaps and incomplete last frame; LastToEnd
-// gives SpikingJelly's integrate_events_by_fixed_frames_number, split_by
-// "time" or "number", where no event is lost). A frame counts the events of
-// each pixel in two polarity channels (channel 0 OFF, 1 ON) or, with
-// MergePolarity, in one; Binary makes it a spike map (1 where the count is
-// positive). Frames hold [Steps, C, H, W] row-major: one frame is the
-// channel-major feature vector layers.Conv2d reads.
-//
-//	f, err := datasets.ToFrames(stream, datasets.FrameConfig{TimeBins: 20, LastToEnd: true, Binary: true})
-//
-// For a batch, StackFrames writes the frames of B samples into the
-// time-major [T, B, C·H·W] sequence a network's Forward takes, and a
-// FrameSet serves streams, transformed at every epoch and cut into frames,
-// as a Dataset for the Loader (or for infer.Engine.Run). Frames.Events
-// gives, for each step, the ascending flat indices of the nonzero values:
-// the input of infer.Engine.Step (infer.Input.Events), which runs the
-// event-driven products on them without a dense tensor; fed this way a
-// network computes the same outputs as on the dense frames, bit for bit
-// while every layer's input activity stays below infer.EventActivity (both
-// then run event-driven).
-//
 // # Batches and the Loader
 //
 // A Dataset has a length, a per-sample shape (steps, features) and a Fill
@@ -203,6 +162,47 @@
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
 // nmnist-small). EventSet.Stream decodes one sample, Streams all of them,
 // reading each file once.
+//
+// # Event streams: transforms and frames
+//
+// A Transform changes an EventStream and returns a new stream, never
+// touching its input; the random ones draw only from the *rand.Rand passed
+// to Apply. They follow tonic's transforms
+// (tonic.transforms, v1.4), each type's comment giving the exact definition
+// and where it differs:
+//
+//	Denoise         drop an event with no event at a neighbouring pixel within
+//	                FilterTime µs before it (4-neighbourhood, or 8 with Diagonals)
+//	Downsample      x/Factor, y/Factor on a sensor ⌈W/Factor⌉×⌈H/Factor⌉
+//	TimeJitter      add N(0, Std²) µs to each time, sort again, drop t < 0
+//	FlipLR, FlipUD  mirror the sensor with probability P
+//	TimeReversal    t' = tN − t, order reversed, ON ↔ OFF, with probability P
+//	CropTime        keep Min ≤ t ≤ Max
+//	RandomCropTime  keep a random window of Duration µs
+//	Compose         apply several in order
+//
+// ToFrames cuts a stream into frames as a FrameConfig says: by a time
+// window, an event count, a fixed number of time bins or of event bins
+// (tonic's ToFrame, with its overlaps and incomplete last frame; LastToEnd
+// gives SpikingJelly's integrate_events_by_fixed_frames_number, split_by
+// "time" or "number", where no event is lost). A frame counts the events of
+// each pixel in two polarity channels (channel 0 OFF, 1 ON) or, with
+// MergePolarity, in one; Binary makes it a spike map (1 where the count is
+// positive). Frames hold [Steps, C, H, W] row-major: one frame is the
+// channel-major feature vector layers.Conv2d reads.
+//
+//	f, err := datasets.ToFrames(stream, datasets.FrameConfig{TimeBins: 20, LastToEnd: true, Binary: true})
+//
+// For a batch, StackFrames writes the frames of B samples into the
+// time-major [T, B, C·H·W] sequence a network's Forward takes, and a
+// FrameSet serves streams, transformed at every epoch and cut into frames,
+// as a Dataset for the Loader (or for infer.Engine.Run). Frames.Events
+// gives, for each step, the ascending flat indices of the nonzero values:
+// the input of infer.Engine.Step (infer.Input.Events), which runs the
+// event-driven products on them without a dense tensor; fed this way a
+// network computes the same outputs as on the dense frames, bit for bit
+// while every layer's input activity stays below infer.EventActivity (both
+// then run event-driven).
 //
 // # Errors
 //

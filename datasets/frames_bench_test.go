@@ -10,7 +10,7 @@ import (
 // about 300 ms long.
 func benchStream() *EventStream { return randomStream(4325, 34, 34, 1) }
 
-func benchEvents(b *testing.B, n int) {
+func reportEventRate(b *testing.B, n int) {
 	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "events/s")
 }
 
@@ -30,7 +30,7 @@ func BenchmarkToFrames(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			benchEvents(b, len(s.Events))
+			reportEventRate(b, len(s.Events))
 		})
 	}
 }
@@ -43,7 +43,7 @@ func BenchmarkDenoise(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	benchEvents(b, len(s.Events))
+	reportEventRate(b, len(s.Events))
 }
 
 func BenchmarkAugment(b *testing.B) {
@@ -56,5 +56,5 @@ func BenchmarkAugment(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	benchEvents(b, len(s.Events))
+	reportEventRate(b, len(s.Events))
 }

@@ -1,10 +1,8 @@
 package datasets
 
 import (
-	"encoding/binary"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -310,33 +308,13 @@ func TestFrameSet(t *testing.T) {
 	}
 }
 
-// readNMNIST decodes an N-MNIST .bin file as its README states: 5 bytes
-// per event, x = b0, y = b1, polarity = b2 >> 7, time =
-// (b2 & 0x7F) << 16 | b3 << 8 | b4 µs, on a 34×34 sensor.
-func readNMNIST(t *testing.T, path string) *EventStream {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b)%5 != 0 {
-		t.Fatalf("%s: %d bytes is not a whole number of 5-byte events", path, len(b))
-	}
-	s := &EventStream{Width: 34, Height: 34, Path: path}
-	for i := 0; i < len(b); i += 5 {
-		s.Events = append(s.Events, Event{X: uint16(b[i]), Y: uint16(b[i+1]), P: b[i+2] >> 7,
-			T: int64(binary.BigEndian.Uint32([]byte{0, b[i+2] & 0x7f, b[i+3], b[i+4]}))})
-	}
-	return s
-}
-
 // TestToFramesNMNIST cuts the real N-MNIST sample of ../shared/data
 // (4325 events, as its README states) into frames: every slicing that
 // covers the whole stream holds 4325 events.
 func TestToFramesNMNIST(t *testing.T) {
 	path := filepath.Join(sharedData(t, "event-samples"), "sample_nmnist.bin")
-	s := readNMNIST(t, path)
-	if err := s.Check(); err != nil {
+	s, err := ReadNMNISTFile(path)
+	if err != nil {
 		t.Fatal(err)
 	}
 	const N = 4325 // ../shared/data/README.md: sample_nmnist.bin, 4325 events
@@ -371,5 +349,58 @@ func TestToFramesNMNIST(t *testing.T) {
 	}
 	if got := sum32(f.Data); got != float64(N-lost) {
 		t.Errorf("tonic time bins: frames hold %v events, want %d − %d after %d µs", got, N, lost, end)
+	}
+}
+
+// TestFrameSetNMNISTSubset serves the 100 test samples of ../shared/data's
+// N-MNIST subset through a FrameSet and a Loader: every sample's frames
+// hold all of its events (TimeBins with LastToEnd loses none), and the
+// labels are those of the set.
+func TestFrameSetNMNISTSubset(t *testing.T) {
+	set, err := NMNIST(sharedData(t, "nmnist-small"), Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams, err := set.Streams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]int, set.Len())
+	for i, sm := range set.Samples {
+		labels[i] = sm.Label
+	}
+	fs, err := NewFrameSet(streams, labels, nil, FrameConfig{TimeBins: 8, LastToEnd: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, f := fs.Shape(); st != 8 || f != 2*34*34 {
+		t.Fatalf("shape %d, %d; want 8, 2312", st, f)
+	}
+	l, err := NewLoader(fs, LoaderConfig{BatchSize: 32}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := l.Epoch(t.Context())
+	defer ep.Close()
+	seen := 0
+	for ep.Next() {
+		b := ep.Batch()
+		for r := range b.Size {
+			i := b.Index[r]
+			var got float64
+			for tt := range b.Steps {
+				got += sum32(b.X[(tt*b.Size+r)*b.Features : (tt*b.Size+r+1)*b.Features])
+			}
+			if got != float64(len(streams[i].Events)) || b.Labels[r] != labels[i] {
+				t.Errorf("sample %d: frames hold %v events, the file %d; label %d, want %d", i, got, len(streams[i].Events), b.Labels[r], labels[i])
+			}
+			seen++
+		}
+	}
+	if err := ep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen != 100 { // ../shared/data/README.md: 100 test samples
+		t.Errorf("%d samples served, want 100", seen)
 	}
 }

@@ -340,7 +340,10 @@ func TestCompose(t *testing.T) {
 // 4325 events (../shared/data/README.md) that Downsample, the flips and
 // time reversal keep, and that Denoise thins.
 func TestTransformsNMNIST(t *testing.T) {
-	s := readNMNIST(t, filepath.Join(sharedData(t, "event-samples"), "sample_nmnist.bin"))
+	s, err := ReadNMNISTFile(filepath.Join(sharedData(t, "event-samples"), "sample_nmnist.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tr := range []Transform{Downsample{Factor: 2}, FlipLR{P: 1}, FlipUD{P: 1}, TimeReversal{P: 1}, TimeJitter{Std: 100, KeepNegative: true}} {
 		if n := len(apply(t, tr, s, rng).Events); n != 4325 {
