@@ -173,6 +173,33 @@
 //	}
 //	if err := ep.Err(); err != nil { ... }
 //
+// # Event cameras
+//
+// An event camera (a dynamic vision sensor, DVS) reports, per pixel and
+// asynchronously, each change of log brightness beyond a threshold: an
+// Event is (T µs, X, Y, P), P = 1 for a rise (ON) and 0 for a fall (OFF),
+// row 0 at the top of the sensor. An EventStream is one recording with its
+// sensor size; Check verifies bounds, polarity and time order.
+//
+// Each reader decodes one native format into an *EventStream, from an
+// io.Reader (ReadNMNIST, ...) or a file (ReadNMNISTFile, ...). A file is read
+// whole, then decoded from memory. Bytes that break the format give a
+// *FormatError naming the file, the byte offset and what is wrong: a
+// truncated file, an event outside the sensor, a timestamp that runs
+// backwards where the format does not allow it. No input makes a reader
+// panic (each one has a fuzz target).
+//
+//	N-MNIST .bin     ReadNMNIST: no header, 5 bytes per event (Orchard et
+//	                 al. 2015), 34 x 34 pixels, timestamps never decrease
+//
+// A labelled dataset is an EventSet: its samples (a file, its class and,
+// for datasets that cut several samples from one recording, a time window)
+// and the reader of its files. NMNIST finds N-MNIST in a folder, either the
+// full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
+// a subset with label files (train1K.txt, test100.txt: ../shared/data's
+// nmnist-small). EventSet.Stream decodes one sample, Streams all of them,
+// reading each file once.
+//
 // # Errors
 //
 // Errors at the boundary (files, network, configs) are returned as values:
