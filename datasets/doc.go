@@ -95,6 +95,43 @@
 // dense [Steps, B, Units] spike trains, and Spikes lists a sample's spikes
 // as (step, unit) pairs.
 //
+// # Audio: WAV files, mel filterbanks and spoken digits
+//
+// ReadWAV and ReadWAVFile decode RIFF WAVE files (PCM 8/16/24/32-bit, IEEE
+// float 32/64-bit, WAVE_FORMAT_EXTENSIBLE with either) into samples in
+// [-1, 1] and the sample rate; several channels are mixed to mono. Any
+// other encoding, a truncated data chunk or a missing chunk is a
+// *FormatError naming the file and the byte offset. EncodeWAV writes mono
+// 16-bit PCM.
+//
+// A Filterbank is the cochlea model: it cuts a signal into Hann-windowed
+// frames (25 ms every 10 ms by default), takes each frame's power spectrum
+// P(f) and sums it under Bands triangular filters evenly spaced in mel,
+// E_t(k) = Σ_f W(k, f) P_t(f), with the HTK mel scale 2595 log10(1 + f/700)
+// or Slaney's (linear below 1 kHz, logarithmic above), optionally with
+// Slaney's unit-area normalisation: the filters of librosa.filters.mel.
+// The test checks the energies against a numpy computation written from
+// these definitions (testdata/audio/melref.py). Resample converts between
+// sample rates with a windowed-sinc interpolator.
+//
+// EncodeAudio turns band energies into spikes; the features are ln(E +
+// Floor), mapped to [0, 1] per recording:
+//
+//	AudioCrossing  threshold crossing (send-on-delta): an up or down spike
+//	               whenever a band moves a Threshold away from its last
+//	               reference level; 2*Bands channels
+//	AudioDelta     snnTorch's spikegen.delta on successive frames; 2*Bands
+//	AudioRate      Bernoulli spikes with probability Gain*x; Bands channels
+//
+// LoadFSDD reads the Free Spoken Digit Dataset (WAV, 8 kHz) with its usual
+// split (recordings 0-4 of each speaker and digit are the test set) into an
+// AudioSet, a Dataset of spike trains [Steps, B, Channels] (80 steps of
+// 10 ms by default; longer recordings are cut, shorter ones end in silent
+// steps). A recording at another sample rate is an error naming the file
+// and its rate unless AudioConfig.Resample asks for conversion:
+//
+//	train, err := datasets.LoadFSDD(dir, datasets.Train, datasets.AudioConfig{})
+//
 // # Encoders
 //
 // A StaticEncoder turns a static batch [B, F] into a sequence [T, B, F],
