@@ -216,6 +216,8 @@
 //	                 timestamp pairs; DVS128 and DAVIS address layouts
 //	AEDAT 3.1        ReadAEDAT: packets with 28-byte headers, polarity
 //	                 events (DVS128 Gesture's recordings)
+//	AEDAT 4.0        ReadAEDAT: DV's FlatBuffer packets, LZ4-compressed
+//	                 (github.com/pierrec/lz4/v4); FlatBuffers read by hand
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)

@@ -9,8 +9,9 @@ import (
 
 // ReadAEDAT decodes an AEDAT file of jAER or iniVation's DV software from r,
 // the version taken from its first line: "#!AER-DAT2.0" or "#!AER-DAT3.1"
-// (and "#!AER-DAT4.0" when that reader is built in, see readAEDAT4). name is
-// used in errors. Another first line is an unknown format version.
+// or "#!AER-DAT4.0". name is used in errors. Another first line is an
+// unknown format version. Times are the file's own timestamps in µs: from
+// the camera's start in AEDAT 2.0 and 3.1, since the Unix epoch in 4.0.
 //
 // AEDAT 2.0 (jAER, inivation.gitlab.io/dv/dv-docs "AEDAT 2.0"): text header
 // lines starting with '#', then big-endian pairs of a 32-bit address and a
@@ -45,6 +46,21 @@ import (
 // "#Source N: <chip>" line (DVS128 128x128, DAVIS240 240x180, DAVIS346
 // 346x260, DVXplorer 640x480), or is the bounding box of the events.
 //
+// AEDAT 4.0 (iniVation's DV and dv-processing, "AEDAT 4.0"): the line
+// "#!AER-DAT4.0\r\n"; an int32 length and that many bytes of an IOHeader
+// FlatBuffer (identifier "IOHE": compression, dataTablePosition and
+// infoNode, an XML text describing the streams); then packets, each an
+// int32 stream id, an int32 size and size bytes of a size-prefixed
+// FlatBuffer, LZ4-frame-compressed when the header says LZ4 or LZ4_HIGH,
+// until dataTablePosition (the file's index of packets) or the end. Packets
+// of an event stream (typeIdentifier "EVTS" in the XML) hold an EventPacket
+// table whose field 0 is a vector of 16-byte Event structs: int64 t, int16
+// x, int16 y, bool on, 3 bytes of padding; packets of other streams
+// (frames, IMU, triggers) are skipped. The sensor size is the event
+// stream's sizeX and sizeY in the XML. Zstandard-compressed files are
+// refused. The FlatBuffers are read by hand (flatbuffers.dev, "Internals"),
+// every offset bounds-checked.
+//
 // A truncated file, a packet whose event size does not fit its type, a
 // packet that runs past the end of the file, an event outside the sensor and
 // a timestamp that runs backwards are *FormatError naming the byte offset.
@@ -57,9 +73,6 @@ func ReadAEDATFile(path string) (*EventStream, error) {
 	return readEventFile(path, decodeAEDAT)
 }
 
-// aedat4Decoder decodes AEDAT 4.0 bodies; nil until that reader is built in.
-var aedat4Decoder func(b []byte, name string) (*EventStream, error)
-
 func decodeAEDAT(b []byte, name string) (*EventStream, error) {
 	first := b
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -71,8 +84,8 @@ func decodeAEDAT(b []byte, name string) (*EventStream, error) {
 		return decodeAEDAT2(b, name)
 	case v == "#!AER-DAT3.1":
 		return decodeAEDAT3(b, name)
-	case v == "#!AER-DAT4.0" && aedat4Decoder != nil:
-		return aedat4Decoder(b, name)
+	case v == "#!AER-DAT4.0":
+		return decodeAEDAT4(b, name)
 	case strings.HasPrefix(v, "#!AER-DAT"):
 		return nil, formatErr(name, 0, "unknown format version %q (AEDAT 2.0, 3.1 and 4.0 are read)", strings.TrimPrefix(v, "#!AER-DAT"))
 	}

@@ -134,3 +134,9 @@ func BenchmarkReadAEDAT3(b *testing.B) {
 	p := writeBenchFile(b, "bench.aedat", cat3(packets...))
 	benchEvents(b, p, decodeAEDAT, ReadAEDATFile)
 }
+
+// BenchmarkReadAEDAT4 decodes the AEDAT 4.0 sample (LZ4-compressed
+// packets, 111954 events).
+func BenchmarkReadAEDAT4(b *testing.B) {
+	benchEvents(b, filepath.Join(sharedData(b, "event-samples"), "sample.aedat4"), decodeAEDAT, ReadAEDATFile)
+}
