@@ -59,6 +59,12 @@ func TestDenoiseHandWorked(t *testing.T) {
 	if got := apply(t, Denoise{FilterTime: 11, Diagonals: true}, s, nil).Events; !slices.Contains(got, ev[6]) {
 		t.Errorf("FilterTime 11 with diagonals drops f: %v", got)
 	}
+	// Times near the end of int64: t + FilterTime saturates instead of
+	// wrapping to a negative expiry.
+	late := &EventStream{Width: 2, Height: 1, Path: "late", Events: []Event{{T: math.MaxInt64 - 2}, {T: math.MaxInt64 - 1, X: 1}}}
+	if got := apply(t, Denoise{FilterTime: 1 << 40}, late, nil).Events; !slices.Equal(got, late.Events[1:]) {
+		t.Errorf("late events: %v, want the second", got)
+	}
 	// Events on the border of the sensor look outside it without error.
 	corner := &EventStream{Width: 2, Height: 2, Path: "corner", Events: []Event{{T: 0}, {T: 1, X: 1, Y: 1}, {T: 2, X: 1}}}
 	if got := apply(t, Denoise{FilterTime: 5, Diagonals: true}, corner, nil).Events; !slices.Equal(got, corner.Events[1:]) {
