@@ -153,8 +153,8 @@
 // # Batches and the Loader
 //
 // A Dataset has a length, a per-sample shape (steps, features) and a Fill
-// method that writes chosen samples into a Batch. ImageSet, Randman, Subset
-// and Encoded are Datasets.
+// method that writes chosen samples into a Batch. ImageSet, Randman, Subset,
+// Sequences and Encoded are Datasets.
 //
 // A Loader serves a Dataset in batches of LoaderConfig.BatchSize, optionally
 // shuffled (a new order each epoch, drawn from the loader's *rand.Rand) and
@@ -172,6 +172,22 @@
 //		b := ep.Batch() // b.X is [b.Steps, b.Size, b.Features], b.Labels is [b.Size]
 //	}
 //	if err := ep.Err(); err != nil { ... }
+//
+// # Sequences of their own lengths
+//
+// A Dataset that is also VarLen gives each sample its own number of steps
+// (SampleSteps), up to the steps of its Shape; Sequences is one, held in
+// memory, and a Subset of one is one too. The Loader batches such a set to
+// the longest sample of each batch rather than of the dataset: the batch is
+// [max length, B, F], each shorter sequence padded with zeros at its end,
+// and Batch.Lengths holds every sample's length (it stays empty when no
+// sample is shorter than the batch, which is then an ordinary batch).
+// Batch.Len and Batch.Mask read it. LoaderConfig.Bucket sorts runs of
+// Bucket·BatchSize samples by length before batching, so that a batch holds
+// samples of similar lengths and little padding. Whatever reduces over
+// time (losses, read-outs, firing rates) must count only the valid steps:
+// package loss's functions with the suffix Len do, and train passes the
+// lengths through.
 //
 // # Event cameras
 //
@@ -191,14 +207,20 @@
 //
 //	N-MNIST .bin     ReadNMNIST: no header, 5 bytes per event (Orchard et
 //	                 al. 2015), 34 x 34 pixels, timestamps never decrease
+//	Prophesee DAT    ReadDAT: '%' header lines, type and size bytes, 8 bytes
+//	                 per event (N-CARS; version 2)
+//	Prophesee RAW    ReadEVT: '%' header naming the encoding and geometry;
+//	                 EVT 2.0 (32-bit words) or EVT 3.0 (16-bit words,
+//	                 vectorised); the timestamp counter's wraps are unrolled
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)
 // and the reader of its files. NMNIST finds N-MNIST in a folder, either the
 // full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
-// nmnist-small). EventSet.Stream decodes one sample, Streams all of them,
-// reading each file once.
+// nmnist-small). NCARS reads N-CARS' {background,cars}/*.dat folders.
+// EventSet.Stream decodes one sample, Streams all of them, reading each file
+// once.
 //
 // # Event streams: transforms and frames
 //
