@@ -257,6 +257,28 @@
 // while every layer's input activity stays below infer.EventActivity (both
 // then run event-driven).
 //
+// # A cache of converted tensors
+//
+// A Cache keeps tensors converted from source files on disk, keyed by the
+// source's identity (path, size and modification time, or with HashSource
+// the SHA-256 of its bytes) and a canonical description of the conversion,
+// so that changing either makes a new entry. Entries are written atomically
+// (temporary file, sync, rename), verified on every read (magic, key, shape
+// and a CRC-32C), and a corrupt one is reported (Cache.Report, a
+// *FormatError naming the entry's file) and made again. NewCache("") puts the
+// entries in os.UserCacheDir()/spikegrad/cache. CachedSet serves samples
+// converted by a function through a Cache; EventFrames makes one of an
+// EventSet cut into frames after a deterministic Transform
+// (DescribeTransform is the canonical description):
+//
+//	cache, err := datasets.NewCache("")
+//	set, err := datasets.NMNIST(dir, datasets.Train)
+//	frames, err := datasets.EventFrames(set, datasets.Denoise{FilterTime: 10000}, datasets.FrameConfig{TimeBins: 10}, cache)
+//	loader, err := datasets.NewLoader(frames, datasets.LoaderConfig{BatchSize: 32, Shuffle: true}, rng)
+//
+// The first epoch decodes each file and writes its entry, later epochs (and
+// runs) read the entries. Random augmentations belong after the cache.
+//
 // # Errors
 //
 // Errors at the boundary (files, network, configs) are returned as values:
