@@ -43,6 +43,13 @@
 // the first neuron layer once and LIF.ScanConst takes the constant input
 // without repeating it.
 //
+// A batch of variable-length sequences is padded with zeros at the end of
+// each shorter one. Per-step layers and causal scans keep the padding out of
+// the valid steps, so Forward needs no mask; Sequential.CheckPadding tells
+// whether a network, in its current mode, does so (BatchNorm in training or
+// in mode per_step does not), and Trace.Lengths carries the lengths to the
+// losses.
+//
 // # Images
 //
 // A sequence is always [T, B, F]. A convolution or pooling layer takes the
