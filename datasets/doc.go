@@ -207,14 +207,20 @@
 //
 //	N-MNIST .bin     ReadNMNIST: no header, 5 bytes per event (Orchard et
 //	                 al. 2015), 34 x 34 pixels, timestamps never decrease
+//	Prophesee DAT    ReadDAT: '%' header lines, type and size bytes, 8 bytes
+//	                 per event (N-CARS; version 2)
+//	Prophesee RAW    ReadEVT: '%' header naming the encoding and geometry;
+//	                 EVT 2.0 (32-bit words) or EVT 3.0 (16-bit words,
+//	                 vectorised); the timestamp counter's wraps are unrolled
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)
 // and the reader of its files. NMNIST finds N-MNIST in a folder, either the
 // full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
-// nmnist-small). EventSet.Stream decodes one sample, Streams all of them,
-// reading each file once.
+// nmnist-small). NCARS reads N-CARS' {background,cars}/*.dat folders.
+// EventSet.Stream decodes one sample, Streams all of them, reading each file
+// once.
 //
 // # Event streams: transforms and frames
 //

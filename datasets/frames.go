@@ -261,9 +261,9 @@ func (c FrameConfig) slices(ev []Event) [][2]int {
 	}
 }
 
-// accumulate writes the frames of the slices sl of s into dst: frame t
-// occupies dst[t·stride : t·stride+F] (F the values of a frame), which it
-// overwrites. s has passed Check.
+// accumulate adds the frames of the slices sl of s into dst, which the
+// caller has zeroed: frame t occupies dst[t·stride : t·stride+F] (F the
+// values of a frame). s has passed Check.
 func (c FrameConfig) accumulate(dst []float32, stride int, s *EventStream, sl [][2]int) {
 	HW, W := s.Height*s.Width, s.Width
 	F := c.channels() * HW
@@ -273,7 +273,6 @@ func (c FrameConfig) accumulate(dst []float32, stride int, s *EventStream, sl []
 	}
 	for t, r := range sl {
 		f := dst[t*stride : t*stride+F]
-		clear(f)
 		if c.Binary {
 			for _, e := range s.Events[r[0]:r[1]] {
 				f[int(e.P)*chStride+int(e.Y)*W+int(e.X)] = 1
@@ -427,8 +426,10 @@ func (s *FrameSet) Fill(b *Batch, idx []int) error {
 			return fmt.Errorf("datasets: FrameSet.Fill: stream %d (%s): its frames have %d values, the set %d",
 				i, st.Path, f, s.features)
 		}
-		sl := s.Config.slices(st.Events)
-		s.Config.accumulate(b.X[r*s.features:], B*s.features, st, sl)
+		for t := range s.steps {
+			clear(b.X[(t*B+r)*s.features : (t*B+r+1)*s.features])
+		}
+		s.Config.accumulate(b.X[r*s.features:], B*s.features, st, s.Config.slices(st.Events))
 		b.Labels[r] = s.Labels[i]
 	}
 	return nil

@@ -264,6 +264,9 @@ func TestFrameSet(t *testing.T) {
 		t.Fatalf("shape %d, %d, len %d; want 3, 12, 2", st, f, set.Len())
 	}
 	b := NewBatch(3, 2, 12)
+	for i := range b.X {
+		b.X[i] = 7 // a reused batch: Fill must overwrite every value
+	}
 	if err := set.Fill(b, []int{1, 0}); err != nil {
 		t.Fatal(err)
 	}

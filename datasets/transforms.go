@@ -113,8 +113,12 @@ func (d Denoise) Apply(s *EventStream, _ *rand.Rand) (*EventStream, error) {
 	out := make([]Event, 0, len(s.Events))
 	for _, e := range s.Events {
 		p := (int(e.Y)+1)*W2 + int(e.X) + 1
-		expiry[p] = e.T + d.FilterTime
 		t := e.T
+		if t > math.MaxInt64-d.FilterTime {
+			expiry[p] = math.MaxInt64 // t + FilterTime, saturated
+		} else {
+			expiry[p] = t + d.FilterTime
+		}
 		keep := expiry[p-1] > t || expiry[p+1] > t || expiry[p-W2] > t || expiry[p+W2] > t
 		if !keep && d.Diagonals {
 			keep = expiry[p-W2-1] > t || expiry[p-W2+1] > t || expiry[p+W2-1] > t || expiry[p+W2+1] > t
