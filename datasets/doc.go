@@ -183,8 +183,8 @@
 // # Batches and the Loader
 //
 // A Dataset has a length, a per-sample shape (steps, features) and a Fill
-// method that writes chosen samples into a Batch. ImageSet, Randman, Subset
-// and Encoded are Datasets.
+// method that writes chosen samples into a Batch. ImageSet, Randman, Subset,
+// Sequences and Encoded are Datasets.
 //
 // A Loader serves a Dataset in batches of LoaderConfig.BatchSize, optionally
 // shuffled (a new order each epoch, drawn from the loader's *rand.Rand) and
@@ -202,6 +202,22 @@
 //		b := ep.Batch() // b.X is [b.Steps, b.Size, b.Features], b.Labels is [b.Size]
 //	}
 //	if err := ep.Err(); err != nil { ... }
+//
+// # Sequences of their own lengths
+//
+// A Dataset that is also VarLen gives each sample its own number of steps
+// (SampleSteps), up to the steps of its Shape; Sequences is one, held in
+// memory, and a Subset of one is one too. The Loader batches such a set to
+// the longest sample of each batch rather than of the dataset: the batch is
+// [max length, B, F], each shorter sequence padded with zeros at its end,
+// and Batch.Lengths holds every sample's length (it stays empty when no
+// sample is shorter than the batch, which is then an ordinary batch).
+// Batch.Len and Batch.Mask read it. LoaderConfig.Bucket sorts runs of
+// Bucket·BatchSize samples by length before batching, so that a batch holds
+// samples of similar lengths and little padding. Whatever reduces over
+// time (losses, read-outs, firing rates) must count only the valid steps:
+// package loss's functions with the suffix Len do, and train passes the
+// lengths through.
 //
 // # Event cameras
 //
@@ -221,14 +237,83 @@
 //
 //	N-MNIST .bin     ReadNMNIST: no header, 5 bytes per event (Orchard et
 //	                 al. 2015), 34 x 34 pixels, timestamps never decrease
+//	Prophesee DAT    ReadDAT: '%' header lines, type and size bytes, 8 bytes
+//	                 per event (N-CARS; version 2)
+//	Prophesee RAW    ReadEVT: '%' header naming the encoding and geometry;
+//	                 EVT 2.0 (32-bit words) or EVT 3.0 (16-bit words,
+//	                 vectorised); the timestamp counter's wraps are unrolled
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)
 // and the reader of its files. NMNIST finds N-MNIST in a folder, either the
 // full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
-// nmnist-small). EventSet.Stream decodes one sample, Streams all of them,
-// reading each file once.
+// nmnist-small). NCARS reads N-CARS' {background,cars}/*.dat folders.
+// EventSet.Stream decodes one sample, Streams all of them, reading each file
+// once.
+//
+// # Event streams: transforms and frames
+//
+// A Transform changes an EventStream and returns a new stream, never
+// touching its input; the random ones draw only from the *rand.Rand passed
+// to Apply. They follow tonic's transforms
+// (tonic.transforms, v1.4), each type's comment giving the exact definition
+// and where it differs:
+//
+//	Denoise         drop an event with no event at a neighbouring pixel within
+//	                FilterTime µs before it (4-neighbourhood, or 8 with Diagonals)
+//	Downsample      x/Factor, y/Factor on a sensor ⌈W/Factor⌉×⌈H/Factor⌉
+//	TimeJitter      add N(0, Std²) µs to each time, sort again, drop t < 0
+//	FlipLR, FlipUD  mirror the sensor with probability P
+//	TimeReversal    t' = tN − t, order reversed, ON ↔ OFF, with probability P
+//	CropTime        keep Min ≤ t ≤ Max
+//	RandomCropTime  keep a random window of Duration µs
+//	Compose         apply several in order
+//
+// ToFrames cuts a stream into frames as a FrameConfig says: by a time
+// window, an event count, a fixed number of time bins or of event bins
+// (tonic's ToFrame, with its overlaps and incomplete last frame; LastToEnd
+// gives SpikingJelly's integrate_events_by_fixed_frames_number, split_by
+// "time" or "number", where no event is lost). A frame counts the events of
+// each pixel in two polarity channels (channel 0 OFF, 1 ON) or, with
+// MergePolarity, in one; Binary makes it a spike map (1 where the count is
+// positive). Frames hold [Steps, C, H, W] row-major: one frame is the
+// channel-major feature vector layers.Conv2d reads.
+//
+//	f, err := datasets.ToFrames(stream, datasets.FrameConfig{TimeBins: 20, LastToEnd: true, Binary: true})
+//
+// For a batch, StackFrames writes the frames of B samples into the
+// time-major [T, B, C·H·W] sequence a network's Forward takes, and a
+// FrameSet serves streams, transformed at every epoch and cut into frames,
+// as a Dataset for the Loader (or for infer.Engine.Run). Frames.Events
+// gives, for each step, the ascending flat indices of the nonzero values:
+// the input of infer.Engine.Step (infer.Input.Events), which runs the
+// event-driven products on them without a dense tensor; fed this way a
+// network computes the same outputs as on the dense frames, bit for bit
+// while every layer's input activity stays below infer.EventActivity (both
+// then run event-driven).
+//
+// # A cache of converted tensors
+//
+// A Cache keeps tensors converted from source files on disk, keyed by the
+// source's identity (path, size and modification time, or with HashSource
+// the SHA-256 of its bytes) and a canonical description of the conversion,
+// so that changing either makes a new entry. Entries are written atomically
+// (temporary file, sync, rename), verified on every read (magic, key, shape
+// and a CRC-32C), and a corrupt one is reported (Cache.Report, a
+// *FormatError naming the entry's file) and made again. NewCache("") puts the
+// entries in os.UserCacheDir()/spikegrad/cache. CachedSet serves samples
+// converted by a function through a Cache; EventFrames makes one of an
+// EventSet cut into frames after a deterministic Transform
+// (DescribeTransform is the canonical description):
+//
+//	cache, err := datasets.NewCache("")
+//	set, err := datasets.NMNIST(dir, datasets.Train)
+//	frames, err := datasets.EventFrames(set, datasets.Denoise{FilterTime: 10000}, datasets.FrameConfig{TimeBins: 10}, cache)
+//	loader, err := datasets.NewLoader(frames, datasets.LoaderConfig{BatchSize: 32, Shuffle: true}, rng)
+//
+// The first epoch decodes each file and writes its entry, later epochs (and
+// runs) read the entries. Random augmentations belong after the cache.
 //
 // # Errors
 //

@@ -59,3 +59,50 @@ func benchEvents(b *testing.B, path string, dec func(b []byte, name string) (*Ev
 func BenchmarkReadNMNIST(b *testing.B) {
 	benchEvents(b, filepath.Join(sharedData(b, "event-samples"), "sample_nmnist.bin"), decodeNMNIST, ReadNMNISTFile)
 }
+
+func BenchmarkReadDAT(b *testing.B) {
+	benchEvents(b, filepath.Join(sharedData(b, "event-samples"), "sample_ncars.dat"), decodeDAT, ReadDATFile)
+}
+
+// writeBenchFile writes b to a file in a temporary folder and returns its path.
+func writeBenchFile(b *testing.B, name string, data []byte) string {
+	p := filepath.Join(b.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkReadEVT2 decodes a synthetic EVT 2.0 stream of 2^20 events
+// (there is no EVT 2.0 sample file): 16 events per EVT_TIME_HIGH word, at
+// pixels spread over a 640x480 sensor.
+func BenchmarkReadEVT2(b *testing.B) {
+	var words []uint32
+	for i := range 1 << 20 {
+		if i%16 == 0 {
+			words = append(words, 0x80000000|uint32(i/16))
+		}
+		x, y := uint32(i*7919%640), uint32(i*104729%480)
+		words = append(words, uint32(i&1)<<28|uint32(i%16*4)<<22|x<<11|y)
+	}
+	p := writeBenchFile(b, "bench.raw", evt2Words(evt2Header, words...))
+	benchEvents(b, p, decodeEVT, ReadEVTFile)
+}
+
+// BenchmarkReadEVT3 decodes a synthetic EVT 3.0 stream of about 2^20
+// events on a 1280x720 sensor: per time step one EVT_TIME_LOW, one
+// EVT_ADDR_Y, two single EVT_ADDR_X events and a VECT_BASE_X with a VECT_12
+// of 6 events (the vectors are what make EVT 3.0 compact).
+func BenchmarkReadEVT3(b *testing.B) {
+	var words []uint16
+	for i := range 1 << 17 {
+		if i%4096 == 0 {
+			words = append(words, 0x8000|uint16(i/4096))
+		}
+		y := uint16(i * 104729 % 720)
+		x := uint16(i * 7919 % 1200)
+		words = append(words, 0x6000|uint16(i%4096), y, 0x2000|x, 0x2800|(x+1), 0x3000|x, 0x4000|0x0A5A)
+	}
+	p := writeBenchFile(b, "bench.raw", evt3Words(evt3Header, words...))
+	benchEvents(b, p, decodeEVT, ReadEVTFile)
+}

@@ -26,7 +26,9 @@ type RunOptions struct {
 // dataset's labels, work per sample). A static dataset (one step per
 // sample) is encoded as the model's Encoding says, over the model's Steps;
 // a sequence dataset is run as it is, its values taken as spikes unless the
-// encoding is direct.
+// encoding is direct. A dataset of sequences of their own lengths
+// (datasets.IsVarLen) is refused with an error: the engine runs every
+// sample for the model's steps.
 func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error) {
 	total := make([]layerCount, len(e.layers))
 	var s *State
@@ -71,6 +73,9 @@ func addCounts(total, c []layerCount) {
 func eachBatch(m *Model, in int, ds datasets.Dataset, opt RunOptions,
 	run func(x []float32, steps, B int, constant bool, preds []int) error) (preds []int, correct, steps int, err error) {
 	dsSteps, features := ds.Shape()
+	if datasets.IsVarLen(ds) {
+		return nil, 0, 0, fmt.Errorf("infer: the dataset's samples have lengths of their own (datasets.VarLen, up to %d steps); the engine runs batches of the model's %d steps and would count the padding of the shorter ones", dsSteps, m.Steps)
+	}
 	if features != in {
 		return nil, 0, 0, fmt.Errorf("infer: the dataset has %d features per step, the model takes %d", features, in)
 	}

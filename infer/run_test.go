@@ -157,4 +157,11 @@ func TestRunSpikesChecked(t *testing.T) {
 	if _, _, err := e.Run(&seqSet{x: ds.x, T: T - 1, f: F, n: n}, infer.RunOptions{}); err == nil {
 		t.Error("sequences of another length: no error")
 	}
+	vl, err := datasets.NewSequences([][]float32{make([]float32, T*F), make([]float32, 2*F)}, []int{0, 1}, F)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Run(vl, infer.RunOptions{}); err == nil || !strings.Contains(err.Error(), "lengths of their own") {
+		t.Errorf("sequences of their own lengths: error %v, want one saying so", err)
+	}
 }

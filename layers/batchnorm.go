@@ -225,6 +225,22 @@ func (l *BatchNorm) SetTraining(rng *rand.Rand) { l.training = rng != nil }
 // Training reports whether the layer is in training mode.
 func (l *BatchNorm) Training() bool { return l.training }
 
+// checkPadding refuses a batch of variable-length sequences padded at
+// their ends in mode BNPerStep, and in training in the other modes: the
+// statistics would count the padded steps. In inference (running
+// statistics) each value is normalised on its own.
+func (l *BatchNorm) checkPadding() error {
+	switch {
+	case l.perStep():
+		return &ConfigError{Kind: model.KindBatchNorm, Layer: l.name, Field: "mode", Value: string(l.Config.Mode),
+			Msg: "keeps statistics per time step of sequences of exactly steps steps; it cannot take a batch of variable-length sequences padded to the longest"}
+	case l.training:
+		return &ConfigError{Kind: model.KindBatchNorm, Layer: l.name, Field: "mode", Value: string(l.Config.Mode),
+			Msg: "in training, the batch statistics would count the padded steps of a batch of variable-length sequences; train on batches of one length (each sample's length equal) or without BatchNorm"}
+	}
+	return nil
+}
+
 // Spec describes the layer for a model file: a model.BatchNorm.
 func (l *BatchNorm) Spec() model.Layer {
 	c := l.Config

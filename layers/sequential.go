@@ -79,6 +79,13 @@ type stepsNeeder interface {
 type Trace struct {
 	Out    *autograd.Var // the last layer's output, [T, B, N]
 	Layers []LayerTrace
+	// Lengths holds the valid steps of each sample, [B], when the batch is
+	// padded (sequences of their own lengths, datasets.Batch.Lengths):
+	// steps t >= Lengths[b] of sample b are padding, which a loss or
+	// read-out of the trace must not count (package loss's Len functions).
+	// Forward leaves it nil; the caller that knows the lengths sets it
+	// (train.Fit and train.Evaluate do).
+	Lengths []int
 }
 
 // LayerTrace is one layer's part of a Trace.
@@ -112,7 +119,7 @@ func (tr *Trace) Mem() *autograd.Var {
 // that resets its tape thus allocates no Trace after the first.
 func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trace {
 	tr := autograd.Pooled[Trace](t)
-	tr.Out, tr.Layers = nil, tr.Layers[:0]
+	tr.Out, tr.Layers, tr.Lengths = nil, tr.Layers[:0], nil
 	constant := x.Dims() == 2
 	if constant && steps <= 0 {
 		panic(&autograd.ShapeError{Op: "Sequential.Forward", Shapes: [][]int{append([]int(nil), x.Shape()...)},
@@ -148,4 +155,32 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 	}
 	tr.Out = h
 	return tr
+}
+
+// paddingChecker is a layer that may let the padding of a batch of
+// variable-length sequences reach the valid steps in its current mode.
+type paddingChecker interface {
+	checkPadding() error
+}
+
+// CheckPadding reports whether the network, in its current mode (training
+// or inference, SetTraining), can run a batch of variable-length sequences
+// padded with zeros at the end of the shorter ones without the padding
+// changing any valid step's value or gradient. Linear and convolutional
+// layers, pooling and Flatten map each step on its own; neuron scans and
+// Delay are causal, so steps after a sequence's end never reach it;
+// Dropout's mask is drawn per sample and feature, not per step. BatchNorm
+// is the exception: in training its batch statistics would count the
+// padded steps, and in mode BNPerStep it keeps statistics per step. For
+// such a layer CheckPadding returns a *ConfigError naming it and the field
+// "mode".
+func (s *Sequential) CheckPadding() error {
+	for _, l := range s.Layers {
+		if c, ok := l.(paddingChecker); ok {
+			if err := c.checkPadding(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
