@@ -113,7 +113,7 @@
 // current w driven by the membrane and the spikes, with their parameters
 // per neuron, clamped to ranges and trained, and the boxcar surrogate by
 // default; PLIF learns its time constant. ALIF, AdLIF and PLIF run as one
-// fused scan; RadLIF steps its recurrent product as the recurrent layers
+// fused scan, RadLIF as one fused recurrent scan as the recurrent layers
 // above. A network for SHD's 700 inputs and 20 classes:
 //
 //	net := layers.NewSequential(
