@@ -51,6 +51,18 @@ copy:
 	MOVQ SI, AX
 	MOVQ DI, BX
 	MOVQ R11, CX
+	// The common widths (the panels of the AVX-512 and AVX2 kernels) copy
+	// a panel row in straight-line moves.
+	CMPQ R12, $32
+	JEQ  w8
+	CMPQ R12, $48
+	JEQ  w12
+	CMPQ R12, $64
+	JEQ  w16
+	CMPQ R12, $128
+	JEQ  w32
+	CMPQ R12, $192
+	JEQ  w48
 
 panel:
 	MOVQ R12, DX
@@ -86,6 +98,73 @@ next:
 	ADDQ R8, BX
 	DECQ CX
 	JNZ  panel
+	JMP  rowdone
+
+w8:
+	VMOVUPS (AX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w8
+	JMP  rowdone
+
+w12:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), X1
+	VMOVUPS Y0, (BX)
+	VMOVUPS X1, 32(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w12
+	JMP  rowdone
+
+w16:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w16
+	JMP  rowdone
+
+w32:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w32
+	JMP  rowdone
+
+w48:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w48
+
+rowdone:
 	ADDQ R9, SI
 	ADDQ R12, DI
 	DECQ R10
