@@ -88,7 +88,7 @@ func TestFilterbankReference(t *testing.T) {
 				Rate, Frame, Hop, Nfft, Bands int
 				Fmin, Fmax                    float64
 				Scale                         string
-				Area                          bool
+				Area, Gammatone               bool
 			}
 			Frames   int
 			Energies []float64
@@ -97,12 +97,12 @@ func TestFilterbankReference(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	if len(ref.Cases) != 2 {
-		t.Fatalf("%d cases in melref.json, want 2", len(ref.Cases))
+	if len(ref.Cases) != 4 {
+		t.Fatalf("%d cases in melref.json, want 4", len(ref.Cases))
 	}
 	for _, c := range ref.Cases {
 		cfg := FilterbankConfig{Rate: c.Config.Rate, Frame: c.Config.Frame, Hop: c.Config.Hop, FFT: c.Config.Nfft,
-			Bands: c.Config.Bands, FMin: c.Config.Fmin, FMax: c.Config.Fmax, AreaNorm: c.Config.Area}
+			Bands: c.Config.Bands, FMin: c.Config.Fmin, FMax: c.Config.Fmax, AreaNorm: c.Config.Area, Gammatone: c.Config.Gammatone}
 		if c.Config.Scale == "slaney" {
 			cfg.Scale = MelSlaney
 		}
@@ -132,6 +132,23 @@ func TestFilterbankReference(t *testing.T) {
 					t.Errorf("%s: frame %d band %d: %g, want %g (%s)", c.Name, tt, k, e[i], c.Energies[i], ref.Source)
 				}
 			}
+		}
+	}
+}
+
+// TestERB checks the ERB formulas at points worked out by hand from
+// Glasberg and Moore (1990): ERB(1 kHz) = 24.7*(4.37+1) = 132.639 Hz, and
+// the ERB-rate at 1 kHz is 21.4 log10(5.37) = 15.62.
+func TestERB(t *testing.T) {
+	if got := ERB(1000); math.Abs(got-132.639) > 1e-9 {
+		t.Errorf("ERB(1000) = %g, want 132.639", got)
+	}
+	if got := HzToERBRate(1000); math.Abs(got-21.4*math.Log10(5.37)) > 1e-12 || math.Abs(got-15.62) > 0.005 {
+		t.Errorf("ERB-rate(1000) = %g, want 15.62", got)
+	}
+	for _, f := range []float64{0, 50, 1000, 3999} {
+		if got := ERBRateToHz(HzToERBRate(f)); math.Abs(got-f) > 1e-9*max(1, f) {
+			t.Errorf("ERBRateToHz(HzToERBRate(%g)) = %g", f, got)
 		}
 	}
 }
