@@ -269,28 +269,41 @@ func (fb *Filterbank) Energies(x []float32) []float32 {
 	c := fb.cfg
 	frames := fb.Frames(len(x))
 	out := make([]float32, frames*c.Bands)
-	for t := range frames {
-		start := t * c.Hop
-		for n := range fb.buf {
-			var v float64
-			if n < c.Frame && start+n < len(x) {
-				v = float64(x[start+n]) * fb.window[n]
-			}
-			fb.buf[n] = complex(v, 0)
+	sample := func(t, n int) float64 {
+		if start := t * c.Hop; t < frames && n < c.Frame && start+n < len(x) {
+			return float64(x[start+n]) * fb.window[n]
+		}
+		return 0
+	}
+	// Two real frames a and b share one complex transform of z = a + ib:
+	// A(j) = (Z(j) + conj Z(N-j))/2 and B(j) = (Z(j) - conj Z(N-j))/(2i),
+	// so |A|² and |B|² follow from Z(j) and Z(N-j).
+	n := c.FFT
+	for t := 0; t < frames; t += 2 {
+		for i := range fb.buf {
+			fb.buf[i] = complex(sample(t, i), sample(t+1, i))
 		}
 		fft(fb.buf, fb.twiddle)
-		for j := range fb.power {
-			v := fb.buf[j]
-			fb.power[j] = float32(real(v)*real(v) + imag(v)*imag(v))
-		}
-		row := out[t*c.Bands : (t+1)*c.Bands]
-		for k := range row {
-			w := fb.weights[k]
-			var s float32
-			for j := fb.lo[k]; j < fb.hi[k]; j++ {
-				s += w[j] * fb.power[j]
+		for f := t; f < min(t+2, frames); f++ {
+			for j := range fb.power {
+				z, zc := fb.buf[j], cmplx.Conj(fb.buf[(n-j)%n])
+				var v complex128
+				if f == t {
+					v = (z + zc) / 2
+				} else {
+					v = (z - zc) / complex(0, 2)
+				}
+				fb.power[j] = float32(real(v)*real(v) + imag(v)*imag(v))
 			}
-			row[k] = s
+			row := out[f*c.Bands : (f+1)*c.Bands]
+			for k := range row {
+				w := fb.weights[k]
+				var s float32
+				for j := fb.lo[k]; j < fb.hi[k]; j++ {
+					s += w[j] * fb.power[j]
+				}
+				row[k] = s
+			}
 		}
 	}
 	return out

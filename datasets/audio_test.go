@@ -260,3 +260,30 @@ func TestEncodeAudio(t *testing.T) {
 		t.Errorf("rate counts %v of %d steps, want 0, about %d, %d (gain 2: p = 0, 0.5, 1)", n, steps, steps/2, steps)
 	}
 }
+
+// TestFilterbankFramePairs checks that every frame's energies, computed two
+// frames per transform, equal those of the frame alone (a signal of
+// exactly Frame samples has one frame), for even and odd frame counts.
+func TestFilterbankFramePairs(t *testing.T) {
+	fb, err := NewFilterbank(FilterbankConfig{Rate: 8000, Bands: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fb.Config()
+	for _, n := range []int{c.Frame + 4*c.Hop, c.Frame + 5*c.Hop - 3} {
+		x := refSignal(n)
+		e := fb.Energies(x)
+		frames := fb.Frames(n)
+		for f := range frames {
+			frame := make([]float32, c.Frame)
+			copy(frame, x[f*c.Hop:min(n, f*c.Hop+c.Frame)])
+			one := fb.Energies(frame)
+			for k := range c.Bands {
+				got, want := e[f*c.Bands+k], one[k]
+				if math.Abs(float64(got-want)) > 1e-5*math.Abs(float64(want))+1e-12 {
+					t.Errorf("%d samples, frame %d band %d: %g, alone %g", n, f, k, got, want)
+				}
+			}
+		}
+	}
+}
