@@ -288,7 +288,10 @@
 // For a batch, StackFrames writes the frames of B samples into the
 // time-major [T, B, C·H·W] sequence a network's Forward takes, and a
 // FrameSet serves streams, transformed at every epoch and cut into frames,
-// as a Dataset for the Loader (or for infer.Engine.Run). Frames.Events
+// as a Dataset for the Loader (or for infer.Engine.Run). With TimeWindow
+// or EventCount every stream has its own number of frames: a
+// FrameSequences is then a VarLen dataset, batched to the longest sample
+// of each batch with the lengths in Batch.Lengths. Frames.Events
 // gives, for each step, the ascending flat indices of the nonzero values:
 // the input of infer.Engine.Step (infer.Input.Events), which runs the
 // event-driven products on them without a dense tensor; fed this way a

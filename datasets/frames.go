@@ -434,3 +434,101 @@ func (s *FrameSet) Fill(b *Batch, idx []int) error {
 	}
 	return nil
 }
+
+// FrameSequences is a VarLen Dataset of event streams cut by TimeWindow or
+// EventCount, where every stream has its own number of frames: sample i is
+// ToFrames(Streams[i], Config), [steps_i, C·H·W], with class Labels[i]. A
+// Loader batches the samples to the longest of each batch (not of the
+// dataset) and records each sample's length in Batch.Lengths, so that the
+// padding after a shorter sample is zeros that the losses, read-outs and
+// neuron scans of a variable-length batch do not count (see VarLen).
+//
+// The frames are cut at every Fill; NewFrameSequences checks every stream
+// and counts its frames once. There is no Transform: a random one would
+// change a stream's number of frames after the Loader has sized the batch.
+// Apply deterministic transforms (Denoise, Downsample, CropTime) to the
+// streams beforehand, or augment through a FrameSet with TimeBins or
+// EventBins.
+type FrameSequences struct {
+	Streams []*EventStream
+	Labels  []int
+	Config  FrameConfig
+
+	steps             []int
+	longest, features int
+}
+
+// NewFrameSequences returns the FrameSequences of the streams and labels.
+// The error names a bad FrameConfig field (it must use TimeWindow or
+// EventCount), a stream that fails Check, a stream whose sensor differs
+// from the first's, or a count of labels that is not the count of streams.
+func NewFrameSequences(streams []*EventStream, labels []int, c FrameConfig) (*FrameSequences, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	if c.fixedSteps() != 0 {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: TimeBins and EventBins give every stream the same number of frames; use a FrameSet")
+	}
+	if len(streams) != len(labels) {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: %d streams and %d labels", len(streams), len(labels))
+	}
+	if len(streams) == 0 {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: no streams")
+	}
+	s := &FrameSequences{Streams: streams, Labels: labels, Config: c, steps: make([]int, len(streams))}
+	w, h := streams[0].Width, streams[0].Height
+	for i, st := range streams {
+		if err := st.Check(); err != nil {
+			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d: %w", i, err)
+		}
+		if st.Width != w || st.Height != h {
+			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d (%s) has a %dx%d sensor, stream 0 (%s) %dx%d",
+				i, st.Path, st.Width, st.Height, streams[0].Path, w, h)
+		}
+		s.steps[i] = len(c.slices(st.Events))
+		s.longest = max(s.longest, s.steps[i])
+	}
+	s.features = c.channels() * w * h
+	return s, nil
+}
+
+// Len returns the number of streams.
+func (s *FrameSequences) Len() int { return len(s.Streams) }
+
+// Shape returns the number of frames of the longest stream and the values
+// of one frame.
+func (s *FrameSequences) Shape() (steps, features int) { return s.longest, s.features }
+
+// SampleSteps returns the number of frames of stream i.
+func (s *FrameSequences) SampleSteps(i int) int { return s.steps[i] }
+
+// Fill writes the frames of the streams idx into b.X ([b.Steps, len(idx),
+// C·H·W], b.Steps at least the longest of them), zeros after the end of
+// each shorter one, and their labels. The error names a stream that no
+// longer has the number of frames it had when the set was made.
+func (s *FrameSequences) Fill(b *Batch, idx []int) error {
+	B, F := len(idx), s.features
+	if b.Features != F || b.Size != B {
+		return fmt.Errorf("datasets: FrameSequences.Fill: batch [%d, %d, %d] for %d samples of %d values", b.Steps, b.Size, b.Features, B, F)
+	}
+	for r, i := range idx {
+		if i < 0 || i >= len(s.Streams) {
+			return fmt.Errorf("datasets: FrameSequences.Fill: index %d out of range [0, %d)", i, len(s.Streams))
+		}
+		st := s.Streams[i]
+		if err := st.Check(); err != nil {
+			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d: %w", i, err)
+		}
+		sl := s.Config.slices(st.Events)
+		if len(sl) != s.steps[i] || len(sl) > b.Steps || st.Width*st.Height*s.Config.channels() != F {
+			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d (%s) now gives %d frames of %d values; it gave %d of %d (the batch holds %d steps)",
+				i, st.Path, len(sl), st.Width*st.Height*s.Config.channels(), s.steps[i], F, b.Steps)
+		}
+		for t := range b.Steps {
+			clear(b.X[(t*B+r)*F : (t*B+r+1)*F])
+		}
+		s.Config.accumulate(b.X[r*F:], B*F, st, sl)
+		b.Labels[r] = s.Labels[i]
+	}
+	return nil
+}

@@ -407,3 +407,81 @@ func TestFrameSetNMNISTSubset(t *testing.T) {
 		t.Errorf("%d samples served, want 100", seen)
 	}
 }
+
+// TestFrameSequences batches streams of 3, 2 and 1 frames of 4 µs
+// (sixEvents spans 10 µs: ⌈6/4⌉+1 = 3 frames with IncludeIncomplete; its
+// first three events span 5: ⌈1/4⌉+1 = 2; one event: 1) through a Loader:
+// the batch is as long as its longest sample, Lengths holds 3, 2, 1, each
+// sample's valid steps are its ToFrames and the padding is zero.
+func TestFrameSequences(t *testing.T) {
+	c := FrameConfig{TimeWindow: 4, IncludeIncomplete: true}
+	a, b3, one := sixEvents(), sixEvents(), sixEvents()
+	b3.Events, one.Events = b3.Events[:3], one.Events[:1]
+	streams := []*EventStream{a, b3, one}
+	set, err := NewFrameSequences(streams, []int{5, 6, 7}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, f := set.Shape(); st != 3 || f != 12 || !IsVarLen(set) {
+		t.Fatalf("shape %d, %d, VarLen %v; want 3, 12, true", st, f, IsVarLen(set))
+	}
+	// The last batch of 2 holds one sample of one step: the Loader pads a
+	// batch of one step to two (one step would read as a static input).
+	for bs, wantSteps := range map[int][]int{3: {3}, 2: {3, 2}} {
+		l, err := NewLoader(set, LoaderConfig{BatchSize: bs}, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep := l.Epoch(t.Context())
+		var steps []int
+		for ep.Next() {
+			bt := ep.Batch()
+			steps = append(steps, bt.Steps)
+			for r := range bt.Size {
+				i := bt.Index[r]
+				f, _ := ToFrames(streams[i], c)
+				if bt.Len(r) != f.Steps || bt.Labels[r] != 5+i {
+					t.Errorf("batch size %d, sample %d: length %d, label %d; want %d, %d", bs, i, bt.Len(r), bt.Labels[r], f.Steps, 5+i)
+				}
+				for tt := range bt.Steps {
+					got := bt.X[(tt*bt.Size+r)*12 : (tt*bt.Size+r+1)*12]
+					want := make([]float32, 12)
+					if tt < f.Steps {
+						want = f.Data[tt*12 : (tt+1)*12]
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("batch size %d, sample %d, step %d: %v, want %v", bs, i, tt, got, want)
+					}
+				}
+			}
+		}
+		if err := ep.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(steps, wantSteps) {
+			t.Errorf("batch size %d: batches of %v steps, want %v", bs, steps, wantSteps)
+		}
+	}
+	for _, bad := range []struct {
+		c    FrameConfig
+		s    []*EventStream
+		want string
+	}{
+		{FrameConfig{TimeBins: 3}, streams, "use a FrameSet"},
+		{c, []*EventStream{a, {Width: 3, Height: 2, Path: "back", Events: []Event{{T: 5}, {T: 4}}}, one}, "stream 1: datasets: back: event 1 at 4 µs comes before event 0"},
+		{c, []*EventStream{a, {Width: 4, Height: 2, Path: "wide"}, one}, "stream 1 (wide) has a 4x2 sensor"},
+	} {
+		if _, err := NewFrameSequences(bad.s, []int{0, 1, 2}, bad.c); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("got %v, want an error containing %q", err, bad.want)
+		}
+	}
+	// A stream changed after the set was made: an error, not a panic.
+	one.Events = append(one.Events, Event{T: 50, X: 9})
+	if err := set.Fill(NewBatch(3, 1, 12), []int{2}); err == nil || !strings.Contains(err.Error(), "stream 2: datasets: six: event 1 at (x 9, y 0) lies outside") {
+		t.Errorf("changed stream: %v", err)
+	}
+	one.Events[1].X = 0 // now 50 µs long: ⌈(50−4)/4⌉+1 = 13 frames
+	if err := set.Fill(NewBatch(3, 1, 12), []int{2}); err == nil || !strings.Contains(err.Error(), "stream 2 (six) now gives 13 frames of 12 values; it gave 1") {
+		t.Errorf("longer stream: %v", err)
+	}
+}
