@@ -52,19 +52,19 @@ type DataConfig struct {
 	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
 	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
 
-	FrameBins       int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames of equal duration, the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
-	FrameWindow     int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
-	FrameEvents     int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
-	Polarities      int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
-	Binary          bool    `yaml:"binary" help:"event datasets: a frame holds 1 where a pixel saw an event, instead of the count"`
-	Denoise         int     `yaml:"denoise" help:"event datasets: drop events with no event at a neighbouring pixel in the preceding N microseconds (0: off)"`
-	Downsample      int     `yaml:"downsample" help:"event datasets: divide the sensor's width and height by this factor"`
-	FlipLR          float64 `yaml:"flip_lr" help:"event datasets, training set only: mirror a sample left-right with this probability"`
-	TimeJitter      float64 `yaml:"time_jitter" help:"event datasets, training set only: add normal noise of this standard deviation (microseconds) to every event's time"`
-	CropTime        int     `yaml:"crop_time" help:"event datasets, training set only: keep a random window of this many microseconds of each sample (0: off)"`
-	Cache           bool    `yaml:"cache" help:"event datasets: keep the frames on disk after the first epoch (with augmentation only the test set's)"`
-	CacheDir        string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
-	Bucket          int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
+	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames of equal duration, the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameWindow int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
+	FrameEvents int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
+	Polarities  int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
+	Binary      bool    `yaml:"binary" help:"event datasets: a frame holds 1 where a pixel saw an event, instead of the count"`
+	Denoise     int     `yaml:"denoise" help:"event datasets: drop events with no event at a neighbouring pixel in the preceding N microseconds (0: off)"`
+	Downsample  int     `yaml:"downsample" help:"event datasets: divide the sensor's width and height by this factor"`
+	FlipLR      float64 `yaml:"flip_lr" help:"event datasets, training set only: mirror a sample left-right with this probability"`
+	TimeJitter  float64 `yaml:"time_jitter" help:"event datasets, training set only: add normal noise of this standard deviation (microseconds) to every event's time"`
+	CropTime    int     `yaml:"crop_time" help:"event datasets, training set only: keep a random window of this many microseconds of each sample (0: off)"`
+	Cache       bool    `yaml:"cache" help:"event datasets: keep the frames on disk after the first epoch (with augmentation only the test set's)"`
+	CacheDir    string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
+	Bucket      int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of

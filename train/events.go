@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/spikegrad/spikegrad/datasets"
 )
@@ -17,9 +16,9 @@ var eventDatasets = []string{"nmnist", "ncars"}
 func isEventDataset(name string) bool { return slices.Contains(eventDatasets, name) }
 
 // validateEvents checks the keys of the event-camera datasets: their
-// ranges, that exactly one frame slicing is chosen for an event dataset,
-// that none of them is set for another dataset, and the combinations that
-// variable-length frames cannot serve (augmentation, cache).
+// ranges, and for an event dataset that exactly one frame slicing is
+// chosen and none of the combinations that frames of their own lengths
+// cannot serve (augmentation, cache).
 func (d *DataConfig) validateEvents() error {
 	if err := firstError(
 		atLeast("data.frame_bins", d.FrameBins, 0),
@@ -35,13 +34,8 @@ func (d *DataConfig) validateEvents() error {
 	); err != nil {
 		return err
 	}
-	set := d.eventKeys()
 	if !isEventDataset(d.Dataset) {
-		if len(set) > 0 {
-			return bad("data."+set[0].key, set[0].value, fmt.Sprintf("is a key of the event-camera datasets (%s), not of %s",
-				joinOr(eventDatasets), d.Dataset))
-		}
-		return nil
+		return nil // as the randman keys, the event keys serve their datasets only
 	}
 	n := 0
 	for _, v := range []int{d.FrameBins, d.FrameWindow, d.FrameEvents} {
@@ -68,34 +62,6 @@ func (d *DataConfig) validateEvents() error {
 		return bad("data.dir", `""`, fmt.Sprintf("must name the folder of %s (%s)", d.Dataset, eventLayout(d.Dataset)))
 	}
 	return nil
-}
-
-type keyValue struct {
-	key   string
-	value any
-}
-
-// eventKeys lists the event keys that differ from their defaults.
-func (d *DataConfig) eventKeys() []keyValue {
-	var out []keyValue
-	add := func(key string, value any, set bool) {
-		if set {
-			out = append(out, keyValue{key, value})
-		}
-	}
-	add("frame_bins", d.FrameBins, d.FrameBins != 0)
-	add("frame_window", d.FrameWindow, d.FrameWindow != 0)
-	add("frame_events", d.FrameEvents, d.FrameEvents != 0)
-	add("polarities", d.Polarities, d.Polarities != 2)
-	add("binary", d.Binary, d.Binary)
-	add("denoise", d.Denoise, d.Denoise != 0)
-	add("downsample", d.Downsample, d.Downsample != 1)
-	add("flip_lr", d.FlipLR, d.FlipLR != 0)
-	add("time_jitter", d.TimeJitter, d.TimeJitter != 0)
-	add("crop_time", d.CropTime, d.CropTime != 0)
-	add("cache", d.Cache, d.Cache)
-	add("cache_dir", strconv.Quote(d.CacheDir), d.CacheDir != "")
-	return out
 }
 
 // augmented reports whether the training set is augmented at random.

@@ -125,8 +125,6 @@ func TestEventConfigErrors(t *testing.T) {
 			"config: data.frame_window = 1000: gives each sample its own number of frames, which a random augmentation (data.flip_lr, data.time_jitter, data.crop_time) would change after the batch is sized: use data.frame_bins to augment"},
 		{"data: {dataset: ncars, dir: d, frame_events: 100, cache: true}\n",
 			"config: data.cache = true: keeps frames of one length; data.frame_events gives each sample its own: set data.cache to false or use data.frame_bins"},
-		{"data: {dataset: mnist, frame_bins: 10}\n",
-			"config: data.frame_bins = 10: is a key of the event-camera datasets (nmnist or ncars), not of mnist"},
 		{"data: {dataset: nmnist, dir: d, frame_bins: 10, polarities: 3}\n",
 			"config: data.polarities = 3: must be one of [1 2]"},
 		{"data: {dataset: nmnist, dir: d, frame_bins: 10, downsample: 0}\n",
