@@ -30,8 +30,8 @@ func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n in
 
 // copyPanels writes dst[p*w+q*stride+x] = src[p*ld+q*w+x] for p < rows,
 // q < panels and x < w: rows of panels w wide, read from consecutive stored
-// rows. w is a positive multiple of 4, rows and panels are positive
-// (gemm_pack_amd64.s). It needs AVX.
+// rows, prefetching a few rows ahead. w is a positive multiple of 4, rows
+// and panels are positive (gemm_pack_amd64.s). It needs AVX.
 //
 //go:noescape
 func copyPanels(dst *float32, stride int, src *float32, ld int, rows, panels, w int)

@@ -8,6 +8,13 @@
 // dst[p*w+q*stride+x] = src[p*ld+q*w+x]. w is a positive multiple of 4;
 // rows and panels are positive. Each panel row is copied with 32-byte
 // moves and a 16-byte move for a remainder of four floats. Needs AVX.
+//
+// Before each row it prefetches the lines the row four rows further down
+// will read: the packers read a strip of a wide matrix (a column chunk of
+// B, often 1-2 KiB of each of hundreds of rows kilobytes apart), a pattern
+// the hardware's stream prefetchers follow poorly. Four rows of a strip a
+// few KiB wide stay in L1 (48 KiB on Zen 5) until they are copied; wider
+// strips (small kc) are long contiguous runs, which the hardware follows.
 TEXT ·copyPanels(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ stride+8(FP), R8
@@ -20,10 +27,42 @@ TEXT ·copyPanels(SB), NOSPLIT, $0-56
 	MOVQ w+48(FP), R12
 	SHLQ $2, R12
 
+	// R14 = bytes of one row's panels, R15 = the row prefetched
+	MOVQ R11, R14
+	IMULQ R12, R14
+	MOVQ R9, R15
+	SHLQ $2, R15
+	ADDQ SI, R15
+
 row:
+	// Prefetch the row four rows ahead, if there is one.
+	XORQ AX, AX
+	CMPQ R10, $4
+	JBE  copy
+
+prefetch:
+	PREFETCHT0 (R15)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, R14
+	JB   prefetch
+
+copy:
+	ADDQ R9, R15
 	MOVQ SI, AX
 	MOVQ DI, BX
 	MOVQ R11, CX
+	// The common widths (the panels of the AVX-512 and AVX2 kernels) copy
+	// a panel row in straight-line moves.
+	CMPQ R12, $32
+	JEQ  w8
+	CMPQ R12, $48
+	JEQ  w12
+	CMPQ R12, $64
+	JEQ  w16
+	CMPQ R12, $128
+	JEQ  w32
+	CMPQ R12, $192
+	JEQ  w48
 
 panel:
 	MOVQ R12, DX
@@ -59,6 +98,73 @@ next:
 	ADDQ R8, BX
 	DECQ CX
 	JNZ  panel
+	JMP  rowdone
+
+w8:
+	VMOVUPS (AX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w8
+	JMP  rowdone
+
+w12:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), X1
+	VMOVUPS Y0, (BX)
+	VMOVUPS X1, 32(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w12
+	JMP  rowdone
+
+w16:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w16
+	JMP  rowdone
+
+w32:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w32
+	JMP  rowdone
+
+w48:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+	ADDQ R12, AX
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  w48
+
+rowdone:
 	ADDQ R9, SI
 	ADDQ R12, DI
 	DECQ R10

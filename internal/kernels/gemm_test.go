@@ -483,7 +483,7 @@ func TestPackRowwise(t *testing.T) {
 func testPackRowwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
 	nan := float32(math.NaN())
-	for _, w := range []int{4, 6, 8, 12, 16, 32, 48} {
+	for _, w := range []int{4, 6, 8, 12, 16, 20, 32, 40, 48} {
 		for _, kc := range []int{1, 3, 17} {
 			for _, width := range []int{1, w - 1, w, w + 1, 3 * w, 3*w + 5} {
 				if width < 1 {
