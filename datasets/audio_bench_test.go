@@ -93,3 +93,69 @@ func BenchmarkWAVDecode(b *testing.B) {
 	b.ReportMetric(float64(total)*float64(b.N)/s/1e6, "MB/s")
 	b.ReportMetric(float64(b.N*len(raws))/s, "samples/s")
 }
+
+// shdBenchFile writes an SHD-layout file of 1000 samples with 0 to 8000
+// spikes each (4000 on average; float32 times, uint16 units) for the
+// benchmarks, and returns its path and size.
+func shdBenchFile(b *testing.B) (string, int64) {
+	path := filepath.Join(b.TempDir(), "shd_bench.h5")
+	writeSHD(b, shdSpec{Path: path, TimesDtype: "float32", Chunked: true, Random: &shdRandom{N: 1000, MaxSpikes: 8000, Seed: 1}})
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, st.Size()
+}
+
+// BenchmarkSHDReadBytes is the floor: reading the file's bytes.
+func BenchmarkSHDReadBytes(b *testing.B) {
+	path, size := shdBenchFile(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(size)*float64(b.N)/s/1e6, "MB/s")
+	b.ReportMetric(float64(1000*b.N)/s, "samples/s")
+}
+
+// BenchmarkReadSHD decodes the whole file with ReadSHD.
+func BenchmarkReadSHD(b *testing.B) {
+	path, size := shdBenchFile(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadSHD(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(size)*float64(b.N)/s/1e6, "MB/s")
+	b.ReportMetric(float64(1000*b.N)/s, "samples/s")
+}
+
+// BenchmarkSpikeAudioSetFill bins batches of 32 samples of the file into
+// [100, 32, 700] tensors (10 ms steps).
+func BenchmarkSpikeAudioSetFill(b *testing.B) {
+	path, _ := shdBenchFile(b)
+	sa, err := ReadSHD(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, _ := NewSpikeAudioSet(sa, SpikeBinning{Steps: 100, DT: 0.01})
+	batch := NewBatch(100, 32, 700)
+	idx := make([]int, 32)
+	next := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range idx {
+			idx[i] = next % 1000
+			next++
+		}
+		if err := set.Fill(batch, idx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "samples/s")
+}

@@ -46,13 +46,13 @@
 //
 // # Finding and downloading data
 //
-// Resolve(name, opt) returns a folder holding the registered dataset
-// name ("mnist", "fashion-mnist"; see Names and Lookup). It looks at, in
-// order: opt.Dir; $SPIKEGRAD_DATA/<name>; the user cache
+// Resolve(name, opt) returns a folder holding the registered dataset name
+// ("mnist", "fashion-mnist", "shd", "ssc"; see Names and Lookup). It looks
+// at, in order: opt.Dir; $SPIKEGRAD_DATA/<name>; the user cache
 // os.UserCacheDir()/spikegrad/<name>; /usr/share/datasets/<name> (where
 // Debian's dataset-fashion-mnist installs Fashion-MNIST). A folder serves
-// when it holds the four files, compressed or not (with opt.Verify, also
-// when their content digests match). Otherwise Resolve downloads the files
+// when it holds all the dataset's files, compressed or not (with
+// opt.Verify, also when their content digests match). Otherwise Resolve downloads the files
 // from the dataset's mirrors into the user cache: each file is streamed into
 // a temporary file in the same folder while its SHA-256 is computed, checked
 // against the registry (and the published size), synced and renamed into
@@ -95,7 +95,7 @@
 // dense [Steps, B, Units] spike trains, and Spikes lists a sample's spikes
 // as (step, unit) pairs.
 //
-// # Audio: WAV files, mel filterbanks and spoken digits
+// # Audio: WAV files, mel and gammatone filterbanks, spoken digits
 //
 // ReadWAV and ReadWAVFile decode RIFF WAVE files (PCM 8/16/24/32-bit, IEEE
 // float 32/64-bit, WAVE_FORMAT_EXTENSIBLE with either) into samples in
@@ -110,9 +110,12 @@
 // E_t(k) = Σ_f W(k, f) P_t(f), with the HTK mel scale 2595 log10(1 + f/700)
 // or Slaney's (linear below 1 kHz, logarithmic above), optionally with
 // Slaney's unit-area normalisation: the filters of librosa.filters.mel.
-// The test checks the energies against a numpy computation written from
-// these definitions (testdata/audio/melref.py). Resample converts between
-// sample rates with a windowed-sinc interpolator.
+// With Gammatone the triangles become the power responses of fourth-order
+// gammatone filters, (1 + ((f - c)/b)²)^-4 with b = 1.019 ERB(c), centred
+// evenly on Glasberg and Moore's ERB-rate scale. The tests check the
+// energies against a numpy computation written from these definitions
+// (testdata/audio/melref.py). Resample converts between sample rates with
+// a windowed-sinc interpolator.
 //
 // EncodeAudio turns band energies into spikes; the features are ln(E +
 // Floor), mapped to [0, 1] per recording:
@@ -131,6 +134,36 @@
 // and its rate unless AudioConfig.Resample asks for conversion:
 //
 //	train, err := datasets.LoadFSDD(dir, datasets.Train, datasets.AudioConfig{})
+//
+// # Spiking audio: SHD and SSC
+//
+// ReadSHD reads a file of the Heidelberg spiking datasets (Spiking
+// Heidelberg Digits, 20 classes, 8156 train / 2264 test samples; Spiking
+// Speech Commands, 35 classes, with a validation split), HDF5 in pure Go
+// (github.com/scigolib/hdf5): per sample, spike times in seconds
+// (spikes/times) and channels 0..699 (spikes/units), the label, and the
+// speaker and class names when the file has them. A file without
+// spikes/times, with a channel outside 0..699 or with more times than
+// units is a *LayoutError naming the file, the dataset and the sample.
+//
+// SpikeBinning makes the dense spike tensor of a sample, [Steps, 700]:
+// either steps of DT seconds from time 0 (spikes after the last step are
+// dropped), or each sample stretched over Steps equal windows between its
+// first and last spike (tonic's ToFrame(n_time_bins)); a step holds the
+// spike count, or 1 with Clip. SpikeAudioSet is the Dataset: batches
+// [Steps, B, 700] and the labels.
+//
+// "shd" and "ssc" are registered: Resolve finds shd_train.h5.gz,
+// shd_test.h5.gz (and ssc_train, ssc_valid, ssc_test) or their
+// uncompressed .h5 in the usual places, or downloads them from the
+// publisher (zenkelab.org, compneuro.net). The publisher lists MD5 digests
+// in md5sums.txt beside the files and no SHA-256: a download is checked
+// against that list, fetched from the same mirror, and a file the list does
+// not name is refused. SHDFile decompresses a .h5.gz beside itself on first
+// use (HDF5 needs random access), and LoadSHD does all of it:
+//
+//	train, err := datasets.LoadSHD("shd", datasets.Train, datasets.ResolveOptions{})
+//	set, err := datasets.NewSpikeAudioSet(train, datasets.SpikeBinning{Steps: 100, DT: 0.01})
 //
 // # Encoders
 //
@@ -263,13 +296,38 @@
 // For a batch, StackFrames writes the frames of B samples into the
 // time-major [T, B, C·H·W] sequence a network's Forward takes, and a
 // FrameSet serves streams, transformed at every epoch and cut into frames,
-// as a Dataset for the Loader (or for infer.Engine.Run). Frames.Events
+// as a Dataset for the Loader (or for infer.Engine.Run). With TimeWindow
+// or EventCount every stream has its own number of frames: a
+// FrameSequences is then a VarLen dataset, batched to the longest sample
+// of each batch with the lengths in Batch.Lengths. Frames.Events
 // gives, for each step, the ascending flat indices of the nonzero values:
 // the input of infer.Engine.Step (infer.Input.Events), which runs the
 // event-driven products on them without a dense tensor; fed this way a
 // network computes the same outputs as on the dense frames, bit for bit
 // while every layer's input activity stays below infer.EventActivity (both
 // then run event-driven).
+//
+// # A cache of converted tensors
+//
+// A Cache keeps tensors converted from source files on disk, keyed by the
+// source's identity (path, size and modification time, or with HashSource
+// the SHA-256 of its bytes) and a canonical description of the conversion,
+// so that changing either makes a new entry. Entries are written atomically
+// (temporary file, sync, rename), verified on every read (magic, key, shape
+// and a CRC-32C), and a corrupt one is reported (Cache.Report, a
+// *FormatError naming the entry's file) and made again. NewCache("") puts the
+// entries in os.UserCacheDir()/spikegrad/cache. CachedSet serves samples
+// converted by a function through a Cache; EventFrames makes one of an
+// EventSet cut into frames after a deterministic Transform
+// (DescribeTransform is the canonical description):
+//
+//	cache, err := datasets.NewCache("")
+//	set, err := datasets.NMNIST(dir, datasets.Train)
+//	frames, err := datasets.EventFrames(set, datasets.Denoise{FilterTime: 10000}, datasets.FrameConfig{TimeBins: 10}, cache)
+//	loader, err := datasets.NewLoader(frames, datasets.LoaderConfig{BatchSize: 32, Shuffle: true}, rng)
+//
+// The first epoch decodes each file and writes its entry, later epochs (and
+// runs) read the entries. Random augmentations belong after the cache.
 //
 // # Errors
 //

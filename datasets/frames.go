@@ -87,10 +87,10 @@ func ToFrames(s *EventStream, c FrameConfig) (*Frames, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	if err := s.Check(); err != nil {
+	sl, err := c.cut(s)
+	if err != nil {
 		return nil, err
 	}
-	sl := c.slices(s.Events)
 	f := &Frames{Steps: len(sl), Channels: c.channels(), Height: s.Height, Width: s.Width}
 	F := f.Features()
 	f.Data = make([]float32, len(sl)*F)
@@ -196,42 +196,92 @@ func searchTime(ev []Event, t float64) int {
 	return lo
 }
 
-// slices returns the [start, end) event index range of every frame of ev,
-// which is sorted by time; c is valid.
-func (c FrameConfig) slices(ev []Event) [][2]int {
+// maxFrameValues bounds the values of the frames of one stream
+// (frames × C·H·W): 2^31 − 1, the most that int32 indices (those of the
+// event lists of the kernels) reach. A slicing that would make more is an
+// error, not an allocation that fails.
+const maxFrameValues = 1<<31 - 1
+
+// frameCount returns the number of frames c cuts from ev (sorted by time;
+// c valid), or an error naming the field when they would hold more than
+// maxFrameValues values of features each, or when the times of ev span
+// more than an int64.
+func (c FrameConfig) frameCount(ev []Event, features int) (int, error) {
 	N := len(ev)
+	var n int64
 	switch {
 	case c.TimeWindow > 0:
-		if N == 0 {
-			return [][2]int{{0, 0}}
+		n = 1
+		if N > 0 {
+			span := ev[N-1].T - ev[0].T
+			if span < 0 {
+				return 0, fmt.Errorf("datasets: FrameConfig: the events span from %d µs to %d µs, more than an int64 holds", ev[0].T, ev[N-1].T)
+			}
+			stride := c.TimeWindow - c.Overlap
+			n = floorDiv(span-c.TimeWindow, stride) + 1
+			if c.IncludeIncomplete {
+				n = ceilDiv(span-c.TimeWindow, stride) + 1
+			}
+			n = max(n, 1)
 		}
-		t0, span := ev[0].T, ev[N-1].T-ev[0].T
-		stride := c.TimeWindow - c.Overlap
-		n := floorDiv(span-c.TimeWindow, stride) + 1
-		if c.IncludeIncomplete {
-			n = ceilDiv(span-c.TimeWindow, stride) + 1
-		}
-		n = max(n, 1)
-		out := make([][2]int, n)
-		for i := range out {
-			start := t0 + int64(i)*stride
-			out[i] = [2]int{searchTime(ev, float64(start)), searchTime(ev, float64(start+c.TimeWindow))}
-		}
-		return out
 	case c.EventCount > 0:
 		k, stride := min(c.EventCount, N), int64(c.EventCount)-c.Overlap
-		n := floorDiv(int64(N-k), stride) + 1
+		n = floorDiv(int64(N-k), stride) + 1
 		if c.IncludeIncomplete {
 			n = ceilDiv(int64(N-k), stride) + 1
 		}
-		out := make([][2]int, n)
+	case c.TimeBins > 0:
+		n = int64(c.TimeBins)
+		if N > 0 && ev[N-1].T-ev[0].T < 0 {
+			return 0, fmt.Errorf("datasets: FrameConfig: the events span from %d µs to %d µs, more than an int64 holds", ev[0].T, ev[N-1].T)
+		}
+	default:
+		n = int64(c.EventBins)
+	}
+	if features > 0 && n > maxFrameValues/int64(features) {
+		return 0, fmt.Errorf("datasets: FrameConfig: %s cuts the stream into %d frames of %d values, more than %d values",
+			c.slicing(), n, features, maxFrameValues)
+	}
+	return int(n), nil
+}
+
+// slicing names the slicing field of c and its value, for messages.
+func (c FrameConfig) slicing() string {
+	switch {
+	case c.TimeWindow > 0:
+		return fmt.Sprintf("TimeWindow %d µs", c.TimeWindow)
+	case c.EventCount > 0:
+		return fmt.Sprintf("EventCount %d", c.EventCount)
+	case c.TimeBins > 0:
+		return fmt.Sprintf("TimeBins %d", c.TimeBins)
+	}
+	return fmt.Sprintf("EventBins %d", c.EventBins)
+}
+
+// slices returns the [start, end) event index range of every frame of ev,
+// which is sorted by time; c is valid and n is c.frameCount(ev). The
+// window bounds are computed in float64, as numpy computes tonic's.
+func (c FrameConfig) slices(ev []Event, n int) [][2]int {
+	N := len(ev)
+	out := make([][2]int, n)
+	switch {
+	case c.TimeWindow > 0:
+		if N == 0 {
+			return out
+		}
+		t0, stride, w := float64(ev[0].T), float64(c.TimeWindow-c.Overlap), float64(c.TimeWindow)
 		for i := range out {
-			start := min(i*int(stride), N)
+			start := t0 + float64(i)*stride
+			a := searchTime(ev, start)
+			out[i] = [2]int{a, max(a, searchTime(ev, start+w))}
+		}
+	case c.EventCount > 0:
+		k, stride := min(c.EventCount, N), c.EventCount-int(c.Overlap)
+		for i := range out {
+			start := min(i*stride, N)
 			out[i] = [2]int{start, min(start+k, N)}
 		}
-		return out
 	case c.TimeBins > 0:
-		out := make([][2]int, c.TimeBins)
 		if N == 0 {
 			return out
 		}
@@ -240,30 +290,39 @@ func (c FrameConfig) slices(ev []Event) [][2]int {
 		stride := window * (1 - c.BinOverlap)
 		for i := range out {
 			start := float64(i)*stride + float64(t0)
-			out[i] = [2]int{searchTime(ev, start), searchTime(ev, start+window)}
+			a := searchTime(ev, start)
+			out[i] = [2]int{a, max(a, searchTime(ev, start+window))}
 		}
-		if c.LastToEnd {
-			out[len(out)-1][1] = N
-		}
-		return out
 	default: // EventBins
-		out := make([][2]int, c.EventBins)
 		k := int(float64(N/c.EventBins) * (1 + c.BinOverlap))
 		stride := int(float64(k) * (1 - c.BinOverlap))
 		for i := range out {
 			start := min(i*stride, N)
 			out[i] = [2]int{start, min(start+k, N)}
 		}
-		if c.LastToEnd {
-			out[len(out)-1][1] = N
-		}
-		return out
 	}
+	if c.LastToEnd && n > 0 {
+		out[n-1][1] = N
+	}
+	return out
 }
 
-// accumulate writes the frames of the slices sl of s into dst: frame t
-// occupies dst[t·stride : t·stride+F] (F the values of a frame), which it
-// overwrites. s has passed Check.
+// cut checks s and returns the slices of its frames, or the error of Check
+// or of frameCount.
+func (c FrameConfig) cut(s *EventStream) ([][2]int, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	n, err := c.frameCount(s.Events, c.channels()*s.Width*s.Height)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, s.Path)
+	}
+	return c.slices(s.Events, n), nil
+}
+
+// accumulate adds the frames of the slices sl of s into dst, which the
+// caller has zeroed: frame t occupies dst[t·stride : t·stride+F] (F the
+// values of a frame). s has passed Check.
 func (c FrameConfig) accumulate(dst []float32, stride int, s *EventStream, sl [][2]int) {
 	HW, W := s.Height*s.Width, s.Width
 	F := c.channels() * HW
@@ -273,7 +332,6 @@ func (c FrameConfig) accumulate(dst []float32, stride int, s *EventStream, sl []
 	}
 	for t, r := range sl {
 		f := dst[t*stride : t*stride+F]
-		clear(f)
 		if c.Binary {
 			for _, e := range s.Events[r[0]:r[1]] {
 				f[int(e.P)*chStride+int(e.Y)*W+int(e.X)] = 1
@@ -392,6 +450,9 @@ func NewFrameSet(streams []*EventStream, labels []int, tr Transform, c FrameConf
 	if tr != nil {
 		w, h = tr.OutputSize(w, h)
 	}
+	if _, err := c.frameCount(nil, c.channels()*w*h); err != nil {
+		return nil, err
+	}
 	return &FrameSet{Streams: streams, Labels: labels, Transform: tr, Config: c,
 		steps: c.fixedSteps(), features: c.channels() * w * h}, nil
 }
@@ -420,15 +481,117 @@ func (s *FrameSet) Fill(b *Batch, idx []int) error {
 			}
 			st = out
 		}
-		if err := st.Check(); err != nil {
-			return fmt.Errorf("datasets: FrameSet.Fill: stream %d: %w", i, err)
-		}
 		if f := s.Config.channels() * st.Width * st.Height; f != s.features {
 			return fmt.Errorf("datasets: FrameSet.Fill: stream %d (%s): its frames have %d values, the set %d",
 				i, st.Path, f, s.features)
 		}
-		sl := s.Config.slices(st.Events)
+		sl, err := s.Config.cut(st)
+		if err != nil {
+			return fmt.Errorf("datasets: FrameSet.Fill: stream %d: %w", i, err)
+		}
+		for t := range s.steps {
+			clear(b.X[(t*B+r)*s.features : (t*B+r+1)*s.features])
+		}
 		s.Config.accumulate(b.X[r*s.features:], B*s.features, st, sl)
+		b.Labels[r] = s.Labels[i]
+	}
+	return nil
+}
+
+// FrameSequences is a VarLen Dataset of event streams cut by TimeWindow or
+// EventCount, where every stream has its own number of frames: sample i is
+// ToFrames(Streams[i], Config), [steps_i, C·H·W], with class Labels[i]. A
+// Loader batches the samples to the longest of each batch (not of the
+// dataset) and records each sample's length in Batch.Lengths, so that the
+// padding after a shorter sample is zeros that the losses, read-outs and
+// neuron scans of a variable-length batch do not count (see VarLen).
+//
+// The frames are cut at every Fill; NewFrameSequences checks every stream
+// and counts its frames once. There is no Transform: a random one would
+// change a stream's number of frames after the Loader has sized the batch.
+// Apply deterministic transforms (Denoise, Downsample, CropTime) to the
+// streams beforehand, or augment through a FrameSet with TimeBins or
+// EventBins.
+type FrameSequences struct {
+	Streams []*EventStream
+	Labels  []int
+	Config  FrameConfig
+
+	steps             []int
+	longest, features int
+}
+
+// NewFrameSequences returns the FrameSequences of the streams and labels.
+// The error names a bad FrameConfig field (it must use TimeWindow or
+// EventCount), a stream that fails Check, a stream whose sensor differs
+// from the first's, or a count of labels that is not the count of streams.
+func NewFrameSequences(streams []*EventStream, labels []int, c FrameConfig) (*FrameSequences, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	if c.fixedSteps() != 0 {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: TimeBins and EventBins give every stream the same number of frames; use a FrameSet")
+	}
+	if len(streams) != len(labels) {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: %d streams and %d labels", len(streams), len(labels))
+	}
+	if len(streams) == 0 {
+		return nil, fmt.Errorf("datasets: NewFrameSequences: no streams")
+	}
+	s := &FrameSequences{Streams: streams, Labels: labels, Config: c, steps: make([]int, len(streams))}
+	w, h := streams[0].Width, streams[0].Height
+	for i, st := range streams {
+		if st.Width != w || st.Height != h {
+			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d (%s) has a %dx%d sensor, stream 0 (%s) %dx%d",
+				i, st.Path, st.Width, st.Height, streams[0].Path, w, h)
+		}
+		sl, err := c.cut(st)
+		if err != nil {
+			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d: %w", i, err)
+		}
+		s.steps[i] = len(sl)
+		s.longest = max(s.longest, s.steps[i])
+	}
+	s.features = c.channels() * w * h
+	return s, nil
+}
+
+// Len returns the number of streams.
+func (s *FrameSequences) Len() int { return len(s.Streams) }
+
+// Shape returns the number of frames of the longest stream and the values
+// of one frame.
+func (s *FrameSequences) Shape() (steps, features int) { return s.longest, s.features }
+
+// SampleSteps returns the number of frames of stream i.
+func (s *FrameSequences) SampleSteps(i int) int { return s.steps[i] }
+
+// Fill writes the frames of the streams idx into b.X ([b.Steps, len(idx),
+// C·H·W], b.Steps at least the longest of them), zeros after the end of
+// each shorter one, and their labels. The error names a stream that no
+// longer has the number of frames it had when the set was made.
+func (s *FrameSequences) Fill(b *Batch, idx []int) error {
+	B, F := len(idx), s.features
+	if b.Features != F || b.Size != B {
+		return fmt.Errorf("datasets: FrameSequences.Fill: batch [%d, %d, %d] for %d samples of %d values", b.Steps, b.Size, b.Features, B, F)
+	}
+	for r, i := range idx {
+		if i < 0 || i >= len(s.Streams) {
+			return fmt.Errorf("datasets: FrameSequences.Fill: index %d out of range [0, %d)", i, len(s.Streams))
+		}
+		st := s.Streams[i]
+		sl, err := s.Config.cut(st)
+		if err != nil {
+			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d: %w", i, err)
+		}
+		if len(sl) != s.steps[i] || len(sl) > b.Steps || st.Width*st.Height*s.Config.channels() != F {
+			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d (%s) now gives %d frames of %d values; it gave %d of %d (the batch holds %d steps)",
+				i, st.Path, len(sl), st.Width*st.Height*s.Config.channels(), s.steps[i], F, b.Steps)
+		}
+		for t := range b.Steps {
+			clear(b.X[(t*B+r)*F : (t*B+r+1)*F])
+		}
+		s.Config.accumulate(b.X[r*F:], B*F, st, sl)
 		b.Labels[r] = s.Labels[i]
 	}
 	return nil

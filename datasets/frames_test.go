@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"maps"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -221,6 +222,25 @@ func TestFrameConfigErrors(t *testing.T) {
 			t.Errorf("%+v: got %v, want an error containing %q", c.c, err, c.want)
 		}
 	}
+	// Too many frames: an error naming the slicing, not an allocation that
+	// fails. 2^30 bins of 12 values exceed 2^31 − 1 values; so do 1 µs
+	// windows over a stream of 10^12 µs.
+	if _, err := ToFrames(sixEvents(), FrameConfig{TimeBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "TimeBins 1073741824 cuts the stream into 1073741824 frames of 12 values") {
+		t.Errorf("2^30 bins: %v", err)
+	}
+	long := sixEvents()
+	long.Events[5].T = 1e12
+	if _, err := ToFrames(long, FrameConfig{TimeWindow: 1}); err == nil || !strings.Contains(err.Error(), "TimeWindow 1 µs cuts the stream into") || !strings.Contains(err.Error(), "(six)") {
+		t.Errorf("10^12 windows: %v", err)
+	}
+	if _, err := NewFrameSet([]*EventStream{sixEvents()}, []int{0}, nil, FrameConfig{EventBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "EventBins 1073741824 cuts") {
+		t.Errorf("FrameSet of 2^30 bins: %v", err)
+	}
+	wide := sixEvents()
+	wide.Events[0].T = math.MinInt64
+	if _, err := ToFrames(wide, FrameConfig{TimeWindow: 4}); err == nil || !strings.Contains(err.Error(), "more than an int64 holds") {
+		t.Errorf("span beyond int64: %v", err)
+	}
 	// A stream that fails Check: its error, naming the path and event.
 	bad := sixEvents()
 	bad.Events[2].X = 3
@@ -264,6 +284,9 @@ func TestFrameSet(t *testing.T) {
 		t.Fatalf("shape %d, %d, len %d; want 3, 12, 2", st, f, set.Len())
 	}
 	b := NewBatch(3, 2, 12)
+	for i := range b.X {
+		b.X[i] = 7 // a reused batch: Fill must overwrite every value
+	}
 	if err := set.Fill(b, []int{1, 0}); err != nil {
 		t.Fatal(err)
 	}
@@ -402,5 +425,83 @@ func TestFrameSetNMNISTSubset(t *testing.T) {
 	}
 	if seen != 100 { // ../shared/data/README.md: 100 test samples
 		t.Errorf("%d samples served, want 100", seen)
+	}
+}
+
+// TestFrameSequences batches streams of 3, 2 and 1 frames of 4 µs
+// (sixEvents spans 10 µs: ⌈6/4⌉+1 = 3 frames with IncludeIncomplete; its
+// first three events span 5: ⌈1/4⌉+1 = 2; one event: 1) through a Loader:
+// the batch is as long as its longest sample, Lengths holds 3, 2, 1, each
+// sample's valid steps are its ToFrames and the padding is zero.
+func TestFrameSequences(t *testing.T) {
+	c := FrameConfig{TimeWindow: 4, IncludeIncomplete: true}
+	a, b3, one := sixEvents(), sixEvents(), sixEvents()
+	b3.Events, one.Events = b3.Events[:3], one.Events[:1]
+	streams := []*EventStream{a, b3, one}
+	set, err := NewFrameSequences(streams, []int{5, 6, 7}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, f := set.Shape(); st != 3 || f != 12 || !IsVarLen(set) {
+		t.Fatalf("shape %d, %d, VarLen %v; want 3, 12, true", st, f, IsVarLen(set))
+	}
+	// The last batch of 2 holds one sample of one step: the Loader pads a
+	// batch of one step to two (one step would read as a static input).
+	for bs, wantSteps := range map[int][]int{3: {3}, 2: {3, 2}} {
+		l, err := NewLoader(set, LoaderConfig{BatchSize: bs}, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep := l.Epoch(t.Context())
+		var steps []int
+		for ep.Next() {
+			bt := ep.Batch()
+			steps = append(steps, bt.Steps)
+			for r := range bt.Size {
+				i := bt.Index[r]
+				f, _ := ToFrames(streams[i], c)
+				if bt.Len(r) != f.Steps || bt.Labels[r] != 5+i {
+					t.Errorf("batch size %d, sample %d: length %d, label %d; want %d, %d", bs, i, bt.Len(r), bt.Labels[r], f.Steps, 5+i)
+				}
+				for tt := range bt.Steps {
+					got := bt.X[(tt*bt.Size+r)*12 : (tt*bt.Size+r+1)*12]
+					want := make([]float32, 12)
+					if tt < f.Steps {
+						want = f.Data[tt*12 : (tt+1)*12]
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("batch size %d, sample %d, step %d: %v, want %v", bs, i, tt, got, want)
+					}
+				}
+			}
+		}
+		if err := ep.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(steps, wantSteps) {
+			t.Errorf("batch size %d: batches of %v steps, want %v", bs, steps, wantSteps)
+		}
+	}
+	for _, bad := range []struct {
+		c    FrameConfig
+		s    []*EventStream
+		want string
+	}{
+		{FrameConfig{TimeBins: 3}, streams, "use a FrameSet"},
+		{c, []*EventStream{a, {Width: 3, Height: 2, Path: "back", Events: []Event{{T: 5}, {T: 4}}}, one}, "stream 1: datasets: back: event 1 at 4 µs comes before event 0"},
+		{c, []*EventStream{a, {Width: 4, Height: 2, Path: "wide"}, one}, "stream 1 (wide) has a 4x2 sensor"},
+	} {
+		if _, err := NewFrameSequences(bad.s, []int{0, 1, 2}, bad.c); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("got %v, want an error containing %q", err, bad.want)
+		}
+	}
+	// A stream changed after the set was made: an error, not a panic.
+	one.Events = append(one.Events, Event{T: 50, X: 9})
+	if err := set.Fill(NewBatch(3, 1, 12), []int{2}); err == nil || !strings.Contains(err.Error(), "stream 2: datasets: six: event 1 at (x 9, y 0) lies outside") {
+		t.Errorf("changed stream: %v", err)
+	}
+	one.Events[1].X = 0 // now 50 µs long: ⌈(50−4)/4⌉+1 = 13 frames
+	if err := set.Fill(NewBatch(3, 1, 12), []int{2}); err == nil || !strings.Contains(err.Error(), "stream 2 (six) now gives 13 frames of 12 values; it gave 1") {
+		t.Errorf("longer stream: %v", err)
 	}
 }

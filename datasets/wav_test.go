@@ -59,8 +59,8 @@ func TestReadWAVFormats(t *testing.T) {
 		}
 		return b
 	}
-	list := []byte("LIST\x04\x00\x00\x00INFO") // a chunk to skip
-	odd := []byte("junk\x03\x00\x00\x00abc\x00")  // odd size, padded
+	list := []byte("LIST\x04\x00\x00\x00INFO")   // a chunk to skip
+	odd := []byte("junk\x03\x00\x00\x00abc\x00") // odd size, padded
 	cases := []struct {
 		name          string
 		tag           uint16

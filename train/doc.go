@@ -33,10 +33,10 @@
 // the padding changes no loss, prediction, rate or gradient, and a padded
 // batch's loss and gradients are the mean of its samples' own, alone at their
 // lengths. A padded batch needs an objective that reads the lengths
-// (LengthsReader; Classification is one) and a network that vouches for its
-// layers (layers.Sequential.CheckPadding, which refuses BatchNorm in training
-// and in mode per_step); otherwise the step fails with an error naming what
-// is missing.
+// (LengthsReader; Classification is one) and a network that takes the
+// lengths (layers.Sequential.SetLengths, which BatchNorm's training
+// statistics read and which BatchNorm in mode per_step refuses); otherwise
+// the step fails with an error naming what is missing.
 //
 // # A run from a config
 //

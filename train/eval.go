@@ -89,14 +89,16 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		tape.Reset()
 		var tr *layers.Trace
 		var loss *autograd.Var
-		if err := checkPadded(net, obj, b); err != nil {
+		if err := usePadding(net, obj, b); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
-		if err := catch(func() {
+		err := catch(func() {
 			tr = net.Forward(tape, batchInput(tape, b), steps)
 			withLengths(tr, b)
 			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
-		}); err != nil {
+		})
+		clearLengths(net)
+		if err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
 		sums.addPredictions(obj, tr, loss, b.Labels[:b.Size])

@@ -510,9 +510,10 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 		tn.SetTraining(f.drop)
 		defer tn.SetTraining(nil)
 	}
-	if err := checkPadded(f.net, f.obj, b); err != nil {
+	if err := usePadding(f.net, f.obj, b); err != nil {
 		return 0, 0, fmt.Errorf("train: step %d: %w", f.st.Step, err)
 	}
+	defer clearLengths(f.net)
 	if err := catch(func() {
 		if f.wnet != nil {
 			tr = f.wnet.ForwardWindows(t, batchInput(t, b), f.data.Steps, f.windows(b))
