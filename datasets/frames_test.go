@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"maps"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -220,6 +221,25 @@ func TestFrameConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: got %v, want an error containing %q", c.c, err, c.want)
 		}
+	}
+	// Too many frames: an error naming the slicing, not an allocation that
+	// fails. 2^30 bins of 12 values exceed 2^31 − 1 values; so do 1 µs
+	// windows over a stream of 10^12 µs.
+	if _, err := ToFrames(sixEvents(), FrameConfig{TimeBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "TimeBins 1073741824 cuts the stream into 1073741824 frames of 12 values") {
+		t.Errorf("2^30 bins: %v", err)
+	}
+	long := sixEvents()
+	long.Events[5].T = 1e12
+	if _, err := ToFrames(long, FrameConfig{TimeWindow: 1}); err == nil || !strings.Contains(err.Error(), "TimeWindow 1 µs cuts the stream into") || !strings.Contains(err.Error(), "(six)") {
+		t.Errorf("10^12 windows: %v", err)
+	}
+	if _, err := NewFrameSet([]*EventStream{sixEvents()}, []int{0}, nil, FrameConfig{EventBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "EventBins 1073741824 cuts") {
+		t.Errorf("FrameSet of 2^30 bins: %v", err)
+	}
+	wide := sixEvents()
+	wide.Events[0].T = math.MinInt64
+	if _, err := ToFrames(wide, FrameConfig{TimeWindow: 4}); err == nil || !strings.Contains(err.Error(), "more than an int64 holds") {
+		t.Errorf("span beyond int64: %v", err)
 	}
 	// A stream that fails Check: its error, naming the path and event.
 	bad := sixEvents()
