@@ -56,6 +56,53 @@ func encodeDAT(ev []datasets.Event) []byte {
 	return b
 }
 
+// encodeAEDAT31 writes events as an AEDAT 3.1 recording of a DVS128
+// (cAER/libcaer's "AEDAT 3.1"): text header lines from "#!AER-DAT3.1" to
+// "#!END-HEADER" naming the source chip, then one polarity packet: a
+// 28-byte little-endian header (type 1, source 1, event size 8, timestamp
+// offset 4, overflow 0, capacity, number, valid) and per event a uint32
+// with bit 0 valid, bit 1 the polarity, y in bits 2-16 and x in bits 17-31,
+// then an int32 timestamp in µs.
+func encodeAEDAT31(ev []datasets.Event) []byte {
+	b := []byte("#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: DVS128\r\n#Start-Time: 2017-01-01 00:00:00\r\n#!END-HEADER\r\n")
+	for _, v := range []uint32{1 | 1<<16, 8, 4, 0, uint32(len(ev)), uint32(len(ev)), uint32(len(ev))} {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	for _, e := range ev {
+		b = binary.LittleEndian.AppendUint32(b, 1|uint32(e.P)<<1|uint32(e.Y)<<2|uint32(e.X)<<17)
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.T))
+	}
+	return b
+}
+
+// gestureFolder writes DVS128 Gesture's layout: recordings
+// user<NN>_fluorescent.aedat (AEDAT 3.1) of users 1 and 2 (training) and 24
+// (test, the published split by user), each holding all 11 gestures one
+// after another with their cuts in user<NN>_fluorescent_labels.csv.
+func gestureFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, user := range []int{1, 2, 24} {
+		var all []datasets.Event
+		csv := "class,startTime_usec,endTime_usec\n"
+		start := int64(1000000)
+		for class := range 11 {
+			ev := synthEvents(rng, class, 11, 300, 128, 128, 200000)
+			for i := range ev {
+				ev[i].T += start
+			}
+			all = append(all, ev...)
+			csv += fmt.Sprintf("%d,%d,%d\n", class+1, start, ev[len(ev)-1].T+1)
+			start = ev[len(ev)-1].T + 50000
+		}
+		name := filepath.Join(dir, fmt.Sprintf("user%02d_fluorescent", user))
+		writeFile(t, name+".aedat", encodeAEDAT31(all))
+		writeFile(t, name+"_labels.csv", []byte(csv))
+	}
+	return dir
+}
+
 func writeFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -146,7 +193,7 @@ func TestEventConfigErrors(t *testing.T) {
 		{"data: {dataset: nmnist, dir: d, frame_bins: -2}\n",
 			"config: data.frame_bins = -2: must be >= 0"},
 		{"data: {dataset: dvs, dir: d}\n",
-			`config: data.dataset = "dvs": must be one of randman, mnist, fashion-mnist, nmnist, ncars`},
+			`config: data.dataset = "dvs": must be one of randman, mnist, fashion-mnist, nmnist, dvsgesture, ncars`},
 	} {
 		c := DefaultConfig()
 		if err := c.ReadYAML([]byte(tc.doc), "f.yaml"); err != nil {
@@ -271,6 +318,7 @@ func TestEventCache(t *testing.T) {
 func TestEventRunAndEval(t *testing.T) {
 	nm, _ := nmnistFolder(t, 24, 10)
 	ncars := ncarsFolder(t, 6)
+	gesture := gestureFolder(t)
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -283,6 +331,11 @@ func TestEventRunAndEval(t *testing.T) {
 		{"nmnist windows bucketed", func() Config {
 			c := eventConfig("nmnist", nm)
 			c.Data.FrameBins, c.Data.FrameWindow, c.Data.Bucket = 0, 60000, 2
+			return c
+		}()},
+		{"dvsgesture windows", func() Config {
+			c := eventConfig("dvsgesture", gesture)
+			c.Data.FrameBins, c.Data.FrameWindow, c.Data.Downsample = 0, 50000, 4
 			return c
 		}()},
 		{"ncars downsampled", func() Config {
@@ -310,6 +363,40 @@ func TestEventRunAndEval(t *testing.T) {
 				t.Errorf("eval accuracy %v, the run's last test accuracy %v", ev.Accuracy, r.TestAccuracy)
 			}
 		})
+	}
+}
+
+// TestLoadDVSGesture: the recordings of users 1-23 are the training set,
+// those of users 24-29 the test set, each cut into its gestures (11 per
+// recording written here), and a gesture's frames are those of its own
+// events.
+func TestLoadDVSGesture(t *testing.T) {
+	c := eventConfig("dvsgesture", gestureFolder(t))
+	d, err := LoadData(context.Background(), c.Data, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Train.Len() != 22 || d.Test.Len() != 11 || d.Classes != 11 {
+		t.Fatalf("%d training and %d test gestures of %d classes, want 22, 11, 11", d.Train.Len(), d.Test.Len(), d.Classes)
+	}
+	if _, f := d.Train.Shape(); f != 2*128*128 {
+		t.Errorf("%d values per frame, want 2 x 128 x 128", f)
+	}
+	for i := range d.Train.Len() {
+		b := datasets.NewBatch(5, 1, 2*128*128)
+		if err := d.Train.Fill(b, []int{i}); err != nil {
+			t.Fatal(err)
+		}
+		if b.Labels[0] != i%11 {
+			t.Errorf("gesture %d: label %d, want %d", i, b.Labels[0], i%11)
+		}
+		var n float32
+		for _, v := range b.X {
+			n += v
+		}
+		if n == 0 {
+			t.Errorf("gesture %d: no events in its frames", i)
+		}
 	}
 }
 
@@ -357,10 +444,12 @@ func TestEventExamples(t *testing.T) {
 	nmFull, _ := writeNMNIST(t, 10, 10, true)
 	nmSmall, _ := nmnistFolder(t, 8, 6)
 	ncars := ncarsFolder(t, 4)
+	gesture := gestureFolder(t)
 	for _, tc := range []struct{ file, dir string }{
 		{"nmnist-small.yaml", nmSmall},
 		{"nmnist.yaml", nmFull},
 		{"ncars.yaml", ncars},
+		{"dvs-gesture.yaml", gesture},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			c := readExample(t, tc.file)
