@@ -147,21 +147,9 @@ func (d *DataConfig) augmentation() datasets.Transform {
 func eventSets(name, dir string) (train, test *datasets.EventSet, err error) {
 	switch name {
 	case "nmnist":
-		if train, err = datasets.NMNIST(dir, datasets.Train); err != nil {
-			return nil, nil, err
-		}
-		if test, err = datasets.NMNIST(dir, datasets.Test); err != nil {
-			return nil, nil, err
-		}
-		return train, test, nil
+		return splitSets(dir, datasets.NMNIST)
 	case "dvsgesture":
-		if train, err = datasets.DVSGesture(dir, datasets.Train); err != nil {
-			return nil, nil, err
-		}
-		if test, err = datasets.DVSGesture(dir, datasets.Test); err != nil {
-			return nil, nil, err
-		}
-		return train, test, nil
+		return splitSets(dir, datasets.DVSGesture)
 	case "ncars":
 		var sub [2]string
 		for _, pair := range [][2]string{{"n-cars_train", "n-cars_test"}, {"train", "test"}} {
@@ -182,6 +170,17 @@ func eventSets(name, dir string) (train, test *datasets.EventSet, err error) {
 		return train, test, nil
 	}
 	return nil, nil, &ConfigError{Key: "data.dataset", Value: name, Msg: "is no event-camera dataset"}
+}
+
+// splitSets opens the training and test splits of a dataset in dir.
+func splitSets(dir string, open func(string, datasets.Split) (*datasets.EventSet, error)) (train, test *datasets.EventSet, err error) {
+	if train, err = open(dir, datasets.Train); err != nil {
+		return nil, nil, err
+	}
+	if test, err = open(dir, datasets.Test); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
 }
 
 func isDir(p string) bool {
