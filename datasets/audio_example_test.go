@@ -37,7 +37,7 @@ func ExampleFilterbank() {
 		tone[i] = float32(math.Sin(2 * math.Pi * 1000 * float64(i) / 8000))
 	}
 	e := fb.Energies(tone) // [frames, 20]
-	best := 0 // in the first frame
+	best := 0              // in the first frame
 	for k := range 20 {
 		if e[k] > e[best] {
 			best = k
