@@ -192,6 +192,16 @@ func (j *adaptJob) finish() {
 	j.release()
 }
 
+// parBlock is the expanded parameters, pex[0] to pex[npar-1], as one slice
+// of npar·N floats (they lie one after the other in scratch).
+func (j *adaptJob) parBlock() []float32 {
+	o := 0
+	if !j.fwd {
+		o = (j.npar + 2) * j.n
+	}
+	return j.scratch[o : o+j.npar*j.N]
+}
+
 // sums reports whether any parameter gradient is wanted.
 func (j *adaptJob) sums() bool {
 	for _, d := range j.dpar {
@@ -798,6 +808,10 @@ func (j *adaptJob) adlifForward(t, b int) {
 	al, be, aa, bb, th := j.pex[adAlpha][:N], j.pex[adBeta][:N], j.pex[adA][:N], j.pex[adB][:N], j.pex[adThr][:N]
 	pu, ps, pw, x, s, w = pu[:N], ps[:N], pw[:N], x[:N], s[:N], w[:N]
 	u = u[:N]
+	k := adlifForwardAsm(x, pu, ps, pw, j.parBlock(), N, u, s, w)
+	pu, ps, pw, x, s, w = pu[k:], ps[k:], pw[k:], x[k:], s[k:], w[k:]
+	al, be, aa, bb, th = al[k:], be[k:], aa[k:], bb[k:], th[k:]
+	u = u[k:]
 	for f := range u {
 		r := ps[f]
 		wv := float32(float32(pw[f]*be[f])+float32(pu[f]*aa[f])) + float32(r*bb[f])

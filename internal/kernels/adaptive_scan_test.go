@@ -142,7 +142,8 @@ func TestAdaptiveScanNoAllocs(t *testing.T) {
 // ALIF, PLIF and AdLIF alone at SHD's hidden shape (T = 100, batch 64,
 // 256 neurons), shared frozen parameters (no parameter gradients) and the
 // fast sigmoid of slope 25 (LIF through its built-in vectorised path, the
-// others through a SurrogateGrad).
+// others through a SurrogateGrad). adlif-go is adlif with its AVX-512
+// forward loop switched off, adlif-forward(-go) the forward scan alone.
 func BenchmarkAdaptiveScans(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(35, 36))
@@ -175,11 +176,32 @@ func BenchmarkAdaptiveScans(b *testing.B) {
 			s.Backward(in, nil, nil, mem, spk, &PLIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
 		}
 	})
-	b.Run("adlif", func(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		asm  bool
+	}{{"adlif", adaptAsm}, {"adlif-go", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer func(a bool) { adaptAsm = a }(adaptAsm)
+			adaptAsm = c.asm
+			s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
+			for range b.N {
+				s.Forward(in, nil, nil, nil, mem, spk, aux)
+				s.Backward(in, nil, nil, nil, mem, spk, aux, &AdLIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
+			}
+		})
+	}
+	b.Run("adlif-forward", func(b *testing.B) {
 		s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
 		for range b.N {
 			s.Forward(in, nil, nil, nil, mem, spk, aux)
-			s.Backward(in, nil, nil, nil, mem, spk, aux, &AdLIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
+		}
+	})
+	b.Run("adlif-forward-go", func(b *testing.B) {
+		defer func(a bool) { adaptAsm = a }(adaptAsm)
+		adaptAsm = false
+		s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
+		for range b.N {
+			s.Forward(in, nil, nil, nil, mem, spk, aux)
 		}
 	})
 }

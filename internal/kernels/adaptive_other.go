@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package kernels
+
+// adaptAsm is false: there are no assembly loops on this architecture.
+var adaptAsm = false
+
+// adlifForwardAsm does nothing here; the Go loop does all the work.
+func adlifForwardAsm(x, pu, ps, pw, par []float32, stride int, u, s, w []float32) int { return 0 }
