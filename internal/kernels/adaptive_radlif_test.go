@@ -215,3 +215,35 @@ func TestAdLIFForwardAsm(t *testing.T) {
 		t.Fatal("the spikes are all equal: the comparison says little")
 	}
 }
+
+// The AVX-512 loops of the ALIF and PLIF forward steps give the Go loops'
+// bits, for every reset rule, on rows of 37 features, forward and backward
+// outputs.
+func TestALIFPLIFForwardAsm(t *testing.T) {
+	if !adaptAsm {
+		t.Skip("no AVX-512 on this CPU: only the Go loops run")
+	}
+	defer func() { adaptAsm = true }()
+	sh := scanShape{5, 3, 37}
+	for _, plif := range []bool{false, true} {
+		for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+			var ref [][]float32
+			for _, asm := range []bool{false, true} {
+				adaptAsm = asm
+				got := adaptiveRun(rand.New(rand.NewPCG(51, 52)), plif, sh, reset)
+				if ref == nil {
+					ref = got
+					continue
+				}
+				for k := range got {
+					if i := firstDiff(got[k], ref[k]); i >= 0 {
+						t.Fatalf("plif=%v %v: output %d element %d: assembly %g, Go %g", plif, reset, k, i, got[k][i], ref[k][i])
+					}
+				}
+			}
+			if !slices.Contains(ref[1], 1) || !slices.Contains(ref[1], 0) {
+				t.Fatalf("plif=%v %v: the spikes are all equal: the comparison says little", plif, reset)
+			}
+		}
+	}
+}

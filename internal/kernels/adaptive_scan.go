@@ -396,6 +396,9 @@ func (j *adaptJob) alifForward(t, b int) {
 	be, b0, rho, ad := j.pex[alifBeta][:N], j.pex[alifThr][:N], j.pex[alifRho][:N], j.pex[alifAdapt][:N]
 	pm, ps, pa, x, s, a = pm[:N], ps[:N], pa[:N], x[:N], s[:N], a[:N]
 	m = m[:N]
+	k := alifForwardAsm(j.reset, x, pm, ps, pa, j.parBlock(), N, m, s, a)
+	pm, ps, pa, x, s, a, m = pm[k:], ps[k:], pa[k:], x[k:], s[k:], a[k:], m[k:]
+	be, b0, rho, ad = be[k:], b0[k:], rho[k:], ad[k:]
 	zero, sub := j.reset == ResetZero, j.reset == ResetSubtract
 	for f := range m {
 		r := ps[f]
@@ -619,6 +622,8 @@ func (j *adaptJob) plifForward(t, b int) {
 	k, th := j.pex[plifK][:N], j.pex[plifThr][:N]
 	pm, ps, x, s = pm[:N], ps[:N], x[:N], s[:N]
 	m = m[:N]
+	n := plifForwardAsm(j.reset, x, pm, ps, j.parBlock(), N, m, s)
+	pm, ps, x, s, m, k, th = pm[n:], ps[n:], x[n:], s[n:], m[n:], k[n:], th[n:]
 	reset := j.reset
 	for f := range m {
 		v := plifV(reset, pm[f], ps[f], th[f])
