@@ -51,6 +51,29 @@
 // LoopConfig.LRSchedule or LoopConfig.Plateau the learning-rate schedule.
 // DecodeYAML reads a config embedded in another file, as sweep files do.
 //
+// # Event-camera data
+//
+// With data.dataset nmnist, dvsgesture or ncars, LoadData reads the
+// recordings in data.dir (datasets.NMNIST, DVSGesture, NCARS) and cuts each
+// into frames [steps, channels·height·width], the input a linear or
+// convolutional first layer reads: data.frame_bins frames of equal duration
+// (every sample the same steps), or frames of data.frame_window µs or of
+// data.frame_events events (each sample its own number of steps, batched
+// to the longest of each batch; data.bucket groups similar lengths), with
+// data.polarities channels and, with data.binary, 1 where a pixel saw an
+// event. data.denoise and data.downsample apply to every sample;
+// data.flip_lr, data.time_jitter and data.crop_time augment the training
+// samples anew at each epoch. data.cache keeps the frames on disk
+// (datasets.Cache), so that later epochs and runs read them instead of the
+// recordings. Run records data.dir absolute in the run directory, where
+// EvaluateRun finds it again:
+//
+//	data:
+//	  dataset: nmnist
+//	  dir: ../shared/data/nmnist-small
+//	  frame_bins: 20
+//	  binary: true
+//
 // # Starting from a saved model
 //
 // The key model.from starts a run from a saved model instead of a network
