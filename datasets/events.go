@@ -3,10 +3,13 @@ package datasets
 import "fmt"
 
 // Event is one event of an event camera (a dynamic vision sensor): at time T
-// (microseconds from the start of the recording), the pixel at column X and
-// row Y saw its log brightness rise (P = 1, an ON event) or fall (P = 0, an
-// OFF event) by more than its contrast threshold. Row 0 is the top row of
-// the sensor, as in tonic and the formats' own documentation.
+// in microseconds, the pixel at column X and row Y saw its log brightness
+// rise (P = 1, an ON event) or fall (P = 0, an OFF event) by more than its
+// contrast threshold. Row 0 is the top row of the sensor, as in tonic and the
+// formats' own documentation. T is the file's own clock, with its counter
+// wraps unrolled: most formats count from the start of the recording, AEDAT
+// 4.0 from the Unix epoch; the readers do not shift it, and the transforms
+// that cut by time work relative to a stream's first event.
 type Event struct {
 	T    int64
 	X, Y uint16
