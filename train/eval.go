@@ -81,6 +81,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		return nil, err
 	}
 	var sums evalSums
+	mark := inputMarkOf(ds)
 	ep := loader.Epoch(context.Background())
 	defer ep.Close()
 	for ep.Next() {
@@ -89,7 +90,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		var tr *layers.Trace
 		var loss *autograd.Var
 		if err := catch(func() {
-			tr = net.Forward(tape, batchInput(tape, b), steps)
+			tr = net.Forward(tape, batchInput(tape, b, mark), steps)
 			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
 		}); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
