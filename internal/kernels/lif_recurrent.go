@@ -16,15 +16,12 @@ import "fmt"
 // Alpha) or syn[t] (with Alpha), S[-1] = spk0, mem[-1] = mem0, syn[-1] = syn0.
 //
 // The recurrent product of a step is event-driven when its left side, the
-// binary spikes S[t-1] [B, N], has fewer ones than EventActivity (sampled by
-// EstimateActivity): a SpikeMatMul, else a dense Sgemm. Forward computes
+// binary spikes S[t-1] [B, N], has fewer ones than EventActivity (counted
+// while listing them): a SpikeMatMul, else a dense Sgemm. Forward computes
 // every step with the float32 operations of one LIFScan step (T = 1), after
 // the product and the sum cur[t] = x[t] + R[t] (and syn[t] = alpha*syn[t-1]
 // rounded, + cur[t]), so that it equals a plain step-by-step loop that makes
-// the same choice of product bit for bit. The batch rows run in chunks,
-// each through the whole sequence (see chunks), and the choice is made for
-// each chunk's rows; as SpikeMatMul adds in Sgemm's order, either product
-// gives the same bits.
+// the same choice of product bit for bit.
 //
 // Backward runs in reverse time, one LIFScan backward step per time step,
 // with the gradient of each step's spikes completed by the recurrence: with
@@ -164,11 +161,17 @@ func (p *RecurrentScan) recurrentProduct(j *recJob, B int, r, s []float32, binar
 		}
 		return
 	}
-	if eventDriven(s, binary, B, N, p.EventActivity) {
+	if binary && p.EventActivity > 0 && B*N > 0 {
+		// The step's spikes are listed and counted in one vector pass (a
+		// chunk's few rows would all be read by EstimateActivity anyway);
+		// both products give the same bits, so the count only picks the
+		// faster.
 		j.ev.Reserve(B, N, 1.25*p.EventActivity)
 		j.ev.FromDense(s, B, N)
-		SpikeMatMul(N, 1, &j.ev, p.V, N, 0, r, N)
-		return
+		if float64(j.ev.NNZ()) < p.EventActivity*float64(B*N) {
+			SpikeMatMul(N, 1, &j.ev, p.V, N, 0, r, N)
+			return
+		}
 	}
 	Sgemm(false, false, B, N, N, 1, s, N, p.V, N, 0, r, N)
 }
