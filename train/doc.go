@@ -23,6 +23,13 @@
 // package loss; any type with the Objective methods may take its place.
 // Evaluate runs a network over a dataset with EvalOptions.
 //
+// Fit, Evaluate, Probe and Bench mark an input batch binary (spikes) when its
+// dataset declares binary inputs (datasets.BinaryInputs: Randman, rate and
+// latency coding), or, for a dataset that declares nothing, when the batch
+// holds only 0 and 1; the first layer's product then runs event-driven (see
+// autograd.Tape.MatMul): the same forward values, and the weight gradient
+// summed in another float32 order.
+//
 // # A run from a config
 //
 // Config describes a run: its name, seed and output folder, and three
