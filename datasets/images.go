@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Split selects the training or the test part of a dataset.
+// Split selects the training, test or validation part of a dataset.
 type Split int
 
 const (
@@ -17,6 +17,9 @@ const (
 	Train Split = iota
 	// Test is the test split.
 	Test
+	// Valid is the validation split of the datasets that publish one
+	// (SSC).
+	Valid
 )
 
 // String returns "train" or "test".
@@ -26,6 +29,8 @@ func (s Split) String() string {
 		return "train"
 	case Test:
 		return "test"
+	case Valid:
+		return "valid"
 	}
 	return fmt.Sprintf("Split(%d)", int(s))
 }
@@ -145,6 +150,9 @@ func findFile(dir, name string) (string, error) {
 // Unless opt.SkipVerify is set, the decompressed content of each file must
 // match its RawMD5 (when the spec has one).
 func LoadImageSet(dir string, spec DatasetSpec, split Split, opt ImageOptions) (*ImageSet, error) {
+	if spec.TrainImages.Name == "" || (split != Train && split != Test) {
+		return nil, fmt.Errorf("datasets: load %s %s: not an IDX dataset with this split", spec.Name, split)
+	}
 	imgSpec, lblSpec := spec.TrainImages, spec.TrainLabels
 	if split == Test {
 		imgSpec, lblSpec = spec.TestImages, spec.TestLabels

@@ -8,7 +8,8 @@ import (
 
 // Dataset is a finite, indexable set of labelled samples. Every sample has
 // the same shape: steps time steps of features values (steps is 1 for a
-// static input such as an image).
+// static input such as an image), unless the dataset is also VarLen, whose
+// samples have lengths of their own up to steps.
 type Dataset interface {
 	// Len returns the number of samples.
 	Len() int
@@ -34,6 +35,12 @@ type Batch struct {
 	Labels []int
 	// Index holds the dataset index of each sample, [Size].
 	Index []int
+	// Lengths holds the number of valid time steps of each sample, [Size],
+	// when one is shorter than Steps (a batch of a VarLen dataset): steps
+	// t >= Lengths[i] of sample i are padding, zeros at the end of its
+	// sequence. It is empty when every sample runs all Steps steps. Len and
+	// Mask read it.
+	Lengths []int
 	// Rand is the source for datasets and encoders that draw random numbers
 	// while filling (rate coding). The Loader sets it; it may be nil for
 	// deterministic datasets.
@@ -51,7 +58,7 @@ func NewBatch(steps, size, features int) *Batch {
 }
 
 // Resize sets the shape of b, reusing its buffers when they are large
-// enough. The contents are unspecified afterwards.
+// enough, and empties Lengths. The contents are unspecified afterwards.
 func (b *Batch) Resize(steps, size, features int) {
 	if steps < 1 || size < 0 || features < 1 {
 		shapePanic("Batch.Resize", "shape [%d, %d, %d]: want steps >= 1, size >= 0, features >= 1", steps, size, features)
@@ -60,6 +67,7 @@ func (b *Batch) Resize(steps, size, features int) {
 	b.X = grow(b.X, steps*size*features)
 	b.Labels = growInt(b.Labels, size)
 	b.Index = growInt(b.Index, size)
+	b.Lengths = b.Lengths[:0]
 }
 
 func grow(s []float32, n int) []float32 {
@@ -98,6 +106,13 @@ type LoaderConfig struct {
 	// Prefetch is the number of batches prepared ahead of the consumer;
 	// 0 means 2 (double buffering).
 	Prefetch int
+	// Bucket, for a VarLen dataset, groups samples of similar lengths so
+	// that batches carry little padding: the epoch's order (shuffled or
+	// not) is cut into runs of Bucket·BatchSize samples, each run is sorted
+	// by length (stably), and with Shuffle the full batches are then
+	// shuffled among themselves (a short last batch stays last). 0 or 1
+	// means off; it is ignored for other datasets.
+	Bucket int
 }
 
 // Loader serves a Dataset in batches, epoch after epoch, prepared by a
@@ -124,6 +139,9 @@ type Loader struct {
 func NewLoader(ds Dataset, cfg LoaderConfig, rng *rand.Rand) (*Loader, error) {
 	if cfg.BatchSize < 1 {
 		return nil, fmt.Errorf("datasets: NewLoader: batch size %d, want >= 1", cfg.BatchSize)
+	}
+	if cfg.Bucket < 0 {
+		return nil, fmt.Errorf("datasets: NewLoader: bucket %d, want >= 0", cfg.Bucket)
 	}
 	if cfg.Prefetch < 0 {
 		return nil, fmt.Errorf("datasets: NewLoader: prefetch %d, want >= 0", cfg.Prefetch)
@@ -171,6 +189,13 @@ func (l *Loader) Epoch(ctx context.Context) *Epoch {
 	}
 	if l.cfg.Shuffle {
 		l.rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	if v, ok := l.ds.(VarLen); ok && IsVarLen(l.ds) && l.cfg.Bucket > 1 {
+		var shuffle func(int, func(int, int))
+		if l.cfg.Shuffle {
+			shuffle = l.rng.Shuffle
+		}
+		bucket(v, order, l.cfg.BatchSize, l.cfg.Bucket, shuffle)
 	}
 	var fillRng *rand.Rand
 	if l.rng != nil {
@@ -222,6 +247,9 @@ func (e *Epoch) produce(ctx context.Context, order []int, nb int, rng *rand.Rand
 	}()
 	steps, features := e.l.ds.Shape()
 	bs := e.l.cfg.BatchSize
+	vl, varlen := e.l.ds.(VarLen)
+	varlen = varlen && IsVarLen(e.l.ds)
+	var lens []int
 	for k := range nb {
 		var b *Batch
 		select {
@@ -231,13 +259,28 @@ func (e *Epoch) produce(ctx context.Context, order []int, nb int, rng *rand.Rand
 			return
 		}
 		idx := order[k*bs : min((k+1)*bs, len(order))]
-		b.Resize(steps, len(idx), features)
+		T := steps
+		if varlen {
+			var err error
+			if lens, T, err = sampleSteps(vl, idx, steps, lens); err != nil {
+				e.err = err
+				return
+			}
+			if T == 1 && steps > 1 {
+				T = 2 // one step would read as a static input: pad to two
+			}
+		}
+		b.Resize(T, len(idx), features)
+		if varlen {
+			b.setLengths(lens)
+		}
 		copy(b.Index, idx)
 		b.Rand = rng
 		if err := e.l.ds.Fill(b, b.Index); err != nil {
 			e.err = err
 			return
 		}
+		b.zeroPadding()
 		select {
 		case e.ready <- b:
 		case <-ctx.Done():

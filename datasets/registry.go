@@ -20,6 +20,10 @@ type FileSpec struct {
 	// some mirrors and distributions do) have other gzip digests but the same
 	// content digest.
 	RawMD5 string
+	// MD5 is the lower-case hex MD5 digest of the published file, checked
+	// after every download when set. A file with neither SHA256 nor MD5 is
+	// checked against its dataset's ChecksumList.
+	MD5 string
 }
 
 // DatasetSpec describes a dataset of the MNIST family: four IDX files and
@@ -34,12 +38,27 @@ type DatasetSpec struct {
 	TrainImages, TrainLabels, TestImages, TestLabels FileSpec
 	// Classes names the labels 0, 1, ...
 	Classes []string
+	// Data lists the files of a dataset outside the MNIST family (whose
+	// four IDX fields are then empty), such as "shd_train.h5.gz".
+	Data []FileSpec
+	// ChecksumList names a list of MD5 digests that the publisher serves
+	// beside the files ("md5sums.txt": lines of "<md5>  <file name>").
+	// A download of a file whose spec carries no digest fetches this list
+	// from the same mirror and checks the file against its line; a file
+	// the list does not name is refused.
+	ChecksumList string
 }
 
-// Files returns the four files in the order train images, train labels,
-// test images, test labels.
+// Files returns the files of the dataset: the IDX files in the order train
+// images, train labels, test images, test labels, then Data.
 func (s DatasetSpec) Files() []FileSpec {
-	return []FileSpec{s.TrainImages, s.TrainLabels, s.TestImages, s.TestLabels}
+	var fs []FileSpec
+	for _, f := range []FileSpec{s.TrainImages, s.TrainLabels, s.TestImages, s.TestLabels} {
+		if f.Name != "" {
+			fs = append(fs, f)
+		}
+	}
+	return append(fs, s.Data...)
 }
 
 // The registry. Sources of every digest:
@@ -66,6 +85,16 @@ func (s DatasetSpec) Files() []FileSpec {
 //     (/usr/share/datasets/fashion-mnist). Debian re-compressed the files (its
 //     .gz digests differ from the published ones), which is why loading
 //     checks the decompressed content.
+//   - SHD and SSC (the Heidelberg spiking datasets): file names and mirrors
+//     from the publisher's page (zenkelab.org/resources/spiking-heidelberg-
+//     datasets-shd: "Datasets: https://zenkelab.org/datasets/, Mirrors:
+//     https://compneuro.net/datasets/"). The publisher lists MD5 digests of
+//     the .h5.gz files in md5sums.txt beside them (its own download code
+//     checks against that list) and publishes no SHA-256 and no sizes. Copies
+//     of those MD5 digests in third-party code disagree with one another (the
+//     files were re-released: the split changed from 8332/2088 to
+//     8156/2264), so none is written here: a download is checked against the
+//     md5sums.txt of the mirror it came from (ChecksumList).
 var registry = []DatasetSpec{
 	{
 		Name:    "mnist",
@@ -102,16 +131,33 @@ var registry = []DatasetSpec{
 		Classes: []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 			"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
 	},
+	{
+		Name:         "shd",
+		Mirrors:      []string{"https://zenkelab.org/datasets/", "https://compneuro.net/datasets/"},
+		Data:         []FileSpec{{Name: "shd_train.h5.gz"}, {Name: "shd_test.h5.gz"}},
+		ChecksumList: "md5sums.txt",
+		// The files' extra/keys name the 20 classes (English and German
+		// digits).
+	},
+	{
+		Name:         "ssc",
+		Mirrors:      []string{"https://zenkelab.org/datasets/", "https://compneuro.net/datasets/"},
+		Data:         []FileSpec{{Name: "ssc_train.h5.gz"}, {Name: "ssc_valid.h5.gz"}, {Name: "ssc_test.h5.gz"}},
+		ChecksumList: "md5sums.txt",
+		// The 35 words of Speech Commands v0.02; the files' extra/keys give
+		// the order of the labels.
+	},
 }
 
 // Lookup returns the registered dataset called name ("mnist",
-// "fashion-mnist"). The returned spec is a copy: changing it does not change
+// "fashion-mnist", "shd", "ssc"). The returned spec is a copy: changing it does not change
 // the registry.
 func Lookup(name string) (DatasetSpec, error) {
 	for _, s := range registry {
 		if s.Name == name {
 			s.Mirrors = slices.Clone(s.Mirrors)
 			s.Classes = slices.Clone(s.Classes)
+			s.Data = slices.Clone(s.Data)
 			return s, nil
 		}
 	}

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -169,6 +170,7 @@ func fetch(ctx context.Context, spec DatasetSpec, opt ResolveOptions, dir string
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Minute}
 	}
+	lists := map[string]map[string]string{} // mirror → the digests of its ChecksumList
 	for _, f := range spec.Files() {
 		if _, err := findFile(dir, f.Name); err == nil {
 			continue // an earlier partial run fetched this one
@@ -176,6 +178,28 @@ func fetch(ctx context.Context, spec DatasetSpec, opt ResolveOptions, dir string
 		ok := false
 		for _, m := range mirrors {
 			url := strings.TrimSuffix(m, "/") + "/" + f.Name
+			f := f
+			if f.SHA256 == "" && f.MD5 == "" {
+				if spec.ChecksumList == "" {
+					rerr.Attempts = append(rerr.Attempts, Attempt{Place: url, Err: errors.New("the registry has no checksum for this file")})
+					continue
+				}
+				list, seen := lists[m]
+				if !seen {
+					var err error
+					list, err = fetchChecksumList(ctx, client, strings.TrimSuffix(m, "/")+"/"+spec.ChecksumList)
+					if err != nil {
+						rerr.Attempts = append(rerr.Attempts, Attempt{Place: strings.TrimSuffix(m, "/") + "/" + spec.ChecksumList, Err: err})
+					}
+					lists[m] = list
+				}
+				if f.MD5 = list[f.Name]; f.MD5 == "" {
+					if list != nil {
+						rerr.Attempts = append(rerr.Attempts, Attempt{Place: url, Err: fmt.Errorf("%s of this mirror lists no MD5 for %s", spec.ChecksumList, f.Name)})
+					}
+					continue
+				}
+			}
 			err := download(ctx, client, url, dir, f, opt.Progress)
 			if err == nil {
 				ok = true
@@ -248,7 +272,7 @@ func download(ctx context.Context, client *http.Client, url, dir string, f FileS
 		}
 		total = f.Size
 	}
-	h := sha256.New()
+	h, h5 := sha256.New(), md5.New()
 	pw := &progressWriter{file: f.Name, total: total, fn: progress}
 	var body io.Reader = resp.Body
 	if f.Size > 0 {
@@ -257,7 +281,7 @@ func download(ctx context.Context, client *http.Client, url, dir string, f FileS
 	// The checks run before the rename: a file that fails them never
 	// appears under its name.
 	return atomicfile.Write(filepath.Join(dir, f.Name), func(w io.Writer) error {
-		n, err := io.Copy(io.MultiWriter(w, h, pw), body)
+		n, err := io.Copy(io.MultiWriter(w, h, h5, pw), body)
 		if err != nil {
 			return fmt.Errorf("after %d bytes: %w", n, err)
 		}
@@ -268,8 +292,51 @@ func download(ctx context.Context, client *http.Client, url, dir string, f FileS
 		if got := hex.EncodeToString(h.Sum(nil)); f.SHA256 != "" && !strings.EqualFold(got, f.SHA256) {
 			return &ChecksumError{File: url, Algorithm: "sha256", Want: strings.ToLower(f.SHA256), Got: got}
 		}
+		if got := hex.EncodeToString(h5.Sum(nil)); f.MD5 != "" && !strings.EqualFold(got, f.MD5) {
+			return &ChecksumError{File: url, Algorithm: "md5", Want: strings.ToLower(f.MD5), Got: got}
+		}
 		return nil
 	})
+}
+
+// fetchChecksumList downloads a list of MD5 digests in the format of
+// md5sum(1), "<32 hex digits>  <file name>" per line (a "*" before the name
+// marks binary mode), and returns the digests by file name.
+func fetchChecksumList(ctx context.Context, client *http.Client, url string) (map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	return parseChecksumList(string(body)), nil
+}
+
+// parseChecksumList parses md5sum(1) output; lines that are not a 32-digit
+// hex digest and a name are skipped.
+func parseChecksumList(text string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) != 2 || len(fields[0]) != 32 {
+			continue
+		}
+		if _, err := hex.DecodeString(fields[0]); err != nil {
+			continue
+		}
+		out[strings.TrimPrefix(fields[1], "*")] = strings.ToLower(fields[0])
+	}
+	return out
 }
 
 // progressWriter reports download progress at most every 1 MiB.

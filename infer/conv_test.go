@@ -199,7 +199,7 @@ func TestConvSynOps(t *testing.T) {
 }
 
 // TestRecurrentExact runs RLIF and RSynaptic layers (all to all and one to
-// one, every reset rule) between Linear layers on binary input: the
+// one, every reset rule) and RadLIF layers between Linear layers on binary input: the
 // recurrent product of the previous step's spikes is the training side's
 // event-driven (or dense) MatMul, so spikes and membranes must be equal bit
 // for bit. It checks that the fixed-point form refuses them by name.
@@ -223,6 +223,21 @@ func TestRecurrentExact(t *testing.T) {
 		{"rsynaptic-none-121", func(rng *rand.Rand) layers.Layer {
 			return layers.NewRSynaptic("rec", 32, layers.SynapticConfig{LIFConfig: layers.LIFConfig{Beta: 0.9, Threshold: 0.5,
 				Reset: layers.ResetNone}, Alpha: 0.7}, layers.RecurrentConfig{OneToOne: true})
+		}},
+		// radlif: alpha in [0.5, 0.7] (at sparch's 0.82-0.96 these inputs
+		// stay below threshold), its other ranges sparch's; a per-neuron
+		// threshold and a diagonal that is not zero in the weights file
+		// (the layer masks it) in the second.
+		{"radlif", func(rng *rand.Rand) layers.Layer {
+			return layers.NewRadLIF("rec", 32, layers.AdLIFConfig{Threshold: 0.3, Alpha: [2]float32{0.5, 0.7}, RNG: rng})
+		}},
+		{"radlif-diagonal", func(rng *rand.Rand) layers.Layer {
+			l := layers.NewRadLIF("rec", 32, layers.AdLIFConfig{Threshold: 0.3, PerNeuron: true, Alpha: [2]float32{0.5, 0.7}, RNG: rng})
+			for i := range 32 {
+				l.Threshold.Data[i] += 0.005 * float32(i)
+				l.V.Data[i*32+i] = 0.5 - 0.1*float32(i%10)
+			}
+			return l
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -74,17 +74,18 @@
 //     layers.BatchNorm does in inference mode. None of them counts work
 //     (on hardware a batchnorm folds into the weights before it).
 //   - Neuron layers (lif, synaptic, if, alif, plif, adlif, rlif, rsynaptic,
-//     li) update every neuron at every step, with the equations of package
-//     layers (layers.LIF, layers.ALIF, layers.PLIF, layers.AdLIF,
-//     layers.RLIF give them),
-//     counted as neuron updates. A recurrent layer (rlif, rsynaptic) first
-//     adds to its input current the product of its own spikes of the
-//     previous step with its recurrent weight, event-driven as a Linear
-//     layer on spikes (SynOps: spikes times N, or times 1 one to one). The
-//     fixed-point form (Quantize) has none of alif, plif, adlif, rlif,
-//     rsynaptic, convolution, pooling, flatten, dropout or batchnorm: it
-//     refuses them naming the layer and kind. The engine does not run radlif
-//     (refused by layer and kind).
+//     radlif, li) update every neuron at every step, with the equations of
+//     package layers (layers.LIF, layers.ALIF, layers.PLIF, layers.AdLIF,
+//     layers.RLIF, layers.RadLIF give them), counted as neuron updates. A
+//     recurrent layer (rlif, rsynaptic, radlif) first adds to its input
+//     current the product of its own spikes of the previous step with its
+//     recurrent weight, event-driven as a Linear layer on spikes (SynOps:
+//     spikes times the fan-out, N all to all, 1 one to one, N − 1 for
+//     radlif, whose neurons have no synapse onto themselves: its weight's
+//     diagonal is held at zero; the dense forward's products are N times
+//     the fan-out). The fixed-point form (Quantize) has none of alif, plif,
+//     adlif, rlif, rsynaptic, radlif, convolution, pooling, flatten, dropout
+//     or batchnorm: it refuses them naming the layer and kind.
 //
 // Run runs a dataset in batches and returns the predictions and Stats (per
 // layer and per sample: spikes, firing rate, SynOps, MACs, the MACs a dense

@@ -52,8 +52,9 @@ type layer struct {
 	conv            *convLayer
 	pool            *poolLayer
 	bn              *bnLayer
-	rec             []float32 // rlif, rsynaptic: the recurrent weight, [N, N] or [N] (oneToOne)
+	rec             []float32 // rlif, rsynaptic, radlif: the recurrent weight, [N, N] or [N] (oneToOne)
 	oneToOne        bool
+	noSelf          bool // radlif: the diagonal of rec is held at zero, no neuron has a synapse onto itself
 	// countsPrev: the layer lists its binary input's events and counts the
 	// spikes of the spiking layer before it from the list.
 	countsPrev       bool
@@ -90,6 +91,13 @@ func New(m *Model) (*Engine, error) {
 			l.reset = resetMode(c.Reset)
 			l.beta = clamp(byName[ml.Name+".beta"], 0, 1)
 			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+		}
+		adlif := func(c *model.AdLIF) {
+			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
+			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
+			al, be, a, b := c.Ranges()
+			l.ad = &adlifParams{alpha: clamp(byName[ml.Name+".alpha"], al[0], al[1]), beta: clamp(byName[ml.Name+".beta"], be[0], be[1]),
+				a: clamp(byName[ml.Name+".a"], a[0], a[1]), b: clamp(byName[ml.Name+".b"], b[0], b[1])}
 		}
 		switch c := p.(type) {
 		case *model.Linear:
@@ -150,11 +158,10 @@ func New(m *Model) (*Engine, error) {
 				l.k = append(l.k, sigmoid(w))
 			}
 		case *model.AdLIF:
-			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
-			l.thr = clamp(byName[ml.Name+".threshold"], 0, inf)
-			al, be, a, b := c.Ranges()
-			l.ad = &adlifParams{alpha: clamp(byName[ml.Name+".alpha"], al[0], al[1]), beta: clamp(byName[ml.Name+".beta"], be[0], be[1]),
-				a: clamp(byName[ml.Name+".a"], a[0], a[1]), b: clamp(byName[ml.Name+".b"], b[0], b[1])}
+			adlif(c)
+		case *model.RadLIF:
+			adlif(&c.AdLIF)
+			l.rec, l.noSelf = radlifRecurrent(byName[ml.Name+".recurrent"], c.N), true
 		case *model.IF: // a LIF layer whose decay is 1
 			l.neuron, l.spiking, l.in, l.out = true, true, c.N, c.N
 			l.reset = resetMode(c.Reset)
@@ -365,7 +372,7 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 			first := s.t == 0
 			c.synOps += float64(recurrentInput(l, s, h[:n], ls.spk, ls.cur, ls.rec, first))
 			if !first { // the first step has no previous spikes, and no product
-				c.denseOps += float64(B * len(l.rec))
+				c.denseOps += float64(B * l.synapses())
 			}
 			h = ls.cur
 			if l.alpha != nil {
@@ -375,6 +382,9 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 			}
 		}
 		switch {
+		case l.ad != nil: // adlif, radlif
+			adlifStep(l, h[:n], ls.mem, ls.syn, ls.spk, ls.memN, ls.synN, ls.spkN)
+			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.rec != nil:
 			sc := kernels.LIFScan{T: 1, B: B, N: l.out, Beta: l.beta, Thr: l.thr, Reset: l.reset}
 			sc.Forward(h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
@@ -383,9 +393,6 @@ func (e *Engine) advance(s *State, x []float32, binary, constant bool, in *kerne
 			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.k != nil:
 			plifStep(l, h[:n], ls.mem, ls.spk, ls.memN, ls.spkN)
-		case l.ad != nil:
-			adlifStep(l, h[:n], ls.mem, ls.syn, ls.spk, ls.memN, ls.synN, ls.spkN)
-			ls.syn, ls.synN = ls.synN, ls.syn
 		case l.alpha != nil:
 			sc := kernels.SynapticScan{T: 1, B: B, N: l.out, Alpha: l.alpha, Beta: l.beta, Thr: l.thr, Reset: l.reset}
 			sc.Forward(h[:n], ls.syn, ls.mem, ls.spk, ls.synN, ls.memN, ls.spkN)

@@ -220,6 +220,13 @@ func (m *Model) validate(file string) error {
 		}
 		return nil
 	}
+	// adlif checks the parameters of an adlif layer or of a radlif's AdLIF part.
+	adlif := func(l model.Layer, c *model.AdLIF) (errs []error) {
+		for _, name := range []string{"alpha", "beta", "a", "b"} {
+			errs = append(errs, param(l, name, []int{c.N}))
+		}
+		return append(errs, param(l, "threshold", []int{1}, []int{c.N}))
+	}
 	size := 0 // outputs of the previous layer; 0 before the first
 	for i, l := range m.Arch.Layers {
 		p, err := l.Payload()
@@ -253,10 +260,9 @@ func (m *Model) validate(file string) error {
 		case *model.PLIF:
 			errs = append(errs, param(l, "w", []int{1}, []int{c.N}), param(l, "threshold", []int{1}, []int{c.N}))
 		case *model.AdLIF:
-			for _, name := range []string{"alpha", "beta", "a", "b"} {
-				errs = append(errs, param(l, name, []int{c.N}))
-			}
-			errs = append(errs, param(l, "threshold", []int{1}, []int{c.N}))
+			errs = adlif(l, c)
+		case *model.RadLIF:
+			errs = append(adlif(l, &c.AdLIF), param(l, "recurrent", []int{c.N, c.N}))
 		case *model.Conv2d:
 			errs = append(errs, param(l, "weight", []int{c.Out, c.In / c.Groups, c.Kernel[0], c.Kernel[1]}))
 			if c.Bias {
@@ -304,14 +310,14 @@ func (m *Model) validate(file string) error {
 	}
 	last := m.Arch.Layers[len(m.Arch.Layers)-1]
 	switch last.Kind {
-	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic, model.KindAdLIF:
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic, model.KindAdLIF, model.KindRadLIF:
 	case model.KindLI:
 		if m.Readout == ReadoutSpikeCount {
 			return bad(MetaReadout, fmt.Errorf("%q: the last layer %q (li) has no spikes", m.Readout, last.Name))
 		}
 	default:
 		return bad(fmt.Sprintf("layer %d %q", len(m.Arch.Layers)-1, last.Name),
-			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, rlif, rsynaptic, adlif, li) to read a class from", last.Kind))
+			fmt.Errorf("the last layer is %s: it must be a neuron layer (lif, synaptic, if, alif, plif, rlif, rsynaptic, adlif, radlif, li) to read a class from", last.Kind))
 	}
 	for _, t := range m.Weights {
 		if !used[t.Name] {

@@ -243,11 +243,11 @@ func (r *Report) Markdown(w io.Writer) error {
 }
 
 // Spiking reports whether the layer emits spikes: a spiking neuron kind
-// (LIF, Synaptic, IF, ALIF, PLIF, RLIF, RSynaptic, AdLIF), or any layer that counted spikes. A
+// (LIF, Synaptic, IF, ALIF, PLIF, RLIF, RSynaptic, AdLIF, RadLIF), or any layer that counted spikes. A
 // silent spiking layer is spiking; a linear layer or an LI read-out is not.
 func (l LayerStats) Spiking() bool {
 	switch l.Kind {
-	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic, model.KindAdLIF:
+	case model.KindLIF, model.KindSynaptic, model.KindIF, model.KindALIF, model.KindPLIF, model.KindRLIF, model.KindRSynaptic, model.KindAdLIF, model.KindRadLIF:
 		return true
 	}
 	return l.Spikes > 0 || l.Rate > 0

@@ -10,9 +10,8 @@ import (
 // BenchmarkNeuronKinds times one forward and backward pass of a neuron
 // layer alone over an input current x [T, B, N] of SHD's hidden shape
 // (T = 100, batch 64, 256 neurons), the loss the sum of spikes and
-// membranes: LIF and IF on the LIF scan, ALIF, PLIF and AdLIF on theirs,
-// RadLIF with its recurrence stepped (a [B, N]·[N, N] product and one
-// AdLIF scan step per time step).
+// membranes: LIF and IF on the LIF scan, ALIF, PLIF, AdLIF and RadLIF on
+// theirs (RadLIF's with a [B, N]·[N, N] product per time step).
 func BenchmarkNeuronKinds(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(3, 4))

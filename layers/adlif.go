@@ -225,32 +225,40 @@ func (l *AdLIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var)
 func (l *AdLIF) Run(t *autograd.Tape, x *autograd.Var, s AdLIFState) (spk, mem *autograd.Var, next AdLIFState) {
 	const op = "AdLIF.Run"
 	T, B := seqDims(op, x, l.N)
-	return runAdLIF(t, op, &l.adlifParams, &l.Config, x, T, B, l.N, s)
+	return runAdLIF(t, op, &l.adlifParams, &l.Config, x, T, B, l.N, s, nil)
 }
 
 // runAdLIF records the fused scan of an AdLIF layer's dynamics over x
-// [T, B, n] from s.
-func runAdLIF(t *autograd.Tape, op string, p *adlifParams, c *AdLIFConfig, x *autograd.Var, T, B, n int, s AdLIFState) (spk, mem *autograd.Var, next AdLIFState) {
+// [T, B, n] from s; with v (RadLIF's masked recurrent weight [n, n]) the
+// recurrent scan of RadLIF.
+func runAdLIF(t *autograd.Tape, op string, p *adlifParams, c *AdLIFConfig, x *autograd.Var, T, B, n int, s AdLIFState, v *autograd.Var) (spk, mem *autograd.Var, next AdLIFState) {
 	checkState(op, "Mem", s.Mem, B, n)
 	checkState(op, "Spk", s.Spk, B, n)
 	checkState(op, "W", s.W, B, n)
 	al, be, a, b := c.Alpha, c.Beta, c.A, c.B
 	o := autograd.Pooled[adlifOp](t)
 	*o = adlifOp{
-		scan: kernels.AdLIFScan{T: T, B: B, N: n, ResetGrad: c.ResetGrad,
+		scan: kernels.RadLIFScan{AdLIFScan: kernels.AdLIFScan{T: T, B: B, N: n, ResetGrad: c.ResetGrad,
 			Alpha: clamped(t, p.Alpha, al[0], al[1]), Beta: clamped(t, p.Beta, be[0], be[1]),
 			A: clamped(t, p.A, a[0], a[1]), Bw: clamped(t, p.B, b[0], b[1]),
-			Thr: clamped(t, p.Threshold, thrMin, thrMax)},
-		p: p, c: c, x: x, mem0: s.Mem, spk0: s.Spk, w0: s.W,
+			Thr: clamped(t, p.Threshold, thrMin, thrMax)}},
+		p: p, c: c, x: x, v: v, mem0: s.Mem, spk0: s.Spk, w0: s.W,
 	}
 	spk, mem = t.NewRaw(T, B, n), t.NewRaw(T, B, n)
 	w := t.NewRaw(T, B, n)
-	o.scan.Forward(x.Data, data(s.Mem), data(s.Spk), data(s.W), mem.Data, spk.Data, w.Data)
+	if v == nil {
+		o.scan.AdLIFScan.Forward(x.Data, data(s.Mem), data(s.Spk), data(s.W), mem.Data, spk.Data, w.Data)
+	} else {
+		o.scan.V, o.scan.EventActivity = v.Data, t.EventActivity()
+		o.cur = t.ScratchRaw(T * B * n)
+		o.scan.Forward(x.Data, o.state(), o.cur, mem.Data, spk.Data, w.Data)
+	}
 	spk.SetBinary()
 	o.spk, o.mem, o.w = spk, mem, w
-	in := [9]*autograd.Var{x, t.Param(p.Alpha), t.Param(p.Beta), t.Param(p.A), t.Param(p.B), t.Param(p.Threshold)}
+	// Inputs: x, the five parameters, then V (RadLIF) and the given state.
+	in := [10]*autograd.Var{x, t.Param(p.Alpha), t.Param(p.Beta), t.Param(p.A), t.Param(p.B), t.Param(p.Threshold)}
 	k := 6
-	for _, v := range [3]*autograd.Var{s.Mem, s.Spk, s.W} {
+	for _, v := range [4]*autograd.Var{v, s.Mem, s.Spk, s.W} {
 		if v != nil {
 			in[k] = v
 			k++
@@ -263,20 +271,28 @@ func runAdLIF(t *autograd.Tape, op string, p *adlifParams, c *AdLIFConfig, x *au
 	return spk, mem, AdLIFState{Mem: lastStep(t, mem), Spk: lastStep(t, spk), W: lastStep(t, w)}
 }
 
-// adlifOp is the tape entry of a fused AdLIF scan.
+// adlifOp is the tape entry of a fused AdLIF or RadLIF scan.
 type adlifOp struct {
-	scan           kernels.AdLIFScan
+	scan           kernels.RadLIFScan // AdLIF: only its AdLIFScan
 	p              *adlifParams
 	c              *AdLIFConfig
 	x              *autograd.Var
+	v              *autograd.Var // RadLIF's masked recurrent weight; nil for AdLIF
+	cur            []float32     // RadLIF: x[t] + R[t], [T*B*N]
 	mem0, spk0, w0 *autograd.Var
 	spk, mem, w    *autograd.Var
+}
+
+// state is the RadLIF scan's initial state.
+func (o *adlifOp) state() kernels.RadLIFState {
+	return kernels.RadLIFState{Mem: data(o.mem0), Spk: data(o.spk0), W: data(o.w0),
+		SpkBinary: o.spk0 != nil && o.spk0.Binary()}
 }
 
 func (o *adlifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var) {
 	p, c := &o.scan, o.c
 	n := p.T * p.B * p.N
-	g := kernels.AdLIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, DW: o.w.Grad, SGFunc: o}
+	g := kernels.RadLIFGrad{AdLIFGrad: kernels.AdLIFGrad{DSpk: o.spk.Grad, DMem: o.mem.Grad, DW: o.w.Grad, SGFunc: o}}
 	var addIn bool
 	g.DIn, addIn = gradBuf(t, o.x, n)
 	g.DMem0 = gradScratch(t, o.mem0, p.B*p.N)
@@ -288,7 +304,12 @@ func (o *adlifOp) Backward(t *autograd.Tape, _ *autograd.Var, in []*autograd.Var
 			*d = t.Scratch(in[1+i].Len())
 		}
 	}
-	p.Backward(o.x.Data, data(o.mem0), data(o.spk0), data(o.w0), o.mem.Data, o.spk.Data, o.w.Data, &g)
+	if o.v == nil {
+		p.AdLIFScan.Backward(o.x.Data, data(o.mem0), data(o.spk0), data(o.w0), o.mem.Data, o.spk.Data, o.w.Data, &g.AdLIFGrad)
+	} else {
+		g.DV = t.GradOf(o.v)
+		p.Backward(o.cur, o.state(), o.mem.Data, o.spk.Data, o.w.Data, &g)
+	}
 	if addIn {
 		addGrad(t, o.x, g.DIn)
 	}

@@ -43,6 +43,13 @@
 // the first neuron layer once and LIF.ScanConst takes the constant input
 // without repeating it.
 //
+// A batch of variable-length sequences is padded with zeros at the end of
+// each shorter one. Per-step layers and causal scans keep the padding out of
+// the valid steps, so Forward needs no mask; only BatchNorm's training
+// statistics must leave the padding out: Sequential.SetLengths gives it the
+// lengths (mode per_step refuses them), and Trace.Lengths carries them to
+// the losses.
+//
 // # Images
 //
 // A sequence is always [T, B, F]. A convolution or pooling layer takes the
@@ -106,7 +113,7 @@
 // current w driven by the membrane and the spikes, with their parameters
 // per neuron, clamped to ranges and trained, and the boxcar surrogate by
 // default; PLIF learns its time constant. ALIF, AdLIF and PLIF run as one
-// fused scan; RadLIF steps its recurrent product as the recurrent layers
+// fused scan, RadLIF as one fused recurrent scan as the recurrent layers
 // above. A network for SHD's 700 inputs and 20 classes:
 //
 //	net := layers.NewSequential(

@@ -103,10 +103,9 @@ type Spiking interface {
 //     state s, returns the outputs and membrane potentials [T, B, N] and
 //     always the state after the last step (s itself when T = 0), connected
 //     to the graph (Detach it for truncated backpropagation through time).
-//     LIF, Synaptic, LI, IF, ALIF, PLIF, AdLIF, RLIF and RSynaptic record
-//     one tape entry whose forward and backward are fused kernels; RadLIF
-//     records its recurrent product and one fused AdLIF step per time step.
-//     Either way Run gives the same values as T calls of Step.
+//     LIF, Synaptic, LI, IF, ALIF, PLIF, AdLIF, RLIF, RSynaptic and RadLIF
+//     record one tape entry whose forward and backward are fused kernels.
+//     Run gives the same values as T calls of Step.
 //
 // Scan is Run from the zero state without the final state, which it does
 // not compute.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spikegrad/spikegrad/autograd"
 	"github.com/spikegrad/spikegrad/autograd/gradcheck"
+	"github.com/spikegrad/spikegrad/model"
 	"github.com/spikegrad/spikegrad/surrogate"
 )
 
@@ -237,6 +238,30 @@ func adlifCases() []neuronCase {
 				cs = append(cs, newCase("adlif/"+suffix, ad, adlifFields, setSpk), newCase("radlif/"+suffix, rad, adlifFields, setSpk))
 			}
 		}
+	}
+	// One parameter of each kind outside its clamp range (sparch's ranges,
+	// model.AdLIFAlpha ...), by more than the finite differences' step of
+	// 1e-3: the forward pass uses the range's end, and no gradient reaches
+	// the parameter.
+	for _, l := range []Neuron{
+		NewAdLIF("adlif", 3, AdLIFConfig{Threshold: 0.15, ResetGrad: true, LearnThreshold: true, PerNeuron: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 5}, RNG: rand.New(rand.NewPCG(11, 12))}),
+		NewRadLIF("radlif", 3, AdLIFConfig{Threshold: 0.15, ResetGrad: true, LearnThreshold: true, PerNeuron: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 5}, RNG: rand.New(rand.NewPCG(11, 12))}),
+	} {
+		var p *adlifParams
+		switch l := l.(type) {
+		case *AdLIF:
+			p = &l.adlifParams
+			cs = append(cs, newCase("adlif/clamped/resetgrad=true/learn=true/per=true", l, adlifFields, func(s *AdLIFState, v *autograd.Var) { s.Spk = v }))
+		case *RadLIF:
+			p = &l.adlifParams
+			cs = append(cs, newCase("radlif/clamped/resetgrad=true/learn=true/per=true", l, adlifFields, func(s *AdLIFState, v *autograd.Var) { s.Spk = v }))
+		}
+		p.Alpha.Data[0] = model.AdLIFAlpha[0] - 0.05
+		p.Beta.Data[1] = model.AdLIFBeta[1] + 0.005
+		p.A.Data[2] = model.AdLIFA[0] - 0.3
+		p.B.Data[0] = model.AdLIFB[1] + 0.4
 	}
 	return cs
 }

@@ -32,9 +32,30 @@ import (
 // cleared, and is always trained. The gradient flows through the fed-back
 // spikes (by the surrogate) into V and into earlier steps.
 //
-// Run records, per time step, the recurrent product (autograd's MatMul,
-// event-driven on binary spikes) and one fused AdLIF step (kernels.AdLIFScan
-// with T = 1): it gives the same values, bit for bit, as T calls of Step.
+// To train it as sparch does, put a BatchNorm (mode shared, momentum 0.05)
+// between the Linear in front and the layer, and set ResetGrad: sparch
+// normalises the projected input over batch and time, and detaches
+// nothing; examples/randman-radlif.yaml is that setup. Both matter. At
+// sparch's alpha (1 - alpha <= 0.18) and threshold 1, the unnormalised
+// current of a sparse input keeps the membrane below the boxcar's window,
+// where the surrogate passes no gradient; and with ResetGrad false the
+// last spikes' gradient reaches earlier steps through the recurrence only.
+// Measured on Randman (that file, 6 epochs): test accuracy 0.95; with
+// ResetGrad false 0.215; without the BatchNorm and the dropout (a bias on
+// the Linear instead) 0.27 (chance 0.1). AdLIF, with no recurrence, learned
+// to 0.88 with the BatchNorm and ResetGrad false.
+//
+// Run records one tape entry for the whole sequence, the fused recurrent
+// scan of kernels.RadLIFScan: per time step the recurrent product,
+// event-driven when the previous step's spikes are sparse (below the tape's
+// event activity, as autograd's MatMul chooses), and one AdLIF step; in the
+// backward pass, per step, the gradient of the previous step's spikes
+// dS[t-1] += dR[t]·Vᵀ, and after the time loop the weight gradient
+// dV = Σ_t S[t-1]ᵀ·dR[t] as one product over the whole sequence. It gives
+// the same values, bit for bit, as T calls of Step (written with tape ops),
+// and the same gradients up to float32 summation order. The input
+// projection is done before, by the Linear in front, in one product over
+// the sequence.
 type RadLIF struct {
 	name   string
 	N      int
@@ -167,18 +188,11 @@ func radInput(t *autograd.Tape, x, spk, v *autograd.Var) *autograd.Var {
 func (l *RadLIF) Run(t *autograd.Tape, x *autograd.Var, s AdLIFState) (spk, mem *autograd.Var, next AdLIFState) {
 	const op = "RadLIF.Run"
 	T, B := seqDims(op, x, l.N)
-	if T == 0 {
-		return runAdLIF(t, op, &l.adlifParams, &l.Config, x, 0, B, l.N, s)
+	var v *autograd.Var
+	if T > 0 {
+		v = l.recurrent(t)
 	}
-	checkState(op, "Spk", s.Spk, B, l.N)
-	v := l.recurrent(t)
-	spks, mems := stepVars(t, T)
-	for i := range T {
-		xi := t.Reshape(t.Slice(x, 0, i, i+1), B, l.N)
-		cur := t.Reshape(radInput(t, xi, s.Spk, v), 1, B, l.N)
-		spks[i], mems[i], s = runAdLIF(t, op, &l.adlifParams, &l.Config, cur, 1, B, l.N, s)
-	}
-	return t.Concat(0, spks...), t.Concat(0, mems...), s
+	return runAdLIF(t, op, &l.adlifParams, &l.Config, x, T, B, l.N, s, v)
 }
 
 // Step advances the layer by one time step (see Stateful).

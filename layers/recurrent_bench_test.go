@@ -14,7 +14,9 @@ import (
 // the Spiking Heidelberg Digits' shape: 700 input channels through a Linear
 // into 256 hidden neurons, 20 LI outputs, T = 100, batch 64, the input
 // binary spikes at 5 % activity. The hidden layer is recurrent all to all
-// (rlif), one to one (rlif-1to1), or a plain LIF for comparison (lif).
+// (rlif), one to one (rlif-1to1), or a plain LIF for comparison (lif), or
+// RadLIF with sparch's defaults, on its fused scan (radlif) or with its
+// recurrence stepped (radlif-stepped, steppedRadLIF).
 // Loss: the cross-entropy of the read-out membranes summed over the time
 // steps (snnTorch's tutorials' loss, and bench/reference/shd_rleaky.py's),
 // with fixed random labels. Besides the wall time it reports the process's
@@ -42,6 +44,8 @@ func BenchmarkSHDShape(b *testing.B) {
 		{"lif", NewLIF("hidden", H, lif)},
 		{"rlif", NewRLIF("hidden", H, lif, RecurrentConfig{RNG: rng})},
 		{"rlif-1to1", NewRLIF("hidden", H, lif, RecurrentConfig{OneToOne: true})},
+		{"radlif", NewRadLIF("hidden", H, AdLIFConfig{RNG: rng})},
+		{"radlif-stepped", steppedRadLIF{NewRadLIF("hidden", H, AdLIFConfig{RNG: rng})}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			defer kernels.SetThreads(kernels.SetThreads(runtime.GOMAXPROCS(0)))
@@ -72,4 +76,29 @@ func BenchmarkSHDShape(b *testing.B) {
 			}
 		})
 	}
+}
+
+// steppedRadLIF is RadLIF with its recurrence stepped on the tape: per time
+// step the recurrent product (autograd's MatMul, event-driven on sparse
+// spikes) and one fused AdLIF scan step (T = 1), RadLIF's multi-step path
+// before its fused scan, kept as the benchmark's point of comparison.
+type steppedRadLIF struct{ *RadLIF }
+
+func (l steppedRadLIF) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
+	spk, _ := l.Scan(t, x)
+	return spk
+}
+
+func (l steppedRadLIF) Scan(t *autograd.Tape, x *autograd.Var) (spk, mem *autograd.Var) {
+	const op = "steppedRadLIF.Scan"
+	T, B := seqDims(op, x, l.N)
+	v := l.recurrent(t)
+	spks, mems := make([]*autograd.Var, T), make([]*autograd.Var, T)
+	var s AdLIFState
+	for i := range T {
+		xi := t.Reshape(t.Slice(x, 0, i, i+1), B, l.N)
+		cur := t.Reshape(radInput(t, xi, s.Spk, v), 1, B, l.N)
+		spks[i], mems[i], s = runAdLIF(t, op, &l.adlifParams, &l.Config, cur, 1, B, l.N, s, nil)
+	}
+	return t.Concat(0, spks...), t.Concat(0, mems...)
 }

@@ -151,7 +151,8 @@ func TestRecurrentShapes(t *testing.T) {
 }
 
 // recurrentLayers returns RLIF and RSynaptic layers of n neurons, all to
-// all and one to one, with learnable parameters, for the tests below.
+// all and one to one, and (with ResetSubtract) a RadLIF layer, with
+// learnable parameters, for the tests below.
 func recurrentLayers(n int, reset ResetMode, resetGrad bool) []neuronCase {
 	var cs []neuronCase
 	c := LIFConfig{Beta: 0.8, Threshold: 1, Reset: reset, ResetGrad: resetGrad, LearnBeta: true, LearnThreshold: true,
@@ -170,6 +171,15 @@ func recurrentLayers(n int, reset ResetMode, resetGrad bool) []neuronCase {
 		cs = append(cs,
 			newCase("rlif/"+name, rlif, lifFields, func(s *LIFState, v *autograd.Var) { s.Spk = v }),
 			newCase("rsynaptic/"+name, rsyn, synapticFields, func(s *SynapticState, v *autograd.Var) { s.Spk = v }))
+	}
+	if reset == ResetSubtract { // RadLIF's only reset
+		// Threshold 0.04: with (1 - alpha) in [0.04, 0.18] (sparch's
+		// range) the inputs of the tests below make a few neurons of a
+		// step fire (TestRecurrentEventDriven checks it).
+		rad := NewRadLIF("radlif", n, AdLIFConfig{Threshold: 0.04, ResetGrad: resetGrad, LearnThreshold: true, PerNeuron: true,
+			Surrogate: surrogate.FastSigmoid{Slope: 5}, RNG: rand.New(rand.NewPCG(11, 12))})
+		cs = append(cs, newCase(fmt.Sprintf("radlif/resetgrad=%v", resetGrad), rad, adlifFields,
+			func(s *AdLIFState, v *autograd.Var) { s.Spk = v }))
 	}
 	return cs
 }

@@ -79,6 +79,13 @@ type stepsNeeder interface {
 type Trace struct {
 	Out    *autograd.Var // the last layer's output, [T, B, N]
 	Layers []LayerTrace
+	// Lengths holds the valid steps of each sample, [B], when the batch is
+	// padded (sequences of their own lengths, datasets.Batch.Lengths):
+	// steps t >= Lengths[b] of sample b are padding, which a loss or
+	// read-out of the trace must not count (package loss's Len functions).
+	// Forward leaves it nil; the caller that knows the lengths sets it
+	// (train.Fit and train.Evaluate do).
+	Lengths []int
 }
 
 // LayerTrace is one layer's part of a Trace.
@@ -112,7 +119,7 @@ func (tr *Trace) Mem() *autograd.Var {
 // that resets its tape thus allocates no Trace after the first.
 func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trace {
 	tr := autograd.Pooled[Trace](t)
-	tr.Out, tr.Layers = nil, tr.Layers[:0]
+	tr.Out, tr.Layers, tr.Lengths = nil, tr.Layers[:0], nil
 	constant := x.Dims() == 2
 	if constant && steps <= 0 {
 		panic(&autograd.ShapeError{Op: "Sequential.Forward", Shapes: [][]int{append([]int(nil), x.Shape()...)},
@@ -148,4 +155,37 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 	}
 	tr.Out = h
 	return tr
+}
+
+// lengthsTaker is a layer that must know which steps of a padded batch of
+// variable-length sequences are valid.
+type lengthsTaker interface {
+	setLengths(lengths []int) error
+}
+
+// SetLengths tells the network the valid steps of each sample, [B], of the
+// padded batches of variable-length sequences that follow (each padded
+// with zeros after its end), or with nil that batches are not padded.
+// Linear and convolutional layers, pooling and Flatten map each step on
+// its own; neuron scans and Delay are causal, so steps after a sequence's
+// end never reach it; Dropout's mask is drawn per sample and feature, not
+// per step: none of them needs the lengths. BatchNorm does: in training
+// its batch statistics then count the valid steps only, and the padding
+// gets no gradient. In mode BNPerStep it cannot take padded batches, and
+// SetLengths returns a *ConfigError naming it and the field "mode" (the
+// lengths are then set on no layer).
+//
+// Like SetTraining, it sets state that the following Forward calls read:
+// set the lengths of each padded batch before its Forward, and nil after
+// (train.Fit does).
+func (s *Sequential) SetLengths(lengths []int) error {
+	for _, l := range s.Layers {
+		if c, ok := l.(lengthsTaker); ok {
+			if err := c.setLengths(lengths); err != nil {
+				s.SetLengths(nil)
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -280,7 +280,7 @@ func (s *Sequential) ForwardWindows(t *autograd.Tape, x *autograd.Var, steps int
 	}
 
 	tr := autograd.Pooled[Trace](t)
-	tr.Out, tr.Layers = concatTime(t, ws.outs), tr.Layers[:0]
+	tr.Out, tr.Layers, tr.Lengths = concatTime(t, ws.outs), tr.Layers[:0], nil
 	var mem *autograd.Var
 	if ws.mems[0] != nil {
 		mem = tr.Out

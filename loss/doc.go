@@ -40,6 +40,20 @@
 //	MembraneSum(mem, dst)  Σ_t U[t]
 //	MembraneMax(mem, dst)  max_t U[t]
 //
+// # Sequences of their own lengths
+//
+// A batch of variable-length sequences is padded at the end to its longest
+// sample. Every function above has a twin with the suffix Len (MembraneCELen,
+// CountCELen, ..., RateL1Len, RateBoundsLen, SpikeCountLen, ...) that takes the
+// samples' lengths, B entries in [1, T], and counts only the valid steps
+// t < lengths[b] of sample b: the padding changes neither the value nor the
+// gradient, which is exactly zero at every padded step. A sample's terms are
+// those it has alone at its own length (CountMSE's targets are rates times its
+// length, RateL1 its own rate), and the losses are their batch means, so a
+// padded batch's loss and gradient are the mean of its samples' own (the
+// rates of RateBoundsLen pool the batch's valid steps instead). nil lengths
+// give the function without the suffix exactly.
+//
 // # A training step
 //
 //	tr := net.Forward(tape, x, T)

@@ -45,18 +45,30 @@ func CountMSE(t *autograd.Tape, out *autograd.Var, labels []int, correctRate, in
 	const op = "loss.CountMSE"
 	T, B, C := seq3(op, out)
 	checkLabels(op, out, labels, B, C)
+	return t.MSE(t.Sum(out, 0), countTargets(t, labels, nil, T, C, correctRate, incorrectRate))
+}
+
+// countTargets returns the target counts [B, C] of CountMSE: rate times
+// the sample's steps (lengths[b], or T with nil lengths), correctRate for
+// the label and incorrectRate for the other classes.
+func countTargets(t *autograd.Tape, labels, lengths []int, T, C int, correctRate, incorrectRate float32) *autograd.Var {
+	B := len(labels)
 	target := t.NewRaw(B, C)
 	for b := range B {
+		steps := T
+		if lengths != nil {
+			steps = lengths[b]
+		}
 		row := target.Data[b*C : (b+1)*C]
 		for c := range row {
 			r := incorrectRate
 			if c == labels[b] {
 				r = correctRate
 			}
-			row[c] = r * float32(T)
+			row[c] = r * float32(steps)
 		}
 	}
-	return t.MSE(t.Sum(out, 0), target)
+	return target
 }
 
 // seq3 returns the dimensions of a sequence [T, B, C], panicking with a

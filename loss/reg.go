@@ -22,7 +22,11 @@ func RateL1(t *autograd.Tape, spikes *autograd.Var, weight float32) *autograd.Va
 // from firing at nearly every step (hi), while leaving the rates inside the
 // bounds free.
 func RateBounds(t *autograd.Tape, spikes *autograd.Var, lo, hi, weight float32) *autograd.Var {
-	rate := t.Mean(t.Mean(spikes, 0), 0)
+	return rateBounds(t, t.Mean(t.Mean(spikes, 0), 0), lo, hi, weight)
+}
+
+// rateBounds is RateBounds of the neurons' rates.
+func rateBounds(t *autograd.Tape, rate *autograd.Var, lo, hi, weight float32) *autograd.Var {
 	var below, above *autograd.Var
 	if lo > 0 { // relu(lo - r)²
 		below = t.Scale(t.MeanAll(t.Square(t.ReLU(t.AddScalar(t.Neg(rate), lo)))), weight)

@@ -207,9 +207,9 @@ print(type(g.nodes["tconv"]).__name__, list(g.nodes["tconv"].output_type["output
 	}
 }
 
-// TestConvExportErrors: a max pool and a batchnorm have no NIR node, and a
-// grouped convolution's file would not pass the reference reader's type
-// check; the errors name the layer and say why.
+// TestConvExportErrors: a max pool, a batchnorm and the adaptive neurons
+// have no NIR node, and a grouped convolution's file would not pass the
+// reference reader's type check; the errors name the layer and say why.
 func TestConvExportErrors(t *testing.T) {
 	for _, c := range []struct {
 		l    model.Layer
@@ -221,6 +221,12 @@ func TestConvExportErrors(t *testing.T) {
 			"node bn: kind: layer kind batchnorm has no NIR node"},
 		{model.NewLayer("gc", model.Conv2d{In: 2, Out: 2, H: 2, W: 2, Kernel: [2]int{1, 1}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}, Groups: 2, Init: model.InitPyTorch}),
 			"node gc: groups: 2: "},
+		{model.NewLayer("al", model.ALIF{LIF: model.LIF{N: 4, Beta: 0.9, Threshold: 1, Reset: model.ResetSubtract, Surrogate: surr}, Rho: 0.9, Adapt: 1.8}),
+			"node al: kind: layer kind alif has no NIR node: NIR 1.0 has no adaptive neuron, and its LIF node's threshold is a fixed parameter"},
+		{model.NewLayer("ad", model.AdLIF{N: 4, Threshold: 1, Surrogate: surr}),
+			"node ad: kind: layer kind adlif has no NIR node: NIR 1.0 has no adaptive neuron, and its LIF node gives only spikes"},
+		{model.NewLayer("rad", model.RadLIF{AdLIF: model.AdLIF{N: 4, Threshold: 1, Surrogate: surr}}),
+			"node rad: kind: layer kind radlif has no NIR node: NIR 1.0 has no adaptive neuron"},
 	} {
 		m := &model.Model{Format: model.Format, Layers: []model.Layer{c.l,
 			model.NewLayer("lif", model.LIF{N: 4, Beta: 0.9, Threshold: 1, Reset: model.ResetZero, Surrogate: surr})}}

@@ -255,6 +255,12 @@ func FromModel(m *model.Model, weights []safetensors.Tensor, dt float64) (*Graph
 				g.Nodes[l.Name+RecurrentWeight] = rec
 				g.Edges = append(g.Edges, Edge{name, l.Name + RecurrentWeight}, Edge{l.Name + RecurrentWeight, name})
 			}
+		case *model.ALIF:
+			return nil, &Error{Node: l.Name, Field: "kind", Msg: "layer kind alif has no NIR node: NIR 1.0 has no adaptive neuron, " +
+				"and its LIF node's threshold is a fixed parameter, so a threshold that rises after each spike cannot be written with its nodes"}
+		case *model.AdLIF, *model.RadLIF:
+			return nil, &Error{Node: l.Name, Field: "kind", Msg: fmt.Sprintf("layer kind %s has no NIR node: NIR 1.0 has no adaptive neuron, "+
+				"and its LIF node gives only spikes, so the adaptation current w, which the membrane drives (a·u), cannot be built from its nodes", l.Kind)}
 		default:
 			return nil, &Error{Node: l.Name, Field: "kind", Msg: fmt.Sprintf("layer kind %q has no NIR node", l.Kind)}
 		}

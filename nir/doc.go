@@ -144,7 +144,11 @@
 // normalisation node, and folding it into the weights before would change
 // the forward pass by rounding) and grouped convolutions (the reference
 // reader takes a convolution's input channels from its weight, In/groups,
-// so their files fail its type check), each naming the layer.
+// so their files fail its type check) and the adaptive neurons alif, adlif
+// and radlif (NIR 1.0 has no adaptive neuron, and its LIF node, whose
+// threshold is a fixed parameter and whose output is spikes only, cannot
+// carry a rising threshold or a current driven by the membrane), each
+// naming the layer.
 //
 // # On the command line
 //

@@ -35,7 +35,7 @@ type Config struct {
 
 // DataConfig selects and encodes the dataset.
 type DataConfig struct {
-	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist or fashion-mnist"`
+	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, or an event-camera dataset: nmnist, ncars"`
 	Dir        string  `yaml:"dir" help:"folder with the dataset's files; empty searches $SPIKEGRAD_DATA, the user cache and /usr/share/datasets"`
 	Download   bool    `yaml:"download" help:"download a missing dataset from its official mirrors (checksums verified)"`
 	Steps      int     `yaml:"steps" help:"time steps T per sample for encoded static images (randman has its own steps)"`
@@ -51,6 +51,20 @@ type DataConfig struct {
 	RandmanSamples  int     `yaml:"randman_samples" help:"randman: samples per class"`
 	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
 	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
+
+	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames of equal duration, the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameWindow int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
+	FrameEvents int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
+	Polarities  int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
+	Binary      bool    `yaml:"binary" help:"event datasets: a frame holds 1 where a pixel saw an event, instead of the count"`
+	Denoise     int     `yaml:"denoise" help:"event datasets: drop events with no event at a neighbouring pixel in the preceding N microseconds (0: off)"`
+	Downsample  int     `yaml:"downsample" help:"event datasets: divide the sensor's width and height by this factor"`
+	FlipLR      float64 `yaml:"flip_lr" help:"event datasets, training set only: mirror a sample left-right with this probability"`
+	TimeJitter  float64 `yaml:"time_jitter" help:"event datasets, training set only: add normal noise of this standard deviation (microseconds) to every event's time"`
+	CropTime    int     `yaml:"crop_time" help:"event datasets, training set only: keep a random window of this many microseconds of each sample (0: off)"`
+	Cache       bool    `yaml:"cache" help:"event datasets: keep the frames on disk after the first epoch (with augmentation only the test set's)"`
+	CacheDir    string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
+	Bucket      int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of
@@ -138,7 +152,8 @@ func DefaultConfig() Config {
 		Name: "run", Seed: 0, Out: "runs",
 		Data: DataConfig{Dataset: "randman", Steps: 25, Encoding: "direct", Gain: 1,
 			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
-			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2},
+			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2,
+			Polarities: 2, Downsample: 1},
 		Model: ModelConfig{Hidden: []int{128}, Neuron: "lif", Readout: "li", Beta: 0.95, Alpha: 0.9,
 			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
 			Init: "pytorch", Bias: true},
@@ -541,7 +556,7 @@ func (c *Config) Validate() error {
 // validate checks the range of every key of the data section.
 func (d *DataConfig) validate() error {
 	return firstError(
-		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist"),
+		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "nmnist", "ncars"),
 		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
 		atLeast("data.steps", d.Steps, 1),
 		nonNeg("data.gain", d.Gain),
@@ -554,6 +569,7 @@ func (d *DataConfig) validate() error {
 		atLeast("data.randman_samples", d.RandmanSamples, 2),
 		positive("data.randman_alpha", d.RandmanAlpha),
 		inRange("data.randman_test_frac", d.RandmanTestFrac, 0.01, 0.99),
+		d.validateEvents(),
 	)
 }
 

@@ -30,6 +30,21 @@
 // autograd.Tape.MatMul): the same forward values, and the weight gradient
 // summed in another float32 order.
 //
+// # Sequences of their own lengths
+//
+// A training or test set of sequences of their own lengths (datasets.VarLen,
+// such as datasets.Sequences) comes in batches padded to the longest sample
+// of each batch (BucketByLength groups similar lengths). Fit, Evaluate and
+// Probe pass each padded batch's lengths to the objective in
+// layers.Trace.Lengths, and count firing rates over the valid steps only:
+// the padding changes no loss, prediction, rate or gradient, and a padded
+// batch's loss and gradients are the mean of its samples' own, alone at their
+// lengths. A padded batch needs an objective that reads the lengths
+// (LengthsReader; Classification is one) and a network that takes the
+// lengths (layers.Sequential.SetLengths, which BatchNorm's training
+// statistics read and which BatchNorm in mode per_step refuses); otherwise
+// the step fails with an error naming what is missing.
+//
 // # A run from a config
 //
 // Config describes a run: its name, seed and output folder, and three

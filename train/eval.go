@@ -28,7 +28,8 @@ type Evaluation struct {
 	Confusion [][]int
 }
 
-// LayerRate is the fraction of neuron-steps that spiked in one layer.
+// LayerRate is the fraction of neuron-steps that spiked in one layer (the
+// valid steps of each sample, for sequences of their own lengths).
 type LayerRate struct {
 	Layer string
 	Rate  float64
@@ -89,10 +90,16 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		tape.Reset()
 		var tr *layers.Trace
 		var loss *autograd.Var
-		if err := catch(func() {
+		if err := usePadding(net, obj, b); err != nil {
+			return nil, fmt.Errorf("train: evaluating: %w", err)
+		}
+		err := catch(func() {
 			tr = net.Forward(tape, batchInput(tape, b, mark), steps)
+			withLengths(tr, b)
 			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
-		}); err != nil {
+		})
+		clearLengths(net)
+		if err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
 		sums.addPredictions(obj, tr, loss, b.Labels[:b.Size])
@@ -150,7 +157,8 @@ func (e *evalSums) addPredictions(obj Objective, tr *layers.Trace, loss *autogra
 }
 
 // addSpikes adds the spikes of a batch's trace, per spiking layer (a neuron
-// layer whose output is binary) and per neuron.
+// layer whose output is binary) and per neuron, over each sample's valid
+// steps (tr.Lengths) for a padded batch.
 func (e *evalSums) addSpikes(tr *layers.Trace) {
 	k := 0
 	for _, lt := range tr.Layers {
@@ -164,14 +172,28 @@ func (e *evalSums) addSpikes(tr *layers.Trace) {
 		l := &e.spiking[k]
 		var s float64
 		acc := l.perNeuron
-		for row := lt.Out.Data; len(row) >= n; row = row[n:] {
-			for j, v := range row[:n] {
-				acc[j] += float64(v)
-				s += float64(v)
+		add := func(data []float32) { // frames of n neurons
+			for row := data; len(row) >= n; row = row[n:] {
+				for j, v := range row[:n] {
+					acc[j] += float64(v)
+					s += float64(v)
+				}
+			}
+		}
+		if tr.Lengths == nil {
+			add(lt.Out.Data)
+			l.neuronSteps += float64(lt.Out.Len())
+		} else { // each sample's valid steps only
+			B := len(tr.Lengths)
+			frame := lt.Out.Len() / (lt.Out.Dim(0) * B) // values per sample and step
+			for b, L := range tr.Lengths {
+				for t := range L {
+					add(lt.Out.Data[(t*B+b)*frame : (t*B+b+1)*frame])
+				}
+				l.neuronSteps += float64(L * frame)
 			}
 		}
 		l.spikes += s
-		l.neuronSteps += float64(lt.Out.Len())
 		k++
 	}
 }

@@ -385,7 +385,7 @@ func batchInput(t *autograd.Tape, b *datasets.Batch, mk inputMark) *autograd.Var
 }
 
 func (f *fitter) loop(ctx context.Context) (*Result, error) {
-	loader, err := datasets.NewLoader(f.data.Train, datasets.LoaderConfig{BatchSize: f.s.batchSize, Shuffle: true, DropLast: f.s.dropLast}, rand.New(f.shuffle))
+	loader, err := datasets.NewLoader(f.data.Train, datasets.LoaderConfig{BatchSize: f.s.batchSize, Shuffle: true, DropLast: f.s.dropLast, Bucket: f.s.bucket}, rand.New(f.shuffle))
 	if err != nil {
 		return nil, err
 	}
@@ -541,12 +541,17 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 		tn.SetTraining(f.drop)
 		defer tn.SetTraining(nil)
 	}
+	if err := usePadding(f.net, f.obj, b); err != nil {
+		return 0, 0, fmt.Errorf("train: step %d: %w", f.st.Step, err)
+	}
+	defer clearLengths(f.net)
 	if err := catch(func() {
 		if f.wnet != nil {
 			tr = f.wnet.ForwardWindows(t, batchInput(t, b, f.mark), f.data.Steps, f.windows(b))
 		} else {
 			tr = f.net.Forward(t, batchInput(t, b, f.mark), f.data.Steps)
 		}
+		withLengths(tr, b)
 		loss = f.obj.Loss(t, tr, labels)
 	}); err != nil {
 		return 0, 0, fmt.Errorf("train: step %d: %w", f.st.Step, err)

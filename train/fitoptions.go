@@ -22,6 +22,7 @@ type fitSettings struct {
 	epochs            int
 	batchSize         int
 	dropLast          bool
+	bucket            int
 	seed              uint64
 	evalBatchSize     int
 	logEvery          int
@@ -102,6 +103,9 @@ func (s *fitSettings) record(data *DataSplits) (string, error) {
 		"WithPlateau":  plateau,
 		"data.Steps":   fmt.Sprint(data.Steps),
 	}
+	if s.bucket > 1 { // absent when off, as in checkpoints written before BucketByLength
+		m["BucketByLength"] = fmt.Sprint(s.bucket)
+	}
 	if s.bptt != BPTTFull { // absent for full BPTT, as in checkpoints written before WithBPTT
 		m["WithBPTT"] = fmt.Sprintf("%v, window %d", s.bptt, s.bpttWindow)
 	}
@@ -178,6 +182,15 @@ func BatchSize(n int) FitOption {
 // DropLast skips the last, smaller batch of each epoch.
 func DropLast() FitOption {
 	return func(s *fitSettings) { s.dropLast = true }
+}
+
+// BucketByLength batches a training set of sequences of their own lengths
+// (datasets.VarLen) by similar lengths, so that batches carry little
+// padding: datasets.LoaderConfig.Bucket = k (runs of k batches sorted by
+// length, then the batches shuffled). 0 or 1 is off, the default; other
+// datasets ignore it.
+func BucketByLength(k int) FitOption {
+	return intOption("BucketByLength", k, 0, func(s *fitSettings, k int) { s.bucket = k })
 }
 
 // Seed seeds the random source of the batch order and of a stochastic

@@ -15,10 +15,21 @@ import (
 // trace's values only. Both run at every training step: they should not
 // allocate (take buffers from the tape, as the functions of package loss do).
 // Classification is the objective of a config; any other type may be used
-// with the same loop.
+// with the same loop. A batch of variable-length sequences padded to its
+// longest reaches only an objective that is also a LengthsReader.
 type Objective interface {
 	Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var // labels: B entries
 	Predict(tr *layers.Trace, dst []int)                                 // dst: B entries
+}
+
+// LengthsReader is an Objective that counts only the valid steps of a
+// padded batch of variable-length sequences, those before tr.Lengths[b] of
+// each sample b (layers.Trace.Lengths, nil for a batch without padding).
+// Fit and Evaluate refuse a padded batch for any other Objective.
+// Classification is one.
+type LengthsReader interface {
+	Objective
+	ReadsLengths()
 }
 
 // Loss selects the loss on the output layer, by its config name.
@@ -118,22 +129,31 @@ func (l LoopConfig) Objective() (Classification, error) {
 		Prediction: pred}, nil
 }
 
+// ReadsLengths marks Classification as a LengthsReader: with a trace's
+// Lengths, its losses, regularisers and read-outs are package loss's Len
+// functions.
+func (Classification) ReadsLengths() {}
+
 // Loss returns the scalar loss for the trace of a batch with the given
 // labels: the Criterion on the output layer, plus the activity regularisers
-// on every neuron layer but the last, in layer order.
+// on every neuron layer but the last, in layer order. For a padded batch
+// (tr.Lengths) each counts only each sample's valid steps, and the loss is
+// the batch mean of each sample's own (the rate bounds pool the batch's
+// valid steps).
 //
 // Shapes: the output is [T, B, C]; labels has B entries in [0, C).
 func (c Classification) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *autograd.Var {
 	var l *autograd.Var
+	lens := tr.Lengths
 	switch c.Criterion {
 	case LossMembraneCE:
-		l = loss.MembraneCE(t, tr.Mem(), labels)
+		l = loss.MembraneCELen(t, tr.Mem(), labels, lens)
 	case LossCountCE:
-		l = loss.CountCE(t, tr.Out, labels)
+		l = loss.CountCELen(t, tr.Out, labels, lens)
 	case LossMaxMembraneCE:
-		l = loss.MaxMembraneCE(t, tr.Mem(), labels)
+		l = loss.MaxMembraneCELen(t, tr.Mem(), labels, lens)
 	case LossCountMSE:
-		l = loss.CountMSE(t, tr.Out, labels, c.CorrectRate, c.IncorrectRate)
+		l = loss.CountMSELen(t, tr.Out, labels, lens, c.CorrectRate, c.IncorrectRate)
 	default:
 		panic(fmt.Sprintf("train: unknown loss %v", c.Criterion))
 	}
@@ -142,15 +162,15 @@ func (c Classification) Loss(t *autograd.Tape, tr *layers.Trace, labels []int) *
 			continue
 		}
 		if c.RateL1 > 0 {
-			l = t.Add(l, loss.RateL1(t, lt.Out, c.RateL1))
+			l = t.Add(l, loss.RateL1Len(t, lt.Out, lens, c.RateL1))
 		}
 		// Each bound is its own term of the sum, (l + below) + above, in
 		// this order: a run's float32 loss depends on it.
 		if c.BoundCost > 0 && c.RateMin > 0 {
-			l = t.Add(l, loss.RateBounds(t, lt.Out, c.RateMin, 0, c.BoundCost))
+			l = t.Add(l, loss.RateBoundsLen(t, lt.Out, lens, c.RateMin, 0, c.BoundCost))
 		}
 		if c.BoundCost > 0 && c.RateMax > 0 {
-			l = t.Add(l, loss.RateBounds(t, lt.Out, 0, c.RateMax, c.BoundCost))
+			l = t.Add(l, loss.RateBoundsLen(t, lt.Out, lens, 0, c.RateMax, c.BoundCost))
 		}
 	}
 	return l
@@ -164,15 +184,16 @@ func (c Classification) readsHidden() bool {
 
 // Predict writes the predicted class of each of the B samples of a trace to
 // dst (len B): the read-out of Prediction on the output layer, its spikes
-// for PredictSpikeCount and its membrane potentials otherwise.
+// for PredictSpikeCount and its membrane potentials otherwise, over each
+// sample's valid steps (tr.Lengths).
 func (c Classification) Predict(tr *layers.Trace, dst []int) {
 	switch c.Prediction {
 	case PredictSpikeCount:
-		loss.SpikeCount(tr.Out, dst)
+		loss.SpikeCountLen(tr.Out, tr.Lengths, dst)
 	case PredictMembraneSum:
-		loss.MembraneSum(tr.Mem(), dst)
+		loss.MembraneSumLen(tr.Mem(), tr.Lengths, dst)
 	case PredictMembraneMax:
-		loss.MembraneMax(tr.Mem(), dst)
+		loss.MembraneMaxLen(tr.Mem(), tr.Lengths, dst)
 	default:
 		panic(fmt.Sprintf("train: unknown prediction %v", c.Prediction))
 	}

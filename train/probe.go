@@ -85,8 +85,8 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 		return nil, err
 	}
 
-	steps, features := data.Test.Shape()
-	b := datasets.NewBatch(steps, 1, features)
+	_, features := data.Test.Shape()
+	b := datasets.NewBatch(datasets.SampleSteps(data.Test, sample), 1, features) // the sample alone, at its own length
 	b.Rand = rand.New(rand.NewPCG(0, streamEval))
 	if err := data.Test.Fill(b, []int{sample}); err != nil {
 		return nil, fmt.Errorf("train: probe %s: sample %d: %w", runDir, sample, err)

@@ -51,6 +51,10 @@ type adaptJob struct {
 	reset     ResetMode
 	resetGrad bool
 	chunks    int
+	step      int // the one time step runChunk runs (runStep), or -1: all
+	// dsStep: ds is one step's [n] gradient of the spikes (RadLIFScan),
+	// not a [T*n] sequence.
+	dsStep bool
 
 	par  [maxAdaptPar][]float32 // as given: [N] or [1]
 	dpar [maxAdaptPar][]float32 // gradients (accumulated); nil when not wanted
@@ -124,6 +128,16 @@ func (j *adaptJob) state(name string, x []float32, required bool) []float32 {
 
 // run executes the job on the thread pool and returns it to the pool.
 func (j *adaptJob) run() {
+	if !j.prepare() {
+		return
+	}
+	runChunks(j.chunks, j)
+	j.finish()
+}
+
+// prepare sizes the scratch and expands the parameters; for an empty job it
+// clears the initial state's gradients, releases the job and returns false.
+func (j *adaptJob) prepare() bool {
 	if j.n == 0 || j.T == 0 {
 		if !j.fwd {
 			clear(j.dMem0)
@@ -131,7 +145,7 @@ func (j *adaptJob) run() {
 			clear(j.dAux0)
 		}
 		j.release()
-		return
+		return false
 	}
 	j.chunks = max(1, min(maxScanChunks, j.B, (j.n+scanChunkElems-1)/scanChunkElems))
 	need := j.npar*j.N + j.chunks*j.N + j.N
@@ -159,7 +173,19 @@ func (j *adaptJob) run() {
 		}
 		j.pex[q] = e
 	}
+	j.step = -1
+	return true
+}
+
+// runStep runs time step t alone (the steps must come in the order of the
+// scan: ascending forward, descending backward).
+func (j *adaptJob) runStep(t int) {
+	j.step = t
 	runChunks(j.chunks, j)
+}
+
+// finish reduces the parameter gradients (Backward) and releases the job.
+func (j *adaptJob) finish() {
 	if !j.fwd {
 		j.reduce()
 	}
@@ -231,9 +257,16 @@ func (j *adaptJob) opt(seq []float32, t, b int) []float32 {
 func (j *adaptJob) runChunk(c int) {
 	lo, hi := c*j.B/j.chunks, (c+1)*j.B/j.chunks
 	sg := j.sgRow(c)
-	for tt := range j.T {
+	steps := j.T
+	if j.step >= 0 {
+		steps = 1
+	}
+	for tt := range steps {
 		t := tt
-		if !j.fwd {
+		switch {
+		case j.step >= 0:
+			t = j.step
+		case !j.fwd:
 			t = j.T - 1 - tt
 		}
 		for b := lo; b < hi; b++ {
@@ -780,7 +813,13 @@ func (j *adaptJob) adlifBackward(t, b int, sg []float32) {
 	last := t == j.T-1
 	pu, r, pw := j.row(j.mem, j.mem0, t-1, b), j.row(j.spk, j.spk0, t-1, b), j.row(j.aux, j.aux0, t-1, b)
 	x, ut, wt := j.row(j.in, nil, t, b), j.row(j.mem, nil, t, b), j.row(j.aux, nil, t, b)
-	ds, dm, dw := j.opt(j.ds, t, b), j.opt(j.dm, t, b), j.opt(j.daux, t, b)
+	var ds []float32
+	if j.dsStep {
+		ds = j.ds[b*N : (b+1)*N]
+	} else {
+		ds = j.opt(j.ds, t, b)
+	}
+	dm, dw := j.opt(j.dm, t, b), j.opt(j.daux, t, b)
 	dIn := j.row(j.dIn, nil, t, b)
 	o := b * N
 	cu, cw := j.carryM()[o:o+N], j.carryA()[o:o+N]

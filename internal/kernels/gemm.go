@@ -90,33 +90,38 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //     packed A micro-panel (kc x mr, 16 KiB for 8 x 512) stays in L1 while it
 //     meets the B micro-panels of its column chunk (kc from 256 to 1024 gave
 //     the same speed on the layer shapes within the noise of the machine);
-//   - rows are taken in slabs whose packed A holds at most gemmAPack floats,
-//     so the scratch stays bounded for tall matrices; each slab packs its A
-//     once, shared by all jobs;
-//   - B is packed into nr-wide panels shared by all jobs, one column block
-//     at a time: whole panels holding at most gemmBPack floats (all K
-//     blocks), so that a block is used from the cache it was packed into and
-//     the scratch stays bounded for wide or deep B (convolutions have n =
-//     T*B*OH*OW columns: packing all of a 1152 x 12544 B at once wrote and
-//     read back 57 MB through memory); for fewer than gemmBPackRows rows of
-//     C, full-width panels of a non-transposed B are read in place instead
-//     (one block, and the scratch for packed B is one panel wide);
+//     the K blocks are the outer loop: each is packed (A, then B) and used
+//     before the next, so the packed panels are written into cache that is
+//     used again for the next block rather than out to memory;
+//   - rows are taken in slabs whose packed A (one K block) holds at most
+//     gemmAPack floats, so the scratch stays bounded for tall matrices; each
+//     slab packs its A once per K block, shared by all jobs;
 //   - each column block of each slab of C is cut into a fixed grid of jobs:
 //     column chunks of whole nr-panels whose B block (kc x width) fits in
-//     about half of L2, and, for a parallel call, row chunks until there are
-//     about gemmMinJobs jobs. A job runs its tiles in the order (row panel,
-//     column panel), so an A micro-panel stays in L1 across its chunk's B
-//     panels, which stay in L2.
+//     about half of L2, and, for a parallel call whose jobs share packed B,
+//     row chunks until there are about gemmMinJobs jobs. A job runs its tiles
+//     in the order (row panel, column panel), so an A micro-panel stays in L1
+//     across its chunk's B panels, which stay in L2;
+//   - when the grid has one row chunk (one goroutine, or enough column chunks
+//     for every thread) each job packs its own chunk of B into a scratch
+//     that stays in L2, right before using it; otherwise B is packed into
+//     nr-wide panels shared by all jobs, one column block at a time: whole
+//     panels holding at most gemmBPack floats (a share of L3), so that a
+//     block is used from the cache it was packed into and the scratch stays
+//     bounded for wide B (convolutions have n = T*B*OH*OW columns); for fewer
+//     than gemmBPackRows rows of C, full-width panels of a non-transposed B
+//     are read in place instead (one block, and the scratch for packed B is
+//     one panel wide).
 //
-// The partition depends only on the shape and the chosen micro-kernel, and
-// every output element is summed over the same K blocks in the same order
-// whichever job or thread computes it, so results are bit-identical for any
-// thread count.
+// The partition depends only on the shape, the chosen micro-kernel and
+// whether the call is parallel, and every output element is summed over the
+// same K blocks in the same order from the same packed panels whichever job
+// or thread computes it, so results are bit-identical for any thread count.
 var (
 	gemmKC        = 512
-	gemmAPack     = 1 << 22    // floats of packed A per slab (16 MiB)
+	gemmAPack     = 1 << 22    // floats of packed A per slab and K block (16 MiB)
 	gemmBBlock    = 128 * 1024 // floats of B per column chunk and K block (512 KiB)
-	gemmBPack     = 1 << 21    // floats of packed B per column block (8 MiB, a share of L3)
+	gemmBPack     = 1 << 21    // floats of shared packed B per column block (8 MiB, a share of L3)
 	gemmMinJobs   = 24         // jobs of a parallel call: fine enough for 2 or 3 threads to balance
 	gemmParFlops  = 1 << 22    // below this many flops (2mnk), run on one goroutine
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
@@ -136,24 +141,28 @@ type gemmCall struct {
 	lda, ldb, ldc  int
 	alpha, beta    float32
 
-	kb, nkb            int  // K block size (the last may be shorter) and count
-	slabRows           int  // rows per slab (a multiple of mr)
-	par                bool // big enough for the parallel job grid
-	s0, mEnd           int  // the current slab: rows [s0, mEnd)
-	mPanels, nPanels   int  // row panels of the slab, column panels of C
-	blkPanels          int  // column panels per column block of packed B
-	cb0, cb1           int  // the current column block: panels [cb0, cb1)
-	rowChunks, colChks int  // the job grid of the current slab and column block
-	phase              int  // what runChunk does: phasePackB, phasePackA or phaseJobs
-	bInPlace           bool // full-width B panels are read from b, not packed
+	kb, nkb            int     // K block size (the last may be shorter) and count
+	p0, kc             int     // the current K block: rows [p0, p0+kc) of op(B)
+	kBeta              float32 // beta of the current K block: beta for the first, then 1
+	slabRows           int     // rows per slab (a multiple of mr)
+	par                bool    // big enough for the parallel job grid
+	s0, mEnd           int     // the current slab: rows [s0, mEnd)
+	mPanels, nPanels   int     // row panels of the slab, column panels of C
+	chunkPanels        int     // at most this many column panels per job
+	blkPanels          int     // column panels per column block of shared packed B
+	cb0, cb1           int     // the current column block: panels [cb0, cb1)
+	rowChunks, colChks int     // the job grid of the current slab and column block
+	phase              int     // what runChunk does: phasePackB, phasePackA or phaseJobs
+	bInPlace           bool    // full-width B panels are read from b, not packed
+	jobPack            bool    // each job packs its own column chunk of B
 
-	aPackBuf, aPack []float32 // packed A of the slab; aPack is the 64-byte aligned view
-	bPackBuf, bPack []float32 // packed B panels of the column block (only the edge panel when bInPlace)
+	aPackBuf, aPack []float32 // packed A of the slab and K block; aPack is the 64-byte aligned view
+	bPackBuf, bPack []float32 // shared packed B panels of the column block and K block (only the edge panel when bInPlace)
 }
 
-// The phases of a parallel SGEMM: A is packed once per slab, then for each
-// column block its B panels are packed and its jobs run; each phase ends
-// before the next starts.
+// The phases of a parallel SGEMM: for each slab and K block, A is packed,
+// then for each column block its B panels are packed (unless the jobs pack
+// their own) and its jobs run; each phase ends before the next starts.
 const (
 	phasePackB = iota
 	phasePackA
@@ -167,9 +176,11 @@ const (
 // buffers again.
 var gemmCalls freeList[gemmCall]
 
-// gemmScratch is one job's edge tile.
+// gemmScratch is one job's edge tile and, when jobs pack their own B, its
+// packed column chunk.
 type gemmScratch struct {
 	tBuf, t []float32 // t is the 64-byte aligned view
+	bBuf, b []float32 // b is the 64-byte aligned view
 }
 
 // gemmScratches keeps idle edge tiles (a freeList, as gemmCalls). The jobs
@@ -221,7 +232,7 @@ func paddedCost(kern *microKernel, m, n int) float64 {
 }
 
 // plan chooses the micro-kernel, the orientation and the blocking of one
-// call and sizes the packed-A scratch.
+// call and sizes the packing scratch.
 func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	// Pick the kernel and orientation that waste the fewest lanes on padding.
 	// The swapped orientation (C^T = op(B)^T op(A)^T) suits small n: it puts
@@ -260,23 +271,38 @@ func (g *gemmCall) plan(transA, transB bool, m, n, k int, alpha float32, a []flo
 	// multiple of 1 KiB are always packed: the kc rows of a panel would fall
 	// into a few L1 sets and evict each other (4 KiB strides map to one set).
 	g.bInPlace = !g.transB && g.m < gemmBPackRows && (g.ldb*4)%gemmBAlias != 0
-	// Rows are processed in slabs whose packed A fits gemmAPack floats.
-	// The slabs are balanced: equal panel counts, not a full slab and a sliver.
+	// Rows are processed in slabs whose packed A (one K block) fits
+	// gemmAPack floats. The slabs are balanced: equal panel counts, not a
+	// full slab and a sliver.
 	allPanels := (g.m + mr - 1) / mr
-	slabs := (allPanels + max(1, gemmAPack/(k*mr)) - 1) / max(1, gemmAPack/(k*mr))
+	perSlab := max(1, gemmAPack/(g.kb*mr))
+	slabs := (allPanels + perSlab - 1) / perSlab
 	slabPanels := (allPanels + slabs - 1) / slabs
 	g.slabRows = slabPanels * mr
 	g.par = 2*float64(m)*float64(n)*float64(k) >= float64(gemmParFlops)
-	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*k)
-	// Packed B: the panels of one column block, or with bInPlace (one
-	// block) only the partial last panel. The blocks are balanced, as the
-	// slabs.
+	g.aPackBuf, g.aPack = alignedFloats(g.aPackBuf, slabPanels*mr*g.kb)
+	// Column chunks: whole panels whose B block (kb x width) fits
+	// gemmBBlock. When the job grid has one row chunk (one goroutine, or
+	// enough column chunks for every thread), each job packs its own chunk
+	// of B right before using it, into a scratch that stays in L2, instead
+	// of a shared pass that writes the panels out to L3 or memory and reads
+	// them back.
+	g.chunkPanels = max(1, gemmBBlock/(g.kb*nr))
+	colChks := (g.nPanels + g.chunkPanels - 1) / g.chunkPanels
+	g.jobPack = !g.bInPlace && (!g.par || colChks >= gemmMinJobs)
+	// Shared packed B: the panels of one column block, or with bInPlace
+	// (one block) only the partial last panel. The blocks are balanced, as
+	// the slabs.
 	g.blkPanels = g.nPanels
-	bFloats := nr * k
-	if !g.bInPlace {
-		blocks := (g.nPanels + max(1, gemmBPack/(k*nr)) - 1) / max(1, gemmBPack/(k*nr))
+	bFloats := 0
+	switch {
+	case g.bInPlace:
+		bFloats = nr * g.kb
+	case !g.jobPack:
+		perBlock := max(1, gemmBPack/(g.kb*nr))
+		blocks := (g.nPanels + perBlock - 1) / perBlock
 		g.blkPanels = (g.nPanels + blocks - 1) / blocks
-		bFloats = g.blkPanels * nr * k
+		bFloats = g.blkPanels * nr * g.kb
 	}
 	g.bPackBuf, g.bPack = alignedFloats(g.bPackBuf, bFloats)
 }
@@ -288,18 +314,26 @@ func (g *gemmCall) setSlab(s0 int) {
 	g.mPanels = (g.mEnd - s0 + mr - 1) / mr
 }
 
+// setKBlock sets the K block kbi.
+func (g *gemmCall) setKBlock(kbi int) {
+	g.p0 = kbi * g.kb
+	g.kc = min(g.kb, g.k-g.p0)
+	g.kBeta = g.beta
+	if kbi > 0 {
+		g.kBeta = 1
+	}
+}
+
 // setBlock prepares the job grid for the column block of panels starting
-// at cb0 in the current slab: column chunks of whole panels whose B block
-// (kb x width) fits gemmBBlock, so that an A micro-panel, once in L1, meets
-// every B micro-panel of its chunk; then, for a parallel call, row chunks
+// at cb0 in the current slab: column chunks of at most chunkPanels panels,
+// so that an A micro-panel, once in L1, meets every B micro-panel of its
+// chunk; then, for a parallel call whose jobs share packed B, row chunks
 // until there are about gemmMinJobs jobs.
 func (g *gemmCall) setBlock(cb0 int) {
-	nr := g.kern.nr
 	g.cb0, g.cb1 = cb0, min(g.nPanels, cb0+g.blkPanels)
-	panelsPerChunk := max(1, gemmBBlock/(g.kb*nr))
-	g.colChks = (g.cb1 - g.cb0 + panelsPerChunk - 1) / panelsPerChunk
+	g.colChks = (g.cb1 - g.cb0 + g.chunkPanels - 1) / g.chunkPanels
 	g.rowChunks = 1
-	if g.par {
+	if g.par && !g.jobPack {
 		g.rowChunks = max(1, min(g.mPanels, (gemmMinJobs+g.colChks-1)/g.colChks))
 	}
 }
@@ -310,29 +344,36 @@ func packChunks(n int) int {
 	return max(1, min(n, gemmMinJobs))
 }
 
+// run computes the product: per slab of rows and per K block, A is packed,
+// then per column block of B the jobs run (after a shared packing of the
+// block's B panels unless the jobs pack their own).
 func (g *gemmCall) run() {
 	for s0 := 0; s0 < g.m; s0 += g.slabRows {
 		g.setSlab(s0)
-		if !g.par {
-			g.packAPanels(0, g.mPanels)
-		} else {
-			g.phase = phasePackA
-			runChunks(packChunks(g.mPanels), g)
-		}
-		for cb0 := 0; cb0 < g.nPanels; cb0 += g.blkPanels {
-			g.setBlock(cb0)
-			if !g.par {
-				g.packBPanels(g.cb0, g.cb1)
-				for i := 0; i < g.rowChunks*g.colChks; i++ {
-					g.job(i)
+		for kbi := 0; kbi < g.nkb; kbi++ {
+			g.setKBlock(kbi)
+			g.runPhase(phasePackA, packChunks(g.mPanels))
+			for cb0 := 0; cb0 < g.nPanels; cb0 += g.blkPanels {
+				g.setBlock(cb0)
+				if !g.jobPack {
+					g.runPhase(phasePackB, packChunks(g.cb1-g.cb0))
 				}
-				continue
+				g.runPhase(phaseJobs, g.rowChunks*g.colChks)
 			}
-			g.phase = phasePackB
-			runChunks(packChunks(g.cb1-g.cb0), g)
-			g.phase = phaseJobs
-			runChunks(g.rowChunks*g.colChks, g)
 		}
+	}
+}
+
+// runPhase runs the chunks of one phase, on this goroutine alone for a call
+// too small for the parallel grid.
+func (g *gemmCall) runPhase(phase, chunks int) {
+	g.phase = phase
+	if g.par {
+		runChunks(chunks, g)
+		return
+	}
+	for i := 0; i < chunks; i++ {
+		g.runChunk(i)
 	}
 }
 
@@ -341,7 +382,16 @@ func (g *gemmCall) runChunk(i int) {
 	case phasePackB:
 		np := g.cb1 - g.cb0
 		c := packChunks(np)
-		g.packBPanels(g.cb0+i*np/c, g.cb0+(i+1)*np/c)
+		jp0, jp1 := g.cb0+i*np/c, g.cb0+(i+1)*np/c
+		if !g.bInPlace {
+			g.packBPanels(g.bPack[(jp0-g.cb0)*g.kc*g.kern.nr:], jp0, jp1)
+			return
+		}
+		// Only a partial last panel is packed.
+		last := g.nPanels - 1
+		if g.n%g.kern.nr != 0 && jp0 <= last && last < jp1 {
+			g.packBPanels(g.bPack, last, last+1)
+		}
 	case phasePackA:
 		c := packChunks(g.mPanels)
 		g.packAPanels(i*g.mPanels/c, (i+1)*g.mPanels/c)
@@ -351,83 +401,55 @@ func (g *gemmCall) runChunk(i int) {
 }
 
 // bPanel returns column panel jp of op(B) (in the current column block) for
-// the K block starting at p0 (kc rows) and its row stride: the rows of b
-// themselves for a full panel read in place, else the packed panel. In the
-// packed block, K block kbi starts at p0*(cb1-cb0)*nr and holds the block's
-// panels one after the other, kc x nr each.
-func (g *gemmCall) bPanel(p0, kc, jp int) ([]float32, int) {
+// the current K block, and its row stride, from the shared packing: the rows
+// of b themselves for a full panel read in place, else the packed panel. The
+// packed block holds its panels one after the other, kc x nr each.
+func (g *gemmCall) bPanel(jp int) ([]float32, int) {
 	nr := g.kern.nr
 	if g.bInPlace {
 		if j0 := jp * nr; j0+nr <= g.n {
-			return g.b[p0*g.ldb+j0:], g.ldb
+			return g.b[g.p0*g.ldb+j0:], g.ldb
 		}
-		return g.bPack[p0*nr:], nr
+		return g.bPack, nr
 	}
-	return g.bPack[p0*(g.cb1-g.cb0)*nr+(jp-g.cb0)*kc*nr:], nr
+	return g.bPack[(jp-g.cb0)*g.kc*nr:], nr
 }
 
-// packBPanels packs the column panels [jp0, jp1) of the current column
-// block of op(B) for every K block (with bInPlace, only a partial last
-// panel).
-func (g *gemmCall) packBPanels(jp0, jp1 int) {
-	nr := g.kern.nr
+// packBPanels packs the column panels [jp0, jp1) of op(B) for the current
+// K block into dst, one after the other, kc x nr each.
+func (g *gemmCall) packBPanels(dst []float32, jp0, jp1 int) {
+	nr, kc := g.kern.nr, g.kc
 	if !g.transB {
 		// Rows of B hold the panels side by side: copy them row by row.
-		if g.bInPlace {
-			// Only a partial last panel is packed.
-			last := g.nPanels - 1
-			if g.n%nr == 0 || last < jp0 || last >= jp1 {
-				return
-			}
-			jp0, jp1 = last, last+1
-		}
-		for kbi := 0; kbi < g.nkb; kbi++ {
-			p0 := kbi * g.kb
-			kc := min(g.kb, g.k-p0)
-			dst, _ := g.bPanel(p0, kc, jp0)
-			packRowwise(dst, kc*nr, nr, g.b[p0*g.ldb:], g.ldb, kc, jp0*nr, min(g.n, jp1*nr))
-		}
+		packRowwise(dst, kc*nr, nr, g.b[g.p0*g.ldb:], g.ldb, kc, jp0*nr, min(g.n, jp1*nr))
 		return
 	}
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
-		nv := min(nr, g.n-j0)
-		for kbi := 0; kbi < g.nkb; kbi++ {
-			p0 := kbi * g.kb
-			kc := min(g.kb, g.k-p0)
-			dst, _ := g.bPanel(p0, kc, jp)
-			packBTrans(dst[:kc*nr], g.b, g.ldb, p0, kc, j0, nv, nr)
-		}
+		packBTrans(dst[(jp-jp0)*kc*nr:], g.b, g.ldb, g.p0, kc, j0, min(nr, g.n-j0), nr)
 	}
 }
 
-// packAPanels packs the row panels [ip0, ip1) of op(A) for every K block.
-// Block kbi starts at p0 = kbi*kb and occupies aPack[p0*mPad:]; in it, row
-// panel ip is kc x mr at offset ip*kc*mr.
+// packAPanels packs the row panels [ip0, ip1) of op(A) for the current K
+// block: row panel ip is kc x mr at aPack[ip*kc*mr:].
 func (g *gemmCall) packAPanels(ip0, ip1 int) {
-	mr := g.kern.mr
-	mPad := g.mPanels * mr
-	for kbi := 0; kbi < g.nkb; kbi++ {
-		p0 := kbi * g.kb
-		kc := min(g.kb, g.k-p0)
-		if g.transA {
-			// Rows of the stored A hold the panels side by side.
-			packRowwise(g.aPack[p0*mPad+ip0*kc*mr:], kc*mr, mr, g.a[p0*g.lda:], g.lda, kc,
-				g.s0+ip0*mr, min(g.mEnd, g.s0+ip1*mr))
-			continue
-		}
-		for ip := ip0; ip < ip1; ip++ {
-			i0 := g.s0 + ip*mr
-			dst := g.aPack[p0*mPad+ip*kc*mr:][:kc*mr]
-			packA(dst, g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, p0, kc)
-		}
+	mr, kc := g.kern.mr, g.kc
+	if g.transA {
+		// Rows of the stored A hold the panels side by side.
+		packRowwise(g.aPack[ip0*kc*mr:], kc*mr, mr, g.a[g.p0*g.lda:], g.lda, kc,
+			g.s0+ip0*mr, min(g.mEnd, g.s0+ip1*mr))
+		return
+	}
+	for ip := ip0; ip < ip1; ip++ {
+		i0 := g.s0 + ip*mr
+		packA(g.aPack[ip*kc*mr:], g.a, g.lda, i0, min(mr, g.mEnd-i0), mr, g.p0, kc)
 	}
 }
 
-// job computes one block of the fixed job grid: row chunk i/colChks, column
-// chunk i%colChks.
+// job computes one block of the fixed job grid for the current K block:
+// row chunk i/colChks, column chunk i%colChks.
 func (g *gemmCall) job(i int) {
-	mr, nr := g.kern.mr, g.kern.nr
+	mr, nr, kc := g.kern.mr, g.kern.nr, g.kc
 	rc, cc := i/g.colChks, i%g.colChks
 	ip0, ip1 := rc*g.mPanels/g.rowChunks, (rc+1)*g.mPanels/g.rowChunks
 	nb := g.cb1 - g.cb0
@@ -437,29 +459,30 @@ func (g *gemmCall) job(i int) {
 	}
 	s := gemmScratches.get()
 	s.tBuf, s.t = alignedFloats(s.tBuf, mr*nr)
-	mPad := g.mPanels * mr
-	fn := g.kern.fn
-	for kbi := 0; kbi < g.nkb; kbi++ {
-		p0 := kbi * g.kb
-		kc := min(g.kb, g.k-p0)
-		beta := g.beta
-		if kbi > 0 {
-			beta = 1
-		}
-		for ip := ip0; ip < ip1; ip++ {
-			ap := g.aPack[p0*mPad+ip*kc*mr:]
-			i0 := g.s0 + ip*mr
-			mv := min(mr, g.mEnd-i0)
-			for jp := jp0; jp < jp1; jp++ {
-				j0 := jp * nr
-				nv := min(nr, g.n-j0)
-				bp, ldb := g.bPanel(p0, kc, jp)
-				if !g.swap && (g.kern.partial || mv == mr && nv == nr) {
-					fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta, mv, nv)
-					continue
-				}
-				g.edgeTile(s.t, kc, ap, bp, ldb, i0, mv, j0, nv, beta)
+	if g.jobPack {
+		s.bBuf, s.b = alignedFloats(s.bBuf, g.chunkPanels*g.kb*nr)
+		g.packBPanels(s.b, jp0, jp1)
+	}
+	fn, beta := g.kern.fn, g.kBeta
+	for ip := ip0; ip < ip1; ip++ {
+		ap := g.aPack[ip*kc*mr:]
+		i0 := g.s0 + ip*mr
+		mv := min(mr, g.mEnd-i0)
+		for jp := jp0; jp < jp1; jp++ {
+			j0 := jp * nr
+			nv := min(nr, g.n-j0)
+			var bp []float32
+			ldb := nr
+			if g.jobPack {
+				bp = s.b[(jp-jp0)*kc*nr:]
+			} else {
+				bp, ldb = g.bPanel(jp)
 			}
+			if !g.swap && (g.kern.partial || mv == mr && nv == nr) {
+				fn(kc, &ap[0], &bp[0], ldb, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta, mv, nv)
+				continue
+			}
+			g.edgeTile(s.t, kc, ap, bp, ldb, i0, mv, j0, nv, beta)
 		}
 	}
 	gemmScratches.put(s)

@@ -28,6 +28,14 @@ func kernAVX2_6x16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, b
 //go:noescape
 func transpose8x8(dst *float32, dstStride int, src *float32, srcStride int, n int)
 
+// copyPanels writes dst[p*w+q*stride+x] = src[p*ld+q*w+x] for p < rows,
+// q < panels and x < w: rows of panels w wide, read from consecutive stored
+// rows, prefetching a few rows ahead. w is a positive multiple of 4, rows
+// and panels are positive (gemm_pack_amd64.s). It needs AVX.
+//
+//go:noescape
+func copyPanels(dst *float32, stride int, src *float32, ld int, rows, panels, w int)
+
 // dotAVX512_4x5 writes out[i*5+j] = sum over p < 16*kv of a[i*lda+p] *
 // b[j*ldb+p] for i < 4, j < 5 (kv >= 1), with 16 lanes per sum reduced by a
 // fixed tree. It needs AVX-512F.

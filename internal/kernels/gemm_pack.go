@@ -39,10 +39,20 @@ func packA(dst []float32, a []float32, lda, i0, mv, mr, p0, kc int) {
 func packRowwise(dst []float32, stride, w int, src []float32, ld, kc, c0, c1 int) {
 	width := c1 - c0
 	full := width / w // panels without padding
+	asmFull := 0      // panels of every row copied by copyPanels
+	if transposeAsm && w%4 == 0 && full > 0 && kc > 0 {
+		// Go compiles each fixed-size copy below to a call of memmove
+		// (the compiler cannot rule out overlap); the assembly copies all
+		// rows of the full panels in one call.
+		_ = dst[(kc-1)*w+(full-1)*stride+w-1]
+		_ = src[(kc-1)*ld+c0+full*w-1]
+		copyPanels(&dst[0], stride, &src[c0], ld, kc, full, w)
+		asmFull = full
+	}
 	for p := 0; p < kc; p++ {
 		row := src[p*ld+c0 : p*ld+c1 : p*ld+c1]
 		d := dst[p*w:]
-		q := 0
+		q := asmFull
 		// The common widths as fixed-size copies, which compile to vector
 		// moves instead of a call per panel.
 		switch w {
@@ -78,8 +88,8 @@ func packRowwise(dst []float32, stride, w int, src []float32, ld, kc, c0, c1 int
 	}
 }
 
-// transposeAsm selects the AVX transposing kernel for the packers; tests
-// clear it to run the portable loops.
+// transposeAsm selects the AVX kernels of the packers (transpose8x8,
+// copyPanels); tests clear it to run the portable loops.
 var transposeAsm = asmAvailable && cpuAVX
 
 // interleaveRows writes dst[p*ds+i] = src[i*ss+p] for i < rows and p < kc:

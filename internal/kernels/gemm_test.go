@@ -178,9 +178,9 @@ func TestSgemmMatchesRef(t *testing.T) {
 // small-problem path onto small shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par, ap, al, bp int) {
-		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack = kc, par, ap, al, bp
-	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack)
+	defer func(kc, par, ap, al, bp, bb int) {
+		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock = kc, par, ap, al, bp, bb
+	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
@@ -189,12 +189,18 @@ func TestSgemmBlocking(t *testing.T) {
 		// and 64; parallel threshold 0 (always the job grid) or 2^40 (never).
 		for _, kc := range []int{1, 7, 64} {
 			for _, par := range []int{0, 1 << 40} {
-				// Slabs of packed A: one panel, about 30 rows, or all rows.
+				// Slabs of packed A (one K block of at most kc): one
+				// panel, about four panels of 8 rows, or all rows.
 				gemmKC, gemmParFlops = kc, par
-				gemmAPack = []int{1, 30 * 150, 1 << 20}[iter%3]
-				// Column blocks of packed B: one panel, two panels of 48
-				// columns at k = 150 (three of 32), or all panels.
-				gemmBPack = []int{1, 2 * 48 * 150, 1 << 21}[(iter/2)%3]
+				gemmAPack = []int{1, 4 * 8 * kc, 1 << 20}[iter%3]
+				// Column blocks of shared packed B (one K block of at most
+				// kc): one panel, two panels of 48 columns (three of 32),
+				// or all panels.
+				gemmBPack = []int{1, 2 * 48 * kc, 1 << 21}[(iter/2)%3]
+				// Column chunks of one panel, or as wide as L2 allows: with
+				// one-panel chunks the 25 panels of n = 1200 make enough
+				// chunks for the parallel jobs to pack their own B.
+				gemmBBlock = []int{1, 128 * 1024}[(iter/3)%2]
 				// Every stride is a multiple of 4 bytes: B always packed, or
 				// full-width panels of a non-transposed B read in place.
 				gemmBAlias = []int{4, 1024}[iter%2]
@@ -202,8 +208,9 @@ func TestSgemmBlocking(t *testing.T) {
 				for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
 					// Sizes off every tile multiple, a narrow n that takes the
 					// swapped orientation, a short m, and exact multiples of
-					// 8 and 32 (64 rows, 96 columns) with k one past 128.
-					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}} {
+					// 8 and 32 (64 rows, 96 columns) with k one past 128,
+					// and 25 panels of 48 columns.
+					for _, s := range [][3]int{{37, 101, 150}, {150, 9, 70}, {5, 130, 33}, {64, 96, 129}, {20, 1200, 33}} {
 						tc := gemmCase{transA: form[0], transB: form[1], m: s[0], n: s[1], k: s[2],
 							alpha: 1.5, beta: -0.5, padA: 1, padB: 2, padC: 3}
 						checkGemm(t, fn, rng, tc)
@@ -462,9 +469,21 @@ func TestSgemmDotPath(t *testing.T) {
 // kernels use, with a partial last panel (zero past c1) or none, and
 // panels spaced wider than kc*w: the gaps must stay NaN.
 func TestPackRowwise(t *testing.T) {
+	defer func(v bool) { transposeAsm = v }(transposeAsm)
+	for _, useAsm := range []bool{false, true} {
+		if useAsm && !(asmAvailable && cpuAVX) {
+			t.Log("no AVX: the assembly copier is not checked")
+			continue
+		}
+		transposeAsm = useAsm
+		testPackRowwise(t)
+	}
+}
+
+func testPackRowwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
 	nan := float32(math.NaN())
-	for _, w := range []int{4, 6, 8, 12, 16, 32, 48} {
+	for _, w := range []int{4, 6, 8, 12, 16, 20, 32, 40, 48} {
 		for _, kc := range []int{1, 3, 17} {
 			for _, width := range []int{1, w - 1, w, w + 1, 3 * w, 3*w + 5} {
 				if width < 1 {
@@ -492,8 +511,8 @@ func TestPackRowwise(t *testing.T) {
 						want = 0
 					}
 					if math.Float32bits(got) != math.Float32bits(want) {
-						t.Fatalf("w=%d kc=%d width=%d c0=%d: dst[%d] (panel %d, row %d, column %d) = %g, want %g",
-							w, kc, width, c0, i, q, p, x, got, want)
+						t.Fatalf("asm=%v w=%d kc=%d width=%d c0=%d: dst[%d] (panel %d, row %d, column %d) = %g, want %g",
+							transposeAsm, w, kc, width, c0, i, q, p, x, got, want)
 					}
 				}
 			}

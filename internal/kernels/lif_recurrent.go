@@ -161,19 +161,25 @@ func (p *RecurrentScan) recurrentProduct(j *recJob, B int, r, s []float32, binar
 		}
 		return
 	}
-	if binary && p.EventActivity > 0 && B*N > 0 {
-		// The step's spikes are listed and counted in one vector pass (a
-		// chunk's few rows would all be read by EstimateActivity anyway);
-		// both products give the same bits, so the count only picks the
-		// faster.
-		j.ev.Reserve(B, N, 1.25*p.EventActivity)
-		j.ev.FromDense(s, B, N)
-		if float64(j.ev.NNZ()) < p.EventActivity*float64(B*N) {
-			SpikeMatMul(N, 1, &j.ev, p.V, N, 0, r, N)
+	spikeProduct(&j.ev, r, s, binary, B, N, p.V, p.EventActivity)
+}
+
+// spikeProduct writes r = S·V for the spikes s [B, N] and V [N, N]:
+// event-driven (through ev) when s is binary and fewer than act of its
+// entries are ones, else a dense Sgemm. The spikes are listed and counted in
+// one vector pass (the few rows of a chunk would all be read by
+// EstimateActivity first); both products give the same bits (SpikeMatMul
+// adds in Sgemm's order), so the count only picks the faster.
+func spikeProduct(ev *SpikeRows, r, s []float32, binary bool, B, N int, V []float32, act float64) {
+	if binary && act > 0 && B*N > 0 {
+		ev.Reserve(B, N, 1.25*act)
+		ev.FromDense(s, B, N)
+		if float64(ev.NNZ()) < act*float64(B*N) {
+			SpikeMatMul(N, 1, ev, V, N, 0, r, N)
 			return
 		}
 	}
-	Sgemm(false, false, B, N, N, 1, s, N, p.V, N, 0, r, N)
+	Sgemm(false, false, B, N, N, 1, s, N, V, N, 0, r, N)
 }
 
 // Forward runs the scan: in [T*n] is the input current x and s0 the state
@@ -384,7 +390,7 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 		if p.OneToOne {
 			reduceFeatures(g.DV, r.accV, B, N)
 		} else {
-			p.weightGrad(j, s0, spk, g.DIn, g.DV)
+			spikeWeightGrad(&j.ev, T, B, N, p.EventActivity, s0.Spk, s0.SpkBinary, spk, g.DIn, g.DV)
 		}
 	}
 	*r = recRun{}
@@ -466,6 +472,7 @@ func (p *RecurrentScan) backwardRows(r *recRun, b0, b1 int) {
 		if p.Alpha == nil || s0.Syn == nil {
 			clear(g.DSyn0[b0*N : b1*N])
 		} else {
+			// dL/dsyn0 = alpha*Q[0]; q holds Q[0].
 			synScale(g.DSyn0[b0*N:b1*N], q, p.Alpha, N)
 		}
 	}
@@ -501,17 +508,18 @@ func (p *RecurrentScan) spikeGrad(r *recRun, B int, dst, d, pSpk, accV []float32
 	}
 }
 
-// weightGrad adds Σ_t S[t-1]ᵀ·D[t] into dv: one product over steps 1 ..
+// spikeWeightGrad adds Σ_t S[t-1]ᵀ·D[t] into dv [N, N] for the spikes spk
+// and gradients d [T*B*N] of a recurrent scan: one product over steps 1 ..
 // T-1 (the spikes of steps 0 .. T-2 against the gradients of steps 1 ..
-// T-1, both contiguous), and one for step 0 when there are initial spikes.
-func (p *RecurrentScan) weightGrad(j *recJob, s0 RecurrentState, spk, d, dv []float32) {
-	T, B, N := p.T, p.B, p.N
+// T-1, both contiguous), and one for step 0 when there are initial spikes
+// spk0; event-driven (through ev) below the activity act.
+func spikeWeightGrad(ev *SpikeRows, T, B, N int, act float64, spk0 []float32, spk0Binary bool, spk, d, dv []float32) {
 	n := B * N
 	prod := func(s []float32, binary bool, rows int, dd []float32) {
-		if eventDriven(s, binary, rows, N, p.EventActivity) {
-			j.ev.Reserve(rows, N, 1.25*p.EventActivity)
-			j.ev.FromDense(s, rows, N)
-			SpikeTMatMul(N, 1, &j.ev, dd, N, 1, dv, N)
+		if eventDriven(s, binary, rows, N, act) {
+			ev.Reserve(rows, N, 1.25*act)
+			ev.FromDense(s, rows, N)
+			SpikeTMatMul(N, 1, ev, dd, N, 1, dv, N)
 			return
 		}
 		Sgemm(true, false, N, N, rows, 1, s, N, dd, N, 1, dv, N)
@@ -519,8 +527,8 @@ func (p *RecurrentScan) weightGrad(j *recJob, s0 RecurrentState, spk, d, dv []fl
 	if T > 1 {
 		prod(spk[:(T-1)*n], true, (T-1)*B, d[n:T*n])
 	}
-	if s0.Spk != nil {
-		prod(s0.Spk[:n], s0.SpkBinary, B, d[:n])
+	if spk0 != nil {
+		prod(spk0[:n], spk0Binary, B, d[:n])
 	}
 }
 
