@@ -82,6 +82,10 @@ func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*D
 				return nil, fmt.Errorf("data: %w", err)
 			}
 		}
+	case "fsdd", "shd", "ssc":
+		if err := loadAudio(ctx, c, &d, log); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, &ConfigError{Key: "data.dataset", Value: c.Dataset, Msg: "unknown dataset"}
 	}

@@ -181,6 +181,9 @@ func fitOptions(cfg *Config, opt Options, nb int) []FitOption {
 	if l.DropLast {
 		options = append(options, DropLast())
 	}
+	if cfg.Data.Bucket > 1 {
+		options = append(options, BucketByLength(cfg.Data.Bucket))
+	}
 	if s := l.LRSchedule(nb); s != nil {
 		options = append(options, WithSchedule(s))
 	}
