@@ -95,7 +95,7 @@
 // dense [Steps, B, Units] spike trains, and Spikes lists a sample's spikes
 // as (step, unit) pairs.
 //
-// # Audio: WAV files, mel filterbanks and spoken digits
+// # Audio: WAV files, mel and gammatone filterbanks, spoken digits
 //
 // ReadWAV and ReadWAVFile decode RIFF WAVE files (PCM 8/16/24/32-bit, IEEE
 // float 32/64-bit, WAVE_FORMAT_EXTENSIBLE with either) into samples in
@@ -110,9 +110,12 @@
 // E_t(k) = Σ_f W(k, f) P_t(f), with the HTK mel scale 2595 log10(1 + f/700)
 // or Slaney's (linear below 1 kHz, logarithmic above), optionally with
 // Slaney's unit-area normalisation: the filters of librosa.filters.mel.
-// The test checks the energies against a numpy computation written from
-// these definitions (testdata/audio/melref.py). Resample converts between
-// sample rates with a windowed-sinc interpolator.
+// With Gammatone the triangles become the power responses of fourth-order
+// gammatone filters, (1 + ((f - c)/b)²)^-4 with b = 1.019 ERB(c), centred
+// evenly on Glasberg and Moore's ERB-rate scale. The tests check the
+// energies against a numpy computation written from these definitions
+// (testdata/audio/melref.py). Resample converts between sample rates with
+// a windowed-sinc interpolator.
 //
 // EncodeAudio turns band energies into spikes; the features are ln(E +
 // Floor), mapped to [0, 1] per recording:

@@ -35,7 +35,7 @@ type Config struct {
 
 // DataConfig selects and encodes the dataset.
 type DataConfig struct {
-	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, fsdd (spoken digits, WAV, turned into spikes by the audio_ keys), shd or ssc (Heidelberg spiking audio, HDF5)"`
+	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, an event-camera dataset: nmnist, ncars, or an audio dataset: fsdd (spoken digits, WAV, turned into spikes by the audio_ keys), shd or ssc (Heidelberg spiking audio, HDF5)"`
 	Dir        string  `yaml:"dir" help:"folder with the dataset's files; empty searches $SPIKEGRAD_DATA, the user cache and /usr/share/datasets"`
 	Download   bool    `yaml:"download" help:"download a missing dataset from its official mirrors (checksums verified)"`
 	Steps      int     `yaml:"steps" help:"time steps T per sample for encoded static images (randman has its own steps)"`
@@ -44,8 +44,27 @@ type DataConfig struct {
 	TrainLimit int     `yaml:"train_limit" help:"use only the first N training samples (0: all)"`
 	TestLimit  int     `yaml:"test_limit" help:"use only the first N test samples (0: all)"`
 
-	Cache    bool   `yaml:"cache" help:"fsdd: keep each recording's features on disk (datasets.Cache) so that later runs read them instead of decoding the WAV files"`
-	CacheDir string `yaml:"cache_dir" help:"folder of data.cache's entries (empty: the user cache, e.g. ~/.cache/spikegrad/cache)"`
+	RandmanClasses  int     `yaml:"randman_classes" help:"randman: number of classes"`
+	RandmanUnits    int     `yaml:"randman_units" help:"randman: input units"`
+	RandmanSteps    int     `yaml:"randman_steps" help:"randman: time steps per sample"`
+	RandmanDim      int     `yaml:"randman_dim" help:"randman: dimension of each class manifold"`
+	RandmanSamples  int     `yaml:"randman_samples" help:"randman: samples per class"`
+	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
+	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
+
+	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames of equal duration, the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameWindow int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
+	FrameEvents int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
+	Polarities  int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
+	Binary      bool    `yaml:"binary" help:"event datasets: a frame holds 1 where a pixel saw an event, instead of the count"`
+	Denoise     int     `yaml:"denoise" help:"event datasets: drop events with no event at a neighbouring pixel in the preceding N microseconds (0: off)"`
+	Downsample  int     `yaml:"downsample" help:"event datasets: divide the sensor's width and height by this factor"`
+	FlipLR      float64 `yaml:"flip_lr" help:"event datasets, training set only: mirror a sample left-right with this probability"`
+	TimeJitter  float64 `yaml:"time_jitter" help:"event datasets, training set only: add normal noise of this standard deviation (microseconds) to every event's time"`
+	CropTime    int     `yaml:"crop_time" help:"event datasets, training set only: keep a random window of this many microseconds of each sample (0: off)"`
+	Cache       bool    `yaml:"cache" help:"event datasets: keep the frames on disk after the first epoch (with augmentation only the test set's); fsdd: keep each recording's features, so that later runs do not decode the WAV files"`
+	CacheDir    string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
+	Bucket      int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
 
 	AudioBands     int     `yaml:"audio_bands" help:"fsdd: mel bands of the filterbank"`
 	AudioFrameMS   float64 `yaml:"audio_frame_ms" help:"fsdd: frame length of the filterbank, in milliseconds (Hann window)"`
@@ -58,15 +77,6 @@ type DataConfig struct {
 	AudioDT        float64 `yaml:"audio_dt" help:"shd, ssc: length of a time bin in seconds (spikes after audio_steps bins are dropped); 0 stretches each sample over audio_steps bins"`
 	AudioClip      bool    `yaml:"audio_clip" help:"shd, ssc: a bin holds 1 for any number of spikes of a channel instead of their count"`
 	AudioVarLen    bool    `yaml:"audio_varlen" help:"each sample runs its own steps (fsdd: its frames; shd, ssc: up to its last spike, with audio_dt > 0), batched to the longest of each batch instead of audio_steps"`
-	Bucket         int     `yaml:"bucket" help:"with samples of their own lengths: batch runs of bucket*batch_size training samples sorted by length, for less padding (0 or 1: off)"`
-
-	RandmanClasses  int     `yaml:"randman_classes" help:"randman: number of classes"`
-	RandmanUnits    int     `yaml:"randman_units" help:"randman: input units"`
-	RandmanSteps    int     `yaml:"randman_steps" help:"randman: time steps per sample"`
-	RandmanDim      int     `yaml:"randman_dim" help:"randman: dimension of each class manifold"`
-	RandmanSamples  int     `yaml:"randman_samples" help:"randman: samples per class"`
-	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
-	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of
@@ -156,7 +166,8 @@ func DefaultConfig() Config {
 			AudioBands: 40, AudioFrameMS: 25, AudioHopMS: 10, AudioEncoding: "crossing", AudioThreshold: 0.1,
 			AudioSteps: 100, AudioDT: 0.01,
 			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
-			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2},
+			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2,
+			Polarities: 2, Downsample: 1},
 		Model: ModelConfig{Hidden: []int{128}, Neuron: "lif", Readout: "li", Beta: 0.95, Alpha: 0.9,
 			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
 			Init: "pytorch", Bias: true},
@@ -559,7 +570,7 @@ func (c *Config) Validate() error {
 // validate checks the range of every key of the data section.
 func (d *DataConfig) validate() error {
 	return firstError(
-		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "fsdd", "shd", "ssc"),
+		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "nmnist", "ncars", "fsdd", "shd", "ssc"),
 		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
 		atLeast("data.steps", d.Steps, 1),
 		nonNeg("data.gain", d.Gain),
@@ -581,8 +592,8 @@ func (d *DataConfig) validate() error {
 		positive("data.audio_threshold", d.AudioThreshold),
 		atLeast("data.audio_steps", d.AudioSteps, 1),
 		nonNeg("data.audio_dt", d.AudioDT),
-		atLeast("data.bucket", d.Bucket, 0),
 		d.validateAudio(),
+		d.validateEvents(),
 	)
 }
 

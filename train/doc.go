@@ -55,7 +55,8 @@
 //
 // data.dataset names the data: randman (generated from the seed), mnist and
 // fashion-mnist (images, given as input current or encoded as spikes),
-// fsdd, shd and ssc (audio). fsdd reads the WAV recordings of the Free
+// nmnist and ncars (event cameras, cut into frames by the frame_ keys), fsdd,
+// shd and ssc (audio). fsdd reads the WAV recordings of the Free
 // Spoken Digit Dataset from data.dir (recordings 0-4 of each speaker and
 // digit are the test set) and turns each into spikes: a mel filterbank
 // (data.audio_bands, audio_frame_ms, audio_hop_ms, audio_fmin, audio_fmax),
@@ -69,9 +70,9 @@
 // data.audio_varlen each sample runs its own steps (a recording's frames,
 // or up to its last spike) and batches are padded to their longest
 // sample, with data.bucket grouping similar lengths. Every key is recorded
-// in the run directory's config.yaml, from which EvaluateRun (spikegrad
-// eval) loads the same test set; a relative data.dir is read from the
-// working directory.
+// in the run directory's config.yaml (data.dir and data.cache_dir made
+// absolute), from which EvaluateRun (spikegrad eval) loads the same test
+// set from any working directory.
 //
 // # Starting from a saved model
 //
