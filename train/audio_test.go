@@ -37,7 +37,7 @@ func TestAudioConfigErrors(t *testing.T) {
 		sets map[string]string
 		want string
 	}{
-		{map[string]string{"data.dataset": "timit"}, `config: data.dataset = "timit": must be one of randman, mnist, fashion-mnist, fsdd, shd, ssc`},
+		{map[string]string{"data.dataset": "timit"}, `config: data.dataset = "timit": must be one of randman, mnist, fashion-mnist, nmnist, ncars, fsdd, shd, ssc`},
 		{map[string]string{"data.audio_bands": "0"}, "config: data.audio_bands = 0: must be >= 1"},
 		{map[string]string{"data.audio_frame_ms": "0"}, "config: data.audio_frame_ms = 0: must be > 0"},
 		{map[string]string{"data.audio_hop_ms": "-10"}, "config: data.audio_hop_ms = -10: must be > 0"},
