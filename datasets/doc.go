@@ -143,8 +143,9 @@
 // (github.com/scigolib/hdf5): per sample, spike times in seconds
 // (spikes/times) and channels 0..699 (spikes/units), the label, and the
 // speaker and class names when the file has them. A file without
-// spikes/times, with a channel outside 0..699 or with more times than
-// units is a *LayoutError naming the file, the dataset and the sample.
+// spikes/times, with a channel outside 0..699, with times and units of
+// different lengths, or damaged so that the HDF5 decoder would fail, is a
+// *LayoutError naming the file, the dataset and the sample.
 //
 // SpikeBinning makes the dense spike tensor of a sample, [Steps, 700]:
 // either steps of DT seconds from time 0 (spikes after the last step are
@@ -245,6 +246,12 @@
 //	Prophesee RAW    ReadEVT: '%' header naming the encoding and geometry;
 //	                 EVT 2.0 (32-bit words) or EVT 3.0 (16-bit words,
 //	                 vectorised); the timestamp counter's wraps are unrolled
+//	AEDAT 2.0        ReadAEDAT: jAER's '#' header, big-endian address and
+//	                 timestamp pairs; DVS128 and DAVIS address layouts
+//	AEDAT 3.1        ReadAEDAT: packets with 28-byte headers, polarity
+//	                 events (DVS128 Gesture's recordings)
+//	AEDAT 4.0        ReadAEDAT: DV's FlatBuffer packets, LZ4-compressed
+//	                 (github.com/pierrec/lz4/v4); FlatBuffers read by hand
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)
@@ -252,6 +259,8 @@
 // full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
 // nmnist-small). NCARS reads N-CARS' {background,cars}/*.dat folders.
+// DVSGesture cuts DVS128 Gesture's recordings (user<NN>_<lighting>.aedat)
+// into one sample per gesture with the times of their _labels.csv files.
 // EventSet.Stream decodes one sample, Streams all of them, reading each file
 // once.
 //

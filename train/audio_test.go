@@ -37,7 +37,7 @@ func TestAudioConfigErrors(t *testing.T) {
 		sets map[string]string
 		want string
 	}{
-		{map[string]string{"data.dataset": "timit"}, `config: data.dataset = "timit": must be one of randman, mnist, fashion-mnist, nmnist, ncars, fsdd, shd, ssc`},
+		{map[string]string{"data.dataset": "timit"}, `config: data.dataset = "timit": must be one of randman, mnist, fashion-mnist, nmnist, dvsgesture, ncars, fsdd, shd, ssc`},
 		{map[string]string{"data.audio_bands": "0"}, "config: data.audio_bands = 0: must be >= 1"},
 		{map[string]string{"data.audio_frame_ms": "0"}, "config: data.audio_frame_ms = 0: must be > 0"},
 		{map[string]string{"data.audio_hop_ms": "-10"}, "config: data.audio_hop_ms = -10: must be > 0"},
@@ -81,24 +81,6 @@ func fsddDataDir(t *testing.T) string {
 		t.Skipf("FSDD not found (../shared/data/fsdd): %v", err)
 	}
 	return dir
-}
-
-// readExample reads examples/<name>.yaml over the defaults and validates it.
-func readExample(t *testing.T, name string) Config {
-	t.Helper()
-	f := filepath.Join("..", "examples", name+".yaml")
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := DefaultConfig()
-	if err := c.ReadYAML(b, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Validate(); err != nil {
-		t.Fatalf("%s: %v", f, err)
-	}
-	return c
 }
 
 // writeSpikeAudio writes the files of the SHD-layout dataset name into
@@ -172,7 +154,7 @@ func TestSpikeAudioRecipes(t *testing.T) {
 		{"ssc", "ssc", []string{"train", "valid", "test"}, 128},
 	} {
 		t.Run(tc.recipe, func(t *testing.T) {
-			cfg := readExample(t, tc.recipe)
+			cfg := readExample(t, tc.recipe+".yaml")
 			if tc.width > 0 {
 				for _, l := range cfg.Model.Layers {
 					for _, k := range []string{"n", "in", "out"} {

@@ -35,7 +35,7 @@ type Config struct {
 
 // DataConfig selects and encodes the dataset.
 type DataConfig struct {
-	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, an event-camera dataset: nmnist, ncars, or an audio dataset: fsdd (spoken digits, WAV, turned into spikes by the audio_ keys), shd or ssc (Heidelberg spiking audio, HDF5)"`
+	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, an event-camera dataset: nmnist, dvsgesture, ncars, or an audio dataset: fsdd (spoken digits, WAV, turned into spikes by the audio_ keys), shd or ssc (Heidelberg spiking audio, HDF5)"`
 	Dir        string  `yaml:"dir" help:"folder with the dataset's files; empty searches $SPIKEGRAD_DATA, the user cache and /usr/share/datasets"`
 	Download   bool    `yaml:"download" help:"download a missing dataset from its official mirrors (checksums verified)"`
 	Steps      int     `yaml:"steps" help:"time steps T per sample for encoded static images (randman has its own steps)"`
@@ -570,7 +570,7 @@ func (c *Config) Validate() error {
 // validate checks the range of every key of the data section.
 func (d *DataConfig) validate() error {
 	return firstError(
-		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "nmnist", "ncars", "fsdd", "shd", "ssc"),
+		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "nmnist", "dvsgesture", "ncars", "fsdd", "shd", "ssc"),
 		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
 		atLeast("data.steps", d.Steps, 1),
 		nonNeg("data.gain", d.Gain),
