@@ -143,8 +143,9 @@
 // (github.com/scigolib/hdf5): per sample, spike times in seconds
 // (spikes/times) and channels 0..699 (spikes/units), the label, and the
 // speaker and class names when the file has them. A file without
-// spikes/times, with a channel outside 0..699 or with more times than
-// units is a *LayoutError naming the file, the dataset and the sample.
+// spikes/times, with a channel outside 0..699, with times and units of
+// different lengths, or damaged so that the HDF5 decoder would fail, is a
+// *LayoutError naming the file, the dataset and the sample.
 //
 // SpikeBinning makes the dense spike tensor of a sample, [Steps, 700]:
 // either steps of DT seconds from time 0 (spikes after the last step are

@@ -71,6 +71,8 @@ type FrameConfig struct {
 type Frames struct {
 	Steps, Channels, Height, Width int
 	Data                           []float32
+
+	slices [][2]int // the event ranges of the frames, reused by ToFramesInto
 }
 
 // Features returns Channels·Height·Width, the values of one frame.
@@ -84,18 +86,36 @@ func (f *Frames) Features() int { return f.Channels * f.Height * f.Width }
 // error of Check is returned otherwise, and an error naming the field for a
 // bad FrameConfig.
 func ToFrames(s *EventStream, c FrameConfig) (*Frames, error) {
-	if err := c.check(); err != nil {
+	f := &Frames{}
+	if err := ToFramesInto(f, s, c); err != nil {
 		return nil, err
 	}
-	sl, err := c.cut(s)
-	if err != nil {
-		return nil, err
-	}
-	f := &Frames{Steps: len(sl), Channels: c.channels(), Height: s.Height, Width: s.Width}
-	F := f.Features()
-	f.Data = make([]float32, len(sl)*F)
-	c.accumulate(f.Data, F, s, sl)
 	return f, nil
+}
+
+// ToFramesInto is ToFrames writing into f: its Data (and its scratch) are
+// reused when their capacity suffices, so that converting many streams
+// allocates nothing once f has held the largest. On an error f is left
+// unchanged.
+func ToFramesInto(f *Frames, s *EventStream, c FrameConfig) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	sl, err := c.cut(s, f.slices)
+	if err != nil {
+		return err
+	}
+	f.slices = sl
+	f.Steps, f.Channels, f.Height, f.Width = len(sl), c.channels(), s.Height, s.Width
+	F := f.Features()
+	if n := len(sl) * F; cap(f.Data) >= n {
+		f.Data = f.Data[:n]
+		clear(f.Data)
+	} else {
+		f.Data = make([]float32, n)
+	}
+	c.accumulate(f.Data, F, s, sl)
+	return nil
 }
 
 // channels returns the number of channels of a frame.
@@ -259,11 +279,17 @@ func (c FrameConfig) slicing() string {
 }
 
 // slices returns the [start, end) event index range of every frame of ev,
-// which is sorted by time; c is valid and n is c.frameCount(ev). The
+// which is sorted by time, in dst when its capacity suffices; c is valid
+// and n is c.frameCount(ev). The
 // window bounds are computed in float64, as numpy computes tonic's.
-func (c FrameConfig) slices(ev []Event, n int) [][2]int {
+func (c FrameConfig) slices(dst [][2]int, ev []Event, n int) [][2]int {
 	N := len(ev)
-	out := make([][2]int, n)
+	out := dst[:0]
+	if cap(out) < n {
+		out = make([][2]int, n)
+	}
+	out = out[:n]
+	clear(out)
 	switch {
 	case c.TimeWindow > 0:
 		if N == 0 {
@@ -307,9 +333,9 @@ func (c FrameConfig) slices(ev []Event, n int) [][2]int {
 	return out
 }
 
-// cut checks s and returns the slices of its frames, or the error of Check
-// or of frameCount.
-func (c FrameConfig) cut(s *EventStream) ([][2]int, error) {
+// cut checks s and returns the slices of its frames (in dst when its
+// capacity suffices), or the error of Check or of frameCount.
+func (c FrameConfig) cut(s *EventStream, dst [][2]int) ([][2]int, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -317,7 +343,7 @@ func (c FrameConfig) cut(s *EventStream) ([][2]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, s.Path)
 	}
-	return c.slices(s.Events, n), nil
+	return c.slices(dst, s.Events, n), nil
 }
 
 // accumulate adds the frames of the slices sl of s into dst, which the
@@ -485,7 +511,7 @@ func (s *FrameSet) Fill(b *Batch, idx []int) error {
 			return fmt.Errorf("datasets: FrameSet.Fill: stream %d (%s): its frames have %d values, the set %d",
 				i, st.Path, f, s.features)
 		}
-		sl, err := s.Config.cut(st)
+		sl, err := s.Config.cut(st, nil)
 		if err != nil {
 			return fmt.Errorf("datasets: FrameSet.Fill: stream %d: %w", i, err)
 		}
@@ -545,7 +571,7 @@ func NewFrameSequences(streams []*EventStream, labels []int, c FrameConfig) (*Fr
 			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d (%s) has a %dx%d sensor, stream 0 (%s) %dx%d",
 				i, st.Path, st.Width, st.Height, streams[0].Path, w, h)
 		}
-		sl, err := c.cut(st)
+		sl, err := c.cut(st, nil)
 		if err != nil {
 			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d: %w", i, err)
 		}
@@ -580,7 +606,7 @@ func (s *FrameSequences) Fill(b *Batch, idx []int) error {
 			return fmt.Errorf("datasets: FrameSequences.Fill: index %d out of range [0, %d)", i, len(s.Streams))
 		}
 		st := s.Streams[i]
-		sl, err := s.Config.cut(st)
+		sl, err := s.Config.cut(st, nil)
 		if err != nil {
 			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d: %w", i, err)
 		}

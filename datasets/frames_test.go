@@ -505,3 +505,35 @@ func TestFrameSequences(t *testing.T) {
 		t.Errorf("longer stream: %v", err)
 	}
 }
+
+// TestToFramesInto: reusing one Frames for streams of different sizes gives
+// what ToFrames gives, allocates nothing once it has held the largest, and
+// leaves the Frames unchanged on an error.
+func TestToFramesInto(t *testing.T) {
+	var f Frames
+	big, small := randomStream(900, 7, 5, 1), sixEvents()
+	for _, c := range []FrameConfig{{TimeWindow: 500, Overlap: 100}, {EventBins: 4, Binary: true}, {TimeBins: 3, LastToEnd: true, MergePolarity: true}} {
+		for _, s := range []*EventStream{big, small, big} {
+			if err := ToFramesInto(&f, s, c); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := ToFrames(s, c)
+			if f.Steps != want.Steps || f.Channels != want.Channels || f.Height != want.Height || f.Width != want.Width || !slices.Equal(f.Data, want.Data) {
+				t.Errorf("%+v on %s: ToFramesInto differs from ToFrames", c, s.Path)
+			}
+		}
+	}
+	c := FrameConfig{TimeWindow: 500}
+	if err := ToFramesInto(&f, big, c); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(20, func() { _ = ToFramesInto(&f, big, c) }); a != 0 {
+		t.Errorf("%v allocations per reuse, want 0", a)
+	}
+	before := slices.Clone(f.Data)
+	bad := sixEvents()
+	bad.Events[0].P = 2
+	if err := ToFramesInto(&f, bad, c); err == nil || !slices.Equal(f.Data, before) || f.Width != 7 {
+		t.Errorf("bad stream: error %v, frames changed %v", err, !slices.Equal(f.Data, before))
+	}
+}

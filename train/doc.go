@@ -58,6 +58,52 @@
 // LoopConfig.LRSchedule or LoopConfig.Plateau the learning-rate schedule.
 // DecodeYAML reads a config embedded in another file, as sweep files do.
 //
+// # Datasets of a config
+//
+// data.dataset names the data: randman (generated from the seed), mnist and
+// fashion-mnist (images, given as input current or encoded as spikes),
+// nmnist, dvsgesture and ncars (event cameras, below), fsdd, shd and ssc
+// (audio). fsdd reads the WAV recordings of the Free
+// Spoken Digit Dataset from data.dir (recordings 0-4 of each speaker and
+// digit are the test set) and turns each into spikes: a mel filterbank
+// (data.audio_bands, audio_frame_ms, audio_hop_ms, audio_fmin, audio_fmax),
+// log energies mapped to [0, 1] per recording, and a spike code
+// (audio_encoding: crossing, delta or rate, with audio_threshold or gain),
+// one step per frame, at most audio_steps; data.cache keeps each
+// recording's features on disk (datasets.Cache) for later runs. shd and
+// ssc read the Heidelberg spiking datasets' HDF5 files (found or
+// downloaded as the image sets are) and bin their spikes into audio_steps
+// steps of audio_dt seconds (audio_clip: 1 for any count). With
+// data.audio_varlen each sample runs its own steps (a recording's frames,
+// or up to its last spike) and batches are padded to their longest
+// sample, with data.bucket grouping similar lengths. Every key is recorded
+// in the run directory's config.yaml (data.dir and data.cache_dir made
+// absolute), from which EvaluateRun (spikegrad eval) loads the same test
+// set from any working directory.
+//
+// # Event-camera data
+//
+// With data.dataset nmnist, dvsgesture or ncars, LoadData reads the
+// recordings in data.dir (datasets.NMNIST, DVSGesture, NCARS) and cuts each
+// into frames [steps, channels·height·width], the input a linear or
+// convolutional first layer reads: data.frame_bins frames of equal duration
+// (every sample the same steps), or frames of data.frame_window µs or of
+// data.frame_events events (each sample its own number of steps, batched
+// to the longest of each batch; data.bucket groups similar lengths), with
+// data.polarities channels and, with data.binary, 1 where a pixel saw an
+// event. data.denoise and data.downsample apply to every sample;
+// data.flip_lr, data.time_jitter and data.crop_time augment the training
+// samples anew at each epoch. data.cache keeps the frames on disk
+// (datasets.Cache), so that later epochs and runs read them instead of the
+// recordings. Run records data.dir absolute in the run directory, where
+// EvaluateRun finds it again:
+//
+//	data:
+//	  dataset: nmnist
+//	  dir: ../shared/data/nmnist-small
+//	  frame_bins: 20
+//	  binary: true
+//
 // # Starting from a saved model
 //
 // The key model.from starts a run from a saved model instead of a network

@@ -10,7 +10,7 @@ import (
 )
 
 // eventDatasets are the event-camera datasets of data.dataset.
-var eventDatasets = []string{"nmnist", "ncars"}
+var eventDatasets = []string{"nmnist", "dvsgesture", "ncars"}
 
 // isEventDataset reports whether name is an event-camera dataset.
 func isEventDataset(name string) bool { return slices.Contains(eventDatasets, name) }
@@ -94,6 +94,8 @@ func eventLayout(name string) string {
 	switch name {
 	case "nmnist":
 		return "Train/<digit>/<id>.bin and Test/<digit>/<id>.bin as published, or <id>.bin with train1K.txt and test100.txt"
+	case "dvsgesture":
+		return "the DvsGesture folder: user<NN>_<lighting>.aedat with user<NN>_<lighting>_labels.csv, and trials_to_train.txt and trials_to_test.txt"
 	case "ncars":
 		return "n-cars_train/ and n-cars_test/ (or train/ and test/), each with background/*.dat and cars/*.dat"
 	}
@@ -145,13 +147,9 @@ func (d *DataConfig) augmentation() datasets.Transform {
 func eventSets(name, dir string) (train, test *datasets.EventSet, err error) {
 	switch name {
 	case "nmnist":
-		if train, err = datasets.NMNIST(dir, datasets.Train); err != nil {
-			return nil, nil, err
-		}
-		if test, err = datasets.NMNIST(dir, datasets.Test); err != nil {
-			return nil, nil, err
-		}
-		return train, test, nil
+		return splitSets(dir, datasets.NMNIST)
+	case "dvsgesture":
+		return splitSets(dir, datasets.DVSGesture)
 	case "ncars":
 		var sub [2]string
 		for _, pair := range [][2]string{{"n-cars_train", "n-cars_test"}, {"train", "test"}} {
@@ -172,6 +170,17 @@ func eventSets(name, dir string) (train, test *datasets.EventSet, err error) {
 		return train, test, nil
 	}
 	return nil, nil, &ConfigError{Key: "data.dataset", Value: name, Msg: "is no event-camera dataset"}
+}
+
+// splitSets opens the training and test splits of a dataset in dir.
+func splitSets(dir string, open func(string, datasets.Split) (*datasets.EventSet, error)) (train, test *datasets.EventSet, err error) {
+	if train, err = open(dir, datasets.Train); err != nil {
+		return nil, nil, err
+	}
+	if test, err = open(dir, datasets.Test); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
 }
 
 func isDir(p string) bool {
@@ -245,11 +254,11 @@ func loadEvents(c DataConfig) (train, test datasets.Dataset, classes int, err er
 // of 16 bytes: 20000 samples hold 1.3 GB.)
 const eventsInMemory = 20000
 
-// absDirs makes the folders of an event dataset (data.dir, data.cache_dir)
-// absolute, so that the run directory's config.yaml finds the data again
-// from any working directory (spikegrad eval RUN_DIR).
+// absDirs makes the folders of an event or audio dataset (data.dir,
+// data.cache_dir) absolute, so that the run directory's config.yaml finds
+// the data again from any working directory (spikegrad eval RUN_DIR).
 func (d *DataConfig) absDirs() error {
-	if !isEventDataset(d.Dataset) {
+	if !isEventDataset(d.Dataset) && !isAudio(d.Dataset) {
 		return nil
 	}
 	for _, p := range []*string{&d.Dir, &d.CacheDir} {
