@@ -127,6 +127,7 @@ var (
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
 	gemmBAlias    = 1024       // B row strides (bytes) that are multiples of this get packed
 	gemmBPackRows = 512        // from this many rows of C on, a non-transposed B is packed too
+	gemmL1        = 32 << 10   // bytes of L1d to plan for: Zen 4's 32 KiB (Zen 5 has 48 KiB)
 )
 
 // gemmCall is one SGEMM in progress, reused through gemmCalls. When swap is
@@ -459,11 +460,35 @@ func (g *gemmCall) job(i int) {
 	}
 	s := gemmScratches.get()
 	s.tBuf, s.t = alignedFloats(s.tBuf, mr*nr)
+	fn, beta := g.kern.fn, g.kBeta
+	if g.jobPack && ((ip1-ip0)*mr+nr)*kc*4 <= gemmL1 {
+		// The job's A panels and one B micro-panel fit in L1 together
+		// (few rows of C, as the first layers of a convolution): pack one
+		// B micro-panel at a time and run all row panels on it, so that
+		// it is written and read in L1.
+		s.bBuf, s.b = alignedFloats(s.bBuf, kc*nr)
+		for jp := jp0; jp < jp1; jp++ {
+			g.packBPanels(s.b, jp, jp+1)
+			j0 := jp * nr
+			nv := min(nr, g.n-j0)
+			for ip := ip0; ip < ip1; ip++ {
+				ap := g.aPack[ip*kc*mr:]
+				i0 := g.s0 + ip*mr
+				mv := min(mr, g.mEnd-i0)
+				if !g.swap && (g.kern.partial || mv == mr && nv == nr) {
+					fn(kc, &ap[0], &s.b[0], nr, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta, mv, nv)
+					continue
+				}
+				g.edgeTile(s.t, kc, ap, s.b, nr, i0, mv, j0, nv, beta)
+			}
+		}
+		gemmScratches.put(s)
+		return
+	}
 	if g.jobPack {
 		s.bBuf, s.b = alignedFloats(s.bBuf, g.chunkPanels*g.kb*nr)
 		g.packBPanels(s.b, jp0, jp1)
 	}
-	fn, beta := g.kern.fn, g.kBeta
 	for ip := ip0; ip < ip1; ip++ {
 		ap := g.aPack[ip*kc*mr:]
 		i0 := g.s0 + ip*mr
