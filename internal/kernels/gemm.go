@@ -104,14 +104,16 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //     across its chunk's B panels, which stay in L2;
 //   - when the grid has one row chunk (one goroutine, or enough column chunks
 //     for every thread) each job packs its own chunk of B into a scratch
-//     that stays in L2, right before using it; otherwise B is packed into
-//     nr-wide panels shared by all jobs, one column block at a time: whole
-//     panels holding at most gemmBPack floats (a share of L3), so that a
-//     block is used from the cache it was packed into and the scratch stays
-//     bounded for wide B (convolutions have n = T*B*OH*OW columns); for fewer
-//     than gemmBPackRows rows of C, full-width panels of a non-transposed B
-//     are read in place instead (one block, and the scratch for packed B is
-//     one panel wide).
+//     that stays in L2, right before using it (or, when the job's A panels
+//     and one B micro-panel fit in gemmL1, one micro-panel at a time, run
+//     against all the job's row panels while it is in L1); otherwise B is
+//     packed into nr-wide panels shared by all jobs, one column block at a
+//     time: whole panels holding at most gemmBPack floats (a share of L3),
+//     so that a block is used from the cache it was packed into and the
+//     scratch stays bounded for wide B (convolutions have n = T*B*OH*OW
+//     columns); for fewer than gemmBPackRows rows of C, full-width panels of
+//     a non-transposed B are read in place instead (one block, and the
+//     scratch for packed B is one panel wide).
 //
 // The partition depends only on the shape, the chosen micro-kernel and
 // whether the call is parallel, and every output element is summed over the
