@@ -17,7 +17,7 @@ func changedConfig() Config {
 		Data: DataConfig{Dataset: "fashion-mnist", Dir: "/data/x y", Download: true, Steps: 7, Encoding: "latency",
 			Gain: 0.25, TrainLimit: 100, TestLimit: 50, RandmanClasses: 3, RandmanUnits: 9, RandmanSteps: 11,
 			RandmanDim: 2, RandmanSamples: 13, RandmanAlpha: 1.5, RandmanTestFrac: 0.3,
-			FrameBins: 10, FrameWindow: 1000, FrameEvents: 500, Polarities: 1, Binary: true, Denoise: 10000, Downsample: 2,
+			FrameBins: 10, FrameSplit: "events", FrameWindow: 1000, FrameEvents: 500, Polarities: 1, Binary: true, Denoise: 10000, Downsample: 2,
 			FlipLR: 0.5, TimeJitter: 100, CropTime: 200000, Cache: true, CacheDir: "/cache/x y", Bucket: 4},
 		Model: ModelConfig{Hidden: []int{300, 100}, Neuron: "synaptic", Readout: "lif", Beta: 0.5, Alpha: 0.25,
 			Threshold: 0.75, Reset: "zero", ResetGrad: true, Surrogate: "atan",
