@@ -83,6 +83,10 @@ func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*D
 				return nil, fmt.Errorf("data: %w", err)
 			}
 		}
+	case "fsdd", "shd", "ssc":
+		if err := loadAudio(ctx, c, &d, log); err != nil {
+			return nil, err
+		}
 	case "nmnist", "dvsgesture", "ncars":
 		tr, te, classes, err := loadEvents(c)
 		if err != nil {

@@ -261,11 +261,11 @@ func loadEvents(c DataConfig) (train, test datasets.Dataset, classes int, err er
 // of 16 bytes: 20000 samples hold 1.3 GB.)
 const eventsInMemory = 20000
 
-// absDirs makes the folders of an event dataset (data.dir, data.cache_dir)
-// absolute, so that the run directory's config.yaml finds the data again
-// from any working directory (spikegrad eval RUN_DIR).
+// absDirs makes the folders of an event or audio dataset (data.dir,
+// data.cache_dir) absolute, so that the run directory's config.yaml finds
+// the data again from any working directory (spikegrad eval RUN_DIR).
 func (d *DataConfig) absDirs() error {
-	if !isEventDataset(d.Dataset) {
+	if !isEventDataset(d.Dataset) && !isAudio(d.Dataset) {
 		return nil
 	}
 	for _, p := range []*string{&d.Dir, &d.CacheDir} {

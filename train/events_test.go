@@ -195,7 +195,7 @@ func TestEventConfigErrors(t *testing.T) {
 		{"data: {dataset: nmnist, dir: d, frame_bins: -2}\n",
 			"config: data.frame_bins = -2: must be >= 0"},
 		{"data: {dataset: dvs, dir: d}\n",
-			`config: data.dataset = "dvs": must be one of randman, mnist, fashion-mnist, nmnist, dvsgesture, ncars`},
+			`config: data.dataset = "dvs": must be one of randman, mnist, fashion-mnist, nmnist, dvsgesture, ncars, fsdd, shd, ssc`},
 	} {
 		c := DefaultConfig()
 		if err := c.ReadYAML([]byte(tc.doc), "f.yaml"); err != nil {

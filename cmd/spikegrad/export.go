@@ -192,6 +192,10 @@ func exportRun(dir string) (*infer.Model, error) {
 	switch {
 	case cfg.Data.Dataset == "randman":
 		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.RandmanSteps
+	case cfg.Data.Dataset == "fsdd", cfg.Data.Dataset == "shd", cfg.Data.Dataset == "ssc":
+		// Spike trains made by train.LoadData (audio_steps steps, or fewer
+		// for samples of their own lengths).
+		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.AudioSteps
 	case cfg.Data.FrameBins > 0:
 		// Event-camera frames: the dataset is the sequence itself.
 		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.FrameBins
