@@ -3,6 +3,7 @@ module github.com/spikegrad/spikegrad
 go 1.26
 
 require (
+	github.com/pierrec/lz4/v4 v4.1.33
 	github.com/scigolib/hdf5 v0.14.1
 	golang.org/x/sys v0.38.0
 	golang.org/x/term v0.37.0

@@ -75,9 +75,28 @@ type FilterbankConfig struct {
 	Scale MelScale
 	// AreaNorm scales each triangle to unit area in hertz, 2/(f_{k+2} - f_k),
 	// as Slaney's toolbox and librosa's norm="slaney" do; without it every
-	// triangle peaks at 1 (HTK).
+	// triangle peaks at 1 (HTK). With Gammatone it scales each filter's
+	// power response to unit area, 1/(b_k 5π/16).
 	AreaNorm bool
+	// Gammatone replaces the triangles by the power responses of
+	// fourth-order gammatone filters on Glasberg and Moore's ERB-rate scale
+	// (see Filterbank); Scale is then ignored.
+	Gammatone bool
 }
+
+// ERB is the equivalent rectangular bandwidth of the human auditory filter
+// centred at f hertz, in hertz: 24.7 (4.37 f/1000 + 1) (Glasberg and Moore
+// 1990, "Derivation of auditory filter shapes from notched-noise data",
+// Hearing Research 47, equation 3).
+func ERB(f float64) float64 { return 24.7 * (4.37*f/1000 + 1) }
+
+// HzToERBRate converts f hertz to the ERB-rate scale (the number of ERBs
+// below f): 21.4 log10(1 + 0.00437 f) (Glasberg and Moore 1990, equation
+// 4).
+func HzToERBRate(f float64) float64 { return 21.4 * math.Log10(1+0.00437*f) }
+
+// ERBRateToHz is the inverse of HzToERBRate.
+func ERBRateToHz(e float64) float64 { return (math.Pow(10, e/21.4) - 1) / 0.00437 }
 
 // withDefaults returns c with every zero field set to its default.
 func (c FilterbankConfig) withDefaults() FilterbankConfig {
@@ -102,8 +121,9 @@ func (c FilterbankConfig) withDefaults() FilterbankConfig {
 	return c
 }
 
-// Filterbank computes mel band energies of a signal: power spectra of
-// Hann-windowed frames, weighted by triangular filters evenly spaced in mel.
+// Filterbank computes the band energies of a signal: power spectra of
+// Hann-windowed frames, weighted by triangular filters evenly spaced in mel
+// or, with Gammatone, by gammatone filters evenly spaced in ERB-rate.
 //
 // For frame t (samples x[t*Hop : t*Hop+Frame], zeros past the end of the
 // signal) the power spectrum is P_t(j) = |Σ_n w[n] x[t*Hop+n] e^{-2πijn/FFT}|²
@@ -118,6 +138,19 @@ func (c FilterbankConfig) withDefaults() FilterbankConfig {
 // frequencies, as here, rather than rounding the edges to bins as HTK does).
 // A signal of n samples has 1 + ceil(max(n - Frame, 0)/Hop) frames: the last
 // one is zero-padded, and frames are not centred (librosa's center=False).
+//
+// With Gammatone the cochlea is modelled by fourth-order gammatone filters
+// (Patterson et al. 1992; Slaney 1993, "An efficient implementation of the
+// Patterson-Holdsworth auditory filter bank", Apple TR 35): the impulse
+// response t³ e^{-2π b t} cos(2π c t) has, near its centre c, the
+// magnitude response (1 + ((f - c)/b)²)^{-2}, so the weights on the power
+// spectrum are
+//
+//	W(k, j) = (1 + ((f_j - c_k)/b_k)²)^{-4},  b_k = 1.019 ERB(c_k)
+//
+// (the FFT-domain approximation of a gammatone filterbank, as in Ellis's
+// gammatonegram), with the centres c_k the inner Bands of Bands+2 points
+// evenly spaced on the ERB-rate scale from FMin to FMax.
 type Filterbank struct {
 	cfg     FilterbankConfig
 	window  []float64
@@ -146,8 +179,12 @@ func NewFilterbank(cfg FilterbankConfig) (*Filterbank, error) {
 		return nil, fmt.Errorf("datasets: filterbank: Bands %d, want >= 1", c.Bands)
 	case !(c.FMin >= 0 && c.FMin < c.FMax && c.FMax <= float64(c.Rate)/2):
 		return nil, fmt.Errorf("datasets: filterbank: FMin %g, FMax %g Hz, want 0 <= FMin < FMax <= Rate/2 = %g", c.FMin, c.FMax, float64(c.Rate)/2)
-	case c.Scale != MelHTK && c.Scale != MelSlaney:
+	case c.Scale != MelHTK && c.Scale != MelSlaney && !c.Gammatone:
 		return nil, fmt.Errorf("datasets: filterbank: unknown Scale %d", int(c.Scale))
+	}
+	toScale, fromScale := c.Scale.HzToMel, c.Scale.MelToHz
+	if c.Gammatone {
+		toScale, fromScale = HzToERBRate, ERBRateToHz
 	}
 	fb := &Filterbank{cfg: c}
 	fb.window = make([]float64, c.Frame)
@@ -155,10 +192,10 @@ func NewFilterbank(cfg FilterbankConfig) (*Filterbank, error) {
 		fb.window[n] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(n)/float64(c.Frame))
 	}
 	bins := c.FFT/2 + 1
-	mlo, mhi := c.Scale.HzToMel(c.FMin), c.Scale.HzToMel(c.FMax)
+	mlo, mhi := toScale(c.FMin), toScale(c.FMax)
 	edges := make([]float64, c.Bands+2)
 	for i := range edges {
-		edges[i] = c.Scale.MelToHz(mlo + float64(i)*(mhi-mlo)/float64(c.Bands+1))
+		edges[i] = fromScale(mlo + float64(i)*(mhi-mlo)/float64(c.Bands+1))
 	}
 	fb.weights = make([][]float32, c.Bands)
 	fb.lo = make([]int, c.Bands)
@@ -167,14 +204,28 @@ func NewFilterbank(cfg FilterbankConfig) (*Filterbank, error) {
 		w := make([]float32, bins)
 		lo, hi := bins, 0
 		scale := 1.0
-		if c.AreaNorm {
+		centre, bw := edges[k+1], 1.019*ERB(edges[k+1])
+		switch {
+		case c.AreaNorm && c.Gammatone:
+			scale = 1 / (bw * 5 * math.Pi / 16) // ∫ (1 + x²)^-4 dx = 5π/16
+		case c.AreaNorm:
 			scale = 2 / (edges[k+2] - edges[k])
 		}
 		for j := range bins {
 			f := float64(j) * float64(c.Rate) / float64(c.FFT)
-			up := (f - edges[k]) / (edges[k+1] - edges[k])
-			down := (edges[k+2] - f) / (edges[k+2] - edges[k+1])
-			if v := max(0, min(up, down)); v > 0 {
+			var v float64
+			if c.Gammatone {
+				x := (f - centre) / bw
+				v = math.Pow(1+x*x, -4)
+				if v < 1e-8 { // the tails: 10 bandwidths from the centre
+					v = 0
+				}
+			} else {
+				up := (f - edges[k]) / (edges[k+1] - edges[k])
+				down := (edges[k+2] - f) / (edges[k+2] - edges[k+1])
+				v = max(0, min(up, down))
+			}
+			if v > 0 {
 				w[j] = float32(v * scale)
 				lo, hi = min(lo, j), j+1
 			}
@@ -218,28 +269,41 @@ func (fb *Filterbank) Energies(x []float32) []float32 {
 	c := fb.cfg
 	frames := fb.Frames(len(x))
 	out := make([]float32, frames*c.Bands)
-	for t := range frames {
-		start := t * c.Hop
-		for n := range fb.buf {
-			var v float64
-			if n < c.Frame && start+n < len(x) {
-				v = float64(x[start+n]) * fb.window[n]
-			}
-			fb.buf[n] = complex(v, 0)
+	sample := func(t, n int) float64 {
+		if start := t * c.Hop; t < frames && n < c.Frame && start+n < len(x) {
+			return float64(x[start+n]) * fb.window[n]
+		}
+		return 0
+	}
+	// Two real frames a and b share one complex transform of z = a + ib:
+	// A(j) = (Z(j) + conj Z(N-j))/2 and B(j) = (Z(j) - conj Z(N-j))/(2i),
+	// so |A|² and |B|² follow from Z(j) and Z(N-j).
+	n := c.FFT
+	for t := 0; t < frames; t += 2 {
+		for i := range fb.buf {
+			fb.buf[i] = complex(sample(t, i), sample(t+1, i))
 		}
 		fft(fb.buf, fb.twiddle)
-		for j := range fb.power {
-			v := fb.buf[j]
-			fb.power[j] = float32(real(v)*real(v) + imag(v)*imag(v))
-		}
-		row := out[t*c.Bands : (t+1)*c.Bands]
-		for k := range row {
-			w := fb.weights[k]
-			var s float32
-			for j := fb.lo[k]; j < fb.hi[k]; j++ {
-				s += w[j] * fb.power[j]
+		for f := t; f < min(t+2, frames); f++ {
+			for j := range fb.power {
+				z, zc := fb.buf[j], cmplx.Conj(fb.buf[(n-j)%n])
+				var v complex128
+				if f == t {
+					v = (z + zc) / 2
+				} else {
+					v = (z - zc) / complex(0, 2)
+				}
+				fb.power[j] = float32(real(v)*real(v) + imag(v)*imag(v))
 			}
-			row[k] = s
+			row := out[f*c.Bands : (f+1)*c.Bands]
+			for k := range row {
+				w := fb.weights[k]
+				var s float32
+				for j := fb.lo[k]; j < fb.hi[k]; j++ {
+					s += w[j] * fb.power[j]
+				}
+				row[k] = s
+			}
 		}
 	}
 	return out

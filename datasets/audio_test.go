@@ -88,7 +88,7 @@ func TestFilterbankReference(t *testing.T) {
 				Rate, Frame, Hop, Nfft, Bands int
 				Fmin, Fmax                    float64
 				Scale                         string
-				Area                          bool
+				Area, Gammatone               bool
 			}
 			Frames   int
 			Energies []float64
@@ -97,12 +97,12 @@ func TestFilterbankReference(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	if len(ref.Cases) != 2 {
-		t.Fatalf("%d cases in melref.json, want 2", len(ref.Cases))
+	if len(ref.Cases) != 4 {
+		t.Fatalf("%d cases in melref.json, want 4", len(ref.Cases))
 	}
 	for _, c := range ref.Cases {
 		cfg := FilterbankConfig{Rate: c.Config.Rate, Frame: c.Config.Frame, Hop: c.Config.Hop, FFT: c.Config.Nfft,
-			Bands: c.Config.Bands, FMin: c.Config.Fmin, FMax: c.Config.Fmax, AreaNorm: c.Config.Area}
+			Bands: c.Config.Bands, FMin: c.Config.Fmin, FMax: c.Config.Fmax, AreaNorm: c.Config.Area, Gammatone: c.Config.Gammatone}
 		if c.Config.Scale == "slaney" {
 			cfg.Scale = MelSlaney
 		}
@@ -132,6 +132,23 @@ func TestFilterbankReference(t *testing.T) {
 					t.Errorf("%s: frame %d band %d: %g, want %g (%s)", c.Name, tt, k, e[i], c.Energies[i], ref.Source)
 				}
 			}
+		}
+	}
+}
+
+// TestERB checks the ERB formulas at points worked out by hand from
+// Glasberg and Moore (1990): ERB(1 kHz) = 24.7*(4.37+1) = 132.639 Hz, and
+// the ERB-rate at 1 kHz is 21.4 log10(5.37) = 15.62.
+func TestERB(t *testing.T) {
+	if got := ERB(1000); math.Abs(got-132.639) > 1e-9 {
+		t.Errorf("ERB(1000) = %g, want 132.639", got)
+	}
+	if got := HzToERBRate(1000); math.Abs(got-21.4*math.Log10(5.37)) > 1e-12 || math.Abs(got-15.62) > 0.005 {
+		t.Errorf("ERB-rate(1000) = %g, want 15.62", got)
+	}
+	for _, f := range []float64{0, 50, 1000, 3999} {
+		if got := ERBRateToHz(HzToERBRate(f)); math.Abs(got-f) > 1e-9*max(1, f) {
+			t.Errorf("ERBRateToHz(HzToERBRate(%g)) = %g", f, got)
 		}
 	}
 }
@@ -241,5 +258,32 @@ func TestEncodeAudio(t *testing.T) {
 	}
 	if n[0] != 0 || n[2] != steps || math.Abs(n[1]/steps-0.5) > 0.011 {
 		t.Errorf("rate counts %v of %d steps, want 0, about %d, %d (gain 2: p = 0, 0.5, 1)", n, steps, steps/2, steps)
+	}
+}
+
+// TestFilterbankFramePairs checks that every frame's energies, computed two
+// frames per transform, equal those of the frame alone (a signal of
+// exactly Frame samples has one frame), for even and odd frame counts.
+func TestFilterbankFramePairs(t *testing.T) {
+	fb, err := NewFilterbank(FilterbankConfig{Rate: 8000, Bands: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fb.Config()
+	for _, n := range []int{c.Frame + 4*c.Hop, c.Frame + 5*c.Hop - 3} {
+		x := refSignal(n)
+		e := fb.Energies(x)
+		frames := fb.Frames(n)
+		for f := range frames {
+			frame := make([]float32, c.Frame)
+			copy(frame, x[f*c.Hop:min(n, f*c.Hop+c.Frame)])
+			one := fb.Energies(frame)
+			for k := range c.Bands {
+				got, want := e[f*c.Bands+k], one[k]
+				if math.Abs(float64(got-want)) > 1e-5*math.Abs(float64(want))+1e-12 {
+					t.Errorf("%d samples, frame %d band %d: %g, alone %g", n, f, k, got, want)
+				}
+			}
+		}
 	}
 }

@@ -95,7 +95,7 @@
 // dense [Steps, B, Units] spike trains, and Spikes lists a sample's spikes
 // as (step, unit) pairs.
 //
-// # Audio: WAV files, mel filterbanks and spoken digits
+// # Audio: WAV files, mel and gammatone filterbanks, spoken digits
 //
 // ReadWAV and ReadWAVFile decode RIFF WAVE files (PCM 8/16/24/32-bit, IEEE
 // float 32/64-bit, WAVE_FORMAT_EXTENSIBLE with either) into samples in
@@ -110,9 +110,12 @@
 // E_t(k) = Σ_f W(k, f) P_t(f), with the HTK mel scale 2595 log10(1 + f/700)
 // or Slaney's (linear below 1 kHz, logarithmic above), optionally with
 // Slaney's unit-area normalisation: the filters of librosa.filters.mel.
-// The test checks the energies against a numpy computation written from
-// these definitions (testdata/audio/melref.py). Resample converts between
-// sample rates with a windowed-sinc interpolator.
+// With Gammatone the triangles become the power responses of fourth-order
+// gammatone filters, (1 + ((f - c)/b)²)^-4 with b = 1.019 ERB(c), centred
+// evenly on Glasberg and Moore's ERB-rate scale. The tests check the
+// energies against a numpy computation written from these definitions
+// (testdata/audio/melref.py). Resample converts between sample rates with
+// a windowed-sinc interpolator.
 //
 // EncodeAudio turns band energies into spikes; the features are ln(E +
 // Floor), mapped to [0, 1] per recording:
@@ -140,8 +143,9 @@
 // (github.com/scigolib/hdf5): per sample, spike times in seconds
 // (spikes/times) and channels 0..699 (spikes/units), the label, and the
 // speaker and class names when the file has them. A file without
-// spikes/times, with a channel outside 0..699 or with more times than
-// units is a *LayoutError naming the file, the dataset and the sample.
+// spikes/times, with a channel outside 0..699, with times and units of
+// different lengths, or damaged so that the HDF5 decoder would fail, is a
+// *LayoutError naming the file, the dataset and the sample.
 //
 // SpikeBinning makes the dense spike tensor of a sample, [Steps, 700]:
 // either steps of DT seconds from time 0 (spikes after the last step are
@@ -179,6 +183,14 @@
 // a threshold (snnTorch spikegen.delta), as ±1 in one channel or as two
 // channels [T, B, 2F]. Encoded wraps a static Dataset so that a Loader serves
 // it encoded.
+//
+// A dataset whose inputs are spikes says so with a BinaryInputs method (the
+// Binary interface; an encoder with BinaryOutputs), and BinaryInputs(ds)
+// reads the declaration through Subset and Encoded: Randman, RateEncoder and
+// LatencyEncoder are binary, images and DirectEncoder are not. A training
+// loop marks such batches binary, so that the first layer's product adds only
+// the weight rows of the active inputs; for a dataset that declares nothing,
+// AllBinary looks at a batch's values.
 //
 // # Batches and the Loader
 //
@@ -242,6 +254,12 @@
 //	Prophesee RAW    ReadEVT: '%' header naming the encoding and geometry;
 //	                 EVT 2.0 (32-bit words) or EVT 3.0 (16-bit words,
 //	                 vectorised); the timestamp counter's wraps are unrolled
+//	AEDAT 2.0        ReadAEDAT: jAER's '#' header, big-endian address and
+//	                 timestamp pairs; DVS128 and DAVIS address layouts
+//	AEDAT 3.1        ReadAEDAT: packets with 28-byte headers, polarity
+//	                 events (DVS128 Gesture's recordings)
+//	AEDAT 4.0        ReadAEDAT: DV's FlatBuffer packets, LZ4-compressed
+//	                 (github.com/pierrec/lz4/v4); FlatBuffers read by hand
 //
 // A labelled dataset is an EventSet: its samples (a file, its class and,
 // for datasets that cut several samples from one recording, a time window)
@@ -249,6 +267,8 @@
 // full set as published (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin) or
 // a subset with label files (train1K.txt, test100.txt: ../shared/data's
 // nmnist-small). NCARS reads N-CARS' {background,cars}/*.dat folders.
+// DVSGesture cuts DVS128 Gesture's recordings (user<NN>_<lighting>.aedat)
+// into one sample per gesture with the times of their _labels.csv files.
 // EventSet.Stream decodes one sample, Streams all of them, reading each file
 // once.
 //

@@ -106,3 +106,37 @@ func BenchmarkReadEVT3(b *testing.B) {
 	p := writeBenchFile(b, "bench.raw", evt3Words(evt3Header, words...))
 	benchEvents(b, p, decodeEVT, ReadEVTFile)
 }
+
+// BenchmarkReadAEDAT2 decodes a synthetic AEDAT 2.0 DVS128 recording of
+// 2^20 events (the AEDAT 2.0 sample has a header only).
+func BenchmarkReadAEDAT2(b *testing.B) {
+	var pairs []uint32
+	for i := range 1 << 20 {
+		pairs = append(pairs, uint32(i*104729%128)<<8|uint32(i*7919%128)<<1|uint32(i&1), uint32(i))
+	}
+	p := writeBenchFile(b, "bench.aedat", aedat2([]byte("#!AER-DAT2.0\r\n# AEChip: DVS128\r\n"), pairs...))
+	benchEvents(b, p, decodeAEDAT, ReadAEDATFile)
+}
+
+// BenchmarkReadAEDAT3 decodes a synthetic AEDAT 3.1 DVS128 recording of
+// 2^20 polarity events in packets of 4096, the shape of DVS128 Gesture's
+// files.
+func BenchmarkReadAEDAT3(b *testing.B) {
+	var packets [][]byte
+	for k := range 256 {
+		var ev []uint32
+		for j := range 4096 {
+			i := k*4096 + j
+			ev = append(ev, pol(uint32(i*7919%128), uint32(i*104729%128), uint32(i&1), 1), uint32(i))
+		}
+		packets = append(packets, aedat3Packet(1, 8, 0, ev...))
+	}
+	p := writeBenchFile(b, "bench.aedat", cat3(packets...))
+	benchEvents(b, p, decodeAEDAT, ReadAEDATFile)
+}
+
+// BenchmarkReadAEDAT4 decodes the AEDAT 4.0 sample (LZ4-compressed
+// packets, 111954 events).
+func BenchmarkReadAEDAT4(b *testing.B) {
+	benchEvents(b, filepath.Join(sharedData(b, "event-samples"), "sample.aedat4"), decodeAEDAT, ReadAEDATFile)
+}

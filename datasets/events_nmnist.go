@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -161,31 +160,27 @@ func readLabelPairs(r io.Reader, name string, classes int) ([][2]int, error) {
 		return nil, &FormatError{File: name, Offset: int64(len(data)), Msg: "read failed", Err: err}
 	}
 	var out [][2]int
-	for off := 0; off < len(data); {
-		line := data[off:]
-		next := len(data)
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line, next = line[:i], off+i+1
-		}
-		lineOff := off
-		off = next
-		line = bytes.TrimSpace(line)
+	err = forEachLine(data, func(off int, line string) error {
 		if len(line) == 0 || line[0] == '#' {
-			continue
+			return nil
 		}
-		f := strings.Fields(string(line))
+		f := strings.Fields(line)
 		if len(f) != 2 {
-			return nil, formatErr(name, lineOff, "line %q: want \"<id> <class>\"", line)
+			return formatErr(name, off, "line %q: want \"<id> <class>\"", line)
 		}
 		id, err1 := strconv.Atoi(f[0])
 		c, err2 := strconv.Atoi(f[1])
 		if err1 != nil || err2 != nil || id < 0 {
-			return nil, formatErr(name, lineOff, "line %q: id and class must be non-negative integers", line)
+			return formatErr(name, off, "line %q: id and class must be non-negative integers", line)
 		}
 		if c < 0 || c >= classes {
-			return nil, formatErr(name, lineOff, "line %q: class %d outside [0, %d)", line, c, classes)
+			return formatErr(name, off, "line %q: class %d outside [0, %d)", line, c, classes)
 		}
 		out = append(out, [2]int{id, c})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, formatErr(name, len(data), "no labels")

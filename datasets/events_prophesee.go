@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -350,23 +351,24 @@ func decodeEVT3(b []byte, off int, name string, w, h int) ([]Event, error) {
 	if rem := (len(b) - off) % 2; rem != 0 {
 		return nil, formatErr(name, len(b)-rem, "truncated: the last EVT 3.0 word has 1 of its 2 bytes")
 	}
-	ev := make([]Event, 0, (len(b)-off)/2)
-	var high, low, base, prev int64
+	// Count the events first (one per EVT_ADDR_X, one per set bit of a
+	// vector), so that the events are allocated once.
+	n := 0
+	for p := off; p+2 <= len(b); p += 2 {
+		switch word := binary.LittleEndian.Uint16(b[p : p+2 : p+2]); word >> 12 {
+		case 0x2:
+			n++
+		case 0x4:
+			n += bits.OnesCount16(word & 0xFFF)
+		case 0x5:
+			n += bits.OnesCount16(word & 0xFF)
+		}
+	}
+	ev := make([]Event, 0, n)
+	var high, low, base, cur, prev int64
 	var y, baseX int
 	var vecPol uint8
 	seenHigh := false
-	emit := func(off, x int, pol uint8) error {
-		t := base + (high<<12 | low)
-		if x >= w || y >= h {
-			return formatErr(name, off, "event at (x %d, y %d) lies outside the %dx%d sensor", x, y, w, h)
-		}
-		if t < prev {
-			return formatErr(name, off, "timestamp %d µs comes before the previous event's %d µs under the same EVT_TIME_HIGH", t, prev)
-		}
-		prev = t
-		ev = append(ev, Event{T: t, X: uint16(x), Y: uint16(y), P: pol})
-		return nil
-	}
 	for ; off+2 <= len(b); off += 2 {
 		word := binary.LittleEndian.Uint16(b[off : off+2 : off+2])
 		typ, v := word>>12, int(word&0xFFF)
@@ -376,34 +378,40 @@ func decodeEVT3(b []byte, off int, name string, w, h int) ([]Event, error) {
 		switch typ {
 		case 0x0: // EVT_ADDR_Y
 			y = v & 0x7FF
-		case 0x2: // EVT_ADDR_X
-			if err := emit(off, v&0x7FF, uint8(v>>11)); err != nil {
-				return nil, err
+		case 0x2, 0x4, 0x5: // EVT_ADDR_X; VECT_12, VECT_8
+			x, mask, n, p := v&0x7FF, 1, 0, uint8(v>>11)
+			if typ != 0x2 {
+				x, mask, n, p = baseX, v, 12, vecPol
+				if typ == 0x5 {
+					mask, n = v&0xFF, 8
+				}
+				baseX += n
+				if mask == 0 {
+					continue
+				}
+			}
+			if top := x + bits.Len(uint(mask)) - 1; top >= w || y >= h {
+				return nil, formatErr(name, off, "event at (x %d, y %d) lies outside the %dx%d sensor", top, y, w, h)
+			}
+			if cur < prev {
+				return nil, formatErr(name, off, "timestamp %d µs comes before the previous event's %d µs under the same EVT_TIME_HIGH", cur, prev)
+			}
+			prev = cur
+			for m := uint(mask); m != 0; m &= m - 1 {
+				ev = append(ev, Event{T: cur, X: uint16(x + bits.TrailingZeros(m)), Y: uint16(y), P: p})
 			}
 		case 0x3: // VECT_BASE_X
 			vecPol, baseX = uint8(v>>11), v&0x7FF
-		case 0x4, 0x5: // VECT_12, VECT_8
-			n := 12
-			if typ == 0x5 {
-				n, v = 8, v&0xFF
-			}
-			for i := 0; v != 0; i++ {
-				if v&1 != 0 {
-					if err := emit(off, baseX+i, vecPol); err != nil {
-						return nil, err
-					}
-				}
-				v >>= 1
-			}
-			baseX += n
 		case 0x6: // EVT_TIME_LOW
 			low = int64(v)
+			cur = base + (high<<12 | low)
 		case 0x8: // EVT_TIME_HIGH
 			nh := int64(v)
 			if seenHigh && nh < high {
 				base += 1 << 24 // the 24-bit counter wrapped
 			}
 			high, low, seenHigh = nh, 0, true
+			cur = base + high<<12
 		case 0x7, 0xA, 0xE, 0xF:
 		default:
 			return nil, formatErr(name, off, "unknown EVT 3.0 word type 0x%X", typ)

@@ -226,6 +226,8 @@ func TestReadEVTBad(t *testing.T) {
 		{evt2Words(evt2Header, 0x80000000, 640<<11), h2 + 4, "event at (x 640, y 0) lies outside the 640x480 sensor"},
 		{evt3Words(evt3Header, 0x8000, 0x02D0, 0x2000), h3 + 4, "event at (x 0, y 720) lies outside the 1280x720 sensor"},
 		{evt3Words(evt3Header, 0x8000, 0x300A, 0x4800), h3 + 4, ""}, // x 21 is inside: no error (checked below)
+		// VECT_BASE_X 1275, VECT_12 bits 0 and 5: x 1275 and 1280, the second outside.
+		{evt3Words(evt3Header, 0x8000, 0x34FB, 0x4021), h3 + 4, "event at (x 1280, y 0) lies outside the 1280x720 sensor"},
 		{evt3Words(evt3Header, 0x8000, 0x6020, 0x2000, 0x6010, 0x2000), h3 + 8, "timestamp 16 µs comes before the previous event's 32 µs"},
 		{evt2Words(evt2Header, 0x80000000, 5<<22, 4<<22), h2 + 8, "timestamp 4 µs comes before the previous event's 5 µs"},
 		{evt3Words("% format EVT21;height=720;width=1280\n% end\n"), 0, `unknown format version "EVT21"`},

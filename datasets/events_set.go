@@ -1,9 +1,11 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // EventSample is one labelled sample of an event-camera dataset: the events
@@ -111,4 +113,21 @@ func readEventStream(r io.Reader, name string, dec func(b []byte, name string) (
 // formatErr returns a *FormatError for the file name at byte off.
 func formatErr(name string, off int, format string, args ...any) *FormatError {
 	return &FormatError{File: name, Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
+}
+
+// forEachLine calls fn with the byte offset and the text (space trimmed) of
+// every line of b, stopping at the first error.
+func forEachLine(b []byte, fn func(off int, line string) error) error {
+	for off := 0; off < len(b); {
+		line := b[off:]
+		next := len(b)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line, next = line[:i], off+i+1
+		}
+		if err := fn(off, strings.TrimSpace(string(line))); err != nil {
+			return err
+		}
+		off = next
+	}
+	return nil
 }

@@ -71,6 +71,8 @@ type FrameConfig struct {
 type Frames struct {
 	Steps, Channels, Height, Width int
 	Data                           []float32
+
+	slices [][2]int // the event ranges of the frames, reused by ToFramesInto
 }
 
 // Features returns Channels·Height·Width, the values of one frame.
@@ -84,18 +86,36 @@ func (f *Frames) Features() int { return f.Channels * f.Height * f.Width }
 // error of Check is returned otherwise, and an error naming the field for a
 // bad FrameConfig.
 func ToFrames(s *EventStream, c FrameConfig) (*Frames, error) {
-	if err := c.check(); err != nil {
+	f := &Frames{}
+	if err := ToFramesInto(f, s, c); err != nil {
 		return nil, err
 	}
-	if err := s.Check(); err != nil {
-		return nil, err
-	}
-	sl := c.slices(s.Events)
-	f := &Frames{Steps: len(sl), Channels: c.channels(), Height: s.Height, Width: s.Width}
-	F := f.Features()
-	f.Data = make([]float32, len(sl)*F)
-	c.accumulate(f.Data, F, s, sl)
 	return f, nil
+}
+
+// ToFramesInto is ToFrames writing into f: its Data (and its scratch) are
+// reused when their capacity suffices, so that converting many streams
+// allocates nothing once f has held the largest. On an error f is left
+// unchanged.
+func ToFramesInto(f *Frames, s *EventStream, c FrameConfig) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	sl, err := c.cut(s, f.slices)
+	if err != nil {
+		return err
+	}
+	f.slices = sl
+	f.Steps, f.Channels, f.Height, f.Width = len(sl), c.channels(), s.Height, s.Width
+	F := f.Features()
+	if n := len(sl) * F; cap(f.Data) >= n {
+		f.Data = f.Data[:n]
+		clear(f.Data)
+	} else {
+		f.Data = make([]float32, n)
+	}
+	c.accumulate(f.Data, F, s, sl)
+	return nil
 }
 
 // channels returns the number of channels of a frame.
@@ -196,42 +216,98 @@ func searchTime(ev []Event, t float64) int {
 	return lo
 }
 
-// slices returns the [start, end) event index range of every frame of ev,
-// which is sorted by time; c is valid.
-func (c FrameConfig) slices(ev []Event) [][2]int {
+// maxFrameValues bounds the values of the frames of one stream
+// (frames × C·H·W): 2^31 − 1, the most that int32 indices (those of the
+// event lists of the kernels) reach. A slicing that would make more is an
+// error, not an allocation that fails.
+const maxFrameValues = 1<<31 - 1
+
+// frameCount returns the number of frames c cuts from ev (sorted by time;
+// c valid), or an error naming the field when they would hold more than
+// maxFrameValues values of features each, or when the times of ev span
+// more than an int64.
+func (c FrameConfig) frameCount(ev []Event, features int) (int, error) {
 	N := len(ev)
+	var n int64
 	switch {
 	case c.TimeWindow > 0:
-		if N == 0 {
-			return [][2]int{{0, 0}}
+		n = 1
+		if N > 0 {
+			span := ev[N-1].T - ev[0].T
+			if span < 0 {
+				return 0, fmt.Errorf("datasets: FrameConfig: the events span from %d µs to %d µs, more than an int64 holds", ev[0].T, ev[N-1].T)
+			}
+			stride := c.TimeWindow - c.Overlap
+			n = floorDiv(span-c.TimeWindow, stride) + 1
+			if c.IncludeIncomplete {
+				n = ceilDiv(span-c.TimeWindow, stride) + 1
+			}
+			n = max(n, 1)
 		}
-		t0, span := ev[0].T, ev[N-1].T-ev[0].T
-		stride := c.TimeWindow - c.Overlap
-		n := floorDiv(span-c.TimeWindow, stride) + 1
-		if c.IncludeIncomplete {
-			n = ceilDiv(span-c.TimeWindow, stride) + 1
-		}
-		n = max(n, 1)
-		out := make([][2]int, n)
-		for i := range out {
-			start := t0 + int64(i)*stride
-			out[i] = [2]int{searchTime(ev, float64(start)), searchTime(ev, float64(start+c.TimeWindow))}
-		}
-		return out
 	case c.EventCount > 0:
 		k, stride := min(c.EventCount, N), int64(c.EventCount)-c.Overlap
-		n := floorDiv(int64(N-k), stride) + 1
+		n = floorDiv(int64(N-k), stride) + 1
 		if c.IncludeIncomplete {
 			n = ceilDiv(int64(N-k), stride) + 1
 		}
-		out := make([][2]int, n)
+	case c.TimeBins > 0:
+		n = int64(c.TimeBins)
+		if N > 0 && ev[N-1].T-ev[0].T < 0 {
+			return 0, fmt.Errorf("datasets: FrameConfig: the events span from %d µs to %d µs, more than an int64 holds", ev[0].T, ev[N-1].T)
+		}
+	default:
+		n = int64(c.EventBins)
+	}
+	if features > 0 && n > maxFrameValues/int64(features) {
+		return 0, fmt.Errorf("datasets: FrameConfig: %s cuts the stream into %d frames of %d values, more than %d values",
+			c.slicing(), n, features, maxFrameValues)
+	}
+	return int(n), nil
+}
+
+// slicing names the slicing field of c and its value, for messages.
+func (c FrameConfig) slicing() string {
+	switch {
+	case c.TimeWindow > 0:
+		return fmt.Sprintf("TimeWindow %d µs", c.TimeWindow)
+	case c.EventCount > 0:
+		return fmt.Sprintf("EventCount %d", c.EventCount)
+	case c.TimeBins > 0:
+		return fmt.Sprintf("TimeBins %d", c.TimeBins)
+	}
+	return fmt.Sprintf("EventBins %d", c.EventBins)
+}
+
+// slices returns the [start, end) event index range of every frame of ev,
+// which is sorted by time, in dst when its capacity suffices; c is valid
+// and n is c.frameCount(ev). The
+// window bounds are computed in float64, as numpy computes tonic's.
+func (c FrameConfig) slices(dst [][2]int, ev []Event, n int) [][2]int {
+	N := len(ev)
+	out := dst[:0]
+	if cap(out) < n {
+		out = make([][2]int, n)
+	}
+	out = out[:n]
+	clear(out)
+	switch {
+	case c.TimeWindow > 0:
+		if N == 0 {
+			return out
+		}
+		t0, stride, w := float64(ev[0].T), float64(c.TimeWindow-c.Overlap), float64(c.TimeWindow)
 		for i := range out {
-			start := min(i*int(stride), N)
+			start := t0 + float64(i)*stride
+			a := searchTime(ev, start)
+			out[i] = [2]int{a, max(a, searchTime(ev, start+w))}
+		}
+	case c.EventCount > 0:
+		k, stride := min(c.EventCount, N), c.EventCount-int(c.Overlap)
+		for i := range out {
+			start := min(i*stride, N)
 			out[i] = [2]int{start, min(start+k, N)}
 		}
-		return out
 	case c.TimeBins > 0:
-		out := make([][2]int, c.TimeBins)
 		if N == 0 {
 			return out
 		}
@@ -240,25 +316,34 @@ func (c FrameConfig) slices(ev []Event) [][2]int {
 		stride := window * (1 - c.BinOverlap)
 		for i := range out {
 			start := float64(i)*stride + float64(t0)
-			out[i] = [2]int{searchTime(ev, start), searchTime(ev, start+window)}
+			a := searchTime(ev, start)
+			out[i] = [2]int{a, max(a, searchTime(ev, start+window))}
 		}
-		if c.LastToEnd {
-			out[len(out)-1][1] = N
-		}
-		return out
 	default: // EventBins
-		out := make([][2]int, c.EventBins)
 		k := int(float64(N/c.EventBins) * (1 + c.BinOverlap))
 		stride := int(float64(k) * (1 - c.BinOverlap))
 		for i := range out {
 			start := min(i*stride, N)
 			out[i] = [2]int{start, min(start+k, N)}
 		}
-		if c.LastToEnd {
-			out[len(out)-1][1] = N
-		}
-		return out
 	}
+	if c.LastToEnd && n > 0 {
+		out[n-1][1] = N
+	}
+	return out
+}
+
+// cut checks s and returns the slices of its frames (in dst when its
+// capacity suffices), or the error of Check or of frameCount.
+func (c FrameConfig) cut(s *EventStream, dst [][2]int) ([][2]int, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	n, err := c.frameCount(s.Events, c.channels()*s.Width*s.Height)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, s.Path)
+	}
+	return c.slices(dst, s.Events, n), nil
 }
 
 // accumulate adds the frames of the slices sl of s into dst, which the
@@ -391,6 +476,9 @@ func NewFrameSet(streams []*EventStream, labels []int, tr Transform, c FrameConf
 	if tr != nil {
 		w, h = tr.OutputSize(w, h)
 	}
+	if _, err := c.frameCount(nil, c.channels()*w*h); err != nil {
+		return nil, err
+	}
 	return &FrameSet{Streams: streams, Labels: labels, Transform: tr, Config: c,
 		steps: c.fixedSteps(), features: c.channels() * w * h}, nil
 }
@@ -419,17 +507,18 @@ func (s *FrameSet) Fill(b *Batch, idx []int) error {
 			}
 			st = out
 		}
-		if err := st.Check(); err != nil {
-			return fmt.Errorf("datasets: FrameSet.Fill: stream %d: %w", i, err)
-		}
 		if f := s.Config.channels() * st.Width * st.Height; f != s.features {
 			return fmt.Errorf("datasets: FrameSet.Fill: stream %d (%s): its frames have %d values, the set %d",
 				i, st.Path, f, s.features)
 		}
+		sl, err := s.Config.cut(st, nil)
+		if err != nil {
+			return fmt.Errorf("datasets: FrameSet.Fill: stream %d: %w", i, err)
+		}
 		for t := range s.steps {
 			clear(b.X[(t*B+r)*s.features : (t*B+r+1)*s.features])
 		}
-		s.Config.accumulate(b.X[r*s.features:], B*s.features, st, s.Config.slices(st.Events))
+		s.Config.accumulate(b.X[r*s.features:], B*s.features, st, sl)
 		b.Labels[r] = s.Labels[i]
 	}
 	return nil
@@ -478,14 +567,15 @@ func NewFrameSequences(streams []*EventStream, labels []int, c FrameConfig) (*Fr
 	s := &FrameSequences{Streams: streams, Labels: labels, Config: c, steps: make([]int, len(streams))}
 	w, h := streams[0].Width, streams[0].Height
 	for i, st := range streams {
-		if err := st.Check(); err != nil {
-			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d: %w", i, err)
-		}
 		if st.Width != w || st.Height != h {
 			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d (%s) has a %dx%d sensor, stream 0 (%s) %dx%d",
 				i, st.Path, st.Width, st.Height, streams[0].Path, w, h)
 		}
-		s.steps[i] = len(c.slices(st.Events))
+		sl, err := c.cut(st, nil)
+		if err != nil {
+			return nil, fmt.Errorf("datasets: NewFrameSequences: stream %d: %w", i, err)
+		}
+		s.steps[i] = len(sl)
 		s.longest = max(s.longest, s.steps[i])
 	}
 	s.features = c.channels() * w * h
@@ -516,10 +606,10 @@ func (s *FrameSequences) Fill(b *Batch, idx []int) error {
 			return fmt.Errorf("datasets: FrameSequences.Fill: index %d out of range [0, %d)", i, len(s.Streams))
 		}
 		st := s.Streams[i]
-		if err := st.Check(); err != nil {
+		sl, err := s.Config.cut(st, nil)
+		if err != nil {
 			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d: %w", i, err)
 		}
-		sl := s.Config.slices(st.Events)
 		if len(sl) != s.steps[i] || len(sl) > b.Steps || st.Width*st.Height*s.Config.channels() != F {
 			return fmt.Errorf("datasets: FrameSequences.Fill: stream %d (%s) now gives %d frames of %d values; it gave %d of %d (the batch holds %d steps)",
 				i, st.Path, len(sl), st.Width*st.Height*s.Config.channels(), s.steps[i], F, b.Steps)

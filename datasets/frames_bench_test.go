@@ -53,6 +53,17 @@ func BenchmarkToFrames(b *testing.B) {
 				}
 				reportEventRate(b, len(s.Events))
 			})
+			// Reusing the frames: the cost of cutting and counting alone.
+			b.Run(name+"/"+c.name+"/into", func(b *testing.B) {
+				var f Frames
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := ToFramesInto(&f, s, c.c); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportEventRate(b, len(s.Events))
+			})
 		}
 	}
 }

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"maps"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -221,6 +222,25 @@ func TestFrameConfigErrors(t *testing.T) {
 			t.Errorf("%+v: got %v, want an error containing %q", c.c, err, c.want)
 		}
 	}
+	// Too many frames: an error naming the slicing, not an allocation that
+	// fails. 2^30 bins of 12 values exceed 2^31 − 1 values; so do 1 µs
+	// windows over a stream of 10^12 µs.
+	if _, err := ToFrames(sixEvents(), FrameConfig{TimeBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "TimeBins 1073741824 cuts the stream into 1073741824 frames of 12 values") {
+		t.Errorf("2^30 bins: %v", err)
+	}
+	long := sixEvents()
+	long.Events[5].T = 1e12
+	if _, err := ToFrames(long, FrameConfig{TimeWindow: 1}); err == nil || !strings.Contains(err.Error(), "TimeWindow 1 µs cuts the stream into") || !strings.Contains(err.Error(), "(six)") {
+		t.Errorf("10^12 windows: %v", err)
+	}
+	if _, err := NewFrameSet([]*EventStream{sixEvents()}, []int{0}, nil, FrameConfig{EventBins: 1 << 30}); err == nil || !strings.Contains(err.Error(), "EventBins 1073741824 cuts") {
+		t.Errorf("FrameSet of 2^30 bins: %v", err)
+	}
+	wide := sixEvents()
+	wide.Events[0].T = math.MinInt64
+	if _, err := ToFrames(wide, FrameConfig{TimeWindow: 4}); err == nil || !strings.Contains(err.Error(), "more than an int64 holds") {
+		t.Errorf("span beyond int64: %v", err)
+	}
 	// A stream that fails Check: its error, naming the path and event.
 	bad := sixEvents()
 	bad.Events[2].X = 3
@@ -425,7 +445,9 @@ func TestFrameSequences(t *testing.T) {
 	if st, f := set.Shape(); st != 3 || f != 12 || !IsVarLen(set) {
 		t.Fatalf("shape %d, %d, VarLen %v; want 3, 12, true", st, f, IsVarLen(set))
 	}
-	for bs, wantSteps := range map[int][]int{3: {3}, 2: {3, 1}} {
+	// The last batch of 2 holds one sample of one step: the Loader pads a
+	// batch of one step to two (one step would read as a static input).
+	for bs, wantSteps := range map[int][]int{3: {3}, 2: {3, 2}} {
 		l, err := NewLoader(set, LoaderConfig{BatchSize: bs}, rand.New(rand.NewPCG(1, 1)))
 		if err != nil {
 			t.Fatal(err)
@@ -481,5 +503,37 @@ func TestFrameSequences(t *testing.T) {
 	one.Events[1].X = 0 // now 50 µs long: ⌈(50−4)/4⌉+1 = 13 frames
 	if err := set.Fill(NewBatch(3, 1, 12), []int{2}); err == nil || !strings.Contains(err.Error(), "stream 2 (six) now gives 13 frames of 12 values; it gave 1") {
 		t.Errorf("longer stream: %v", err)
+	}
+}
+
+// TestToFramesInto: reusing one Frames for streams of different sizes gives
+// what ToFrames gives, allocates nothing once it has held the largest, and
+// leaves the Frames unchanged on an error.
+func TestToFramesInto(t *testing.T) {
+	var f Frames
+	big, small := randomStream(900, 7, 5, 1), sixEvents()
+	for _, c := range []FrameConfig{{TimeWindow: 500, Overlap: 100}, {EventBins: 4, Binary: true}, {TimeBins: 3, LastToEnd: true, MergePolarity: true}} {
+		for _, s := range []*EventStream{big, small, big} {
+			if err := ToFramesInto(&f, s, c); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := ToFrames(s, c)
+			if f.Steps != want.Steps || f.Channels != want.Channels || f.Height != want.Height || f.Width != want.Width || !slices.Equal(f.Data, want.Data) {
+				t.Errorf("%+v on %s: ToFramesInto differs from ToFrames", c, s.Path)
+			}
+		}
+	}
+	c := FrameConfig{TimeWindow: 500}
+	if err := ToFramesInto(&f, big, c); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(20, func() { _ = ToFramesInto(&f, big, c) }); a != 0 {
+		t.Errorf("%v allocations per reuse, want 0", a)
+	}
+	before := slices.Clone(f.Data)
+	bad := sixEvents()
+	bad.Events[0].P = 2
+	if err := ToFramesInto(&f, bad, c); err == nil || !slices.Equal(f.Data, before) || f.Width != 7 {
+		t.Errorf("bad stream: error %v, frames changed %v", err, !slices.Equal(f.Data, before))
 	}
 }

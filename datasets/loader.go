@@ -266,6 +266,9 @@ func (e *Epoch) produce(ctx context.Context, order []int, nb int, rng *rand.Rand
 				e.err = err
 				return
 			}
+			if T == 1 && steps > 1 {
+				T = 2 // one step would read as a static input: pad to two
+			}
 		}
 		b.Resize(T, len(idx), features)
 		if varlen {

@@ -6,9 +6,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/scigolib/hdf5"
+
+	"github.com/spikegrad/spikegrad/internal/h5scan"
 )
 
 // SHDChannels is the number of input channels of the Spiking Heidelberg
@@ -92,14 +96,17 @@ func (e *LayoutError) Unwrap() []error {
 //	datasets: shd_train.h5: spikes/times: missing (the file has: labels, spikes/units)
 //
 // A file that is not HDF5 or that the HDF5 decoder cannot read is a
-// *LayoutError too (the decoder's panics are recovered).
+// *LayoutError too: the file's group links are checked before the decoder
+// opens it (a cycle would overflow its stack), and its panics are
+// recovered.
 func ReadSHD(path string) (sa *SpikeAudio, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			sa, err = nil, &LayoutError{File: path, Index: -1, Msg: fmt.Sprintf("corrupt HDF5 file (decoder failed: %v)", r)}
 		}
 	}()
-	if _, err := os.Stat(path); err != nil {
+	size, err := checkHDF5(path)
+	if err != nil {
 		return nil, err
 	}
 	f, err := hdf5.Open(path)
@@ -139,7 +146,9 @@ func ReadSHD(path string) (sa *SpikeAudio, err error) {
 	}
 	r := f.Reader()
 	sb := f.Superblock()
-	rd := vlenReader{r: r, path: path, offsetSize: int(sb.OffsetSize), lengthSize: int(sb.LengthSize)}
+	// Deflate's largest ratio is 1032:1: no dataset of a sound file
+	// declares more than that many bytes per byte of the file.
+	rd := vlenReader{r: r, path: path, offsetSize: int(sb.OffsetSize), lengthSize: int(sb.LengthSize), limit: 1032*size + 1<<20}
 	times, tBase, err := rd.read(td, "spikes/times")
 	if err != nil {
 		return nil, err
@@ -168,6 +177,9 @@ func ReadSHD(path string) (sa *SpikeAudio, err error) {
 		}
 	}
 	if d, ok := ds["extra/keys"]; ok {
+		if err := checkSize(d, path, "extra/keys", rd.limit); err != nil {
+			return nil, err
+		}
 		if sa.Keys, err = readStrings(d); err != nil {
 			return nil, &LayoutError{File: path, Field: "extra/keys", Index: -1, Msg: "unreadable", Err: err}
 		}
@@ -201,8 +213,61 @@ func ReadSHD(path string) (sa *SpikeAudio, err error) {
 	return sa, nil
 }
 
+// checkHDF5 runs h5scan.Check on the file path: a file whose structure
+// would crash the HDF5 library (a cycle of group links) is refused first.
+// It returns the file's size.
+func checkHDF5(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if err := h5scan.Check(f, st.Size()); err != nil {
+		return 0, &LayoutError{File: path, Index: -1, Msg: "corrupt HDF5 file", Err: err}
+	}
+	return st.Size(), nil
+}
+
+// infoRE parses the description that hdf5.Dataset.Info gives: the element
+// size and the shape.
+var infoRE = regexp.MustCompile(`^Dataset: \S+ \(size=(\d+) bytes\), (scalar|\d+D array \[([0-9 x]*)\])`)
+
+// checkSize refuses a dataset whose declared shape needs more bytes than
+// limit (what the file could hold, even compressed), before the library
+// allocates them.
+func checkSize(d *hdf5.Dataset, path, field string, limit int64) error {
+	info, err := d.Info()
+	if err != nil {
+		return &LayoutError{File: path, Field: field, Index: -1, Msg: "unreadable", Err: err}
+	}
+	m := infoRE.FindStringSubmatch(info)
+	if m == nil {
+		return &LayoutError{File: path, Field: field, Index: -1, Msg: fmt.Sprintf("unsupported dataset (%s)", info)}
+	}
+	total, _ := strconv.ParseInt(m[1], 10, 64)
+	total = max(total, 1)
+	for _, f := range strings.FieldsFunc(m[3], func(r rune) bool { return r == ' ' || r == 'x' }) {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || v < 0 || v > 0 && total > limit/v {
+			return &LayoutError{File: path, Field: field, Index: -1, Msg: fmt.Sprintf("shape [%s] is more than the file can hold", m[3])}
+		}
+		total *= v
+	}
+	if total > limit {
+		return &LayoutError{File: path, Field: field, Index: -1, Msg: fmt.Sprintf("shape [%s] is more than the file can hold", m[3])}
+	}
+	return nil
+}
+
 // readInts reads the integer dataset d of n elements.
 func readInts(d *hdf5.Dataset, path, field string, n int) ([]int, error) {
+	if err := checkSize(d, path, field, 8*int64(n)+1<<20); err != nil {
+		return nil, err
+	}
 	v, err := d.Read()
 	if err != nil {
 		return nil, &LayoutError{File: path, Field: field, Index: -1, Msg: "unreadable", Err: err}
@@ -358,6 +423,7 @@ type vlenReader struct {
 	r                      io.ReaderAt
 	path                   string
 	offsetSize, lengthSize int
+	limit                  int64 // bytes a dataset may declare
 }
 
 // read returns the raw bytes of every sequence of d and the base type.
@@ -375,6 +441,9 @@ func (v vlenReader) read(d *hdf5.Dataset, field string) ([][]byte, h5Type, error
 	}
 	if base.size < 1 || base.size > 8 {
 		return nil, h5Type{}, &LayoutError{File: v.path, Field: field, Index: -1, Msg: fmt.Sprintf("elements of %d bytes", base.size)}
+	}
+	if err := checkSize(d, v.path, field, v.limit); err != nil {
+		return nil, h5Type{}, err
 	}
 	b, err := d.ReadVLenBytes()
 	if err != nil {

@@ -299,6 +299,10 @@ func (r TimeReversal) Apply(s *EventStream, rng *rand.Rand) (*EventStream, error
 		return s.clone(slices.Clone(s.Events)), nil
 	}
 	n := len(s.Events)
+	if n > 0 && s.Events[n-1].T-s.Events[0].T < 0 {
+		return nil, fmt.Errorf("datasets: TimeReversal: %s: the events span from %d µs to %d µs, more than an int64 holds",
+			s.Path, s.Events[0].T, s.Events[n-1].T)
+	}
 	out := make([]Event, n)
 	for i, e := range s.Events {
 		e.T = s.Events[n-1].T - e.T
@@ -379,8 +383,11 @@ func (c RandomCropTime) Apply(s *EventStream, rng *rand.Rand) (*EventStream, err
 	if rng == nil {
 		return nil, fmt.Errorf("datasets: RandomCropTime: Duration %d µs needs a *rand.Rand, got nil", c.Duration)
 	}
+	// The start is t0 plus one of the span − Duration + 2 offsets
+	// 0 … span − Duration + 1, counted in uint64 so that a span near the
+	// largest int64 does not overflow.
 	t0 := s.Events[0].T
-	start := t0 + rng.Int64N(s.Events[n-1].T-c.Duration+1-t0+1)
+	start := t0 + int64(rng.Uint64N(uint64(s.Duration()-c.Duration+1)+1))
 	return s.clone(cropTime(s.Events, start, start+c.Duration-1)), nil
 }
 

@@ -179,6 +179,11 @@ func TestTimeReversal(t *testing.T) {
 	if keep[0].P != 1 || keep[5].P != 1 {
 		t.Errorf("KeepPolarity: polarities %d, %d, want 1, 1", keep[0].P, keep[5].P)
 	}
+	// tN − t must not overflow: a span beyond int64 is an error.
+	huge := &EventStream{Width: 1, Height: 1, Path: "huge", Events: []Event{{T: math.MinInt64}, {T: math.MaxInt64}}}
+	if _, err := (TimeReversal{P: 1}).Apply(huge, nil); err == nil || !strings.Contains(err.Error(), "huge: the events span from") {
+		t.Errorf("span beyond int64: %v", err)
+	}
 	// A stream that starts at 0 comes back after two reversals.
 	s := randomStream(300, 8, 8, 4)
 	s.Events[0].T = 0

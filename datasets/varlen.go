@@ -15,7 +15,9 @@ import (
 // features] with Lengths set (when a sample is shorter than the batch)
 // and writes the steps t < b.Len(r) of each sample r; the Loader sets the
 // remaining steps, the padding at the end of each shorter sequence, to
-// zero after Fill returns. Fill must not Resize the batch.
+// zero after Fill returns. Fill must not Resize the batch. A batch of
+// samples that all have one step is padded to two (when Shape allows more
+// than one), since a batch of one step reads as a static input.
 type VarLen interface {
 	Dataset
 	// SampleSteps returns the number of time steps of sample i, in

@@ -104,7 +104,7 @@ func TestLoaderVarLen(t *testing.T) {
 }
 
 // A batch whose samples all have the batch's length carries no Lengths:
-// it is a fixed-length batch.
+// it is a fixed-length batch; but a batch of one step is padded to two.
 func TestLoaderVarLenFullBatch(t *testing.T) {
 	s, err := NewSequences([][]float32{{1, 2, 3}, {4, 5, 6}, {7}}, []int{0, 1, 0}, 1)
 	if err != nil {
@@ -116,11 +116,14 @@ func TestLoaderVarLenFullBatch(t *testing.T) {
 	want := []struct {
 		steps   int
 		lengths []int
-	}{{3, nil}, {1, nil}}
+	}{{3, nil}, {2, []int{1}}} // a batch of one step is a static input: padded to 2
 	for k := 0; ep.Next(); k++ {
 		b := ep.Batch()
-		if b.Steps != want[k].steps || len(b.Lengths) != 0 || b.Padded() {
-			t.Errorf("batch %d: %d steps, lengths %v, want %d and none", k, b.Steps, b.Lengths, want[k].steps)
+		if b.Steps != want[k].steps || !slices.Equal(b.Lengths, want[k].lengths) || b.Padded() != (want[k].lengths != nil) {
+			t.Errorf("batch %d: %d steps, lengths %v, want %d and %v", k, b.Steps, b.Lengths, want[k].steps, want[k].lengths)
+		}
+		if k == 1 && (b.X[0] != 7 || b.X[1] != 0) {
+			t.Errorf("batch of one sample of one step: X %v, want [7 0]", b.X)
 		}
 	}
 }

@@ -27,8 +27,10 @@ type RunOptions struct {
 // sample) is encoded as the model's Encoding says, over the model's Steps;
 // a sequence dataset is run as it is, its values taken as spikes unless the
 // encoding is direct. A dataset of sequences of their own lengths
-// (datasets.IsVarLen) is refused with an error: the engine runs every
-// sample for the model's steps.
+// (datasets.IsVarLen) is run one sample at a time, each for its own steps,
+// so that no padding is run or counted; Stats.Steps is then the longest
+// sample's, and the per-sample counts are means over samples of their own
+// lengths.
 func (e *Engine) Run(ds datasets.Dataset, opt RunOptions) ([]int, *Stats, error) {
 	total := make([]layerCount, len(e.layers))
 	var s *State
@@ -73,11 +75,11 @@ func addCounts(total, c []layerCount) {
 func eachBatch(m *Model, in int, ds datasets.Dataset, opt RunOptions,
 	run func(x []float32, steps, B int, constant bool, preds []int) error) (preds []int, correct, steps int, err error) {
 	dsSteps, features := ds.Shape()
-	if datasets.IsVarLen(ds) {
-		return nil, 0, 0, fmt.Errorf("infer: the dataset's samples have lengths of their own (datasets.VarLen, up to %d steps); the engine runs batches of the model's %d steps and would count the padding of the shorter ones", dsSteps, m.Steps)
-	}
 	if features != in {
 		return nil, 0, 0, fmt.Errorf("infer: the dataset has %d features per step, the model takes %d", features, in)
+	}
+	if datasets.IsVarLen(ds) {
+		return eachSample(m, ds.(datasets.VarLen), opt, run)
 	}
 	bs := opt.BatchSize
 	if bs <= 0 {
@@ -144,6 +146,43 @@ func eachBatch(m *Model, in int, ds datasets.Dataset, opt RunOptions,
 				correct++
 			}
 		}
+	}
+	return preds, correct, steps, nil
+}
+
+// eachSample is eachBatch for a dataset of sequences of their own lengths:
+// it runs each sample alone, for its own steps, so that no padding is run
+// or counted. The steps it returns are the longest sample's.
+func eachSample(m *Model, ds datasets.VarLen, opt RunOptions,
+	run func(x []float32, steps, B int, constant bool, preds []int) error) (preds []int, correct, steps int, err error) {
+	_, features := ds.Shape()
+	n := ds.Len()
+	if opt.Limit > 0 && opt.Limit < n {
+		n = opt.Limit
+	}
+	batch := datasets.NewBatch(1, 1, features)
+	batch.Rand = rand.New(rand.NewPCG(opt.Seed, 0))
+	preds = make([]int, n)
+	idx := []int{0}
+	for i := range n {
+		L := ds.SampleSteps(i)
+		batch.Resize(L, 1, features)
+		idx[0] = i
+		if err := ds.Fill(batch, idx); err != nil {
+			return nil, 0, 0, fmt.Errorf("infer: %w", err)
+		}
+		if m.Encoding.Name == EncodingSpikes {
+			if err := checkBinary(batch.X, 1, features, i); err != nil {
+				return nil, 0, 0, err
+			}
+		}
+		if err := run(batch.X, L, 1, false, preds[i:i+1]); err != nil {
+			return nil, 0, 0, err
+		}
+		if preds[i] == batch.Labels[0] {
+			correct++
+		}
+		steps = max(steps, L)
 	}
 	return preds, correct, steps, nil
 }

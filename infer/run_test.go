@@ -157,11 +157,56 @@ func TestRunSpikesChecked(t *testing.T) {
 	if _, _, err := e.Run(&seqSet{x: ds.x, T: T - 1, f: F, n: n}, infer.RunOptions{}); err == nil {
 		t.Error("sequences of another length: no error")
 	}
-	vl, err := datasets.NewSequences([][]float32{make([]float32, T*F), make([]float32, 2*F)}, []int{0, 1}, F)
+	vl, err := datasets.NewSequences([][]float32{make([]float32, T*F), {2}}, []int{0, 1}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Run(vl, infer.RunOptions{}); err == nil || !strings.Contains(err.Error(), "lengths of their own") {
-		t.Errorf("sequences of their own lengths: error %v, want one saying so", err)
+	if _, _, err := e.Run(vl, infer.RunOptions{}); err == nil || !strings.Contains(err.Error(), "the dataset has 1 features per step") {
+		t.Errorf("sequences of their own lengths, of 1 feature: error %v", err)
+	}
+}
+
+// TestRunVarLen runs sequences of their own lengths: each sample alone for
+// its own steps, so the predictions are those of Forward on the sample
+// alone, and each layer's neuron updates per sample are its neurons times
+// the mean length, not the longest.
+func TestRunVarLen(t *testing.T) {
+	const F = 100
+	e, err := infer.New(export(mixedNet(F, 16), 6, infer.Encoding{Name: infer.EncodingSpikes}, infer.ReadoutMembraneSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lengths := []int{3, 9, 1, 6, 4}
+	var x [][]float32
+	var labels []int
+	sum := 0
+	for i, L := range lengths {
+		x, labels = append(x, randomSpikes(L*F, 0.2, uint64(20+i))), append(labels, i%10)
+		sum += L
+	}
+	ds, err := datasets.NewSequences(x, labels, F)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preds, st, err := e.Run(ds, infer.RunOptions{BatchSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, L := range lengths {
+		p := []int{0}
+		if err := e.Forward(e.NewState(1), x[i], L, false, true, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		if preds[i] != p[0] {
+			t.Errorf("sample %d (%d steps): Run predicts %d, Forward alone %d", i, L, preds[i], p[0])
+		}
+	}
+	if st.Steps != 9 || st.Samples != len(lengths) {
+		t.Errorf("stats: %d steps, %d samples; want the longest, 9, and %d", st.Steps, st.Samples, len(lengths))
+	}
+	for _, l := range st.Layers {
+		if l.Kind != "linear" && l.NeuronUpdates != float64(l.Neurons*sum)/float64(len(lengths)) {
+			t.Errorf("%s: %v neuron updates per sample, want %d neurons x the mean length %v", l.Layer, l.NeuronUpdates, l.Neurons, float64(sum)/float64(len(lengths)))
+		}
 	}
 }

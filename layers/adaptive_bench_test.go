@@ -11,7 +11,8 @@ import (
 // layer alone over an input current x [T, B, N] of SHD's hidden shape
 // (T = 100, batch 64, 256 neurons), the loss the sum of spikes and
 // membranes: LIF and IF on the LIF scan, ALIF, PLIF, AdLIF and RadLIF on
-// theirs (RadLIF's with a [B, N]·[N, N] product per time step).
+// theirs (RadLIF's with a [B, N]·[N, N] product per time step), and RadLIF
+// with its recurrence stepped on the tape for comparison (steppedRadLIF).
 func BenchmarkNeuronKinds(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -26,6 +27,7 @@ func BenchmarkNeuronKinds(b *testing.B) {
 		{"plif", NewPLIF("n", N, PLIFConfig{})},
 		{"adlif", NewAdLIF("n", N, AdLIFConfig{})},
 		{"radlif", NewRadLIF("n", N, AdLIFConfig{})},
+		{"radlif-stepped", steppedRadLIF{NewRadLIF("n", N, AdLIFConfig{})}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			xp := autograd.NewParam("x", x, T, B, N)

@@ -257,14 +257,7 @@ func runAdLIF(t *autograd.Tape, op string, p *adlifParams, c *AdLIFConfig, x *au
 	o.spk, o.mem, o.w = spk, mem, w
 	// Inputs: x, the five parameters, then V (RadLIF) and the given state.
 	in := [10]*autograd.Var{x, t.Param(p.Alpha), t.Param(p.Beta), t.Param(p.A), t.Param(p.B), t.Param(p.Threshold)}
-	k := 6
-	for _, v := range [4]*autograd.Var{v, s.Mem, s.Spk, s.W} {
-		if v != nil {
-			in[k] = v
-			k++
-		}
-	}
-	t.RecordOutputs([]*autograd.Var{spk, mem, w}, o, in[:k]...)
+	t.RecordOutputs([]*autograd.Var{spk, mem, w}, o, withState(in[:6], v, s.Mem, s.Spk, s.W)...)
 	if T == 0 {
 		return spk, mem, s
 	}

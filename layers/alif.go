@@ -168,14 +168,7 @@ func (l *ALIF) Run(t *autograd.Tape, x *autograd.Var, s ALIFState) (spk, mem *au
 	spk.SetBinary()
 	o.spk, o.mem, o.a = spk, mem, a
 	in := [8]*autograd.Var{x, t.Param(l.Beta), t.Param(l.Threshold), t.Param(l.Rho), t.Param(l.Adapt)}
-	n := 5
-	for _, v := range [3]*autograd.Var{s.Mem, s.Spk, s.A} {
-		if v != nil {
-			in[n] = v
-			n++
-		}
-	}
-	t.RecordOutputs([]*autograd.Var{spk, mem, a}, o, in[:n]...)
+	t.RecordOutputs([]*autograd.Var{spk, mem, a}, o, withState(in[:5], s.Mem, s.Spk, s.A)...)
 	if T == 0 {
 		return spk, mem, s
 	}

@@ -107,6 +107,14 @@ type BatchNormConfig struct {
 // μ and σ² are those of the input repeated T times, and only the running
 // variance's factor M/(M − 1) counts M = B·S values instead of T·B·S.
 // Sequential repeats a constant input over time before a BNPerStep layer.
+//
+// # Variable-length sequences
+//
+// For a padded batch of sequences of their own lengths (Sequential.SetLengths),
+// modes BNShared and BNTD take the training statistics over the valid frames
+// only (M counts their values; the padded frames are normalised with them
+// but get no gradient), so the valid frames come out, and their gradients,
+// as if the padding were not there. Mode BNPerStep refuses padded batches.
 type BatchNorm struct {
 	name     string
 	C, N     int // channels, features per frame
@@ -116,6 +124,7 @@ type BatchNorm struct {
 	Mean     *autograd.Param // running mean, shaped as Weight, Frozen; "<name>.running_mean"
 	Var      *autograd.Param // running variance, shaped as Weight, Frozen; "<name>.running_var"
 	training bool
+	lengths  []int // the valid steps of each sample of a padded batch (setLengths), or nil
 }
 
 // NewBatchNorm returns a BatchNorm layer called name over n features per
@@ -225,19 +234,19 @@ func (l *BatchNorm) SetTraining(rng *rand.Rand) { l.training = rng != nil }
 // Training reports whether the layer is in training mode.
 func (l *BatchNorm) Training() bool { return l.training }
 
-// checkPadding refuses a batch of variable-length sequences padded at
-// their ends in mode BNPerStep, and in training in the other modes: the
-// statistics would count the padded steps. In inference (running
-// statistics) each value is normalised on its own.
-func (l *BatchNorm) checkPadding() error {
-	switch {
-	case l.perStep():
+// setLengths gives the layer the valid steps of each sample of the padded
+// batches that follow (nil: none). In training, modes BNShared and BNTD
+// then take their statistics over the valid steps only (M counts the
+// values of valid frames) and give the padded frames no gradient; mode
+// BNPerStep, which keeps statistics per step of sequences of exactly
+// Steps steps, refuses padded batches. In inference (running statistics)
+// each value is normalised on its own and the lengths change nothing.
+func (l *BatchNorm) setLengths(lengths []int) error {
+	if lengths != nil && l.perStep() {
 		return &ConfigError{Kind: model.KindBatchNorm, Layer: l.name, Field: "mode", Value: string(l.Config.Mode),
 			Msg: "keeps statistics per time step of sequences of exactly steps steps; it cannot take a batch of variable-length sequences padded to the longest"}
-	case l.training:
-		return &ConfigError{Kind: model.KindBatchNorm, Layer: l.name, Field: "mode", Value: string(l.Config.Mode),
-			Msg: "in training, the batch statistics would count the padded steps of a batch of variable-length sequences; train on batches of one length (each sample's length equal) or without BatchNorm"}
 	}
+	l.lengths = lengths
 	return nil
 }
 
@@ -275,13 +284,26 @@ func (l *BatchNorm) Forward(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 		groups = l.Config.Steps
 	}
 	S := l.N / l.C
-	if l.training && frames/groups*S < 2 {
-		bad(fmt.Sprintf("training needs more than one value per channel (got %d frames of %d values per channel%s)",
-			frames, S, map[bool]string{true: " per step", false: ""}[l.perStep()]))
-	}
 	o := autograd.Pooled[bnOp](t)
 	o.l, o.training = l, l.training
 	o.groups, o.rows, o.s = groups, frames/groups, S
+	o.lengths, o.b, o.valid = nil, 0, frames/groups
+	if l.training && l.lengths != nil && len(s) == 3 {
+		if len(l.lengths) != s[1] {
+			bad(fmt.Sprintf("%d lengths (setLengths) for a batch of %d", len(l.lengths), s[1]))
+		}
+		o.lengths, o.b, o.valid = l.lengths, s[1], 0
+		for _, n := range l.lengths {
+			if n < 1 || n > s[0] {
+				bad(fmt.Sprintf("length %d (setLengths) outside [1, %d]", n, s[0]))
+			}
+			o.valid += n
+		}
+	}
+	if l.training && o.valid*S < 2 {
+		bad(fmt.Sprintf("training needs more than one value per channel (got %d frames of %d values per channel%s)",
+			o.valid, S, map[bool]string{true: " per step", false: ""}[l.perStep()]))
+	}
 	o.mean = grow(o.mean, groups*l.C)
 	o.inv = grow(o.inv, groups*l.C)
 	y := t.NewRaw(s...)
@@ -312,6 +334,17 @@ type bnOp struct {
 	groups, rows, s int
 	mean, inv       []float64 // [groups·C]
 	sum, sq         []float64 // scratch [C]
+	// lengths holds the valid steps of each of the b samples of a padded
+	// batch in training (frame f = t·b + i is valid for t < lengths[i]),
+	// or is nil; valid is the number of valid frames per group.
+	lengths  []int
+	b, valid int
+}
+
+// skip reports whether frame f (row f of x) is padding, outside the
+// statistics and the gradient.
+func (o *bnOp) skip(f int) bool {
+	return o.lengths != nil && f/o.b >= o.lengths[f%o.b]
 }
 
 // forward writes y from x, computing (in training) the batch statistics
@@ -338,13 +371,16 @@ func (o *bnOp) forward(x, y []float32) {
 			clear(o.sum)
 			clear(o.sq)
 			for r := 0; r < len(rows); r += F {
+				if o.skip(g*o.rows + r/F) {
+					continue
+				}
 				for c := range C {
 					s1, s2 := sumSq(rows[r+c*S : r+c*S+S])
 					o.sum[c] += s1
 					o.sq[c] += s2
 				}
 			}
-			m := float64(o.rows * S)
+			m := float64(o.valid * S)
 			mom := float64(l.Config.Momentum)
 			rm, rv := l.Mean.Data[p:p+C], l.Var.Data[p:p+C]
 			for c := range C {
@@ -438,7 +474,7 @@ func (o *bnOp) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.Var)
 	}
 	gw := l.Weight.Data
 	k := l.scale()
-	m := float64(o.rows * S)
+	m := float64(o.valid * S)
 	for g := range o.groups {
 		mean, inv := o.mean[g*C:(g+1)*C], o.inv[g*C:(g+1)*C]
 		p := 0
@@ -452,6 +488,9 @@ func (o *bnOp) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.Var)
 		clear(o.sq)
 		if o.training || dg != nil || db != nil {
 			for r := 0; r < len(xg); r += F {
+				if o.skip(g*o.rows + r/F) {
+					continue
+				}
 				for c := range C {
 					s1, s2 := dotCentered(dyg[r+c*S:r+c*S+S], xg[r+c*S:r+c*S+S], mean[c])
 					o.sum[c] += s1
@@ -472,6 +511,12 @@ func (o *bnOp) Backward(t *autograd.Tape, out *autograd.Var, in []*autograd.Var)
 		}
 		dxg := dx[lo:hi]
 		for r := 0; r < len(xg); r += F {
+			if o.skip(g*o.rows + r/F) { // padding: no gradient
+				if fresh {
+					clear(dxg[r : r+F])
+				}
+				continue
+			}
 			for c := range C {
 				k1 := k * float64(gw[p+c]) * inv[c]
 				var k2, k3 float64

@@ -45,10 +45,10 @@
 //
 // A batch of variable-length sequences is padded with zeros at the end of
 // each shorter one. Per-step layers and causal scans keep the padding out of
-// the valid steps, so Forward needs no mask; Sequential.CheckPadding tells
-// whether a network, in its current mode, does so (BatchNorm in training or
-// in mode per_step does not), and Trace.Lengths carries the lengths to the
-// losses.
+// the valid steps, so Forward needs no mask; only BatchNorm's training
+// statistics must leave the padding out: Sequential.SetLengths gives it the
+// lengths (mode per_step refuses them), and Trace.Lengths carries them to
+// the losses.
 //
 // # Images
 //

@@ -284,3 +284,16 @@ func lastStep(t *autograd.Tape, x *autograd.Var) *autograd.Var {
 	T, b, n := x.Dim(0), x.Dim(1), x.Dim(2)
 	return t.Reshape(t.Slice(x, 0, T-1, T), b, n)
 }
+
+// withState appends to in the given start-state Vars of a fused scan that
+// are not nil, in order, and returns it: the inputs of the scan's tape
+// entry after the sequence and the parameters, those a gradient can reach.
+// in's spare capacity holds them (no allocation).
+func withState(in []*autograd.Var, state ...*autograd.Var) []*autograd.Var {
+	for _, v := range state {
+		if v != nil {
+			in = append(in, v)
+		}
+	}
+	return in
+}

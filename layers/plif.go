@@ -172,14 +172,7 @@ func (l *PLIF) Run(t *autograd.Tape, x *autograd.Var, s LIFState) (spk, mem *aut
 	spk.SetBinary()
 	o.spk, o.mem = spk, mem
 	in := [5]*autograd.Var{x, t.Param(l.W), t.Param(l.Threshold)}
-	n := 3
-	for _, v := range [2]*autograd.Var{s.Mem, s.Spk} {
-		if v != nil {
-			in[n] = v
-			n++
-		}
-	}
-	t.RecordOutputs([]*autograd.Var{spk, mem}, o, in[:n]...)
+	t.RecordOutputs([]*autograd.Var{spk, mem}, o, withState(in[:3], s.Mem, s.Spk)...)
 	if T == 0 {
 		return spk, mem, s
 	}

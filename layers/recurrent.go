@@ -376,17 +376,10 @@ func (r *recurrentRun) run(t *autograd.Tape) (spk, mem, syn *autograd.Var) {
 	o.spk, o.mem, o.syn = spk, mem, syn
 	// Inputs: x, beta, threshold, V, then alpha and the given state.
 	in := [8]*autograd.Var{r.x, t.Param(r.beta), t.Param(r.thr), t.Param(r.v)}
-	k := 4
-	for _, v := range [...]*autograd.Var{r.syn0, r.mem0, r.spk0} {
-		if v != nil {
-			in[k] = v
-			k++
-		}
-	}
+	ins := withState(in[:4], r.syn0, r.mem0, r.spk0)
 	if r.alpha != nil {
 		o.alpha = t.Param(r.alpha)
-		in[k] = o.alpha
-		k++
+		ins = append(ins, o.alpha)
 	}
 	outs := [3]*autograd.Var{spk, mem, syn}
 	nout := 2
@@ -396,7 +389,7 @@ func (r *recurrentRun) run(t *autograd.Tape) (spk, mem, syn *autograd.Var) {
 		// scan.
 		nout = 3
 	}
-	t.RecordOutputs(outs[:nout], o, in[:k]...)
+	t.RecordOutputs(outs[:nout], o, ins...)
 	return spk, mem, syn
 }
 

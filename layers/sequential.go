@@ -157,27 +157,32 @@ func (s *Sequential) Forward(t *autograd.Tape, x *autograd.Var, steps int) *Trac
 	return tr
 }
 
-// paddingChecker is a layer that may let the padding of a batch of
-// variable-length sequences reach the valid steps in its current mode.
-type paddingChecker interface {
-	checkPadding() error
+// lengthsTaker is a layer that must know which steps of a padded batch of
+// variable-length sequences are valid.
+type lengthsTaker interface {
+	setLengths(lengths []int) error
 }
 
-// CheckPadding reports whether the network, in its current mode (training
-// or inference, SetTraining), can run a batch of variable-length sequences
-// padded with zeros at the end of the shorter ones without the padding
-// changing any valid step's value or gradient. Linear and convolutional
-// layers, pooling and Flatten map each step on its own; neuron scans and
-// Delay are causal, so steps after a sequence's end never reach it;
-// Dropout's mask is drawn per sample and feature, not per step. BatchNorm
-// is the exception: in training its batch statistics would count the
-// padded steps, and in mode BNPerStep it keeps statistics per step. For
-// such a layer CheckPadding returns a *ConfigError naming it and the field
-// "mode".
-func (s *Sequential) CheckPadding() error {
+// SetLengths tells the network the valid steps of each sample, [B], of the
+// padded batches of variable-length sequences that follow (each padded
+// with zeros after its end), or with nil that batches are not padded.
+// Linear and convolutional layers, pooling and Flatten map each step on
+// its own; neuron scans and Delay are causal, so steps after a sequence's
+// end never reach it; Dropout's mask is drawn per sample and feature, not
+// per step: none of them needs the lengths. BatchNorm does: in training
+// its batch statistics then count the valid steps only, and the padding
+// gets no gradient. In mode BNPerStep it cannot take padded batches, and
+// SetLengths returns a *ConfigError naming it and the field "mode" (the
+// lengths are then set on no layer).
+//
+// Like SetTraining, it sets state that the following Forward calls read:
+// set the lengths of each padded batch before its Forward, and nil after
+// (train.Fit does).
+func (s *Sequential) SetLengths(lengths []int) error {
 	for _, l := range s.Layers {
-		if c, ok := l.(paddingChecker); ok {
-			if err := c.checkPadding(); err != nil {
+		if c, ok := l.(lengthsTaker); ok {
+			if err := c.setLengths(lengths); err != nil {
+				s.SetLengths(nil)
 				return err
 			}
 		}

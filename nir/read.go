@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/scigolib/hdf5"
+
+	"github.com/spikegrad/spikegrad/internal/h5scan"
 )
 
 // Read reads the NIR graph of the HDF5 file path and validates it (see
@@ -261,7 +263,7 @@ func readArray(d *hdf5.Dataset, limit int64) (*Array, error) {
 	return a, nil
 }
 
-// checkLinks runs scanLinks on the file path.
+// checkLinks runs h5scan.Check on the file path.
 func checkLinks(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -272,7 +274,7 @@ func checkLinks(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := scanLinks(f, st.Size()); err != nil {
+	if err := h5scan.Check(f, st.Size()); err != nil {
 		return fmt.Errorf("corrupt HDF5 file: %w", err)
 	}
 	return nil

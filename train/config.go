@@ -35,12 +35,12 @@ type Config struct {
 
 // DataConfig selects and encodes the dataset.
 type DataConfig struct {
-	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist or fashion-mnist"`
+	Dataset    string  `yaml:"dataset" help:"randman (synthetic, no download), mnist, fashion-mnist, an event-camera dataset: nmnist, dvsgesture, ncars, or an audio dataset: fsdd (spoken digits, WAV, turned into spikes by the audio_ keys), shd or ssc (Heidelberg spiking audio, HDF5)"`
 	Dir        string  `yaml:"dir" help:"folder with the dataset's files; empty searches $SPIKEGRAD_DATA, the user cache and /usr/share/datasets"`
 	Download   bool    `yaml:"download" help:"download a missing dataset from its official mirrors (checksums verified)"`
 	Steps      int     `yaml:"steps" help:"time steps T per sample for encoded static images (randman has its own steps)"`
 	Encoding   string  `yaml:"encoding" help:"static images as spikes: direct (the image as input current at every step), rate, latency"`
-	Gain       float64 `yaml:"gain" help:"rate encoding: spike probability per step = gain * pixel"`
+	Gain       float64 `yaml:"gain" help:"rate encoding: spike probability per step = gain * pixel (or * normalised log band energy with audio_encoding rate)"`
 	TrainLimit int     `yaml:"train_limit" help:"use only the first N training samples (0: all)"`
 	TestLimit  int     `yaml:"test_limit" help:"use only the first N test samples (0: all)"`
 
@@ -51,6 +51,33 @@ type DataConfig struct {
 	RandmanSamples  int     `yaml:"randman_samples" help:"randman: samples per class"`
 	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
 	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
+
+	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames (of equal duration or event count: frame_split), the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameSplit  string  `yaml:"frame_split" help:"event datasets, with frame_bins: frames of equal duration (time; SpikingJelly's split_by \"time\") or of equal event counts (events; split_by \"number\")"`
+	FrameWindow int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
+	FrameEvents int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
+	Polarities  int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
+	Binary      bool    `yaml:"binary" help:"event datasets: a frame holds 1 where a pixel saw an event, instead of the count"`
+	Denoise     int     `yaml:"denoise" help:"event datasets: drop events with no event at a neighbouring pixel in the preceding N microseconds (0: off)"`
+	Downsample  int     `yaml:"downsample" help:"event datasets: divide the sensor's width and height by this factor"`
+	FlipLR      float64 `yaml:"flip_lr" help:"event datasets, training set only: mirror a sample left-right with this probability"`
+	TimeJitter  float64 `yaml:"time_jitter" help:"event datasets, training set only: add normal noise of this standard deviation (microseconds) to every event's time"`
+	CropTime    int     `yaml:"crop_time" help:"event datasets, training set only: keep a random window of this many microseconds of each sample (0: off)"`
+	Cache       bool    `yaml:"cache" help:"event datasets: keep the frames on disk after the first epoch (with augmentation only the test set's); fsdd: keep each recording's features, so that later runs do not decode the WAV files"`
+	CacheDir    string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
+	Bucket      int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
+
+	AudioBands     int     `yaml:"audio_bands" help:"fsdd: mel bands of the filterbank"`
+	AudioFrameMS   float64 `yaml:"audio_frame_ms" help:"fsdd: frame length of the filterbank, in milliseconds (Hann window)"`
+	AudioHopMS     float64 `yaml:"audio_hop_ms" help:"fsdd: step between frames, in milliseconds: one time step"`
+	AudioFMin      float64 `yaml:"audio_fmin" help:"fsdd: lowest frequency of the filterbank, in hertz"`
+	AudioFMax      float64 `yaml:"audio_fmax" help:"fsdd: highest frequency of the filterbank, in hertz (0: half the sample rate)"`
+	AudioEncoding  string  `yaml:"audio_encoding" help:"fsdd: band energies as spikes: crossing (threshold crossing, up and down channels per band), delta (change between frames, up and down), rate (Bernoulli, gain * level)"`
+	AudioThreshold float64 `yaml:"audio_threshold" help:"fsdd: level step of the crossing and delta codes, in units of each recording's log-energy range"`
+	AudioSteps     int     `yaml:"audio_steps" help:"fsdd: frames per sample (longer recordings are cut); shd, ssc: time bins per sample"`
+	AudioDT        float64 `yaml:"audio_dt" help:"shd, ssc: length of a time bin in seconds (spikes after audio_steps bins are dropped); 0 stretches each sample over audio_steps bins"`
+	AudioClip      bool    `yaml:"audio_clip" help:"shd, ssc: a bin holds 1 for any number of spikes of a channel instead of their count"`
+	AudioVarLen    bool    `yaml:"audio_varlen" help:"each sample runs its own steps (fsdd: its frames; shd, ssc: up to its last spike, with audio_dt > 0), batched to the longest of each batch instead of audio_steps"`
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of
@@ -137,8 +164,11 @@ func DefaultConfig() Config {
 	return Config{
 		Name: "run", Seed: 0, Out: "runs",
 		Data: DataConfig{Dataset: "randman", Steps: 25, Encoding: "direct", Gain: 1,
+			AudioBands: 40, AudioFrameMS: 25, AudioHopMS: 10, AudioEncoding: "crossing", AudioThreshold: 0.1,
+			AudioSteps: 100, AudioDT: 0.01,
 			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
-			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2},
+			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2,
+			FrameSplit: "time", Polarities: 2, Downsample: 1},
 		Model: ModelConfig{Hidden: []int{128}, Neuron: "lif", Readout: "li", Beta: 0.95, Alpha: 0.9,
 			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
 			Init: "pytorch", Bias: true},
@@ -541,7 +571,7 @@ func (c *Config) Validate() error {
 // validate checks the range of every key of the data section.
 func (d *DataConfig) validate() error {
 	return firstError(
-		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist"),
+		oneOf("data.dataset", d.Dataset, "randman", "mnist", "fashion-mnist", "nmnist", "dvsgesture", "ncars", "fsdd", "shd", "ssc"),
 		oneOf("data.encoding", d.Encoding, "direct", "rate", "latency"),
 		atLeast("data.steps", d.Steps, 1),
 		nonNeg("data.gain", d.Gain),
@@ -554,7 +584,37 @@ func (d *DataConfig) validate() error {
 		atLeast("data.randman_samples", d.RandmanSamples, 2),
 		positive("data.randman_alpha", d.RandmanAlpha),
 		inRange("data.randman_test_frac", d.RandmanTestFrac, 0.01, 0.99),
+		atLeast("data.audio_bands", d.AudioBands, 1),
+		positive("data.audio_frame_ms", d.AudioFrameMS),
+		positive("data.audio_hop_ms", d.AudioHopMS),
+		nonNeg("data.audio_fmin", d.AudioFMin),
+		nonNeg("data.audio_fmax", d.AudioFMax),
+		oneOf("data.audio_encoding", d.AudioEncoding, "crossing", "delta", "rate"),
+		positive("data.audio_threshold", d.AudioThreshold),
+		atLeast("data.audio_steps", d.AudioSteps, 1),
+		nonNeg("data.audio_dt", d.AudioDT),
+		d.validateAudio(),
+		d.validateEvents(),
 	)
+}
+
+// validateAudio checks the combinations of the audio keys.
+func (d *DataConfig) validateAudio() error {
+	switch {
+	case d.Dataset == "fsdd" && d.AudioFMax > float64(datasets.FSDDRate)/2:
+		return bad("data.audio_fmax", d.AudioFMax, fmt.Sprintf("must not exceed half FSDD's sample rate, %d Hz", datasets.FSDDRate/2))
+	case d.AudioFMax > 0 && d.AudioFMin >= d.AudioFMax:
+		return bad("data.audio_fmin", d.AudioFMin, fmt.Sprintf("must be below data.audio_fmax = %g", d.AudioFMax))
+	case d.Dataset == "fsdd" && d.AudioFrameMS < d.AudioHopMS:
+		return bad("data.audio_frame_ms", d.AudioFrameMS, fmt.Sprintf("must be at least data.audio_hop_ms = %g (frames would skip samples)", d.AudioHopMS))
+	case (d.Dataset == "shd" || d.Dataset == "ssc") && d.AudioVarLen && d.AudioDT == 0:
+		return bad("data.audio_varlen", true, "needs data.audio_dt > 0: with audio_dt 0 every sample is stretched over audio_steps bins")
+	case (d.Dataset == "shd" || d.Dataset == "ssc") && d.Cache:
+		return bad("data.cache", true, d.Dataset+"'s spikes are read once per run and binned as each batch is filled (tens of thousands of samples per second): there is nothing to cache")
+	case d.Dataset == "fsdd" && d.AudioEncoding == "rate" && !(d.Gain > 0):
+		return bad("data.gain", d.Gain, "must be > 0 with data.audio_encoding rate")
+	}
+	return nil
 }
 
 // validate checks the range of every key of the model section, and that the

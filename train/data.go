@@ -24,7 +24,8 @@ type DataSplits struct {
 // LoadData builds the datasets that c names. Randman is generated from
 // seed; image sets are found (or downloaded, if c.Download) by the
 // resolver, which reports every place it looked when it fails. Progress of
-// a download goes to log.
+// a download goes to log. Event-camera datasets (nmnist, dvsgesture, ncars) are read
+// from c.Dir and cut into frames as the frame_* keys say (see loadEvents).
 func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*DataSplits, error) {
 	var d DataSplits
 	switch c.Dataset {
@@ -82,6 +83,16 @@ func LoadData(ctx context.Context, c DataConfig, seed uint64, log io.Writer) (*D
 				return nil, fmt.Errorf("data: %w", err)
 			}
 		}
+	case "fsdd", "shd", "ssc":
+		if err := loadAudio(ctx, c, &d, log); err != nil {
+			return nil, err
+		}
+	case "nmnist", "dvsgesture", "ncars":
+		tr, te, classes, err := loadEvents(c)
+		if err != nil {
+			return nil, err
+		}
+		d.Train, d.Test, d.Classes = tr, te, classes
 	default:
 		return nil, &ConfigError{Key: "data.dataset", Value: c.Dataset, Msg: "unknown dataset"}
 	}

@@ -23,6 +23,13 @@
 // package loss; any type with the Objective methods may take its place.
 // Evaluate runs a network over a dataset with EvalOptions.
 //
+// Fit, Evaluate, Probe and Bench mark an input batch binary (spikes) when its
+// dataset declares binary inputs (datasets.BinaryInputs: Randman, rate and
+// latency coding), or, for a dataset that declares nothing, when the batch
+// holds only 0 and 1; the first layer's product then runs event-driven (see
+// autograd.Tape.MatMul): the same forward values, and the weight gradient
+// summed in another float32 order.
+//
 // # Sequences of their own lengths
 //
 // A training or test set of sequences of their own lengths (datasets.VarLen,
@@ -33,10 +40,10 @@
 // the padding changes no loss, prediction, rate or gradient, and a padded
 // batch's loss and gradients are the mean of its samples' own, alone at their
 // lengths. A padded batch needs an objective that reads the lengths
-// (LengthsReader; Classification is one) and a network that vouches for its
-// layers (layers.Sequential.CheckPadding, which refuses BatchNorm in training
-// and in mode per_step); otherwise the step fails with an error naming what
-// is missing.
+// (LengthsReader; Classification is one) and a network that takes the
+// lengths (layers.Sequential.SetLengths, which BatchNorm's training
+// statistics read and which BatchNorm in mode per_step refuses); otherwise
+// the step fails with an error naming what is missing.
 //
 // # A run from a config
 //
@@ -50,6 +57,53 @@
 // NewOptimizer the optimizer, LoopConfig.Objective the objective and
 // LoopConfig.LRSchedule or LoopConfig.Plateau the learning-rate schedule.
 // DecodeYAML reads a config embedded in another file, as sweep files do.
+//
+// # Datasets of a config
+//
+// data.dataset names the data: randman (generated from the seed), mnist and
+// fashion-mnist (images, given as input current or encoded as spikes),
+// nmnist, dvsgesture and ncars (event cameras, below), fsdd, shd and ssc
+// (audio). fsdd reads the WAV recordings of the Free
+// Spoken Digit Dataset from data.dir (recordings 0-4 of each speaker and
+// digit are the test set) and turns each into spikes: a mel filterbank
+// (data.audio_bands, audio_frame_ms, audio_hop_ms, audio_fmin, audio_fmax),
+// log energies mapped to [0, 1] per recording, and a spike code
+// (audio_encoding: crossing, delta or rate, with audio_threshold or gain),
+// one step per frame, at most audio_steps; data.cache keeps each
+// recording's features on disk (datasets.Cache) for later runs. shd and
+// ssc read the Heidelberg spiking datasets' HDF5 files (found or
+// downloaded as the image sets are) and bin their spikes into audio_steps
+// steps of audio_dt seconds (audio_clip: 1 for any count). With
+// data.audio_varlen each sample runs its own steps (a recording's frames,
+// or up to its last spike) and batches are padded to their longest
+// sample, with data.bucket grouping similar lengths. Every key is recorded
+// in the run directory's config.yaml (data.dir and data.cache_dir made
+// absolute), from which EvaluateRun (spikegrad eval) loads the same test
+// set from any working directory.
+//
+// # Event-camera data
+//
+// With data.dataset nmnist, dvsgesture or ncars, LoadData reads the
+// recordings in data.dir (datasets.NMNIST, DVSGesture, NCARS) and cuts each
+// into frames [steps, channels·height·width], the input a linear or
+// convolutional first layer reads: data.frame_bins frames of equal duration
+// or, with data.frame_split events, of equal event counts (every sample the
+// same steps), or frames of data.frame_window µs or of
+// data.frame_events events (each sample its own number of steps, batched
+// to the longest of each batch; data.bucket groups similar lengths), with
+// data.polarities channels and, with data.binary, 1 where a pixel saw an
+// event. data.denoise and data.downsample apply to every sample;
+// data.flip_lr, data.time_jitter and data.crop_time augment the training
+// samples anew at each epoch. data.cache keeps the frames on disk
+// (datasets.Cache), so that later epochs and runs read them instead of the
+// recordings. Run records data.dir absolute in the run directory, where
+// EvaluateRun finds it again:
+//
+//	data:
+//	  dataset: nmnist
+//	  dir: ../shared/data/nmnist-small
+//	  frame_bins: 20
+//	  binary: true
 //
 // # Starting from a saved model
 //

@@ -82,6 +82,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		return nil, err
 	}
 	var sums evalSums
+	mark := inputMarkOf(ds)
 	ep := loader.Epoch(context.Background())
 	defer ep.Close()
 	for ep.Next() {
@@ -89,14 +90,16 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		tape.Reset()
 		var tr *layers.Trace
 		var loss *autograd.Var
-		if err := checkPadded(net, obj, b); err != nil {
+		if err := usePadding(net, obj, b); err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
-		if err := catch(func() {
-			tr = net.Forward(tape, batchInput(tape, b), steps)
+		err := catch(func() {
+			tr = net.Forward(tape, batchInput(tape, b, mark), steps)
 			withLengths(tr, b)
 			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
-		}); err != nil {
+		})
+		clearLengths(net)
+		if err != nil {
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
 		sums.addPredictions(obj, tr, loss, b.Labels[:b.Size])

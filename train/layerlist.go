@@ -158,11 +158,17 @@ func (m *ModelConfig) validateLayers() error {
 
 // validateDelays checks that every delay layer of model.layers is shorter
 // than the sequences of the data: data.randman_steps for randman,
-// data.steps for the image sets.
+// data.frame_bins for event frames in bins, data.steps for the image sets.
+// Event frames by window or count have lengths known only from the data.
 func (c *Config) validateDelays() error {
 	steps := c.Data.Steps
-	if c.Data.Dataset == "randman" {
+	switch {
+	case c.Data.Dataset == "randman":
 		steps = c.Data.RandmanSteps
+	case isEventDataset(c.Data.Dataset) && c.Data.FrameBins > 0:
+		steps = c.Data.FrameBins
+	case isEventDataset(c.Data.Dataset):
+		return nil
 	}
 	for i, s := range c.Model.Layers {
 		if s.Kind != model.KindDelay {

@@ -29,6 +29,8 @@ import (
 //   - name, out: where new runs go;
 //   - data.dir, data.download: where the dataset's files are found (their
 //     checksums are the dataset's);
+//   - data.cache, data.cache_dir: whether and where converted frames are
+//     kept (a cached frame is the frame converted again, bit for bit);
 //   - train.epochs: a finished run continues for more epochs (the cosine
 //     schedule, whose length is the run's, then spans the new length);
 //   - train.patience: early stopping;
@@ -39,7 +41,7 @@ import (
 //   - train.threads: the speed alone (results are the same for any count).
 func ResumableKeys() []string { return slices.Clone(resumableKeys) }
 
-var resumableKeys = []string{"name", "out", "data.dir", "data.download", "train.epochs", "train.patience",
+var resumableKeys = []string{"name", "out", "data.dir", "data.download", "data.cache", "data.cache_dir", "train.epochs", "train.patience",
 	"train.checkpoint_every", "train.log_every", "train.eval_batch_size", "train.threads"}
 
 // MetaConfig and MetaSettings are the checkpoint metadata keys of what a

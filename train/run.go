@@ -147,6 +147,9 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Data.absDirs(); err != nil {
+		return nil, err
+	}
 	data, err := LoadData(ctx, cfg.Data, cfg.Seed, opt.Log)
 	if err != nil {
 		return nil, err
@@ -177,6 +180,9 @@ func fitOptions(cfg *Config, opt Options, nb int) []FitOption {
 	}
 	if opt.Resume {
 		options = append(options, Resume())
+	}
+	if cfg.Data.Bucket > 1 {
+		options = append(options, BucketByLength(cfg.Data.Bucket))
 	}
 	if l.DropLast {
 		options = append(options, DropLast())

@@ -107,12 +107,13 @@ func padTo(t *testing.T, ds *datasets.Sequences, idx []int, steps int) *datasets
 func lossGrads(t *testing.T, net *layers.Sequential, obj Objective, b *datasets.Batch) (float32, [][]float32) {
 	t.Helper()
 	tape := autograd.NewTape()
-	if err := checkPadded(net, obj, b); err != nil {
+	if err := usePadding(net, obj, b); err != nil {
 		t.Fatal(err)
 	}
+	defer clearLengths(net)
 	var l *autograd.Var
 	if err := catch(func() {
-		tr := net.Forward(tape, batchInput(tape, b), 0)
+		tr := net.Forward(tape, batchInput(tape, b, markCheck), 0)
 		withLengths(tr, b)
 		l = obj.Loss(tape, tr, b.Labels[:b.Size])
 	}); err != nil {
@@ -273,34 +274,57 @@ func TestPaddingRefused(t *testing.T) {
 		return layers.NewSequential(layers.NewLinear("fc1", 8, 6, layers.LinearConfig{}),
 			layers.NewBatchNorm("bn1", 6, 6, layers.BatchNormConfig{Mode: mode, Steps: 7}), layers.NewLIF("hid", 6, lc))
 	}
-	train := func(s *layers.Sequential) *layers.Sequential { s.SetTraining(rand.New(rand.NewPCG(0, 0))); return s }
 	for _, c := range []struct {
 		name string
 		net  Network
 		obj  Objective
 		want string
 	}{
-		{"batchnorm training", train(bn(layers.BNShared)), Classification{}, `batchnorm "bn1": mode = "shared": in training, the batch statistics would count the padded steps`},
-		{"batchnorm tdbn training", train(bn(layers.BNTD)), Classification{}, `batchnorm "bn1": mode = "tdbn"`},
 		{"batchnorm per step", bn(layers.BNPerStep), Classification{}, `batchnorm "bn1": mode = "per_step": keeps statistics per time step`},
 		{"objective", varlenNets()["lif"](), wrapped{}, "needs an objective that counts only the valid steps (a LengthsReader); train.wrapped is not one"},
-		{"network", newHandNet(1), Classification{}, "needs a network that can say the padding stays out of the valid steps (a CheckPadding method); *train.handNet has none"},
+		{"network", newHandNet(1), Classification{}, "needs a network that takes the lengths (a SetLengths method, as layers.Sequential); *train.handNet has none"},
 	} {
-		err := checkPadded(c.net, c.obj, b)
+		err := usePadding(c.net, c.obj, b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	// In inference, BatchNorm in modes shared and tdbn uses its running
-	// statistics, value by value: a padded batch is fine.
-	if err := checkPadded(bn(layers.BNShared), Classification{}, b); err != nil {
-		t.Errorf("batchnorm in inference: %v", err)
-	}
 	// A batch without padding needs nothing.
 	full := padTo(t, ds, []int{0}, 3)
 	full.Lengths = nil
-	if err := checkPadded(newHandNet(1), wrapped{}, full); err != nil {
+	if err := usePadding(newHandNet(1), wrapped{}, full); err != nil {
 		t.Errorf("a batch without padding: %v", err)
+	}
+}
+
+// TestPaddingBatchNorm: BatchNorm in training takes its statistics over
+// the valid steps only, so the same batch padded to 7 and to 11 steps
+// trains with the same loss and gradients, bit for bit (the sums skip the
+// padded frames and keep the order of the others), and the running
+// statistics move the same way.
+func TestPaddingBatchNorm(t *testing.T) {
+	ds := varlenSamples(t)
+	lc := layers.LIFConfig{Beta: 0.9, Threshold: 0.5}
+	for _, mode := range []layers.BNMode{layers.BNShared, layers.BNTD} {
+		net := layers.NewSequential(layers.NewLinear("fc1", 8, 6, layers.LinearConfig{}),
+			layers.NewBatchNorm("bn1", 2, 6, layers.BatchNormConfig{Mode: mode}), layers.NewLIF("hid", 6, lc),
+			layers.NewLinear("fc2", 6, 3, layers.LinearConfig{}), layers.NewLIF("out", 3, lc))
+		bn := net.Layers[1].(*layers.BatchNorm)
+		run := func(steps int) (float32, [][]float32, []float32) {
+			mean := slices.Clone(bn.Mean.Data)
+			net.SetTraining(rand.New(rand.NewPCG(1, 2)))
+			defer net.SetTraining(nil)
+			l, g := lossGrads(t, net, Classification{Criterion: LossMembraneCE, RateL1: 0.1}, padTo(t, ds, []int{0, 1, 2}, steps))
+			moved := slices.Clone(bn.Mean.Data)
+			copy(bn.Mean.Data, mean)
+			return l, g, moved
+		}
+		l7, g7, m7 := run(7)
+		l11, g11, m11 := run(11)
+		if l7 != l11 || !equalGrads(g7, g11) || !slices.Equal(m7, m11) {
+			t.Errorf("%s: padded to 7 and 11 steps: loss %v and %v; gradients bit-identical: %v; running means %v and %v",
+				mode, l7, l11, equalGrads(g7, g11), m7, m11)
+		}
 	}
 }
 
@@ -353,7 +377,7 @@ func TestEvaluateVarLen(t *testing.T) {
 }
 
 // TestFitVarLen trains on sequences of their own lengths, bucketed, for
-// two epochs: the loop passes the lengths through (a BatchNorm in training
+// two epochs: the loop passes the lengths through (a BatchNorm per step
 // is refused naming the layer, which shows that the check runs in Fit).
 func TestFitVarLen(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
@@ -395,12 +419,12 @@ func TestFitVarLen(t *testing.T) {
 	}
 	lc := layers.LIFConfig{Beta: 0.9}
 	bnNet := layers.NewSequential(layers.NewLinear("fc1", 8, 6, layers.LinearConfig{}),
-		layers.NewBatchNorm("bn1", 6, 6, layers.BatchNormConfig{}), layers.NewLIF("hid", 6, lc),
+		layers.NewBatchNorm("bn1", 6, 6, layers.BatchNormConfig{Mode: layers.BNPerStep, Steps: 10}), layers.NewLIF("hid", 6, lc),
 		layers.NewLinear("fc2", 6, 3, layers.LinearConfig{}), layers.NewLIF("out", 3, lc))
 	_, err = Fit(context.Background(), bnNet, data, adam(bnNet), Classification{},
 		Epochs(1), BatchSize(8), WithRunDir(t.TempDir()), WithLog(io.Discard, ProgressOff))
 	if err == nil || !strings.Contains(err.Error(), `train: step 0: a batch of variable-length sequences (padded to`) ||
-		!strings.Contains(err.Error(), `batchnorm "bn1": mode = "shared"`) {
-		t.Errorf("BatchNorm in training: err = %v", err)
+		!strings.Contains(err.Error(), `batchnorm "bn1": mode = "per_step"`) {
+		t.Errorf("BatchNorm per step: err = %v", err)
 	}
 }

@@ -192,6 +192,15 @@ func exportRun(dir string) (*infer.Model, error) {
 	switch {
 	case cfg.Data.Dataset == "randman":
 		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.RandmanSteps
+	case cfg.Data.Dataset == "fsdd", cfg.Data.Dataset == "shd", cfg.Data.Dataset == "ssc":
+		// Spike trains made by train.LoadData (audio_steps steps, or fewer
+		// for samples of their own lengths).
+		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.AudioSteps
+	case cfg.Data.FrameBins > 0:
+		// Event-camera frames: the dataset is the sequence itself.
+		m.Encoding, m.Steps = infer.Encoding{Name: infer.EncodingSpikes}, cfg.Data.FrameBins
+	case cfg.Data.FrameWindow > 0 || cfg.Data.FrameEvents > 0:
+		return nil, fmt.Errorf("export: %s: the run's frames (data.frame_window, data.frame_events) give each sample its own number of steps; an exported model holds one", dir)
 	case cfg.Data.Encoding == "rate":
 		m.Encoding = infer.Encoding{Name: infer.EncodingRate, Gain: cfg.Data.Gain}
 	case cfg.Data.Encoding == "latency":

@@ -334,15 +334,61 @@ func TestInferConvMNIST(t *testing.T) {
 // without them (fails with SPIKEGRAD_REQUIRE_DATA=1).
 func mnistData(t *testing.T) string {
 	t.Helper()
-	data := filepath.Join("..", "..", "..", "shared", "data", "mnist")
+	return sharedData(t, "MNIST", "mnist", "t10k-images-idx3-ubyte.gz")
+}
+
+// sharedData returns the folder ../shared/data/<folder> (or in
+// $SPIKEGRAD_SHARED_DATA) when it holds file, and skips t otherwise (fails
+// it with SPIKEGRAD_REQUIRE_DATA=1, as in CI); name is for messages.
+func sharedData(t *testing.T, name, folder, file string) string {
+	t.Helper()
+	data := filepath.Join("..", "..", "..", "shared", "data", folder)
 	if d := os.Getenv("SPIKEGRAD_SHARED_DATA"); d != "" {
-		data = filepath.Join(d, "mnist")
+		data = filepath.Join(d, folder)
 	}
-	if _, err := os.Stat(filepath.Join(data, "t10k-images-idx3-ubyte.gz")); err != nil {
+	if _, err := os.Stat(filepath.Join(data, file)); err != nil {
 		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatalf("MNIST not found: %v", err)
+			t.Fatalf("%s not found: %v", name, err)
 		}
-		t.Skipf("MNIST not found: %v", err)
+		t.Skipf("%s not found: %v", name, err)
 	}
 	return data
+}
+
+// TestExportNMNISTFrames trains examples/nmnist-small.yaml on 64 samples of
+// the N-MNIST subset for one epoch, exports it (the frames are the input
+// spikes, 20 steps: data.frame_bins) and checks that the inference engine
+// gives spikegrad eval's accuracy on the test set; a run whose frames have
+// their own lengths (data.frame_window) is refused by export.
+func TestExportNMNISTFrames(t *testing.T) {
+	data := sharedData(t, "N-MNIST subset", "nmnist-small", "train1K.txt")
+	ctx := context.Background()
+	config := filepath.Join("..", "..", "examples", "nmnist-small.yaml")
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", config, "--run-dir", dir, "--data.dir", data,
+		"--data.train_limit", "64", "--train.epochs", "1"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	if _, _, err := cmd(ctx, "export", dir); err != nil {
+		t.Fatal(err)
+	}
+	m, err := infer.Load(filepath.Join(dir, "model.sgi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Encoding.Name != infer.EncodingSpikes || m.Steps != 20 {
+		t.Errorf("exported encoding %+v, steps %d; want spikes, 20 (data.frame_bins)", m.Encoding, m.Steps)
+	}
+	if acc, ev := engineAndEval(t, ctx, m, dir); acc != ev {
+		t.Errorf("engine: accuracy %v; spikegrad eval: %v", acc, ev)
+	}
+	win := filepath.Join(t.TempDir(), "run")
+	if _, stderr, err := cmd(ctx, "train", "--config", config, "--run-dir", win, "--data.dir", data,
+		"--data.frame_bins", "0", "--data.frame_window", "20000", "--data.train_limit", "16", "--data.test_limit", "8",
+		"--train.epochs", "1"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	if _, _, err := cmd(ctx, "export", win); err == nil || !strings.Contains(err.Error(), "data.frame_window") {
+		t.Errorf("export of a run of frames by window: %v, want a refusal naming data.frame_window", err)
+	}
 }

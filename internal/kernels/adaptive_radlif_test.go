@@ -181,3 +181,69 @@ func TestRadLIFScanNoAllocs(t *testing.T) {
 		t.Fatalf("RadLIF forward and backward allocated %g times, want 0", n)
 	}
 }
+
+// The AVX-512 loop of the AdLIF forward step gives the Go loop's bits
+// (the same operations in the same order), on rows of 37 features (two
+// vectors of 16 and a remainder of 5), through AdLIFScan and RadLIFScan,
+// forward and backward.
+func TestAdLIFForwardAsm(t *testing.T) {
+	if !adaptAsm {
+		t.Skip("no AVX-512 on this CPU: only the Go loop runs")
+	}
+	defer func() { adaptAsm = true }()
+	sh := scanShape{5, 3, 37}
+	var ref [][]float32
+	for _, asm := range []bool{false, true} {
+		adaptAsm = asm
+		got := radlifRun(rand.New(rand.NewPCG(47, 48)), sh, nil, 0.5)
+		d := newAdLIFDraw(rand.New(rand.NewPCG(49, 50)), sh)
+		tn := len(d.in)
+		mem, spk, w := make([]float32, tn), make([]float32, tn), make([]float32, tn)
+		d.p.Forward(d.in, d.mem0, d.spk0, d.w0, mem, spk, w)
+		got = append(got, mem, spk, w)
+		if ref == nil {
+			ref = got
+			continue
+		}
+		for k := range got {
+			if i := firstDiff(got[k], ref[k]); i >= 0 {
+				t.Fatalf("output %d element %d: assembly %g, Go %g", k, i, got[k][i], ref[k][i])
+			}
+		}
+	}
+	if !slices.Contains(ref[2], 1) || !slices.Contains(ref[2], 0) {
+		t.Fatal("the spikes are all equal: the comparison says little")
+	}
+}
+
+// The AVX-512 loops of the ALIF and PLIF forward steps give the Go loops'
+// bits, for every reset rule, on rows of 37 features, forward and backward
+// outputs.
+func TestALIFPLIFForwardAsm(t *testing.T) {
+	if !adaptAsm {
+		t.Skip("no AVX-512 on this CPU: only the Go loops run")
+	}
+	defer func() { adaptAsm = true }()
+	sh := scanShape{5, 3, 37}
+	for _, plif := range []bool{false, true} {
+		for _, reset := range []ResetMode{ResetSubtract, ResetZero, ResetNone} {
+			var ref [][]float32
+			for _, asm := range []bool{false, true} {
+				adaptAsm = asm
+				got := adaptiveRun(rand.New(rand.NewPCG(51, 52)), plif, sh, reset)
+				if ref == nil {
+					ref = got
+					continue
+				}
+				for k := range got {
+					if i := firstDiff(got[k], ref[k]); i >= 0 {
+						t.Fatalf("plif=%v %v: output %d element %d: assembly %g, Go %g", plif, reset, k, i, got[k][i], ref[k][i])
+					}
+				}
+			}
+			if !slices.Contains(ref[1], 1) || !slices.Contains(ref[1], 0) {
+				t.Fatalf("plif=%v %v: the spikes are all equal: the comparison says little", plif, reset)
+			}
+		}
+	}
+}

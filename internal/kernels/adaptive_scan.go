@@ -192,6 +192,16 @@ func (j *adaptJob) finish() {
 	j.release()
 }
 
+// parBlock is the expanded parameters, pex[0] to pex[npar-1], as one slice
+// of npar·N floats (they lie one after the other in scratch).
+func (j *adaptJob) parBlock() []float32 {
+	o := 0
+	if !j.fwd {
+		o = (j.npar + 2) * j.n
+	}
+	return j.scratch[o : o+j.npar*j.N]
+}
+
 // sums reports whether any parameter gradient is wanted.
 func (j *adaptJob) sums() bool {
 	for _, d := range j.dpar {
@@ -386,6 +396,9 @@ func (j *adaptJob) alifForward(t, b int) {
 	be, b0, rho, ad := j.pex[alifBeta][:N], j.pex[alifThr][:N], j.pex[alifRho][:N], j.pex[alifAdapt][:N]
 	pm, ps, pa, x, s, a = pm[:N], ps[:N], pa[:N], x[:N], s[:N], a[:N]
 	m = m[:N]
+	k := alifForwardAsm(j.reset, x, pm, ps, pa, j.parBlock(), N, m, s, a)
+	pm, ps, pa, x, s, a, m = pm[k:], ps[k:], pa[k:], x[k:], s[k:], a[k:], m[k:]
+	be, b0, rho, ad = be[k:], b0[k:], rho[k:], ad[k:]
 	zero, sub := j.reset == ResetZero, j.reset == ResetSubtract
 	for f := range m {
 		r := ps[f]
@@ -609,6 +622,8 @@ func (j *adaptJob) plifForward(t, b int) {
 	k, th := j.pex[plifK][:N], j.pex[plifThr][:N]
 	pm, ps, x, s = pm[:N], ps[:N], x[:N], s[:N]
 	m = m[:N]
+	n := plifForwardAsm(j.reset, x, pm, ps, j.parBlock(), N, m, s)
+	pm, ps, x, s, m, k, th = pm[n:], ps[n:], x[n:], s[n:], m[n:], k[n:], th[n:]
 	reset := j.reset
 	for f := range m {
 		v := plifV(reset, pm[f], ps[f], th[f])
@@ -798,6 +813,10 @@ func (j *adaptJob) adlifForward(t, b int) {
 	al, be, aa, bb, th := j.pex[adAlpha][:N], j.pex[adBeta][:N], j.pex[adA][:N], j.pex[adB][:N], j.pex[adThr][:N]
 	pu, ps, pw, x, s, w = pu[:N], ps[:N], pw[:N], x[:N], s[:N], w[:N]
 	u = u[:N]
+	k := adlifForwardAsm(x, pu, ps, pw, j.parBlock(), N, u, s, w)
+	pu, ps, pw, x, s, w = pu[k:], ps[k:], pw[k:], x[k:], s[k:], w[k:]
+	al, be, aa, bb, th = al[k:], be[k:], aa[k:], bb[k:], th[k:]
+	u = u[k:]
 	for f := range u {
 		r := ps[f]
 		wv := float32(float32(pw[f]*be[f])+float32(pu[f]*aa[f])) + float32(r*bb[f])

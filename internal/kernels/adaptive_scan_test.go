@@ -142,7 +142,9 @@ func TestAdaptiveScanNoAllocs(t *testing.T) {
 // ALIF, PLIF and AdLIF alone at SHD's hidden shape (T = 100, batch 64,
 // 256 neurons), shared frozen parameters (no parameter gradients) and the
 // fast sigmoid of slope 25 (LIF through its built-in vectorised path, the
-// others through a SurrogateGrad).
+// others through a SurrogateGrad). The -go variants run the adaptive
+// kinds with their AVX-512 forward loops switched off; the -forward
+// variants run the forward scan alone.
 func BenchmarkAdaptiveScans(b *testing.B) {
 	const T, B, N = 100, 64, 256
 	rng := rand.New(rand.NewPCG(35, 36))
@@ -161,27 +163,50 @@ func BenchmarkAdaptiveScans(b *testing.B) {
 			s.Backward(nil, nil, mem, spk, &LIFGrad{DSpk: ds, DMem: dm, FastSigmoid: 25, DIn: dIn})
 		}
 	})
-	b.Run("alif", func(b *testing.B) {
-		s := ALIFScan{T: T, B: B, N: N, Beta: p(0.9), Thr: p(1), Rho: p(0.99), Adapt: p(1.8)}
-		for range b.N {
+	// Each adaptive kind with its AVX-512 forward loop (when the CPU has
+	// it) and with the Go loop (suffix -go).
+	for _, asm := range []bool{adaptAsm, false} {
+		sfx := ""
+		if !asm {
+			sfx = "-go"
+		}
+		run := func(name string, f func()) {
+			b.Run(name+sfx, func(b *testing.B) {
+				defer func(a bool) { adaptAsm = a }(adaptAsm)
+				adaptAsm = asm
+				for range b.N {
+					f()
+				}
+			})
+		}
+		run("alif", func() {
+			s := ALIFScan{T: T, B: B, N: N, Beta: p(0.9), Thr: p(1), Rho: p(0.99), Adapt: p(1.8)}
 			s.Forward(in, nil, nil, nil, mem, spk, aux)
 			s.Backward(nil, nil, nil, mem, spk, aux, &ALIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
-		}
-	})
-	b.Run("plif", func(b *testing.B) {
-		s := PLIFScan{T: T, B: B, N: N, K: p(0.5), Thr: p(1)}
-		for range b.N {
+		})
+		run("plif", func() {
+			s := PLIFScan{T: T, B: B, N: N, K: p(0.5), Thr: p(1)}
 			s.Forward(in, nil, nil, mem, spk)
 			s.Backward(in, nil, nil, mem, spk, &PLIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
-		}
-	})
-	b.Run("adlif", func(b *testing.B) {
-		s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
-		for range b.N {
+		})
+		run("adlif", func() {
+			s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
 			s.Forward(in, nil, nil, nil, mem, spk, aux)
 			s.Backward(in, nil, nil, nil, mem, spk, aux, &AdLIFGrad{DSpk: ds, DMem: dm, SGFunc: sg, DIn: dIn})
-		}
-	})
+		})
+		run("alif-forward", func() {
+			s := ALIFScan{T: T, B: B, N: N, Beta: p(0.9), Thr: p(1), Rho: p(0.99), Adapt: p(1.8)}
+			s.Forward(in, nil, nil, nil, mem, spk, aux)
+		})
+		run("plif-forward", func() {
+			s := PLIFScan{T: T, B: B, N: N, K: p(0.5), Thr: p(1)}
+			s.Forward(in, nil, nil, mem, spk)
+		})
+		run("adlif-forward", func() {
+			s := AdLIFScan{T: T, B: B, N: N, Alpha: p(0.9), Beta: p(0.98), A: p(0.5), Bw: p(1), Thr: p(1)}
+			s.Forward(in, nil, nil, nil, mem, spk, aux)
+		})
+	}
 }
 
 // fs25 is the fast sigmoid derivative of slope 25 through FastSigmoidShifted's

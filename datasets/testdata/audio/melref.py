@@ -11,7 +11,13 @@ numpy alone from the textbook definitions (not from spikegrad's code):
   * bands + 2 edges evenly spaced in mel between fmin and fmax; triangle k
     rises from edge k to edge k+1 and falls to edge k+2, evaluated at the bin
     frequencies (librosa.filters.mel); with area normalisation it is scaled
-    by 2 / (edge[k+2] - edge[k]) (librosa's norm="slaney").
+    by 2 / (edge[k+2] - edge[k]) (librosa's norm="slaney");
+  * gammatone: centres = the inner points of bands + 2 evenly spaced on the
+    ERB-rate scale 21.4 log10(1 + 0.00437 f) (Glasberg & Moore 1990, eq. 4),
+    bandwidth b = 1.019 * 24.7 (4.37 f / 1000 + 1) (ERB, eq. 3; the 1.019 of
+    Patterson et al. 1992), power weight (1 + ((f - c) / b)^2)^-4, the
+    squared magnitude of a 4th-order gammatone near its centre; with area
+    normalisation divided by b * 5 pi / 16 (the integral of (1 + x^2)^-4).
 
 The signal is defined by a formula that the Go test evaluates identically.
 Run from this folder: /usr/bin/python3 melref.py > melref.json
@@ -42,16 +48,27 @@ def mel_to_hz(m, scale):
     return np.where(m < 15, m * 200 / 3, 1000 * np.exp((m - 15) * np.log(6.4) / 27))
 
 
-def energies(x, rate, frame, hop, nfft, bands, fmin, fmax, scale, area):
+def energies(x, rate, frame, hop, nfft, bands, fmin, fmax, scale, area, gammatone=False):
     n = len(x)
     frames = 1 if n <= frame else 1 + -(-(n - frame) // hop)
     xp = np.zeros((frames - 1) * hop + frame, dtype=np.float64)
     xp[:n] = x
     w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame) / frame)
     spec = np.stack([np.abs(np.fft.rfft(xp[t * hop:t * hop + frame] * w, nfft)) ** 2 for t in range(frames)])
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin, scale), hz_to_mel(fmax, scale), bands + 2), scale)
     f = np.arange(nfft // 2 + 1) * rate / nfft
     W = np.zeros((bands, nfft // 2 + 1))
+    if gammatone:
+        erbrate = lambda h: 21.4 * np.log10(1 + 0.00437 * h)
+        e = np.linspace(erbrate(fmin), erbrate(fmax), bands + 2)
+        centres = (10 ** (e / 21.4) - 1) / 0.00437
+        for k in range(bands):
+            c = centres[k + 1]
+            b = 1.019 * 24.7 * (4.37 * c / 1000 + 1)
+            W[k] = (1 + ((f - c) / b) ** 2) ** -4.0
+            if area:
+                W[k] /= b * 5 * np.pi / 16
+        return spec @ W.T
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin, scale), hz_to_mel(fmax, scale), bands + 2), scale)
     for k in range(bands):
         up = (f - edges[k]) / (edges[k + 1] - edges[k])
         down = (edges[k + 2] - f) / (edges[k + 2] - edges[k + 1])
@@ -65,6 +82,8 @@ cases = []
 for name, n, cfg in [
     ("htk", 1000, dict(rate=8000, frame=200, hop=80, nfft=256, bands=40, fmin=0.0, fmax=4000.0, scale="htk", area=False)),
     ("slaney-area", 777, dict(rate=8000, frame=256, hop=100, nfft=512, bands=24, fmin=100.0, fmax=3800.0, scale="slaney", area=True)),
+    ("gammatone", 1000, dict(rate=8000, frame=200, hop=80, nfft=256, bands=32, fmin=50.0, fmax=4000.0, scale="htk", area=False, gammatone=True)),
+    ("gammatone-area", 900, dict(rate=8000, frame=256, hop=128, nfft=512, bands=20, fmin=100.0, fmax=3500.0, scale="htk", area=True, gammatone=True)),
 ]:
     e = energies(signal(n), **cfg)
     cases.append(dict(name=name, samples=n, config=cfg, frames=int(e.shape[0]), energies=[float(v) for v in e.ravel()]))

@@ -1,4 +1,4 @@
-package nir
+package h5scan
 
 import (
 	"bytes"
@@ -11,10 +11,10 @@ import (
 // The HDF5 library loads a file's whole group tree when it opens it,
 // recursing into every linked group without remembering where it has been:
 // in a corrupt file whose links form a cycle it recurses until the stack
-// overflows, which ends the program. scanLinks walks the same links first,
-// for the two layouts NIR files have (version 0 superblock with
-// symbol-table groups, as h5py writes by default; version 2 with compact
-// link messages, as Write does), and refuses a tree deeper than maxDepth or
+// overflows, which ends the program. Check walks the same links first,
+// for the two common layouts (version 0 superblock with symbol-table
+// groups, as h5py writes by default; version 2 with compact link messages,
+// as nir.Write does), and refuses a tree deeper than maxDepth or
 // larger than maxObjects. A structure it does not parse (dense link
 // storage, an unknown header version) ends its walk of that branch without
 // an error: the library then decides.
@@ -42,10 +42,10 @@ func (s *linkScan) bytes(addr uint64, n int) []byte {
 	return b
 }
 
-// scanLinks checks the link tree of the HDF5 file r of size bytes (see
+// Check checks the link tree of the HDF5 file r of size bytes (see
 // above), and that each group's local heap (its names) lies in the file: the
 // library allocates the size a heap claims before reading it.
-func scanLinks(r io.ReaderAt, size int64) error {
+func Check(r io.ReaderAt, size int64) error {
 	s := &linkScan{r: r, size: size}
 	if err := s.globalHeaps(); err != nil {
 		return err
@@ -178,6 +178,9 @@ func (s *linkScan) globalHeaps() error {
 		if _, err := s.r.ReadAt(b, 0); err != nil {
 			return nil
 		}
+	}
+	if err := localHeaps(b); err != nil {
+		return err
 	}
 	for off := 0; ; {
 		i := bytes.Index(b[off:], []byte("GCOL\x01"))
@@ -336,4 +339,43 @@ func (s *linkScan) header(addr uint64) []rawMsg {
 		parse(b, v2, order)
 	}
 	return msgs
+}
+
+// localHeaps checks every local heap of the file b, found by its signature
+// "HEAP" with version 0 and zero reserved bytes, whether or not the walk of
+// the link tree reached it: the library may reach a heap by a path the walk
+// does not follow (a damaged header it reads differently), and it allocates
+// the data segment size a heap claims before reading it. The size field's
+// width is the superblock's length size.
+func localHeaps(b []byte) error {
+	if len(b) < 16 || string(b[:8]) != "\x89HDF\r\n\x1a\n" {
+		return nil
+	}
+	width := 0
+	switch b[8] {
+	case 0, 1:
+		width = int(b[14])
+	case 2, 3:
+		width = int(b[10])
+	}
+	if width != 2 && width != 4 && width != 8 {
+		return nil
+	}
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte("HEAP\x00\x00\x00\x00"))
+		if i < 0 {
+			return nil
+		}
+		at := off + i
+		if at+8+width <= len(b) {
+			var n uint64
+			for j := width - 1; j >= 0; j-- {
+				n = n<<8 | uint64(b[at+8+j])
+			}
+			if n > uint64(len(b)) {
+				return fmt.Errorf("a local heap at %d claims %d bytes, beyond the file's %d bytes", at, n, len(b))
+			}
+		}
+		off = at + 4
+	}
 }
