@@ -87,7 +87,8 @@
 // recordings in data.dir (datasets.NMNIST, DVSGesture, NCARS) and cuts each
 // into frames [steps, channels·height·width], the input a linear or
 // convolutional first layer reads: data.frame_bins frames of equal duration
-// (every sample the same steps), or frames of data.frame_window µs or of
+// or, with data.frame_split events, of equal event counts (every sample the
+// same steps), or frames of data.frame_window µs or of
 // data.frame_events events (each sample its own number of steps, batched
 // to the longest of each batch; data.bucket groups similar lengths), with
 // data.polarities channels and, with data.binary, 1 where a pixel saw an
