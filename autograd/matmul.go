@@ -271,8 +271,16 @@ func (t *Tape) AddBias(x, b *Var) *Var {
 	}
 	n := b.shape[0]
 	y := t.newVar(t.mem.raw(len(x.Data)), x.Shape())
-	if n > 0 {
-		bd := b.Data[:n]
+	switch bd := b.Data[:n]; {
+	case n >= 16:
+		// Rows of at least one AVX-512 vector (16 float32): copy x, then
+		// add b to each row with the vector add (x + b either way, the
+		// same bits as the loop below, which Go does not vectorize).
+		copy(y.Data, x.Data)
+		for off := 0; off < len(x.Data); off += n {
+			kernels.Add(y.Data[off:off+n], bd)
+		}
+	case n > 0:
 		for off := 0; off < len(x.Data); off += n {
 			xs, ys := x.Data[off:off+n], y.Data[off:off+n]
 			for j, bv := range bd {

@@ -184,6 +184,14 @@
 // channels [T, B, 2F]. Encoded wraps a static Dataset so that a Loader serves
 // it encoded.
 //
+// A dataset whose inputs are spikes says so with a BinaryInputs method (the
+// Binary interface; an encoder with BinaryOutputs), and BinaryInputs(ds)
+// reads the declaration through Subset and Encoded: Randman, RateEncoder and
+// LatencyEncoder are binary, images and DirectEncoder are not. A training
+// loop marks such batches binary, so that the first layer's product adds only
+// the weight rows of the active inputs; for a dataset that declares nothing,
+// AllBinary looks at a batch's values.
+//
 // # Batches and the Loader
 //
 // A Dataset has a length, a per-sample shape (steps, features) and a Fill

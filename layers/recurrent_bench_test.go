@@ -2,9 +2,11 @@ package layers
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/spikegrad/spikegrad/autograd"
+	"github.com/spikegrad/spikegrad/internal/kernels"
 	"github.com/spikegrad/spikegrad/internal/procmem"
 )
 
@@ -19,6 +21,8 @@ import (
 // steps (snnTorch's tutorials' loss, and bench/reference/shd_rleaky.py's),
 // with fixed random labels. Besides the wall time it reports the process's
 // CPU time per pass (cpu-ms/op, all threads), steadier on a shared machine.
+// The kernels run on as many goroutines as -cpu gives the benchmark
+// (GOMAXPROCS), so that -cpu 1 measures one thread.
 func BenchmarkSHDShape(b *testing.B) {
 	const T, B, In, H, Out = 100, 64, 700, 256, 20
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -44,6 +48,7 @@ func BenchmarkSHDShape(b *testing.B) {
 		{"radlif-stepped", steppedRadLIF{NewRadLIF("hidden", H, AdLIFConfig{RNG: rng})}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			defer kernels.SetThreads(kernels.SetThreads(runtime.GOMAXPROCS(0)))
 			net := NewSequential(
 				NewLinear("fc1", In, H, LinearConfig{RNG: rng}),
 				c.hidden,

@@ -52,7 +52,8 @@ type DataConfig struct {
 	RandmanAlpha    float64 `yaml:"randman_alpha" help:"randman: smoothness of the manifolds"`
 	RandmanTestFrac float64 `yaml:"randman_test_frac" help:"randman: fraction of the samples held out for testing"`
 
-	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames of equal duration, the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameBins   int     `yaml:"frame_bins" help:"event datasets: cut each sample into this many frames (of equal duration or event count: frame_split), the last reaching the last event (one of frame_bins, frame_window, frame_events)"`
+	FrameSplit  string  `yaml:"frame_split" help:"event datasets, with frame_bins: frames of equal duration (time; SpikingJelly's split_by \"time\") or of equal event counts (events; split_by \"number\")"`
 	FrameWindow int     `yaml:"frame_window" help:"event datasets: frames of this many microseconds; each sample has its own number of frames (batched to the longest of each batch)"`
 	FrameEvents int     `yaml:"frame_events" help:"event datasets: frames of this many events; each sample has its own number of frames"`
 	Polarities  int     `yaml:"polarities" help:"event datasets: channels of a frame, 2 (OFF and ON events apart) or 1 (merged)"`
@@ -167,7 +168,7 @@ func DefaultConfig() Config {
 			AudioSteps: 100, AudioDT: 0.01,
 			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
 			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2,
-			Polarities: 2, Downsample: 1},
+			FrameSplit: "time", Polarities: 2, Downsample: 1},
 		Model: ModelConfig{Hidden: []int{128}, Neuron: "lif", Readout: "li", Beta: 0.95, Alpha: 0.9,
 			Threshold: 1, Reset: "subtract", Surrogate: "fast_sigmoid", SurrogateParams: map[string]float64{"slope": 25},
 			Init: "pytorch", Bias: true},

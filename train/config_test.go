@@ -17,7 +17,7 @@ func changedConfig() Config {
 		Data: DataConfig{Dataset: "fashion-mnist", Dir: "/data/x y", Download: true, Steps: 7, Encoding: "latency",
 			Gain: 0.25, TrainLimit: 100, TestLimit: 50, RandmanClasses: 3, RandmanUnits: 9, RandmanSteps: 11,
 			RandmanDim: 2, RandmanSamples: 13, RandmanAlpha: 1.5, RandmanTestFrac: 0.3,
-			FrameBins: 10, FrameWindow: 1000, FrameEvents: 500, Polarities: 1, Binary: true, Denoise: 10000, Downsample: 2,
+			FrameBins: 10, FrameSplit: "events", FrameWindow: 1000, FrameEvents: 500, Polarities: 1, Binary: true, Denoise: 10000, Downsample: 2,
 			FlipLR: 0.5, TimeJitter: 100, CropTime: 200000, Cache: true, CacheDir: "/cache/x y", Bucket: 4,
 			AudioBands: 64, AudioFrameMS: 32, AudioHopMS: 8, AudioFMin: 20, AudioFMax: 3800,
 			AudioEncoding: "delta", AudioThreshold: 0.05, AudioSteps: 50, AudioDT: 0.004, AudioClip: true, AudioVarLen: true},

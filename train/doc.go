@@ -23,6 +23,13 @@
 // package loss; any type with the Objective methods may take its place.
 // Evaluate runs a network over a dataset with EvalOptions.
 //
+// Fit, Evaluate, Probe and Bench mark an input batch binary (spikes) when its
+// dataset declares binary inputs (datasets.BinaryInputs: Randman, rate and
+// latency coding), or, for a dataset that declares nothing, when the batch
+// holds only 0 and 1; the first layer's product then runs event-driven (see
+// autograd.Tape.MatMul): the same forward values, and the weight gradient
+// summed in another float32 order.
+//
 // # Sequences of their own lengths
 //
 // A training or test set of sequences of their own lengths (datasets.VarLen,
@@ -80,7 +87,8 @@
 // recordings in data.dir (datasets.NMNIST, DVSGesture, NCARS) and cuts each
 // into frames [steps, channels·height·width], the input a linear or
 // convolutional first layer reads: data.frame_bins frames of equal duration
-// (every sample the same steps), or frames of data.frame_window µs or of
+// or, with data.frame_split events, of equal event counts (every sample the
+// same steps), or frames of data.frame_window µs or of
 // data.frame_events events (each sample its own number of steps, batched
 // to the longest of each batch; data.bucket groups similar lengths), with
 // data.polarities channels and, with data.binary, 1 where a pixel saw an

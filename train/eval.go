@@ -82,6 +82,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 		return nil, err
 	}
 	var sums evalSums
+	mark := inputMarkOf(ds)
 	ep := loader.Epoch(context.Background())
 	defer ep.Close()
 	for ep.Next() {
@@ -93,7 +94,7 @@ func Evaluate(net Network, ds datasets.Dataset, opt EvalOptions) (*Evaluation, e
 			return nil, fmt.Errorf("train: evaluating: %w", err)
 		}
 		err := catch(func() {
-			tr = net.Forward(tape, batchInput(tape, b), steps)
+			tr = net.Forward(tape, batchInput(tape, b, mark), steps)
 			withLengths(tr, b)
 			loss = obj.Loss(tape, tr, b.Labels[:b.Size])
 		})

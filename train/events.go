@@ -22,6 +22,7 @@ func isEventDataset(name string) bool { return slices.Contains(eventDatasets, na
 func (d *DataConfig) validateEvents() error {
 	if err := firstError(
 		atLeast("data.frame_bins", d.FrameBins, 0),
+		oneOf("data.frame_split", d.FrameSplit, "time", "events"),
 		atLeast("data.frame_window", d.FrameWindow, 0),
 		atLeast("data.frame_events", d.FrameEvents, 0),
 		oneOfInt("data.polarities", d.Polarities, 1, 2),
@@ -104,8 +105,14 @@ func eventLayout(name string) string {
 
 // frameConfig is the conversion of events to frames that d describes.
 func (d *DataConfig) frameConfig() datasets.FrameConfig {
-	return datasets.FrameConfig{TimeBins: d.FrameBins, TimeWindow: int64(d.FrameWindow), EventCount: d.FrameEvents,
+	c := datasets.FrameConfig{TimeWindow: int64(d.FrameWindow), EventCount: d.FrameEvents,
 		LastToEnd: d.FrameBins > 0, MergePolarity: d.Polarities == 1, Binary: d.Binary}
+	if d.FrameSplit == "events" {
+		c.EventBins = d.FrameBins
+	} else {
+		c.TimeBins = d.FrameBins
+	}
+	return c
 }
 
 // preprocess is the deterministic transform of every sample, training and

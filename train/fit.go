@@ -140,7 +140,8 @@ type fitter struct {
 	drop     *rand.Rand
 	st       loopState
 	preds    []int
-	rate     float64 // training samples per second of the last epoch
+	rate     float64   // training samples per second of the last epoch
+	mark     inputMark // how the training batches are marked
 }
 
 // newFitter checks Fit's arguments and options and prepares the loop.
@@ -159,7 +160,7 @@ func newFitter(net Network, data *DataSplits, opt optim.Optimizer, obj Objective
 		return nil, err
 	}
 	f := &fitter{s: s, net: net, params: net.Params(), data: data, opt: opt, obj: obj, tape: autograd.NewTape(),
-		sched: s.schedule, shuffle: rand.NewPCG(s.seed, streamShuffle)}
+		sched: s.schedule, shuffle: rand.NewPCG(s.seed, streamShuffle), mark: inputMarkOf(data.Train)}
 	f.st.Best = -1
 	f.dropSrc = rand.NewPCG(0, 0)
 	f.drop = rand.New(f.dropSrc)
@@ -344,13 +345,43 @@ func (f *fitter) save(names ...string) error {
 	return nil
 }
 
-// batchInput wraps a batch's inputs on t: a sequence [T, B, F], or a static
-// [B, F] (one step) that the network presents at every step.
-func batchInput(t *autograd.Tape, b *datasets.Batch) *autograd.Var {
-	if b.Steps == 1 {
-		return t.Constant(b.X, b.Size, b.Features)
+// inputMark is how the loops mark the input batches of a dataset: binary
+// (spikes, so that the first layer's product runs event-driven, see
+// autograd.Tape.MatMul), not binary, or binary when a look at the batch's
+// values finds only 0 and 1 (a dataset that does not declare its values).
+type inputMark int
+
+const (
+	markDense  inputMark = iota // declared not binary
+	markBinary                  // declared binary
+	markCheck                   // undeclared: each batch's values decide
+)
+
+// inputMarkOf returns how the batches of ds are marked (datasets.BinaryInputs).
+func inputMarkOf(ds datasets.Dataset) inputMark {
+	switch binary, declared := datasets.BinaryInputs(ds); {
+	case !declared:
+		return markCheck
+	case binary:
+		return markBinary
 	}
-	return t.Constant(b.X, b.Steps, b.Size, b.Features)
+	return markDense
+}
+
+// batchInput wraps a batch's inputs on t: a sequence [T, B, F], or a static
+// [B, F] (one step) that the network presents at every step. The input is
+// marked binary as mk says.
+func batchInput(t *autograd.Tape, b *datasets.Batch, mk inputMark) *autograd.Var {
+	var v *autograd.Var
+	if b.Steps == 1 {
+		v = t.Constant(b.X, b.Size, b.Features)
+	} else {
+		v = t.Constant(b.X, b.Steps, b.Size, b.Features)
+	}
+	if mk == markBinary || mk == markCheck && datasets.AllBinary(v.Data) {
+		v.SetBinary()
+	}
+	return v
 }
 
 func (f *fitter) loop(ctx context.Context) (*Result, error) {
@@ -516,9 +547,9 @@ func (f *fitter) trainStep(b *datasets.Batch) (float64, int, error) {
 	defer clearLengths(f.net)
 	if err := catch(func() {
 		if f.wnet != nil {
-			tr = f.wnet.ForwardWindows(t, batchInput(t, b), f.data.Steps, f.windows(b))
+			tr = f.wnet.ForwardWindows(t, batchInput(t, b, f.mark), f.data.Steps, f.windows(b))
 		} else {
-			tr = f.net.Forward(t, batchInput(t, b), f.data.Steps)
+			tr = f.net.Forward(t, batchInput(t, b, f.mark), f.data.Steps)
 		}
 		withLengths(tr, b)
 		loss = f.obj.Loss(t, tr, labels)

@@ -584,7 +584,7 @@ func TestEvaluateOptions(t *testing.T) {
 	if a.Samples != 80 || a.Accuracy != b.Accuracy || math.Abs(a.Loss-b.Loss) > 1e-6*math.Abs(a.Loss) {
 		t.Errorf("batches of 128 and of 7: %+v, %+v", a, b)
 	}
-	static := &synthetic{n: 4, steps: 1, features: 20, classes: 10, x: make([]float32, 80), labels: make([]int, 4)}
+	static := &synthetic{n: 4, steps: 1, features: 20, classes: 10}
 	if _, err := Evaluate(net, static, EvalOptions{Objective: obj}); err == nil || !strings.Contains(err.Error(), "EvalOptions.Steps") {
 		t.Errorf("a static set without steps: %v", err)
 	}

@@ -96,7 +96,7 @@ func Probe(ctx context.Context, runDir string, sample int, log io.Writer) (*Prob
 	defer tape.SetGrad(was)
 	var tr *layers.Trace
 	if err := catch(func() {
-		tr = net.Forward(tape, batchInput(tape, b), data.Steps)
+		tr = net.Forward(tape, batchInput(tape, b, inputMarkOf(data.Test)), data.Steps)
 	}); err != nil {
 		return nil, fmt.Errorf("train: probe %s: %w", runDir, err)
 	}

@@ -113,7 +113,7 @@ func lossGrads(t *testing.T, net *layers.Sequential, obj Objective, b *datasets.
 	defer clearLengths(net)
 	var l *autograd.Var
 	if err := catch(func() {
-		tr := net.Forward(tape, batchInput(tape, b), 0)
+		tr := net.Forward(tape, batchInput(tape, b, markCheck), 0)
 		withLengths(tr, b)
 		l = obj.Loss(tape, tr, b.Labels[:b.Size])
 	}); err != nil {

@@ -16,8 +16,8 @@ import "fmt"
 // Alpha) or syn[t] (with Alpha), S[-1] = spk0, mem[-1] = mem0, syn[-1] = syn0.
 //
 // The recurrent product of a step is event-driven when its left side, the
-// binary spikes S[t-1] [B, N], has fewer ones than EventActivity (sampled by
-// EstimateActivity): a SpikeMatMul, else a dense Sgemm. Forward computes
+// binary spikes S[t-1] [B, N], has fewer ones than EventActivity (counted
+// while listing them): a SpikeMatMul, else a dense Sgemm. Forward computes
 // every step with the float32 operations of one LIFScan step (T = 1), after
 // the product and the sum cur[t] = x[t] + R[t] (and syn[t] = alpha*syn[t-1]
 // rounded, + cur[t]), so that it equals a plain step-by-step loop that makes
@@ -148,9 +148,10 @@ func eventDriven(s []float32, binary bool, m, k int, a float64) bool {
 	return binary && a > 0 && m*k > 0 && EstimateActivity(s, m, k) < a
 }
 
-// recurrentProduct writes r = S·V or S⊙v for the binary spikes s [B, N].
-func (p *RecurrentScan) recurrentProduct(j *recJob, r, s []float32, binary bool) {
-	B, N := p.B, p.N
+// recurrentProduct writes r = S·V or S⊙v for the binary spikes s [B, N]
+// (the B rows of a chunk).
+func (p *RecurrentScan) recurrentProduct(j *recJob, B int, r, s []float32, binary bool) {
+	N := p.N
 	if p.OneToOne {
 		for off := 0; off < B*N; off += N {
 			rr, ss := r[off:off+N], s[off:off+N]
@@ -164,14 +165,19 @@ func (p *RecurrentScan) recurrentProduct(j *recJob, r, s []float32, binary bool)
 }
 
 // spikeProduct writes r = S·V for the spikes s [B, N] and V [N, N]:
-// event-driven (through ev) when s is binary with an activity below act,
-// else a dense Sgemm, as autograd's MatMul chooses.
+// event-driven (through ev) when s is binary and fewer than act of its
+// entries are ones, else a dense Sgemm. The spikes are listed and counted in
+// one vector pass (the few rows of a chunk would all be read by
+// EstimateActivity first); both products give the same bits (SpikeMatMul
+// adds in Sgemm's order), so the count only picks the faster.
 func spikeProduct(ev *SpikeRows, r, s []float32, binary bool, B, N int, V []float32, act float64) {
-	if eventDriven(s, binary, B, N, act) {
+	if binary && act > 0 && B*N > 0 {
 		ev.Reserve(B, N, 1.25*act)
 		ev.FromDense(s, B, N)
-		SpikeMatMul(N, 1, ev, V, N, 0, r, N)
-		return
+		if float64(ev.NNZ()) < act*float64(B*N) {
+			SpikeMatMul(N, 1, ev, V, N, 0, r, N)
+			return
+		}
 	}
 	Sgemm(false, false, B, N, N, 1, s, N, V, N, 0, r, N)
 }
@@ -184,28 +190,118 @@ func (p *RecurrentScan) Forward(in []float32, s0 RecurrentState, syn, mem, spk [
 	const op = "RecurrentScan.Forward"
 	p.checkArgs(op, []namedSlice{{"in", in, true}, {"syn", syn, p.Alpha != nil}, {"mem", mem, true}, {"spk", spk, true}},
 		[]namedSlice{{"syn0", s0.Syn, false}, {"mem0", s0.Mem, false}, {"spk0", s0.Spk, false}})
-	T, B, N := p.T, p.B, p.N
-	n := B * N
-	if T == 0 || n == 0 {
+	if p.T == 0 || p.B*p.N == 0 {
 		return
 	}
-	j := getRecJob(n)
+	r := recRuns.get()
+	*r = recRun{p: *p, fwd: true, chunks: p.chunks(false), in: in, s0: s0, syn: syn, mem: mem, spk: spk}
+	runChunks(r.chunks, r)
+	*r = recRun{}
+	recRuns.put(r)
+}
+
+// Work partition of the recurrent scan. The recurrence mixes the features
+// of a sample, never two samples, so the batch rows are independent through
+// the whole sequence: the scan cuts them into chunks, and each chunk steps
+// its rows through every time step. That is one parallel region per scan
+// instead of a parallel product at every step (whose start and wait, twice
+// per step, cost more than the second thread gained on products of 64
+// rows). A chunk carries at least gemmParFlops of recurrent product over
+// the sequence (the work below which the SGEMM keeps a product on one
+// goroutine) and at least recChunkRows rows; there are at most
+// maxScanChunks chunks (as for the other scans). The partition depends on the shape alone, every
+// value is computed by one chunk, and a row's arithmetic does not depend on
+// the rows beside it (each output of a product sums its own row's terms in
+// the same order for any number of rows), so the results are bit-identical
+// for any thread count and equal to those of one chunk.
+//
+// Learnable beta or threshold gradients are sums over the batch that the
+// per-step LIF kernel adds up in its own order: with DBeta or DThr wanted,
+// Backward keeps one chunk, so that the order is the unchunked one.
+
+// chunks returns the number of row chunks of a Forward (backward false) or
+// of a Backward.
+func (p *RecurrentScan) chunks(backward bool) int {
+	perRow := float64(p.N) // one to one: N multiply-adds per row and step
+	if !p.OneToOne {
+		perRow *= float64(p.N)
+	}
+	work := 2 * float64(p.T) * float64(p.B) * perRow
+	if backward {
+		work *= 2 // the product's input gradient, and the weight gradient's share
+	}
+	c := int(work / float64(gemmParFlops))
+	return max(1, min(maxScanChunks, p.B/recChunkRows, c))
+}
+
+// recChunkRows is the fewest batch rows of a chunk of the recurrent scan.
+// Each chunk's per-step product has fixed costs that do not shrink with its
+// rows (packing a partial panel of V, up to N·48 values, and the A panel
+// edge): with 32 rows or more they stay a few percent of its rows·N·N
+// multiply-adds; with 8 rows they were a quarter.
+const recChunkRows = 32
+
+// recRun is one Forward or Backward call cut into row chunks; pooled, so
+// that a call does not allocate.
+type recRun struct {
+	p             RecurrentScan // copies: a pointer kept in the pooled run
+	g             RecurrentGrad // would move the caller's values to the heap
+	fwd           bool
+	chunks        int
+	in            []float32
+	s0            RecurrentState
+	syn, mem, spk []float32
+	vt            []float32 // Vᵀ with row stride ldvt, for the backward product
+	ldvt          int
+	accA, accV    []float32 // [B*N] per-element sums, reduced after the chunks
+}
+
+var recRuns freeList[recRun]
+
+func (r *recRun) runChunk(c int) {
+	B := r.p.B
+	b0, b1 := c*B/r.chunks, (c+1)*B/r.chunks
+	if b0 == b1 {
+		return
+	}
+	if r.fwd {
+		r.p.forwardRows(r, b0, b1)
+	} else {
+		r.p.backwardRows(r, b0, b1)
+	}
+}
+
+// rowsOf returns the batch rows [b0, b1) of the step of x that starts at
+// o, or nil for a nil x.
+func rowsOf(x []float32, o, b0, b1, N int) []float32 {
+	if x == nil {
+		return nil
+	}
+	return x[o+b0*N : o+b1*N]
+}
+
+// forwardRows runs Forward for the batch rows [b0, b1).
+func (p *RecurrentScan) forwardRows(r *recRun, b0, b1 int) {
+	T, N := p.T, p.N
+	n, rb := p.B*N, b1-b0
+	j := getRecJob(rb * N)
 	defer recJobs.put(j)
-	cur := j.buf[:n]
-	lif := LIFScan{T: 1, B: B, N: N, Beta: p.Beta, Thr: p.Thr, Reset: p.Reset}
-	pSyn, pMem, pSpk, binary := s0.Syn, s0.Mem, s0.Spk, s0.SpkBinary
+	cur := j.buf
+	lif := LIFScan{T: 1, B: rb, N: N, Beta: p.Beta, Thr: p.Thr, Reset: p.Reset}
+	s0 := r.s0
+	pSyn, pMem, pSpk, binary := rowsOf(s0.Syn, 0, b0, b1, N), rowsOf(s0.Mem, 0, b0, b1, N), rowsOf(s0.Spk, 0, b0, b1, N), s0.SpkBinary
 	for t := range T {
 		o := t * n
-		x := in[o : o+n]
+		x := rowsOf(r.in, o, b0, b1, N)
 		if pSpk != nil {
-			p.recurrentProduct(j, cur, pSpk, binary)
+			p.recurrentProduct(j, rb, cur, pSpk, binary)
 			for i, v := range x {
 				cur[i] = v + cur[i]
 			}
 			x = cur
 		}
 		if p.Alpha != nil {
-			y := syn[o : o+n]
+			y := rowsOf(r.syn, o, b0, b1, N)
 			if pSyn == nil {
 				copy(y, x)
 			} else {
@@ -213,9 +309,9 @@ func (p *RecurrentScan) Forward(in []float32, s0 RecurrentState, syn, mem, spk [
 			}
 			x, pSyn = y, y
 		}
-		m, s := mem[o:o+n], spk[o:o+n]
-		lif.Forward(x, pMem, pSpk, m, s)
-		pMem, pSpk, binary = m, s, true
+		m, sp := rowsOf(r.mem, o, b0, b1, N), rowsOf(r.spk, o, b0, b1, N)
+		lif.Forward(x, pMem, pSpk, m, sp)
+		pMem, pSpk, binary = m, sp, true
 	}
 }
 
@@ -261,51 +357,87 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 		clear(g.DSpk0)
 		return
 	}
-	// Buffers: two pairs (dL/dS, dL/dmem) for the step being processed and
-	// the one before it, A[t] and Q[t+1] for the synaptic current, and the
-	// per-element sums of dL/dalpha and dL/dv.
-	j := getRecJob(8 * n)
+	r := recRuns.get()
+	*r = recRun{p: *p, chunks: p.chunks(true), s0: s0, syn: syn, mem: mem, spk: spk, g: *g}
+	if g.DBeta != nil || g.DThr != nil {
+		r.chunks = 1
+	}
+	ldvt := N + 16
+	if (ldvt*4)%gemmBAlias == 0 {
+		ldvt += 16
+	}
+	j := getRecJob(2*n + N*ldvt)
+	defer recJobs.put(j)
+	r.accA, r.accV = j.buf[:n], j.buf[n:2*n]
+	clear(r.accA)
+	clear(r.accV)
+	if !p.OneToOne {
+		// Vᵀ once for all steps and chunks, its rows padded so that the
+		// SGEMM reads it in place: with a row stride that is a multiple
+		// of 1 KiB (N = 256) it would pack the matrix at every step.
+		r.vt, r.ldvt = j.buf[2*n:2*n+N*ldvt], ldvt
+		for a := range N {
+			for b, v := range p.V[a*N : (a+1)*N] {
+				r.vt[b*ldvt+a] = v
+			}
+		}
+	}
+	runChunks(r.chunks, r)
+	if g.DAlpha != nil {
+		reduceFeatures(g.DAlpha, r.accA, B, N)
+	}
+	if g.DV != nil {
+		if p.OneToOne {
+			reduceFeatures(g.DV, r.accV, B, N)
+		} else {
+			spikeWeightGrad(&j.ev, T, B, N, p.EventActivity, s0.Spk, s0.SpkBinary, spk, g.DIn, g.DV)
+		}
+	}
+	*r = recRun{}
+	recRuns.put(r)
+}
+
+// backwardRows runs Backward's reverse-time scan for the batch rows
+// [b0, b1): the input gradients of those rows, their initial-state
+// gradients, and their shares of the per-element sums accA and accV.
+func (p *RecurrentScan) backwardRows(r *recRun, b0, b1 int) {
+	T, N := p.T, p.N
+	n, rb := p.B*N, b1-b0
+	cn := rb * N
+	g, s0 := &r.g, r.s0
+	j := getRecJob(6 * cn)
 	defer recJobs.put(j)
 	b := j.buf
-	ds, dm := b[0:n], b[n:2*n]
-	dsP, dmP := b[2*n:3*n], b[3*n:4*n]
-	a, q := b[4*n:5*n], b[5*n:6*n]
-	accA, accV := b[6*n:7*n], b[7*n:8*n]
+	ds, dm := b[0:cn], b[cn:2*cn]
+	dsP, dmP := b[2*cn:3*cn], b[3*cn:4*cn]
+	a, q := b[4*cn:5*cn], b[5*cn:6*cn]
+	accA, accV := r.accA[b0*N:b1*N], r.accV[b0*N:b1*N]
 	clear(q)
-	clear(accA)
-	clear(accV)
-	copyOrClear(ds, g.DSpk, (T-1)*n, n)
-	copyOrClear(dm, g.DMem, (T-1)*n, n)
-	lif := LIFScan{T: 1, B: B, N: N, Beta: p.Beta, Thr: p.Thr, Reset: p.Reset, ResetGrad: p.ResetGrad}
+	copyOrClear(ds, rowsOf(g.DSpk, (T-1)*n, b0, b1, N), 0, cn)
+	copyOrClear(dm, rowsOf(g.DMem, (T-1)*n, b0, b1, N), 0, cn)
+	lif := LIFScan{T: 1, B: rb, N: N, Beta: p.Beta, Thr: p.Thr, Reset: p.Reset, ResetGrad: p.ResetGrad}
 	lg := LIFGrad{SGFunc: g.SGFunc, FastSigmoid: g.FastSigmoid, DBeta: g.DBeta, DThr: g.DThr}
 	for t := T - 1; t >= 0; t-- {
 		o := t * n
-		pSyn, pMem, pSpk := s0.Syn, s0.Mem, s0.Spk
+		pSyn, pMem, pSpk := rowsOf(s0.Syn, 0, b0, b1, N), rowsOf(s0.Mem, 0, b0, b1, N), rowsOf(s0.Spk, 0, b0, b1, N)
 		if t > 0 {
-			pMem, pSpk = mem[o-n:o], spk[o-n:o]
+			pMem, pSpk = rowsOf(r.mem, o-n, b0, b1, N), rowsOf(r.spk, o-n, b0, b1, N)
 			if p.Alpha != nil {
-				pSyn = syn[o-n : o]
+				pSyn = rowsOf(r.syn, o-n, b0, b1, N)
 			}
 		}
-		d := g.DIn[o : o+n] // D[t]
+		d := rowsOf(g.DIn, o, b0, b1, N) // D[t]
 		lg.DSpk, lg.DMem, lg.DIn = ds, dm, d
 		if p.Alpha != nil {
 			lg.DIn = a
 		}
-		// The gradients into the previous step's membrane and spikes, for
-		// t > 0 into dsP and dmP, at t = 0 the initial state's.
 		lg.DMem0, lg.DSpk0 = dmP, nil
 		if p.ResetGrad {
 			lg.DSpk0 = dsP
 		}
-		lif.Backward(pMem, pSpk, mem[o:o+n], spk[o:o+n], &lg)
+		lif.Backward(pMem, pSpk, rowsOf(r.mem, o, b0, b1, N), rowsOf(r.spk, o, b0, b1, N), &lg)
 		if p.Alpha != nil {
-			// Q[t] = A[t] + DSyn[t] + alpha*Q[t+1]; D[t] = Q[t].
-			var dy []float32
-			if g.DSyn != nil {
-				dy = g.DSyn[o : o+n]
-			}
-			synBack(d, a, dy, q, p.Alpha, N)
+			synBack(d, a, rowsOf(g.DSyn, o, b0, b1, N), q, p.Alpha, N)
 			copy(q, d)
 			if g.DAlpha != nil && pSyn != nil {
 				for i, v := range d {
@@ -315,49 +447,33 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 		}
 		switch {
 		case t == 0 && g.DSpk0 == nil && (!p.OneToOne || g.DV == nil):
-			// Nothing wants the initial spikes' gradient.
 		case pSpk == nil:
-			// No spikes before this step (t = 0 without spk0): no
-			// recurrent current, no reset term.
 			clear(dsP)
 		default:
-			// Without ResetGrad the reset left dsP unwritten: the
-			// recurrence's share overwrites it.
-			p.spikeGrad(dsP, d, pSpk, accV, g.DV != nil, !p.ResetGrad)
+			p.spikeGrad(r, rb, dsP, d, pSpk, accV, g.DV != nil, !p.ResetGrad)
 		}
 		if t > 0 {
 			if g.DSpk != nil {
-				Add(dsP, g.DSpk[o-n:o])
+				Add(dsP, rowsOf(g.DSpk, o-n, b0, b1, N))
 			}
 			if g.DMem != nil {
-				Add(dmP, g.DMem[o-n:o])
+				Add(dmP, rowsOf(g.DMem, o-n, b0, b1, N))
 			}
 			ds, dsP, dm, dmP = dsP, ds, dmP, dm
 		}
 	}
-	// After the loop, dsP and dmP hold the initial state's gradients.
 	if g.DSpk0 != nil {
-		copyOrZero(g.DSpk0, dsP, s0.Spk != nil)
+		copyOrZero(g.DSpk0[b0*N:b1*N], dsP, s0.Spk != nil)
 	}
 	if g.DMem0 != nil {
-		copyOrZero(g.DMem0, dmP, s0.Mem != nil)
+		copyOrZero(g.DMem0[b0*N:b1*N], dmP, s0.Mem != nil)
 	}
 	if g.DSyn0 != nil {
 		if p.Alpha == nil || s0.Syn == nil {
-			clear(g.DSyn0[:n])
+			clear(g.DSyn0[b0*N : b1*N])
 		} else {
 			// dL/dsyn0 = alpha*Q[0]; q holds Q[0].
-			synScale(g.DSyn0[:n], q, p.Alpha, N)
-		}
-	}
-	if g.DAlpha != nil {
-		reduceFeatures(g.DAlpha, accA, B, N)
-	}
-	if g.DV != nil {
-		if p.OneToOne {
-			reduceFeatures(g.DV, accV, B, N)
-		} else {
-			spikeWeightGrad(&j.ev, T, B, N, p.EventActivity, s0.Spk, s0.SpkBinary, spk, g.DIn, g.DV)
+			synScale(g.DSyn0[b0*N:b1*N], q, p.Alpha, N)
 		}
 	}
 }
@@ -365,14 +481,14 @@ func (p *RecurrentScan) Backward(s0 RecurrentState, syn, mem, spk []float32, g *
 // spikeGrad adds the recurrence's share of dL/dS[t-1] into dst (overwrite:
 // writes it): D[t]·Vᵀ, or D[t]⊙v one to one (whose weight gradient it sums
 // per element into accV).
-func (p *RecurrentScan) spikeGrad(dst, d, pSpk, accV []float32, wantV, overwrite bool) {
-	B, N := p.B, p.N
+func (p *RecurrentScan) spikeGrad(r *recRun, B int, dst, d, pSpk, accV []float32, wantV, overwrite bool) {
+	N := p.N
 	if !p.OneToOne {
 		var beta float32 = 1
 		if overwrite {
 			beta = 0
 		}
-		Sgemm(false, true, B, N, N, 1, d, N, p.V, N, beta, dst, N)
+		Sgemm(false, false, B, N, N, 1, d, N, r.vt, r.ldvt, beta, dst, N)
 		return
 	}
 	if overwrite {

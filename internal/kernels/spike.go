@@ -216,15 +216,22 @@ const (
 // [k, n] with row stride ldw and C is [m, n] with row stride ldc. With
 // beta == 0, C is overwritten (NaNs in C do not propagate).
 //
-// Row i of S*W is the sum of the rows of W listed in row i of S. Each output
-// element is computed as
+// Row i of S*W is the sum of the rows of W listed in row i of S. The k
+// columns are cut into the blocks of SgemmKBlock(k) (one block for k <= 512),
+// and each output element is computed as
 //
-//	acc = ((0 + W[k1][j]) + W[k2][j]) + ...   (k1, k2, ... the active columns in list order)
-//	C[i][j] = alpha*acc + beta*C[i][j]         (each product rounded, no fused multiply-add)
+//	acc_b = ((0 + W[k1][j]) + W[k2][j]) + ...   (k1, k2, ... the active columns of block b in list order)
+//	C[i][j] = alpha*acc_1 + beta*C[i][j]         (each product rounded, no fused multiply-add)
+//	C[i][j] = alpha*acc_b + C[i][j]              (the later blocks, in order)
 //
-// in float32, the same on every CPU path and for any number of threads. The
-// cost is proportional to the number of active entries times n, against
-// m*k*n for a dense product.
+// in float32, the same on every CPU path and for any number of threads.
+// These are the additions of the pure-Go Sgemm on the dense 0/1 matrix (its
+// tile kernels sum each K block from zero in ascending order), so with
+// alpha = 1, beta 0 or 1 and each row's columns listed ascending (as
+// FromDense lists them) the result has Sgemm's bits, except where Sgemm
+// takes its dot-product path (n <= 15 and k >= 64) and in the openblas
+// build. The cost is proportional to the number of active entries times n,
+// against m*k*n for a dense product.
 //
 // It panics with a *SpikeError if s is malformed or a slice is too short for
 // its shape.
@@ -325,6 +332,14 @@ func (j *spikeJob) runChunk(t int) {
 		}
 		r1 := min(r0+spikeRowsBlock, s.Rows)
 		i := r0
+		if kb := SgemmKBlock(s.Cols); kb < s.Cols {
+			// Several K blocks: each row's list is cut at the block
+			// boundaries, each part summed from zero and added in order.
+			for ; i < r1; i++ {
+				j.gatherBlocks(j.y[i*j.ldy+j0:], wt, s.Idx[s.Ptr[i]:s.Ptr[i+1]], kb, nc)
+			}
+			return
+		}
 		if g4 := j.rk.gather4; g4 != nil && nc <= 16 {
 			// Narrow outputs: four rows at a time, so that four
 			// independent chains of additions overlap.
@@ -358,6 +373,27 @@ func (j *spikeJob) runChunk(t int) {
 		lo, hi := s.Ptr[i], s.Ptr[i+1]
 		if lo < hi {
 			j.rk.scatter(g[j0:], ldg, s.Idx[lo:hi], j.x[i*j.ldx+j0:], nc, j.alpha)
+		}
+	}
+}
+
+// gatherBlocks is one row of SpikeMatMul when k spans several of Sgemm's K
+// blocks of kb columns: the part of the list in each block is summed from
+// zero and added to the row in block order (the first scaled by beta).
+func (j *spikeJob) gatherBlocks(y, w []float32, list []int32, kb, nc int) {
+	beta := j.beta
+	for hi := int32(kb); ; hi += int32(kb) {
+		q := 0
+		for q < len(list) && list[q] < hi {
+			q++
+		}
+		if q > 0 || beta != 1 {
+			j.rk.gather(y, w, j.ldx, list[:q], nc, j.alpha, beta)
+			beta = 1
+		}
+		list = list[q:]
+		if len(list) == 0 {
+			return
 		}
 	}
 }
