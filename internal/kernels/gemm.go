@@ -104,14 +104,16 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 //     across its chunk's B panels, which stay in L2;
 //   - when the grid has one row chunk (one goroutine, or enough column chunks
 //     for every thread) each job packs its own chunk of B into a scratch
-//     that stays in L2, right before using it; otherwise B is packed into
-//     nr-wide panels shared by all jobs, one column block at a time: whole
-//     panels holding at most gemmBPack floats (a share of L3), so that a
-//     block is used from the cache it was packed into and the scratch stays
-//     bounded for wide B (convolutions have n = T*B*OH*OW columns); for fewer
-//     than gemmBPackRows rows of C, full-width panels of a non-transposed B
-//     are read in place instead (one block, and the scratch for packed B is
-//     one panel wide).
+//     that stays in L2, right before using it (or, when the job's A panels
+//     and one B micro-panel fit in gemmL1, one micro-panel at a time, run
+//     against all the job's row panels while it is in L1); otherwise B is
+//     packed into nr-wide panels shared by all jobs, one column block at a
+//     time: whole panels holding at most gemmBPack floats (a share of L3),
+//     so that a block is used from the cache it was packed into and the
+//     scratch stays bounded for wide B (convolutions have n = T*B*OH*OW
+//     columns); for fewer than gemmBPackRows rows of C, full-width panels of
+//     a non-transposed B are read in place instead (one block, and the
+//     scratch for packed B is one panel wide).
 //
 // The partition depends only on the shape, the chosen micro-kernel and
 // whether the call is parallel, and every output element is summed over the
@@ -127,6 +129,7 @@ var (
 	gemmSwapBonus = 0.8        // swap orientation only if it wastes clearly less
 	gemmBAlias    = 1024       // B row strides (bytes) that are multiples of this get packed
 	gemmBPackRows = 512        // from this many rows of C on, a non-transposed B is packed too
+	gemmL1        = 32 << 10   // bytes of L1d to plan for: Zen 4's 32 KiB (Zen 5 has 48 KiB)
 )
 
 // gemmCall is one SGEMM in progress, reused through gemmCalls. When swap is
@@ -459,11 +462,35 @@ func (g *gemmCall) job(i int) {
 	}
 	s := gemmScratches.get()
 	s.tBuf, s.t = alignedFloats(s.tBuf, mr*nr)
+	fn, beta := g.kern.fn, g.kBeta
+	if g.jobPack && ((ip1-ip0)*mr+nr)*kc*4 <= gemmL1 {
+		// The job's A panels and one B micro-panel fit in L1 together
+		// (few rows of C, as the first layers of a convolution): pack one
+		// B micro-panel at a time and run all row panels on it, so that
+		// it is written and read in L1.
+		s.bBuf, s.b = alignedFloats(s.bBuf, kc*nr)
+		for jp := jp0; jp < jp1; jp++ {
+			g.packBPanels(s.b, jp, jp+1)
+			j0 := jp * nr
+			nv := min(nr, g.n-j0)
+			for ip := ip0; ip < ip1; ip++ {
+				ap := g.aPack[ip*kc*mr:]
+				i0 := g.s0 + ip*mr
+				mv := min(mr, g.mEnd-i0)
+				if !g.swap && (g.kern.partial || mv == mr && nv == nr) {
+					fn(kc, &ap[0], &s.b[0], nr, &g.c[i0*g.ldc+j0], g.ldc, g.alpha, beta, mv, nv)
+					continue
+				}
+				g.edgeTile(s.t, kc, ap, s.b, nr, i0, mv, j0, nv, beta)
+			}
+		}
+		gemmScratches.put(s)
+		return
+	}
 	if g.jobPack {
 		s.bBuf, s.b = alignedFloats(s.bBuf, g.chunkPanels*g.kb*nr)
 		g.packBPanels(s.b, jp0, jp1)
 	}
-	fn, beta := g.kern.fn, g.kBeta
 	for ip := ip0; ip < ip1; ip++ {
 		ap := g.aPack[ip*kc*mr:]
 		i0 := g.s0 + ip*mr

@@ -178,9 +178,9 @@ func TestSgemmMatchesRef(t *testing.T) {
 // small-problem path onto small shapes, so that the blocking logic is
 // checked against the reference without big matrices.
 func TestSgemmBlocking(t *testing.T) {
-	defer func(kc, par, ap, al, bp, bb int) {
-		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock = kc, par, ap, al, bp, bb
-	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock)
+	defer func(kc, par, ap, al, bp, bb, l1 int) {
+		gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock, gemmL1 = kc, par, ap, al, bp, bb, l1
+	}(gemmKC, gemmParFlops, gemmAPack, gemmBAlias, gemmBPack, gemmBBlock, gemmL1)
 	defer SetThreads(SetThreads(3))
 	testPaths(t, true, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewPCG(11, 12))
@@ -201,6 +201,10 @@ func TestSgemmBlocking(t *testing.T) {
 				// one-panel chunks the 25 panels of n = 1200 make enough
 				// chunks for the parallel jobs to pack their own B.
 				gemmBBlock = []int{1, 128 * 1024}[(iter/3)%2]
+				// Jobs that pack their own B: one micro-panel at a time
+				// when their A panels fit the L1 budget (all these shapes
+				// at 32 KiB), or a whole chunk (budget 0).
+				gemmL1 = []int{32 << 10, 0}[(iter/2)%2]
 				// Every stride is a multiple of 4 bytes: B always packed, or
 				// full-width panels of a non-transposed B read in place.
 				gemmBAlias = []int{4, 1024}[iter%2]
