@@ -158,7 +158,7 @@ func TestSpikeAudioRecipes(t *testing.T) {
 			cfg := readExample(t, tc.recipe+".yaml")
 			if tc.width > 0 {
 				for _, l := range cfg.Model.Layers {
-					for _, k := range []string{"n", "in", "out"} {
+					for _, k := range []string{"n", "in", "out", "channels"} {
 						if v, ok := l.Config[k].(int); ok && v == 1024 {
 							l.Config[k] = tc.width
 						}
