@@ -124,7 +124,7 @@ func fsddDir(c DataConfig) (string, error) {
 func audioConfig(c DataConfig) datasets.FilterbankConfig {
 	ms := func(v float64) int { return int(math.Round(v * datasets.FSDDRate / 1000)) }
 	return datasets.FilterbankConfig{Rate: datasets.FSDDRate, Frame: ms(c.AudioFrameMS), Hop: ms(c.AudioHopMS),
-		Bands: c.AudioBands, FMin: c.AudioFMin, FMax: c.AudioFMax}
+		Bands: c.AudioBands, FMin: c.AudioFMin, FMax: c.AudioFMax, Gammatone: c.AudioFilterbank == "gammatone"}
 }
 
 // loadFSDD reads one split of FSDD (recordings 0-4 of each speaker and digit
@@ -148,8 +148,8 @@ func loadFSDD(dir string, split datasets.Split, c DataConfig, cache *datasets.Ca
 	// The conversion's description, part of every cache key: each value
 	// that changes the features.
 	fc = fb.Config()
-	desc := fmt.Sprintf("fsdd-features v1 rate=%d frame=%d hop=%d fft=%d bands=%d fmin=%g fmax=%g scale=%s areanorm=%t steps=%d floor=%g",
-		fc.Rate, fc.Frame, fc.Hop, fc.FFT, fc.Bands, fc.FMin, fc.FMax, fc.Scale, fc.AreaNorm, c.AudioSteps, audioFloor)
+	desc := fmt.Sprintf("fsdd-features v1 rate=%d frame=%d hop=%d fft=%d bands=%d fmin=%g fmax=%g scale=%s areanorm=%t gammatone=%t steps=%d floor=%g",
+		fc.Rate, fc.Frame, fc.Hop, fc.FFT, fc.Bands, fc.FMin, fc.FMax, fc.Scale, fc.AreaNorm, fc.Gammatone, c.AudioSteps, audioFloor)
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".wav") {
 			continue

@@ -42,6 +42,7 @@ func TestAudioConfigErrors(t *testing.T) {
 		{map[string]string{"data.audio_frame_ms": "0"}, "config: data.audio_frame_ms = 0: must be > 0"},
 		{map[string]string{"data.audio_hop_ms": "-10"}, "config: data.audio_hop_ms = -10: must be > 0"},
 		{map[string]string{"data.audio_fmin": "-1"}, "config: data.audio_fmin = -1: must be >= 0"},
+		{map[string]string{"data.audio_filterbank": "bark"}, `config: data.audio_filterbank = "bark": must be one of mel, gammatone`},
 		{map[string]string{"data.audio_encoding": "latency"}, `config: data.audio_encoding = "latency": must be one of crossing, delta, rate`},
 		{map[string]string{"data.audio_threshold": "0"}, "config: data.audio_threshold = 0: must be > 0"},
 		{map[string]string{"data.audio_steps": "0"}, "config: data.audio_steps = 0: must be >= 1"},
@@ -323,6 +324,44 @@ func TestFSDDCache(t *testing.T) {
 	c.Cache = false
 	if _, err := LoadData(context.Background(), c, 0, nil); err == nil || !strings.Contains(err.Error(), "3_jackson_7.wav") {
 		t.Errorf("load of a file that is not a WAV: %v, want an error naming it", err)
+	}
+}
+
+// TestFSDDGammatone checks that data.audio_filterbank gammatone gives
+// each recording the features of datasets' gammatone filterbank, which
+// differ from the mel filterbank's.
+func TestFSDDGammatone(t *testing.T) {
+	src := fsddDataDir(t)
+	names := []string{"4_george_2.wav", "8_lucas_9.wav"}
+	dir := copyFSDD(t, src, names)
+	c := DefaultConfig().Data
+	c.Dataset, c.Dir, c.AudioSteps, c.AudioFilterbank = "fsdd", dir, 60, "gammatone"
+	gt, err := LoadData(context.Background(), c, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AudioFilterbank = "mel"
+	mel, err := LoadData(context.Background(), c, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := audioConfig(c)
+	fc.Gammatone = true
+	fb, err := datasets.NewFilterbank(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := datasets.ReadWAVFile(filepath.Join(dir, names[0])) // recording 2: the test split
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := datasets.AudioFeatures(fb, x, c.AudioSteps, audioFloor)
+	got, other := gt.Test.(*audioSet).features[0], mel.Test.(*audioSet).features[0]
+	if !slices.Equal(got, want) {
+		t.Errorf("gammatone features of %s differ from datasets.AudioFeatures with a gammatone filterbank", names[0])
+	}
+	if slices.Equal(got, other) {
+		t.Errorf("gammatone and mel features of %s are equal: the key changes nothing", names[0])
 	}
 }
 

@@ -67,17 +67,18 @@ type DataConfig struct {
 	CacheDir    string  `yaml:"cache_dir" help:"folder of the frame cache (empty: the user cache folder, spikegrad/cache)"`
 	Bucket      int     `yaml:"bucket" help:"samples of their own lengths: sort runs of bucket batches by length so that a batch holds similar lengths (0 or 1: off)"`
 
-	AudioBands     int     `yaml:"audio_bands" help:"fsdd: mel bands of the filterbank"`
-	AudioFrameMS   float64 `yaml:"audio_frame_ms" help:"fsdd: frame length of the filterbank, in milliseconds (Hann window)"`
-	AudioHopMS     float64 `yaml:"audio_hop_ms" help:"fsdd: step between frames, in milliseconds: one time step"`
-	AudioFMin      float64 `yaml:"audio_fmin" help:"fsdd: lowest frequency of the filterbank, in hertz"`
-	AudioFMax      float64 `yaml:"audio_fmax" help:"fsdd: highest frequency of the filterbank, in hertz (0: half the sample rate)"`
-	AudioEncoding  string  `yaml:"audio_encoding" help:"fsdd: band energies as spikes: crossing (threshold crossing, up and down channels per band), delta (change between frames, up and down), rate (Bernoulli, gain * level)"`
-	AudioThreshold float64 `yaml:"audio_threshold" help:"fsdd: level step of the crossing and delta codes, in units of each recording's log-energy range"`
-	AudioSteps     int     `yaml:"audio_steps" help:"fsdd: frames per sample (longer recordings are cut); shd, ssc: time bins per sample"`
-	AudioDT        float64 `yaml:"audio_dt" help:"shd, ssc: length of a time bin in seconds (spikes after audio_steps bins are dropped); 0 stretches each sample over audio_steps bins"`
-	AudioClip      bool    `yaml:"audio_clip" help:"shd, ssc: a bin holds 1 for any number of spikes of a channel instead of their count"`
-	AudioVarLen    bool    `yaml:"audio_varlen" help:"each sample runs its own steps (fsdd: its frames; shd, ssc: up to its last spike, with audio_dt > 0), batched to the longest of each batch instead of audio_steps"`
+	AudioBands      int     `yaml:"audio_bands" help:"fsdd: bands of the filterbank"`
+	AudioFilterbank string  `yaml:"audio_filterbank" help:"fsdd: mel (triangles on the HTK mel scale) or gammatone (fourth-order gammatone filters on Glasberg and Moore's ERB-rate scale, a cochlea model)"`
+	AudioFrameMS    float64 `yaml:"audio_frame_ms" help:"fsdd: frame length of the filterbank, in milliseconds (Hann window)"`
+	AudioHopMS      float64 `yaml:"audio_hop_ms" help:"fsdd: step between frames, in milliseconds: one time step"`
+	AudioFMin       float64 `yaml:"audio_fmin" help:"fsdd: lowest frequency of the filterbank, in hertz"`
+	AudioFMax       float64 `yaml:"audio_fmax" help:"fsdd: highest frequency of the filterbank, in hertz (0: half the sample rate)"`
+	AudioEncoding   string  `yaml:"audio_encoding" help:"fsdd: band energies as spikes: crossing (threshold crossing, up and down channels per band), delta (change between frames, up and down), rate (Bernoulli, gain * level)"`
+	AudioThreshold  float64 `yaml:"audio_threshold" help:"fsdd: level step of the crossing and delta codes, in units of each recording's log-energy range"`
+	AudioSteps      int     `yaml:"audio_steps" help:"fsdd: frames per sample (longer recordings are cut); shd, ssc: time bins per sample"`
+	AudioDT         float64 `yaml:"audio_dt" help:"shd, ssc: length of a time bin in seconds (spikes after audio_steps bins are dropped); 0 stretches each sample over audio_steps bins"`
+	AudioClip       bool    `yaml:"audio_clip" help:"shd, ssc: a bin holds 1 for any number of spikes of a channel instead of their count"`
+	AudioVarLen     bool    `yaml:"audio_varlen" help:"each sample runs its own steps (fsdd: its frames; shd, ssc: up to its last spike, with audio_dt > 0), batched to the longest of each batch instead of audio_steps"`
 }
 
 // ModelConfig describes a feed-forward spiking network: hidden layers of
@@ -164,7 +165,7 @@ func DefaultConfig() Config {
 	return Config{
 		Name: "run", Seed: 0, Out: "runs",
 		Data: DataConfig{Dataset: "randman", Steps: 25, Encoding: "direct", Gain: 1,
-			AudioBands: 40, AudioFrameMS: 25, AudioHopMS: 10, AudioEncoding: "crossing", AudioThreshold: 0.1,
+			AudioBands: 40, AudioFilterbank: "mel", AudioFrameMS: 25, AudioHopMS: 10, AudioEncoding: "crossing", AudioThreshold: 0.1,
 			AudioSteps: 100, AudioDT: 0.01,
 			RandmanClasses: rm.Classes, RandmanUnits: rm.Units, RandmanSteps: rm.Steps, RandmanDim: rm.ManifoldDim,
 			RandmanSamples: rm.SamplesPerClass, RandmanAlpha: rm.Alpha, RandmanTestFrac: 0.2,
@@ -589,6 +590,7 @@ func (d *DataConfig) validate() error {
 		positive("data.audio_hop_ms", d.AudioHopMS),
 		nonNeg("data.audio_fmin", d.AudioFMin),
 		nonNeg("data.audio_fmax", d.AudioFMax),
+		oneOf("data.audio_filterbank", d.AudioFilterbank, "mel", "gammatone"),
 		oneOf("data.audio_encoding", d.AudioEncoding, "crossing", "delta", "rate"),
 		positive("data.audio_threshold", d.AudioThreshold),
 		atLeast("data.audio_steps", d.AudioSteps, 1),

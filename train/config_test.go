@@ -19,7 +19,7 @@ func changedConfig() Config {
 			RandmanDim: 2, RandmanSamples: 13, RandmanAlpha: 1.5, RandmanTestFrac: 0.3,
 			FrameBins: 10, FrameSplit: "events", FrameWindow: 1000, FrameEvents: 500, Polarities: 1, Binary: true, Denoise: 10000, Downsample: 2,
 			FlipLR: 0.5, TimeJitter: 100, CropTime: 200000, Cache: true, CacheDir: "/cache/x y", Bucket: 4,
-			AudioBands: 64, AudioFrameMS: 32, AudioHopMS: 8, AudioFMin: 20, AudioFMax: 3800,
+			AudioBands: 64, AudioFilterbank: "gammatone", AudioFrameMS: 32, AudioHopMS: 8, AudioFMin: 20, AudioFMax: 3800,
 			AudioEncoding: "delta", AudioThreshold: 0.05, AudioSteps: 50, AudioDT: 0.004, AudioClip: true, AudioVarLen: true},
 		Model: ModelConfig{Hidden: []int{300, 100}, Neuron: "synaptic", Readout: "lif", Beta: 0.5, Alpha: 0.25,
 			Threshold: 0.75, Reset: "zero", ResetGrad: true, Surrogate: "atan",

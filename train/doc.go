@@ -65,8 +65,9 @@
 // nmnist, dvsgesture and ncars (event cameras, below), fsdd, shd and ssc
 // (audio). fsdd reads the WAV recordings of the Free
 // Spoken Digit Dataset from data.dir (recordings 0-4 of each speaker and
-// digit are the test set) and turns each into spikes: a mel filterbank
-// (data.audio_bands, audio_frame_ms, audio_hop_ms, audio_fmin, audio_fmax),
+// digit are the test set) and turns each into spikes: a mel or gammatone
+// filterbank (data.audio_filterbank, audio_bands, audio_frame_ms,
+// audio_hop_ms, audio_fmin, audio_fmax),
 // log energies mapped to [0, 1] per recording, and a spike code
 // (audio_encoding: crossing, delta or rate, with audio_threshold or gain),
 // one step per frame, at most audio_steps; data.cache keeps each

@@ -471,8 +471,8 @@ func TestEventExamples(t *testing.T) {
 // N-MNIST subset (../shared/data/nmnist-small) for 4 of its 15 epochs, seed
 // 0, and requires a test accuracy of at least 80 %. The floor comes from
 // runs of this budget (spikegrad train --config examples/nmnist-small.yaml
-// --train.epochs 4 --seed S, 2-core AMD EPYC Zen 5, load 10.6-10.9): seeds
-// 0-4 gave 87, 86, 87, 84 and 85 %; 80 % is four test samples below the
+// --train.epochs 4 --seed S, 2-core AMD EPYC Zen 5, load 6.2-6.4): seeds
+// 0-4 gave 87, 87, 88, 84 and 86 %; 80 % is four test samples below the
 // lowest, room for other CPUs' rounding. Chance is 10 %. It skips without
 // ../shared/data (or $SPIKEGRAD_SHARED_DATA) and fails then under
 // SPIKEGRAD_REQUIRE_DATA=1.
