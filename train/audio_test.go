@@ -428,11 +428,11 @@ func TestFSDDRecipe(t *testing.T) {
 
 // fsddTestEpochs and fsddTestFloor: examples/fsdd.yaml's runs of seeds 0-4
 // (spikegrad train, 2026-12-08, AMD EPYC Zen 5, 1 thread) reached test
-// accuracies 0.890, 0.787, 0.853, 0.873, 0.887 after 5 of their 30 epochs
-// (metrics.jsonl); seed 0, which this test runs, 0.890. The floor, 0.70,
+// accuracies 0.917, 0.957, 0.920, 0.960, 0.967 after 3 of their 10 epochs
+// (metrics.jsonl); seed 0, which this test runs, 0.917. The floor, 0.85,
 // lies below the lowest seed with room for the rounding of other CPUs'
 // kernels; chance is 0.10.
 const (
-	fsddTestEpochs = 5
-	fsddTestFloor  = 0.70
+	fsddTestEpochs = 3
+	fsddTestFloor  = 0.85
 )
