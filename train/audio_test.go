@@ -67,21 +67,10 @@ func TestAudioConfigErrors(t *testing.T) {
 	}
 }
 
-// fsddDir returns ../shared/data/fsdd, or skips t when it is absent (fails
-// with SPIKEGRAD_REQUIRE_DATA=1).
+// fsddDataDir returns the shared FSDD folder, or skips t when it is absent
+// (fails with SPIKEGRAD_REQUIRE_DATA=1).
 func fsddDataDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "data", "fsdd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "0_george_0.wav")); err != nil {
-		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatalf("FSDD: %v", err)
-		}
-		t.Skipf("FSDD not found (../shared/data/fsdd): %v", err)
-	}
-	return dir
+	return sharedDataDir(t, "fsdd", "0_george_0.wav")
 }
 
 // writeSpikeAudio writes the files of the SHD-layout dataset name into

@@ -478,17 +478,7 @@ func TestEventExamples(t *testing.T) {
 // SPIKEGRAD_REQUIRE_DATA=1.
 func TestNMNISTSubsetRecipe(t *testing.T) {
 	c := readExample(t, "nmnist-small.yaml")
-	c.Data.Dir = filepath.Join("..", c.Data.Dir)                // the config's folder is relative to the repository's root
-	if root := os.Getenv("SPIKEGRAD_SHARED_DATA"); root != "" { // as CI sets it
-		c.Data.Dir = filepath.Join(root, "nmnist-small")
-	}
-	if _, err := os.Stat(filepath.Join(c.Data.Dir, "train1K.txt")); err != nil {
-		msg := fmt.Sprintf("N-MNIST subset not found: %v", err)
-		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatal(msg + "; SPIKEGRAD_REQUIRE_DATA=1 makes this a failure")
-		}
-		t.Skip(msg)
-	}
+	c.Data.Dir = sharedDataDir(t, "nmnist-small", "train1K.txt")
 	c.Train.Epochs = 4
 	r := runIn(t, c, t.TempDir(), Options{})
 	if r.Epochs != 4 || r.TestAccuracy < 0.80 {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -691,20 +692,29 @@ func TestCorruptDataset(t *testing.T) {
 // mnistDir returns the shared MNIST folder, or skips the test when it is
 // absent (fails, when SPIKEGRAD_REQUIRE_DATA=1 as in CI).
 func mnistDir(t *testing.T) string {
+	return sharedDataDir(t, "mnist", "train-images-idx3-ubyte.gz")
+}
+
+// sharedDataDir returns the absolute path of folder sub of the shared real
+// data ($SPIKEGRAD_SHARED_DATA, as CI sets it, else ../shared/data beside
+// the repository), or skips the test when its file probe is absent (fails,
+// when SPIKEGRAD_REQUIRE_DATA=1 as in CI).
+func sharedDataDir(t *testing.T, sub, probe string) string {
 	t.Helper()
-	root := os.Getenv("SPIKEGRAD_SHARED_DATA") // as CI sets it
+	root := os.Getenv("SPIKEGRAD_SHARED_DATA")
 	if root == "" {
 		root = "../../shared/data"
 	}
-	data, err := filepath.Abs(filepath.Join(root, "mnist"))
+	data, err := filepath.Abs(filepath.Join(root, sub))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(data, "train-images-idx3-ubyte.gz")); err != nil {
+	if _, err := os.Stat(filepath.Join(data, probe)); err != nil {
+		msg := fmt.Sprintf("%s not found: %v", sub, err)
 		if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
-			t.Fatalf("MNIST: %v", err)
+			t.Fatal(msg + "; SPIKEGRAD_REQUIRE_DATA=1 makes this a failure")
 		}
-		t.Skipf("MNIST not found: %v", err)
+		t.Skip(msg)
 	}
 	return data
 }
