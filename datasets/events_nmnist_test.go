@@ -272,11 +272,7 @@ func FuzzReadNMNIST(f *testing.F) {
 // readSampleOptional returns the bytes of an event sample, or nil when the
 // shared data is absent (fuzz seeds only; the tests proper fail in CI).
 func readSampleOptional(name string) []byte {
-	root := os.Getenv("SPIKEGRAD_SHARED_DATA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "data")
-	}
-	b, err := os.ReadFile(filepath.Join(root, "event-samples", name))
+	b, err := os.ReadFile(filepath.Join(sharedRoot(), "event-samples", name))
 	if err != nil {
 		return nil
 	}

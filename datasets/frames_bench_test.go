@@ -13,11 +13,7 @@ import (
 // uniformly over the pixels (about 100 ms long).
 func benchStreams(b *testing.B) []namedStream {
 	out := []namedStream{{"uniform", randomStream(4325, 34, 34, 1)}}
-	root := os.Getenv("SPIKEGRAD_SHARED_DATA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "data")
-	}
-	if s, err := ReadNMNISTFile(filepath.Join(root, "event-samples", "sample_nmnist.bin")); err == nil {
+	if s, err := ReadNMNISTFile(filepath.Join(sharedRoot(), "event-samples", "sample_nmnist.bin")); err == nil {
 		out = append(out, namedStream{"nmnist", s})
 	} else if os.Getenv("SPIKEGRAD_REQUIRE_DATA") == "1" {
 		b.Fatal(err)

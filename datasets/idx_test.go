@@ -234,11 +234,16 @@ func TestNewImageSetScaling(t *testing.T) {
 // SPIKEGRAD_REQUIRE_DATA=1 (as in CI).
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	root := os.Getenv("SPIKEGRAD_SHARED_DATA")
-	if root == "" {
-		root = filepath.Join("..", "..", "shared", "data")
+	return requireDir(t, filepath.Join(sharedRoot(), sub))
+}
+
+// sharedRoot is the folder of the shared real data: $SPIKEGRAD_SHARED_DATA
+// (as CI sets it), else ../shared/data beside the repository.
+func sharedRoot() string {
+	if root := os.Getenv("SPIKEGRAD_SHARED_DATA"); root != "" {
+		return root
 	}
-	return requireDir(t, filepath.Join(root, sub))
+	return filepath.Join("..", "..", "shared", "data")
 }
 
 func requireDir(t testing.TB, dir string) string {
